@@ -1,0 +1,72 @@
+/*
+ * stormlab: the command line.  Each subcommand lives in its own file
+ * (cmd_<name>.c); this one only dispatches.
+ * Exit codes (SPEC §7): 0 ok, 1 an expectation failed, 2 bad usage or bad
+ * input, 3 the run could not be carried out.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#ifdef SL_HAVE_PROXY
+#include "proxy/proxy_cli.h"
+#endif
+
+static void usage(FILE *f) {
+    fputs("usage: stormlab COMMAND [ARGS]\n"
+          "\n"
+          "A chaos lab for Kafka consumer-group rebalance storms.\n"
+          "\n"
+          "commands:\n"
+          "  sim SCENARIO      run a scenario on the deterministic simulator\n"
+#ifdef SL_HAVE_PROXY
+          "  proxy             run the fault proxy (Toxiproxy-compatible HTTP API)\n"
+#endif
+          "  help [COMMAND]    show help for a command\n"
+          "  version           print the version\n"
+          "\n"
+          "Run 'stormlab COMMAND --help' for a command's options.\n"
+          "Scenario format: docs/scenarios.md.  Exit codes: 0 ok, 1 expectation failed,\n"
+          "2 bad usage or input, 3 run could not be carried out.\n",
+          f);
+}
+
+int main(int argc, char **argv) {
+    static char help_flag[] = "--help";
+    char *help_argv[4];
+    if (argc < 2) {
+        usage(stderr);
+        return SL_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help")) {
+        usage(stdout);
+        return SL_EXIT_OK;
+    }
+    if (!strcmp(cmd, "help")) {
+        if (argc < 3) {
+            usage(stdout);
+            return SL_EXIT_OK;
+        }
+        help_argv[0] = argv[0];
+        help_argv[1] = argv[2];
+        help_argv[2] = help_flag;
+        help_argv[3] = NULL;
+        argc = 3;
+        argv = help_argv;
+        cmd = argv[1];
+    }
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+        printf("stormlab %s\n", SL_VERSION);
+        return SL_EXIT_OK;
+    }
+    if (!strcmp(cmd, "sim"))
+        return sl_cmd_sim(argc - 1, argv + 1);
+#ifdef SL_HAVE_PROXY
+    if (!strcmp(cmd, "proxy"))
+        return sl_proxy_cli_main(argc - 1, argv + 1);
+#endif
+    fprintf(stderr, "stormlab: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return SL_EXIT_USAGE;
+}

@@ -1,0 +1,144 @@
+/**
+ * stormlab public API.
+ *
+ * One prefix (sl_), opaque handles, paired new/destroy verbs.  Every
+ * function that can fail returns an sl_err_t (0 is OK, failures negative)
+ * and, where a message helps, fills the caller's errstr buffer.
+ *
+ * Thread safety: handles are not shared between threads; distinct handles
+ * are independent (the simulator keeps no global state).
+ */
+#ifndef STORMLAB_H
+#define STORMLAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Error codes.  sl_strerror() describes each. */
+typedef enum sl_err_e {
+    SL_OK = 0,
+    SL_E_INVAL = -1,   /**< bad input: scenario, override, argument */
+    SL_E_NOMEM = -2,   /**< out of memory */
+    SL_E_IO = -3,      /**< file could not be read or written */
+    SL_E_LIMIT = -4,   /**< input exceeds a hard limit (size, nesting, ...) */
+    SL_E_STATE = -5,   /**< call not valid in the handle's current state */
+    SL_E__COUNT = 6
+} sl_err_t;
+
+/** A static string describing err; never NULL. */
+const char *sl_strerror(sl_err_t err);
+
+/** A loaded, validated scenario with every default resolved. */
+typedef struct sl_scenario_s sl_scenario_t;
+/** One simulation of a scenario. */
+typedef struct sl_sim_s sl_sim_t;
+
+/**
+ * Load a scenario file.
+ *
+ * @param path     YAML file to read.
+ * @param sets     `path=value` overrides (SPEC §3 `--set`), applied before
+ *                 validation; may be NULL when n_sets is 0.
+ * @param out      on success, a new scenario the caller frees with
+ *                 sl_scenario_destroy().  Untouched on failure.
+ * @param errstr   on failure, "file:line:col: message".
+ * @return SL_OK, SL_E_INVAL (bad content), SL_E_LIMIT, SL_E_IO, SL_E_NOMEM.
+ */
+sl_err_t sl_scenario_load_file(const char *path, const char *const *sets,
+                               size_t n_sets, sl_scenario_t **out,
+                               char *errstr, size_t errstr_size);
+
+/** As sl_scenario_load_file() from a buffer; name is used in messages. */
+sl_err_t sl_scenario_load_buffer(const char *name, const char *buf, size_t len,
+                                 const char *const *sets, size_t n_sets,
+                                 sl_scenario_t **out, char *errstr,
+                                 size_t errstr_size);
+
+/** Frees a scenario; NULL is a no-op. */
+void sl_scenario_destroy(sl_scenario_t *sc);
+
+/** The scenario's name (owned by sc). */
+const char *sl_scenario_name(const sl_scenario_t *sc);
+/** The seed the run will use. */
+uint64_t sl_scenario_seed(const sl_scenario_t *sc);
+/** Replaces the seed (`--seed`).  Seed 0 is a seed like any other. */
+void sl_scenario_set_seed(sl_scenario_t *sc, uint64_t seed);
+
+/**
+ * Writes the resolved scenario (every default filled in, the seed set) as
+ * YAML.  Loading that text again yields an identical scenario, so the run
+ * is reproduced byte for byte.
+ */
+sl_err_t sl_scenario_write_resolved(const sl_scenario_t *sc, FILE *out);
+
+/** Where a simulation writes.  Any sink may be NULL (not written). */
+typedef struct sl_sinks_s {
+    FILE *trace;   /**< trace.jsonl */
+    FILE *series;  /**< series.tsv */
+    FILE *log;     /**< log.txt */
+} sl_sinks_t;
+
+/**
+ * Creates a simulation of sc.  sc must outlive the simulation; it is not
+ * modified.  sinks is copied; the FILEs stay the caller's.
+ */
+sl_err_t sl_sim_new(const sl_scenario_t *sc, const sl_sinks_t *sinks,
+                    sl_sim_t **out, char *errstr, size_t errstr_size);
+
+/** Runs the simulation to the scenario's duration. */
+sl_err_t sl_sim_run(sl_sim_t *sim);
+
+/** Writes summary.json (SPEC §4) after sl_sim_run(). */
+sl_err_t sl_sim_write_summary(const sl_sim_t *sim, FILE *out);
+
+/** Frees a simulation; NULL is a no-op. */
+void sl_sim_destroy(sl_sim_t *sim);
+
+/**
+ * Runs sc and writes trace.jsonl, series.tsv, summary.json, log.txt and
+ * scenario.resolved.yaml into dir (created if absent).  Each file is
+ * written under a temporary name and renamed when complete, so an
+ * interrupted run never leaves a file that looks complete.
+ * On success, *sim_out (if not NULL) receives the finished simulation for
+ * the caller to query and destroy.
+ */
+sl_err_t sl_sim_run_to_dir(const sl_scenario_t *sc, const char *dir,
+                           sl_sim_t **sim_out, char *errstr,
+                           size_t errstr_size);
+
+/** Per-group results after a run, SPEC §4 summary keys. */
+typedef struct sl_group_result_s {
+    const char *group;          /**< owned by the simulation */
+    int rebalances;
+    int generation;
+    double rebalance_s;
+    double unowned_partition_s;
+    int64_t max_lag;
+    int64_t duplicates;
+    double first_stable_s;      /**< -1 when never stable */
+    double stable_from_s;       /**< -1 when the run ends unstable */
+} sl_group_result_t;
+
+/** Number of groups in the finished simulation. */
+int sl_sim_group_count(const sl_sim_t *sim);
+/** Results of group i (0-based); returns SL_E_INVAL when out of range. */
+sl_err_t sl_sim_group_result(const sl_sim_t *sim, int i, sl_group_result_t *out);
+
+/** Cluster-wide results. */
+typedef struct sl_cluster_result_s {
+    double unavailable_partition_s;
+    int64_t produce_errors;
+    int64_t lost_records;
+    int64_t produced_records;
+} sl_cluster_result_t;
+void sl_sim_cluster_result(const sl_sim_t *sim, sl_cluster_result_t *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,456 @@
+/*
+ * Brokers, the controller, partition leadership and ISR, coordinator
+ * placement and producers (SPEC §5 "Brokers", "Coordinator", "Producers").
+ *
+ * The KRaft controller is not a node: it is always reachable and acts on
+ * broker state.  A hard-killed or paused broker is fenced after
+ * broker_session_timeout of silence; a controlled shutdown moves leadership
+ * first.  Leaders are elected from the ISR only (unclean election off), so a
+ * partition whose whole ISR died stays offline until one of them returns.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "assert-internal.h"
+#include "model-internal.h"
+
+#define DELIVERY_TIMEOUT_US (120LL * 1000000) /* delivery.timeout.ms */
+
+int32_t sl_java_string_hash(const char *str) {
+    /* Java's String.hashCode over UTF-16 code units: h = 31*h + c. */
+    uint32_t h = 0;
+    const unsigned char *p = (const unsigned char *)str;
+    while (*p) {
+        uint32_t cp;
+        int extra;
+        if (*p < 0x80) { cp = *p; extra = 0; }
+        else if ((*p & 0xe0) == 0xc0) { cp = *p & 0x1f; extra = 1; }
+        else if ((*p & 0xf0) == 0xe0) { cp = *p & 0x0f; extra = 2; }
+        else { cp = *p & 0x07; extra = 3; }
+        p++;
+        for (int i = 0; i < extra && (*p & 0xc0) == 0x80; i++, p++)
+            cp = (cp << 6) | (*p & 0x3f);
+        if (cp >= 0x10000) {
+            cp -= 0x10000;
+            h = 31 * h + (0xd800 + (cp >> 10));
+            h = 31 * h + (0xdc00 + (cp & 0x3ff));
+        } else {
+            h = 31 * h + cp;
+        }
+    }
+    return (int32_t)h;
+}
+
+int sl_offsets_partition_for(const char *group, int offsets_partitions) {
+    /* Kafka: Utils.abs(groupId.hashCode) % partitions, Utils.abs(MIN) = 0. */
+    int32_t h = sl_java_string_hash(group);
+    int32_t a = h == INT32_MIN ? 0 : (h < 0 ? -h : h);
+    return a % offsets_partitions;
+}
+
+/* Kafka's rack-unaware replica placement with a fixed start index and shift
+ * (Kafka picks them at random; fixed keeps placement independent of seed). */
+static void place_replicas(sl_partition_t *p, int i, int brokers, int rf, int start) {
+    int shift = start + i / brokers;
+    int first = (i + start) % brokers;
+    p->n_replicas = rf;
+    p->replicas[0] = first + 1;
+    for (int j = 0; j < rf - 1; j++) {
+        int idx = (first + 1 + (shift + j) % (brokers - 1)) % brokers;
+        p->replicas[j + 1] = idx + 1;
+    }
+    for (int j = 0; j < rf; j++)
+        p->in_isr[j] = 1;
+    p->leader = p->replicas[0];
+    p->offline_since_us = -1;
+}
+
+static void part_name(const sl_sim_t *s, const sl_partition_t *p, char *buf, size_t size) {
+    snprintf(buf, size, "%s-%d", p->topic < 0 ? "__consumer_offsets" : s->sc->topics[p->topic].name,
+             p->index);
+}
+
+bool sl_broker_serving(const sl_sim_t *s, int broker) {
+    return broker > 0 && s->brokers[broker - 1].state == SL_BROKER_UP;
+}
+
+int sl_coordinator_leader(const sl_sim_t *s, const sl_group_t *g) {
+    return s->parts[s->offsets_first_part + g->offsets_partition].leader;
+}
+
+/* ---- produce accounting: lazy, no event per record ---- */
+
+static bool writable(const sl_sim_t *s, const sl_partition_t *p) {
+    if (!sl_broker_serving(s, p->leader))
+        return false;
+    return sl_net_reachable(s, s->first_producer_node + p->topic, sl_broker_node(p->leader));
+}
+
+void sl_partition_sync(sl_sim_t *s, sl_partition_t *p) {
+    int64_t now = sl_now(s);
+    if (p->topic < 0 || now <= p->synced_us)
+        return;
+    if (p->pending_since_us < 0) {
+        p->appended_d += p->rate_per_us * (double)(now - p->synced_us);
+        p->end_offset = (int64_t)p->appended_d;
+    }
+    p->synced_us = now;
+}
+
+/* Producer buffer drains when the partition becomes writable again: records
+ * older than delivery.timeout.ms expired (lost); the rest are appended. */
+static void set_writable(sl_sim_t *s, sl_partition_t *p, bool w, int64_t cause) {
+    bool was = p->pending_since_us < 0;
+    if (w == was)
+        return;
+    sl_partition_sync(s, p);
+    int64_t now = sl_now(s);
+    if (!w) {
+        p->pending_since_us = now;
+        return;
+    }
+    int64_t t0 = p->pending_since_us;
+    double total = p->rate_per_us * (double)(now - t0);
+    int64_t expired_until = now - DELIVERY_TIMEOUT_US;
+    double lost = expired_until > t0 ? p->rate_per_us * (double)(expired_until - t0) : 0.0;
+    p->appended_d += total - lost;
+    p->end_offset = (int64_t)p->appended_d;
+    int64_t before = (int64_t)p->lost_d;
+    p->lost_d += lost;
+    int64_t n = (int64_t)p->lost_d - before;
+    if (n > 0) {
+        char name[128];
+        part_name(s, p, name, sizeof name);
+        s->lost_records += n;
+        s->produce_errors += n;
+        sl_trace(s, "produce.lost", s->first_producer_node + p->topic, -1, 0, -1, cause,
+                 "%lld records to %s expired after delivery.timeout.ms=120000", (long long)n, name);
+        sl_log(s, s->first_producer_node + p->topic, "ERROR",
+               "[Producer clientId=producer-%s] Expiring %lld record(s) for %s:120000 ms has passed since batch creation",
+               s->sc->topics[p->topic].name, (long long)n, name);
+    }
+    p->pending_since_us = -1;
+}
+
+void sl_cluster_reevaluate(sl_sim_t *s, int64_t cause) {
+    for (int i = 0; i < s->offsets_first_part; i++) {
+        sl_partition_t *p = &s->parts[i];
+        set_writable(s, p, writable(s, p), cause);
+        sl_partition_availability(s, p, sl_broker_serving(s, p->leader));
+    }
+}
+
+/* ---- leadership ---- */
+
+static void set_leader(sl_sim_t *s, sl_partition_t *p, int leader, int64_t cause) {
+    int old = p->leader;
+    if (old == leader)
+        return;
+    p->leader = leader;
+    char name[128];
+    part_name(s, p, name, sizeof name);
+    if (leader == 0) {
+        p->offline_since_us = sl_now(s);
+        sl_trace(s, "partition.offline", -1, -1, 0, -1, cause,
+                 "%s has no leader: every ISR replica is down (unclean election disabled)", name);
+        sl_log(s, sl_broker_node(p->replicas[0]), "WARN",
+               "[QuorumController id=3000] Partition %s is now offline: no in-sync replica is alive", name);
+    } else {
+        p->offline_since_us = -1;
+        if (p->topic < 0 || old == 0)
+            sl_trace(s, "partition.leader", sl_broker_node(leader), -1, 0, -1, cause, "%s leader %d -> %d", name,
+                     old, leader);
+    }
+    if (p->topic < 0) {
+        for (int gi = 0; gi < s->n_groups; gi++) {
+            sl_group_t *g = &s->groups[gi];
+            if (g->offsets_partition == p->index)
+                sl_coord_moved(s, g, old, leader, cause);
+        }
+    }
+}
+
+/* First ISR replica, in replica order, that is alive and not fenced. */
+static int elect(const sl_sim_t *s, const sl_partition_t *p, int excluding) {
+    for (int j = 0; j < p->n_replicas; j++) {
+        int b = p->replicas[j];
+        if (b == excluding || !p->in_isr[j])
+            continue;
+        if (!s->brokers[b - 1].fenced && s->brokers[b - 1].state == SL_BROKER_UP)
+            return b;
+    }
+    return 0;
+}
+
+static int isr_count(const sl_partition_t *p) {
+    int n = 0;
+    for (int j = 0; j < p->n_replicas; j++)
+        n += p->in_isr[j];
+    return n;
+}
+
+/* The controller removes broker b from every ISR and re-elects its
+ * leaderships.  The last ISR member stays in the ISR (KRaft keeps it, so the
+ * partition comes back when that broker does). */
+static void fence(sl_sim_t *s, sl_broker_t *b, int64_t cause) {
+    if (b->fenced)
+        return;
+    b->fenced = true;
+    int64_t seq = sl_trace(s, "broker.fenced", sl_broker_node(b->id), -1, 0, -1, cause,
+                           "controller fenced broker %d", b->id);
+    sl_log(s, sl_broker_node(b->id), "INFO",
+           "[QuorumController id=3000] Fencing broker %d because its session has timed out.", b->id);
+    for (int i = 0; i < s->n_parts; i++) {
+        sl_partition_t *p = &s->parts[i];
+        for (int j = 0; j < p->n_replicas; j++) {
+            if (p->replicas[j] != b->id)
+                continue;
+            if (p->leader == b->id) {
+                int nl = elect(s, p, b->id);
+                if (nl == 0) {
+                    set_leader(s, p, 0, seq);
+                } else {
+                    p->in_isr[j] = 0;
+                    set_leader(s, p, nl, seq);
+                }
+            } else if (p->in_isr[j] && isr_count(p) > 1) {
+                p->in_isr[j] = 0;
+            }
+        }
+    }
+    sl_cluster_reevaluate(s, seq);
+}
+
+static void fence_timer_cb(void *ctx, sl_timer_t *t) {
+    sl_broker_t *b = ctx;
+    fence(b->sim, b, t->cause);
+}
+
+/* Moves back every leadership whose preferred replica is b (Kafka's
+ * auto.leader.rebalance): the second coordinator move of a restart. */
+static void preferred_cb(void *ctx, sl_timer_t *t) {
+    sl_broker_t *b = ctx;
+    sl_sim_t *s = b->sim;
+    if (b->state != SL_BROKER_UP || b->fenced)
+        return;
+    int64_t seq = sl_trace(s, "broker.preferred_leaders", sl_broker_node(b->id), -1, 0, -1, t->cause,
+                           "auto leader rebalance moves preferred leaderships back to broker %d", b->id);
+    sl_log(s, sl_broker_node(b->id), "INFO",
+           "[QuorumController id=3000] Triggering preferred leader election for broker %d", b->id);
+    for (int i = 0; i < s->n_parts; i++) {
+        sl_partition_t *p = &s->parts[i];
+        if (p->replicas[0] == b->id && p->in_isr[0] && p->leader != b->id && p->leader != 0)
+            set_leader(s, p, b->id, seq);
+    }
+    sl_cluster_reevaluate(s, seq);
+}
+
+/* Startup done: the broker serves, rejoins every ISR (catch-up is taken as
+ * instant) and leads partitions that were offline waiting for it. */
+static void serving_cb(void *ctx, sl_timer_t *t) {
+    sl_broker_t *b = ctx;
+    sl_sim_t *s = b->sim;
+    b->state = SL_BROKER_UP;
+    b->fenced = false;
+    int64_t seq = sl_trace(s, "broker.serving", sl_broker_node(b->id), -1, 0, -1, t->cause,
+                           "broker %d finished startup and is serving", b->id);
+    sl_log(s, sl_broker_node(b->id), "INFO", "[BrokerServer id=%d] Transition from STARTING to STARTED", b->id);
+    for (int i = 0; i < s->n_parts; i++) {
+        sl_partition_t *p = &s->parts[i];
+        for (int j = 0; j < p->n_replicas; j++) {
+            if (p->replicas[j] != b->id)
+                continue;
+            if (p->leader == 0 && p->in_isr[j])
+                set_leader(s, p, b->id, seq);
+            else if (p->leader != 0)
+                p->in_isr[j] = 1;
+        }
+    }
+    sl_cluster_reevaluate(s, seq);
+    if (s->sc->cluster.auto_leader_rebalance_us > 0)
+        sl_timer_arm(&s->eng, &b->preferred_timer, sl_now(s) + s->sc->cluster.auto_leader_rebalance_us, seq);
+}
+
+/* The process is back (restart) or thawed (pause). */
+static void up_cb(void *ctx, sl_timer_t *t) {
+    sl_broker_t *b = ctx;
+    sl_sim_t *s = b->sim;
+    if (b->state == SL_BROKER_PAUSED) {
+        int64_t seq = sl_trace(s, "broker.resumed", sl_broker_node(b->id), -1, 0, -1, t->cause,
+                               "broker %d process resumed", b->id);
+        if (!b->fenced) {
+            /* Thawed before the controller noticed: nothing moved. */
+            sl_timer_cancel(&s->eng, &b->fence_timer);
+            b->state = SL_BROKER_UP;
+            sl_cluster_reevaluate(s, seq);
+            return;
+        }
+        b->state = SL_BROKER_STARTING;
+        sl_timer_arm(&s->eng, &b->serving_timer, sl_now(s), seq);
+        return;
+    }
+    b->state = SL_BROKER_STARTING;
+    int64_t seq = sl_trace(s, "broker.starting", sl_broker_node(b->id), -1, 0, -1, t->cause,
+                           "broker %d process started, recovering logs", b->id);
+    sl_log(s, sl_broker_node(b->id), "INFO", "[BrokerServer id=%d] Transition from SHUTDOWN to STARTING", b->id);
+    /* A new incarnation registers: the old one is fenced if it was not yet. */
+    sl_timer_cancel(&s->eng, &b->fence_timer);
+    fence(s, b, seq);
+    sl_timer_arm(&s->eng, &b->serving_timer, sl_now(s) + s->sc->cluster.broker_startup_us, seq);
+}
+
+void sl_broker_stop(sl_sim_t *s, int broker, sl_restart_mode_t mode, int64_t down_us, int64_t cause) {
+    sl_broker_t *b = &s->brokers[broker - 1];
+    if (b->state != SL_BROKER_UP && b->state != SL_BROKER_STARTING)
+        return; /* already down or paused: the event finds nothing to stop */
+    int node = sl_broker_node(broker);
+    sl_timer_cancel(&s->eng, &b->preferred_timer);
+    sl_timer_cancel(&s->eng, &b->serving_timer);
+    if (mode == SL_RESTART_PAUSE) {
+        b->state = SL_BROKER_PAUSED;
+        b->down_seq = sl_trace(s, "broker.paused", node, -1, 0, -1, cause,
+                               "broker %d process frozen (sockets stay open)", broker);
+        sl_timer_arm(&s->eng, &b->fence_timer, sl_now(s) + s->sc->cluster.broker_session_timeout_us,
+                     b->down_seq);
+        sl_cluster_reevaluate(s, b->down_seq);
+    } else {
+        bool controlled = mode == SL_RESTART_CONTROLLED;
+        b->down_seq = sl_trace(s, "broker.down", node, -1, 0, -1, cause, "broker %d %s", broker,
+                               controlled ? "controlled shutdown" : "killed");
+        if (controlled) {
+            sl_log(s, node, "INFO", "[BrokerServer id=%d] Transition from STARTED to PENDING_CONTROLLED_SHUTDOWN",
+                   broker);
+            /* Leadership moves first, then the process exits. */
+            b->state = SL_BROKER_DOWN;
+            fence(s, b, b->down_seq);
+        } else {
+            b->state = SL_BROKER_DOWN;
+            sl_timer_arm(&s->eng, &b->fence_timer, sl_now(s) + s->sc->cluster.broker_session_timeout_us,
+                         b->down_seq);
+        }
+        b->incarnation++;
+        /* The coordinator's in-memory groups die with the process. */
+        for (int gi = 0; gi < s->n_groups; gi++)
+            if (s->groups[gi].coordinator == broker)
+                sl_coord_moved(s, &s->groups[gi], broker, 0, b->down_seq);
+        /* Connections reset at once. */
+        for (int n = s->first_member_node; n < s->first_producer_node; n++)
+            sl_member_broker_reset(s, s->node_member[n], broker, b->down_seq);
+        sl_cluster_reevaluate(s, b->down_seq);
+    }
+    sl_timer_arm(&s->eng, &b->up_timer, sl_now(s) + (down_us > 0 ? down_us : 0), b->down_seq);
+}
+
+/* ---- requests ---- */
+
+sl_msg_t *sl_coord_reply(sl_sim_t *s, int broker, const sl_msg_t *req, sl_kerr_t err) {
+    sl_msg_t *r = sl_msg_new(s, MSG_RESPONSE, sl_broker_node(broker), req->src, req->cause);
+    r->req_kind = req->kind;
+    r->req_id = req->req_id;
+    r->group = req->group;
+    r->member_id = req->member_id;
+    r->generation = req->generation;
+    r->err = err;
+    r->broker_inc = s->brokers[broker - 1].incarnation;
+    return r;
+}
+
+void sl_broker_deliver(sl_sim_t *s, sl_msg_t *m) {
+    int broker = m->dst + 1;
+    sl_broker_t *b = &s->brokers[broker - 1];
+    if (b->state == SL_BROKER_PAUSED)
+        return; /* frozen: the request sits unanswered until the client gives up */
+    if (b->state != SL_BROKER_UP) {
+        /* Nothing listens: the connection is refused. */
+        sl_msg_t *r = sl_coord_reply(s, broker, m, KE_NETWORK_EXCEPTION);
+        sl_net_send(s, r);
+        return;
+    }
+    sl_group_t *g = &s->groups[m->group];
+    if (m->kind == MSG_FIND_COORDINATOR) {
+        int leader = sl_coordinator_leader(s, g);
+        sl_msg_t *r = sl_coord_reply(s, broker, m, leader ? KE_NONE : KE_COORDINATOR_NOT_AVAILABLE);
+        r->coordinator = leader;
+        sl_net_send(s, r);
+        return;
+    }
+    sl_coord_handle(s, g, broker, m);
+}
+
+/* ---- setup ---- */
+
+static void broker_init(sl_sim_t *s, sl_broker_t *b, int id) {
+    b->sim = s;
+    b->id = id;
+    b->state = SL_BROKER_UP;
+    sl_timer_init(&b->fence_timer, fence_timer_cb, b);
+    sl_timer_init(&b->up_timer, up_cb, b);
+    sl_timer_init(&b->serving_timer, serving_cb, b);
+    sl_timer_init(&b->preferred_timer, preferred_cb, b);
+}
+
+int sl_cluster_init(sl_sim_t *s, char *errstr, size_t errstr_size) {
+    const sl_scenario_t *sc = s->sc;
+    int nb = sc->cluster.brokers;
+    s->n_brokers = nb;
+    s->brokers = calloc((size_t)nb, sizeof *s->brokers);
+    s->topic_first_part = calloc((size_t)sc->n_topics + 1, sizeof *s->topic_first_part);
+    int total = sc->cluster.offsets_partitions;
+    for (int t = 0; t < sc->n_topics; t++)
+        total += sc->topics[t].partitions;
+    s->parts = calloc((size_t)total, sizeof *s->parts);
+    if (!s->brokers || !s->topic_first_part || !s->parts) {
+        snprintf(errstr, errstr_size, "out of memory for %d partitions", total);
+        return -1;
+    }
+    for (int i = 0; i < nb; i++)
+        broker_init(s, &s->brokers[i], i + 1);
+    int k = 0;
+    for (int t = 0; t < sc->n_topics; t++) {
+        const sl_topic_cfg_t *tc = &sc->topics[t];
+        s->topic_first_part[t] = k;
+        int rf = tc->replication < 1 ? 1 : tc->replication;
+        for (int i = 0; i < tc->partitions; i++, k++) {
+            sl_partition_t *p = &s->parts[k];
+            p->topic = t;
+            p->index = i;
+            place_replicas(p, i, nb, rf > 8 ? 8 : rf, t % nb);
+            p->rate_per_us = tc->produce_rate_per_s / 1e6 / tc->partitions;
+            p->pending_since_us = -1;
+        }
+    }
+    s->offsets_first_part = k;
+    int orf = sc->cluster.offsets_replication < nb ? sc->cluster.offsets_replication : nb;
+    for (int i = 0; i < sc->cluster.offsets_partitions; i++, k++) {
+        sl_partition_t *p = &s->parts[k];
+        p->topic = -1;
+        p->index = i;
+        place_replicas(p, i, nb, orf > 8 ? 8 : orf, 0);
+        p->pending_since_us = -1;
+    }
+    s->n_parts = k;
+    return 0;
+}
+
+void sl_cluster_finish(sl_sim_t *s) {
+    int64_t end = sl_now(s);
+    for (int i = 0; i < s->offsets_first_part; i++) {
+        sl_partition_t *p = &s->parts[i];
+        sl_partition_sync(s, p);
+        if (p->pending_since_us >= 0 && end - DELIVERY_TIMEOUT_US > p->pending_since_us) {
+            double lost = p->rate_per_us * (double)(end - DELIVERY_TIMEOUT_US - p->pending_since_us);
+            int64_t before = (int64_t)p->lost_d;
+            p->lost_d += lost;
+            int64_t n = (int64_t)p->lost_d - before;
+            s->lost_records += n;
+            s->produce_errors += n;
+        }
+        s->produced_records += (int64_t)(p->rate_per_us * (double)end);
+    }
+}
+
+void sl_cluster_free(sl_sim_t *s) {
+    free(s->brokers);
+    free(s->topic_first_part);
+    free(s->parts);
+}

@@ -1,0 +1,811 @@
+/*
+ * A Java consumer (KafkaConsumer with the classic protocol): the
+ * application's poll loop and the client's heartbeat thread
+ * (AbstractCoordinator, ConsumerCoordinator).
+ *
+ * The poll loop processes max_poll_records per poll at the `processing`
+ * distribution; JoinGroup is only sent from inside poll(), so a member busy
+ * with a batch stretches everyone's rebalance.  The heartbeat thread sends a
+ * heartbeat every heartbeat_interval while the member is Stable, marks the
+ * coordinator unknown when no heartbeat succeeded for a session timeout, and
+ * leaves the group (dynamic members) when poll() was not called for
+ * max_poll_interval.  A frozen process (pause) defers everything it would
+ * have done to the moment it thaws.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "assert-internal.h"
+#include "model-internal.h"
+
+#define LOGM(s, m, level, fmt, ...)                                                                     \
+    sl_log(s, (m)->node, level, "[Consumer clientId=%s, groupId=%s] " fmt, (m)->client_id, (m)->g->cfg->id, \
+           __VA_ARGS__)
+#define JOIN_GROUP_TIMEOUT_LAPSE_US 5000000 /* Java adds 5s to the rebalance timeout */
+
+static void do_poll(sl_sim_t *s, sl_member_t *m);
+static void ensure_find(sl_sim_t *s, sl_member_t *m);
+static void hb_arm(sl_sim_t *s, sl_member_t *m);
+static void send_join(sl_sim_t *s, sl_member_t *m);
+static void handle_response(sl_sim_t *s, sl_member_t *m, sl_msg_t *r);
+
+static const char *group_id(const sl_member_t *m) { return m->g->cfg->id; }
+
+static bool frozen(const sl_member_t *m) { return m->proc == PROC_PAUSED; }
+
+/* A frozen process does nothing: the work waits until it thaws. */
+static bool defer_if_frozen(sl_sim_t *s, sl_member_t *m, sl_timer_t *t) {
+    if (!frozen(m))
+        return false;
+    sl_timer_arm(&s->eng, t, m->paused_until_us, t->cause);
+    return true;
+}
+
+static void member_id_str(sl_sim_t *s, const sl_member_t *m, sl_mid_t id, char *buf, size_t n) {
+    sl_member_id_str(s, m->g, id, buf, n);
+}
+
+/* ---- ownership ---- */
+
+static void release_partitions(sl_sim_t *s, sl_member_t *m, bool lost, int64_t cause) {
+    if (m->n_owned == 0)
+        return;
+    for (int i = 0; i < m->n_owned; i++)
+        m->g->parts[m->owned[i]].owners--;
+    sl_trace(s, lost ? "member.lost" : "member.revoked", m->node, m->g->index, m->member_id, m->generation, cause,
+             "%d partitions %s", m->n_owned, lost ? "lost (uncommitted work will be redelivered)" : "revoked");
+    if (lost)
+        LOGM(s, m, "WARN", "Lost previously assigned partitions (%d partitions)", m->n_owned);
+    else
+        LOGM(s, m, "INFO", "Revoke previously assigned partitions (%d partitions)", m->n_owned);
+    free(m->owned);
+    m->owned = NULL;
+    m->n_owned = 0;
+    sl_metrics_group_changed(s, m->g, cause);
+}
+
+/* ---- requests ---- */
+
+static void inflight_timeout(void *ctx, sl_timer_t *t);
+
+static uint32_t send_req(sl_sim_t *s, sl_member_t *m, int slot, sl_msg_t *req, int broker, int64_t timeout_us) {
+    sl_inflight_t *f = &m->inflight[slot];
+    req->req_id = ++m->next_req_id;
+    req->group = m->g->index;
+    f->req_id = req->req_id;
+    f->broker = broker;
+    sl_timer_arm(&s->eng, &f->timeout, sl_now(s) + timeout_us, req->cause);
+    sl_net_send(s, req);
+    return req->req_id;
+}
+
+static sl_msg_t *new_req(sl_sim_t *s, sl_member_t *m, sl_msg_kind_t kind, int broker, int64_t cause) {
+    sl_msg_t *r = sl_msg_new(s, kind, m->node, sl_broker_node(broker), cause);
+    r->member_id = m->member_id;
+    r->generation = m->generation;
+    return r;
+}
+
+static void clear_inflight(sl_sim_t *s, sl_member_t *m, int slot) {
+    m->inflight[slot].req_id = 0;
+    sl_timer_cancel(&s->eng, &m->inflight[slot].timeout);
+}
+
+/* Fails every request in flight to broker with a network error, as Java
+ * does when it disconnects a node. */
+static void fail_broker_requests(sl_sim_t *s, sl_member_t *m, int broker, int64_t cause) {
+    for (int i = 0; i < IF__COUNT; i++) {
+        sl_inflight_t *f = &m->inflight[i];
+        if (!f->req_id || f->broker != broker)
+            continue;
+        sl_msg_t r = {0};
+        r.kind = MSG_RESPONSE;
+        r.req_kind = i == IF_FIND ? MSG_FIND_COORDINATOR
+                     : i == IF_HEARTBEAT ? MSG_HEARTBEAT
+                     : i == IF_COMMIT  ? MSG_COMMIT
+                                       : m->mstate == MS_SYNCING ? MSG_SYNC : MSG_JOIN;
+        r.req_id = f->req_id;
+        r.err = KE_NETWORK_EXCEPTION;
+        r.cause = cause;
+        r.group = m->g->index;
+        handle_response(s, m, &r);
+    }
+}
+
+static void inflight_timeout(void *ctx, sl_timer_t *t) {
+    sl_inflight_t *f = ctx;
+    sl_member_t *m = f->m;
+    sl_sim_t *s = m->sim;
+    if (defer_if_frozen(s, m, t))
+        return;
+    char bname[32];
+    snprintf(bname, sizeof bname, "broker%d:9092", f->broker);
+    LOGM(s, m, "INFO", "Disconnecting from node %d due to request timeout.", f->broker);
+    fail_broker_requests(s, m, f->broker, m->blame_seq);
+}
+
+void sl_member_broker_reset(sl_sim_t *s, sl_member_t *m, int broker, int64_t cause) {
+    if (m->proc != PROC_RUNNING)
+        return;
+    bool any = false;
+    for (int i = 0; i < IF__COUNT; i++)
+        any |= m->inflight[i].req_id && m->inflight[i].broker == broker;
+    if (!any && m->coordinator != broker)
+        return;
+    m->blame_seq = cause;
+    fail_broker_requests(s, m, broker, cause);
+    if (m->coordinator == broker) {
+        /* The connection to the coordinator dropped. */
+        LOGM(s, m, "INFO",
+             "Group coordinator broker%d:9092 (id: %d rack: null) is unavailable or invalid due to cause: "
+             "coordinator unavailable. isDisconnected: true. Rediscovery will be attempted.",
+             broker, 2147483647 - broker);
+        sl_trace(s, "member.coordinator_unknown", m->node, m->g->index, m->member_id, m->generation, cause,
+                 "connection to coordinator broker %d reset", broker);
+        m->coordinator = 0;
+        ensure_find(s, m);
+    }
+}
+
+/* ---- coordinator discovery ---- */
+
+static void mark_coordinator_unknown(sl_sim_t *s, sl_member_t *m, const char *why, bool disconnected,
+                                     int64_t cause) {
+    if (!m->coordinator)
+        return;
+    int old = m->coordinator;
+    LOGM(s, m, "INFO",
+         "Group coordinator broker%d:9092 (id: %d rack: null) is unavailable or invalid due to cause: %s. "
+         "isDisconnected: %s. Rediscovery will be attempted.",
+         old, 2147483647 - old, why, disconnected ? "true" : "false");
+    sl_trace(s, "member.coordinator_unknown", m->node, m->g->index, m->member_id, m->generation, cause, "%s", why);
+    m->coordinator = 0;
+    if (disconnected)
+        fail_broker_requests(s, m, old, cause);
+    ensure_find(s, m);
+}
+
+static int64_t backoff_us(sl_member_t *m, int attempts) {
+    /* retry.backoff.ms doubling up to retry.backoff.max.ms, jitter 0.2. */
+    double b = (double)m->cfg.retry_backoff_us;
+    for (int i = 0; i < attempts && b < (double)m->cfg.retry_backoff_max_us; i++)
+        b *= 2;
+    if (b > (double)m->cfg.retry_backoff_max_us)
+        b = (double)m->cfg.retry_backoff_max_us;
+    double j = 1.0 + 0.2 * (2.0 * sl_rng_unit(&m->rng) - 1.0);
+    return (int64_t)(b * j);
+}
+
+static void send_find(sl_sim_t *s, sl_member_t *m) {
+    /* Java asks the least loaded node; rotate over brokers. */
+    int broker = (int)((m->index + m->find_attempts) % s->n_brokers) + 1;
+    sl_msg_t *req = new_req(s, m, MSG_FIND_COORDINATOR, broker, m->blame_seq);
+    send_req(s, m, IF_FIND, req, broker, m->cfg.request_timeout_us);
+}
+
+static void find_timer_cb(void *ctx, sl_timer_t *t) {
+    sl_member_t *m = ctx;
+    sl_sim_t *s = m->sim;
+    if (m->proc == PROC_DOWN || defer_if_frozen(s, m, t))
+        return;
+    if (!m->coordinator && !m->inflight[IF_FIND].req_id)
+        send_find(s, m);
+}
+
+static void ensure_find(sl_sim_t *s, sl_member_t *m) {
+    if (m->proc == PROC_DOWN || m->coordinator || m->inflight[IF_FIND].req_id || sl_timer_armed(&m->find_timer))
+        return;
+    sl_timer_arm(&s->eng, &m->find_timer, sl_now(s), m->blame_seq);
+}
+
+static void on_find_response(sl_sim_t *s, sl_member_t *m, sl_msg_t *r) {
+    if (r->err == KE_NONE && r->coordinator) {
+        m->coordinator = r->coordinator;
+        m->find_attempts = 0;
+        m->last_hb_ok_us = sl_now(s); /* the session timer restarts with a fresh coordinator */
+        LOGM(s, m, "INFO", "Discovered group coordinator broker%d:9092 (id: %d rack: null)", r->coordinator,
+             2147483647 - r->coordinator);
+        sl_trace(s, "member.coordinator_found", m->node, m->g->index, m->member_id, m->generation, r->cause,
+                 "coordinator is broker %d", r->coordinator);
+        if (m->in_poll)
+            do_poll(s, m);
+        if (m->mstate == MS_STABLE)
+            hb_arm(s, m);
+        return;
+    }
+    m->find_attempts++;
+    sl_timer_arm(&s->eng, &m->find_timer, sl_now(s) + backoff_us(m, m->find_attempts - 1), r->cause);
+}
+
+/* ---- joining ---- */
+
+static uint32_t protocol_hash(const sl_member_t *m) { return 1u + (uint32_t)m->cfg.assignor; }
+
+static void reset_membership(sl_sim_t *s, sl_member_t *m, bool reset_id, int64_t cause) {
+    release_partitions(s, m, true, cause);
+    if (reset_id)
+        m->member_id = 0;
+    m->generation = -1;
+    m->mstate = MS_UNJOINED;
+    m->is_leader = false;
+    m->rejoin_cause = cause;
+    sl_timer_cancel(&s->eng, &m->hb_timer);
+}
+
+static void send_commit(sl_sim_t *s, sl_member_t *m, int64_t cause) {
+    if (!m->coordinator || m->n_owned == 0 || m->inflight[IF_COMMIT].req_id || m->generation < 0)
+        return;
+    sl_msg_t *req = new_req(s, m, MSG_COMMIT, m->coordinator, cause);
+    req->n_parts = m->n_owned;
+    req->parts = malloc((size_t)m->n_owned * sizeof(int));
+    req->offsets = malloc((size_t)m->n_owned * sizeof(int64_t));
+    for (int i = 0; i < m->n_owned; i++) {
+        req->parts[i] = m->owned[i];
+        req->offsets[i] = m->position[m->owned[i]];
+    }
+    send_req(s, m, IF_COMMIT, req, m->coordinator, m->cfg.request_timeout_us);
+    m->last_commit_us = sl_now(s);
+}
+
+static void send_join(sl_sim_t *s, sl_member_t *m) {
+    if (!m->coordinator) {
+        ensure_find(s, m);
+        return;
+    }
+    m->mstate = MS_JOINING;
+    sl_msg_t *req = new_req(s, m, MSG_JOIN, m->coordinator, m->rejoin_cause);
+    req->session_timeout_us = m->cfg.session_timeout_us;
+    req->rebalance_timeout_us = m->cfg.max_poll_interval_us;
+    req->protocol_hash = protocol_hash(m);
+    int64_t rto = m->cfg.max_poll_interval_us + JOIN_GROUP_TIMEOUT_LAPSE_US;
+    if (rto < m->cfg.request_timeout_us)
+        rto = m->cfg.request_timeout_us;
+    sl_trace(s, "member.join", m->node, m->g->index, m->member_id, m->generation, m->rejoin_cause,
+             "JoinGroup sent to broker %d", m->coordinator);
+    LOGM(s, m, "INFO", "(Re-)joining group%s", "");
+    send_req(s, m, IF_GROUP, req, m->coordinator, rto);
+}
+
+/* onJoinPrepare: eager members commit and revoke everything, then join. */
+static void revoke_done(void *ctx, sl_timer_t *t) {
+    sl_member_t *m = ctx;
+    sl_sim_t *s = m->sim;
+    if (m->proc == PROC_DOWN || defer_if_frozen(s, m, t))
+        return;
+    release_partitions(s, m, false, m->rejoin_cause);
+    send_join(s, m);
+}
+
+static void start_rejoin(sl_sim_t *s, sl_member_t *m) {
+    m->in_poll = true;
+    if (m->n_owned > 0) {
+        m->mstate = MS_REVOKING;
+        if (m->cfg.commit == SL_COMMIT_AUTO)
+            send_commit(s, m, m->rejoin_cause);
+        sl_timer_arm(&s->eng, &m->backoff_timer, sl_now(s) + m->cfg.on_revoke_us, m->rejoin_cause);
+        return;
+    }
+    send_join(s, m);
+}
+
+static void on_join_response(sl_sim_t *s, sl_member_t *m, sl_msg_t *r) {
+    char idstr[160];
+    switch (r->err) {
+    case KE_NONE: {
+        m->member_id = r->member_id;
+        m->generation = r->generation;
+        m->is_leader = r->leader_id == m->member_id;
+        member_id_str(s, m, m->member_id, idstr, sizeof idstr);
+        LOGM(s, m, "INFO", "Successfully joined group with generation Generation{generationId=%d, memberId='%s', protocol='%s'}",
+             m->generation, idstr, sl_assignor_name(m->cfg.assignor));
+        int64_t seq = sl_trace(s, "member.joined", m->node, m->g->index, m->member_id, m->generation, r->cause,
+                               "%s of generation %d", m->is_leader ? "leader" : "follower", m->generation);
+        m->mstate = MS_SYNCING;
+        sl_msg_t *req = new_req(s, m, MSG_SYNC, m->coordinator, seq);
+        if (m->is_leader && r->n_ids > 0) {
+            req->n_ids = r->n_ids;
+            req->ids = malloc((size_t)r->n_ids * sizeof *req->ids);
+            memcpy(req->ids, r->ids, (size_t)r->n_ids * sizeof *req->ids);
+            req->assign = calloc((size_t)r->n_ids, sizeof *req->assign);
+            req->assign_n = calloc((size_t)r->n_ids, sizeof *req->assign_n);
+            if (sl_assign(m->cfg.assignor, m->g, r->n_ids, req->assign, req->assign_n) < 0)
+                abort();
+            LOGM(s, m, "INFO", "Finished assignment for group at generation %d", m->generation);
+        }
+        send_req(s, m, IF_GROUP, req, m->coordinator, m->cfg.request_timeout_us);
+        return;
+    }
+    case KE_MEMBER_ID_REQUIRED:
+        m->member_id = r->member_id;
+        sl_trace(s, "member.id_required", m->node, m->g->index, m->member_id, -1, r->cause,
+                 "coordinator assigned a member id; rejoining with it");
+        send_join(s, m);
+        return;
+    case KE_UNKNOWN_MEMBER_ID:
+    case KE_ILLEGAL_GENERATION:
+        reset_membership(s, m, r->err == KE_UNKNOWN_MEMBER_ID, r->cause);
+        send_join(s, m);
+        return;
+    case KE_INVALID_SESSION_TIMEOUT:
+        LOGM(s, m, "ERROR", "JoinGroup failed: The session timeout is not within the range allowed by the broker "
+             "(as configured by group.min.session.timeout.ms and group.max.session.timeout.ms).%s", "");
+        sl_trace(s, "member.crashed", m->node, m->g->index, 0, -1, r->cause,
+                 "InvalidSessionTimeoutException: the consumer stops");
+        sl_member_stop(s, m, false, r->cause);
+        return;
+    case KE_NOT_COORDINATOR:
+    case KE_COORDINATOR_NOT_AVAILABLE:
+    case KE_NETWORK_EXCEPTION:
+        m->mstate = MS_UNJOINED;
+        mark_coordinator_unknown(s, m, sl_kerr_name(r->err), r->err == KE_NETWORK_EXCEPTION, r->cause);
+        return;
+    default:
+        /* COORDINATOR_LOAD_IN_PROGRESS, REBALANCE_IN_PROGRESS: retry. */
+        m->mstate = MS_UNJOINED;
+        sl_timer_arm(&s->eng, &m->backoff_timer, sl_now(s) + m->cfg.retry_backoff_us, r->cause);
+        return;
+    }
+}
+
+static void on_sync_response(sl_sim_t *s, sl_member_t *m, sl_msg_t *r) {
+    char idstr[160];
+    switch (r->err) {
+    case KE_NONE: {
+        member_id_str(s, m, m->member_id, idstr, sizeof idstr);
+        LOGM(s, m, "INFO", "Successfully synced group in generation Generation{generationId=%d, memberId='%s', protocol='%s'}",
+             m->generation, idstr, sl_assignor_name(m->cfg.assignor));
+        free(m->owned);
+        m->owned = NULL;
+        m->n_owned = r->n_parts;
+        if (r->n_parts) {
+            m->owned = malloc((size_t)r->n_parts * sizeof(int));
+            memcpy(m->owned, r->parts, (size_t)r->n_parts * sizeof(int));
+        }
+        for (int i = 0; i < m->n_owned; i++) {
+            sl_gpart_t *gp = &m->g->parts[m->owned[i]];
+            gp->owners++;
+            m->position[m->owned[i]] = gp->committed;
+        }
+        LOGM(s, m, "INFO", "Adding newly assigned partitions (%d partitions)", m->n_owned);
+        sl_trace(s, "member.assigned", m->node, m->g->index, m->member_id, m->generation, r->cause,
+                 "%d partitions", m->n_owned);
+        m->mstate = MS_STABLE;
+        m->rejoin_cause = -1;
+        m->last_hb_ok_us = sl_now(s);
+        m->last_hb_sent_us = sl_now(s);
+        hb_arm(s, m);
+        sl_metrics_group_changed(s, m->g, r->cause);
+        if (m->in_poll)
+            do_poll(s, m);
+        return;
+    }
+    case KE_REBALANCE_IN_PROGRESS:
+        m->mstate = MS_UNJOINED;
+        m->rejoin_cause = r->cause;
+        send_join(s, m);
+        return;
+    case KE_UNKNOWN_MEMBER_ID:
+    case KE_ILLEGAL_GENERATION:
+        reset_membership(s, m, r->err == KE_UNKNOWN_MEMBER_ID, r->cause);
+        send_join(s, m);
+        return;
+    case KE_NOT_COORDINATOR:
+    case KE_COORDINATOR_NOT_AVAILABLE:
+    case KE_NETWORK_EXCEPTION:
+        m->mstate = MS_UNJOINED;
+        mark_coordinator_unknown(s, m, sl_kerr_name(r->err), r->err == KE_NETWORK_EXCEPTION, r->cause);
+        return;
+    default:
+        m->mstate = MS_UNJOINED;
+        sl_timer_arm(&s->eng, &m->backoff_timer, sl_now(s) + m->cfg.retry_backoff_us, r->cause);
+        return;
+    }
+}
+
+/* Retry timer for join errors and the end of onPartitionsRevoked. */
+static void backoff_cb(void *ctx, sl_timer_t *t) {
+    sl_member_t *m = ctx;
+    if (m->mstate == MS_REVOKING) {
+        revoke_done(ctx, t);
+        return;
+    }
+    sl_sim_t *s = m->sim;
+    if (m->proc == PROC_DOWN || defer_if_frozen(s, m, t))
+        return;
+    if (m->mstate == MS_UNJOINED && m->in_poll)
+        send_join(s, m);
+}
+
+/* ---- heartbeat thread ---- */
+
+static void hb_arm(sl_sim_t *s, sl_member_t *m) {
+    if (m->proc == PROC_DOWN || m->mstate != MS_STABLE)
+        return;
+    int64_t next = m->last_hb_sent_us + m->cfg.heartbeat_interval_us;
+    int64_t session = m->last_hb_ok_us + m->cfg.session_timeout_us;
+    if (session < next)
+        next = session;
+    if (!m->in_poll && !m->poll_timed_out) {
+        int64_t poll = m->last_poll_us + m->cfg.max_poll_interval_us;
+        if (poll < next)
+            next = poll;
+    }
+    if (m->inflight[IF_HEARTBEAT].req_id && next < sl_now(s) + m->cfg.retry_backoff_us)
+        next = sl_now(s) + m->cfg.retry_backoff_us;
+    if (next < sl_now(s))
+        next = sl_now(s);
+    sl_timer_arm(&s->eng, &m->hb_timer, next, -1);
+}
+
+static void poll_timeout(sl_sim_t *s, sl_member_t *m) {
+    LOGM(s, m, "WARN",
+         "consumer poll timeout has expired. This means the time between subsequent calls to poll() was longer than "
+         "the configured max.poll.interval.ms, which typically implies that the poll loop is spending too much time "
+         "processing messages. You can address this either by increasing max.poll.interval.ms or by reducing the "
+         "maximum size of batches returned in poll() with max.poll.records.%s", "");
+    int64_t seq = sl_trace(s, "member.poll_timeout", m->node, m->g->index, m->member_id, m->generation, m->blame_seq,
+                           "poll() not called for max.poll.interval.ms=%lld",
+                           (long long)(m->cfg.max_poll_interval_us / 1000));
+    m->poll_timed_out = true;
+    if (m->member_id && !m->cfg.static_membership && m->coordinator) {
+        char idstr[160];
+        member_id_str(s, m, m->member_id, idstr, sizeof idstr);
+        LOGM(s, m, "INFO",
+             "Member %s sending LeaveGroup request to coordinator broker%d:9092 (id: %d rack: null) due to consumer "
+             "poll timeout has expired.",
+             idstr, m->coordinator, 2147483647 - m->coordinator);
+        sl_msg_t *req = new_req(s, m, MSG_LEAVE, m->coordinator, seq);
+        req->err = KE_REBALANCE_IN_PROGRESS; /* marks the reason for the coordinator's log */
+        sl_net_send(s, req);
+    }
+    reset_membership(s, m, true, seq);
+}
+
+static void hb_tick(void *ctx, sl_timer_t *t) {
+    sl_member_t *m = ctx;
+    sl_sim_t *s = m->sim;
+    if (m->proc == PROC_DOWN || defer_if_frozen(s, m, t) || m->mstate != MS_STABLE)
+        return;
+    int64_t now = sl_now(s);
+    if (!m->coordinator) {
+        ensure_find(s, m);
+        return;
+    }
+    if (now - m->last_hb_ok_us >= m->cfg.session_timeout_us) {
+        mark_coordinator_unknown(s, m, "session timed out without receiving a heartbeat response", false,
+                                 m->blame_seq);
+        return;
+    }
+    if (!m->in_poll && !m->poll_timed_out && now - m->last_poll_us >= m->cfg.max_poll_interval_us) {
+        poll_timeout(s, m);
+        return;
+    }
+    if (!m->inflight[IF_HEARTBEAT].req_id && now - m->last_hb_sent_us >= m->cfg.heartbeat_interval_us) {
+        m->last_hb_sent_us = now;
+        sl_msg_t *req = new_req(s, m, MSG_HEARTBEAT, m->coordinator, -1);
+        send_req(s, m, IF_HEARTBEAT, req, m->coordinator, m->cfg.request_timeout_us);
+    }
+    hb_arm(s, m);
+}
+
+static void on_heartbeat_response(sl_sim_t *s, sl_member_t *m, sl_msg_t *r) {
+    char idstr[160];
+    if (m->mstate != MS_STABLE)
+        return; /* a late answer to a generation we already left */
+    switch (r->err) {
+    case KE_NONE:
+        m->last_hb_ok_us = sl_now(s);
+        break;
+    case KE_REBALANCE_IN_PROGRESS:
+        if (m->rejoin_cause < 0) {
+            LOGM(s, m, "INFO", "Attempt to heartbeat failed since group is rebalancing%s", "");
+            LOGM(s, m, "INFO", "Request joining group due to: group is already rebalancing%s", "");
+            m->rejoin_cause = sl_trace(s, "member.rejoin_needed", m->node, m->g->index, m->member_id, m->generation,
+                                       r->cause, "heartbeat answered REBALANCE_IN_PROGRESS");
+        }
+        m->last_hb_ok_us = sl_now(s);
+        /* The next poll() revokes and rejoins; an idle poll loop wakes now. */
+        if (!m->in_poll && sl_timer_armed(&m->poll_timer) && m->batch_end_us <= sl_now(s))
+            sl_timer_arm(&s->eng, &m->poll_timer, sl_now(s), m->rejoin_cause);
+        break;
+    case KE_UNKNOWN_MEMBER_ID:
+    case KE_ILLEGAL_GENERATION: {
+        member_id_str(s, m, m->member_id, idstr, sizeof idstr);
+        if (r->err == KE_UNKNOWN_MEMBER_ID)
+            LOGM(s, m, "INFO", "Attempt to heartbeat failed since member id %s is not valid.", idstr);
+        else
+            LOGM(s, m, "INFO", "Attempt to heartbeat failed since generation %d is not current", m->generation);
+        int64_t cause = r->cause >= 0 ? r->cause : m->blame_seq;
+        int64_t seq = sl_trace(s, "member.fenced", m->node, m->g->index, m->member_id, m->generation, cause,
+                               "heartbeat answered %s", sl_kerr_name(r->err));
+        reset_membership(s, m, r->err == KE_UNKNOWN_MEMBER_ID, seq);
+        if (!m->in_poll && sl_timer_armed(&m->poll_timer) && m->batch_end_us <= sl_now(s))
+            sl_timer_arm(&s->eng, &m->poll_timer, sl_now(s), seq);
+        return;
+    }
+    case KE_NOT_COORDINATOR:
+    case KE_COORDINATOR_NOT_AVAILABLE:
+    case KE_NETWORK_EXCEPTION:
+        mark_coordinator_unknown(s, m, sl_kerr_name(r->err), r->err == KE_NETWORK_EXCEPTION,
+                                 r->err == KE_NETWORK_EXCEPTION ? m->blame_seq : r->cause);
+        return;
+    default:
+        break;
+    }
+    hb_arm(s, m);
+}
+
+/* ---- the poll loop ---- */
+
+/* Processing time of n records: per-record lognormal with the configured
+ * median and p99, summed (normal approximation for large batches). */
+static int64_t processing_us(sl_member_t *m, int n) {
+    double med = (double)m->cfg.processing_median_us, p99 = (double)m->cfg.processing_p99_us;
+    if (n <= 0)
+        return 0;
+    if (p99 <= med)
+        return (int64_t)(med * n);
+    double sigma = log(p99 / med) / 2.3263478740408408, mu = log(med);
+    if (n <= 16) {
+        double sum = 0;
+        for (int i = 0; i < n; i++)
+            sum += exp(mu + sigma * sl_rng_normal(&m->rng));
+        return (int64_t)sum;
+    }
+    double mean = exp(mu + sigma * sigma / 2), var = (exp(sigma * sigma) - 1) * exp(2 * mu + sigma * sigma);
+    double t = n * mean + sqrt(n * var) * sl_rng_normal(&m->rng);
+    double floor_t = n * med * 0.25;
+    return (int64_t)(t < floor_t ? floor_t : t);
+}
+
+static bool fetchable(sl_sim_t *s, sl_member_t *m, sl_partition_t *p) {
+    return sl_broker_serving(s, p->leader) && sl_net_reachable(s, m->node, sl_broker_node(p->leader));
+}
+
+static void fetch_and_process(sl_sim_t *s, sl_member_t *m) {
+    int want = m->cfg.max_poll_records, got = 0;
+    int64_t rtt = 0;
+    sl_group_t *g = m->g;
+    for (int k = 0; k < m->n_owned && got < want; k++) {
+        int gi = m->owned[(k + m->batch_parts_n) % m->n_owned];
+        sl_gpart_t *gp = &g->parts[gi];
+        sl_partition_t *p = gp->p;
+        if (!fetchable(s, m, p))
+            continue;
+        sl_partition_sync(s, p);
+        int64_t avail = p->end_offset - m->position[gi];
+        if (avail <= 0)
+            continue;
+        int take = avail < want - got ? (int)avail : want - got;
+        int64_t from = m->position[gi], to = from + take;
+        if (gp->processed_hwm > from)
+            g->duplicates += (to < gp->processed_hwm ? to : gp->processed_hwm) - from;
+        if (to > gp->processed_hwm)
+            gp->processed_hwm = to;
+        m->position[gi] = to;
+        got += take;
+        int64_t r = sl_net_rtt_us(s, m->node, sl_broker_node(p->leader));
+        if (r > rtt)
+            rtt = r;
+    }
+    m->batch_parts_n++;
+    if (got == 0) {
+        /* Nothing to fetch: the fetch waits up to fetch.max.wait.ms. */
+        m->batch_end_us = sl_now(s) + m->cfg.fetch_max_wait_us;
+        sl_timer_arm(&s->eng, &m->poll_timer, m->batch_end_us, -1);
+        return;
+    }
+    g->consumed += got;
+    m->batch_end_us = sl_now(s) + rtt + processing_us(m, got);
+    sl_timer_arm(&s->eng, &m->poll_timer, m->batch_end_us, -1);
+}
+
+static void do_poll(sl_sim_t *s, sl_member_t *m) {
+    if (m->proc != PROC_RUNNING || m->stalled)
+        return;
+    m->last_poll_us = sl_now(s);
+    if (m->poll_timed_out) {
+        m->poll_timed_out = false;
+        LOGM(s, m, "INFO", "Request joining group due to: consumer poll timeout has expired%s", "");
+    }
+    if (m->mstate == MS_STABLE && m->cfg.commit == SL_COMMIT_AUTO &&
+        sl_now(s) - m->last_commit_us >= m->cfg.auto_commit_interval_us)
+        send_commit(s, m, -1);
+    if (m->mstate == MS_STABLE && m->cfg.commit == SL_COMMIT_SYNC_PER_BATCH)
+        send_commit(s, m, -1);
+    if (!m->coordinator) {
+        m->in_poll = m->mstate != MS_STABLE || m->rejoin_cause >= 0;
+        ensure_find(s, m);
+        if (m->in_poll)
+            return;
+    }
+    if (m->mstate == MS_STABLE && m->rejoin_cause >= 0 && m->coordinator) {
+        m->mstate = MS_UNJOINED;
+        start_rejoin(s, m);
+        return;
+    }
+    if (m->mstate == MS_UNJOINED) {
+        start_rejoin(s, m);
+        return;
+    }
+    if (m->mstate != MS_STABLE) {
+        m->in_poll = true; /* waiting inside poll() for the rebalance */
+        return;
+    }
+    m->in_poll = false;
+    fetch_and_process(s, m);
+}
+
+static void poll_timer_cb(void *ctx, sl_timer_t *t) {
+    sl_member_t *m = ctx;
+    sl_sim_t *s = m->sim;
+    if (m->proc == PROC_DOWN || defer_if_frozen(s, m, t))
+        return;
+    do_poll(s, m);
+}
+
+/* ---- responses ---- */
+
+static void handle_response(sl_sim_t *s, sl_member_t *m, sl_msg_t *r) {
+    int slot;
+    switch (r->req_kind) {
+    case MSG_FIND_COORDINATOR: slot = IF_FIND; break;
+    case MSG_HEARTBEAT: slot = IF_HEARTBEAT; break;
+    case MSG_COMMIT: slot = IF_COMMIT; break;
+    case MSG_JOIN:
+    case MSG_SYNC: slot = IF_GROUP; break;
+    default: return; /* LeaveGroup answers need no handling */
+    }
+    if (m->inflight[slot].req_id != r->req_id)
+        return; /* stale: timed out or from a previous incarnation */
+    clear_inflight(s, m, slot);
+    switch (r->req_kind) {
+    case MSG_FIND_COORDINATOR: on_find_response(s, m, r); break;
+    case MSG_HEARTBEAT: on_heartbeat_response(s, m, r); break;
+    case MSG_JOIN: on_join_response(s, m, r); break;
+    case MSG_SYNC: on_sync_response(s, m, r); break;
+    case MSG_COMMIT:
+        if (r->err == KE_NETWORK_EXCEPTION || r->err == KE_NOT_COORDINATOR ||
+            r->err == KE_COORDINATOR_NOT_AVAILABLE)
+            mark_coordinator_unknown(s, m, sl_kerr_name(r->err), r->err == KE_NETWORK_EXCEPTION, m->blame_seq);
+        break;
+    default: break;
+    }
+}
+
+bool sl_member_deliver(sl_sim_t *s, sl_member_t *m, sl_msg_t *r) {
+    if (m->proc == PROC_DOWN)
+        return false;
+    if (frozen(m)) {
+        /* The answer waits in the socket buffer until the process thaws. */
+        sl_timer_arm(&s->eng, &r->timer, m->paused_until_us, r->cause);
+        return true;
+    }
+    handle_response(s, m, r);
+    return false;
+}
+
+/* ---- process lifecycle ---- */
+
+void sl_member_start(sl_sim_t *s, sl_member_t *m, int64_t cause) {
+    m->proc = PROC_RUNNING;
+    m->stalled = false;
+    m->coordinator = 0;
+    m->member_id = 0;
+    m->generation = -1;
+    m->mstate = MS_UNJOINED;
+    m->rejoin_cause = cause;
+    m->in_poll = true;
+    m->poll_timed_out = false;
+    m->last_poll_us = sl_now(s);
+    m->last_commit_us = sl_now(s);
+    m->find_attempts = 0;
+    m->blame_seq = cause;
+    sl_trace(s, "member.start", m->node, m->g->index, 0, -1, cause, "consumer %s started", m->client_id);
+    LOGM(s, m, "INFO", "Subscribed to topic(s): %s", s->sc->topics[m->g->cfg->topics[0]].name);
+    ensure_find(s, m);
+}
+
+void sl_member_stop(sl_sim_t *s, sl_member_t *m, bool clean, int64_t cause) {
+    if (m->proc == PROC_DOWN)
+        return;
+    if (clean && m->member_id && !m->cfg.static_membership && m->coordinator && m->proc == PROC_RUNNING) {
+        /* close(): commit, revoke, LeaveGroup. */
+        if (m->cfg.commit == SL_COMMIT_AUTO)
+            send_commit(s, m, cause);
+        release_partitions(s, m, false, cause);
+        char idstr[160];
+        member_id_str(s, m, m->member_id, idstr, sizeof idstr);
+        LOGM(s, m, "INFO",
+             "Member %s sending LeaveGroup request to coordinator broker%d:9092 (id: %d rack: null) due to the "
+             "consumer is being closed",
+             idstr, m->coordinator, 2147483647 - m->coordinator);
+        sl_msg_t *req = new_req(s, m, MSG_LEAVE, m->coordinator, cause);
+        sl_net_send(s, req);
+    } else {
+        release_partitions(s, m, true, cause);
+    }
+    m->proc = PROC_DOWN;
+    m->incarnation++;
+    for (int i = 0; i < IF__COUNT; i++)
+        clear_inflight(s, m, i);
+    sl_timer_cancel(&s->eng, &m->hb_timer);
+    sl_timer_cancel(&s->eng, &m->poll_timer);
+    sl_timer_cancel(&s->eng, &m->find_timer);
+    sl_timer_cancel(&s->eng, &m->backoff_timer);
+    m->member_id = 0;
+    m->generation = -1;
+    m->mstate = MS_UNJOINED;
+    m->coordinator = 0;
+    sl_trace(s, "member.stop", m->node, m->g->index, 0, -1, cause, "consumer %s %s", m->client_id,
+             clean ? "closed" : "killed");
+    sl_metrics_group_changed(s, m->g, cause);
+}
+
+void sl_member_pause(sl_sim_t *s, sl_member_t *m, bool paused, int64_t until_us, int64_t cause) {
+    (void)s;
+    if (m->proc == PROC_DOWN)
+        return;
+    if (paused) {
+        m->proc = PROC_PAUSED;
+        m->paused_until_us = until_us;
+        m->blame_seq = cause;
+        return;
+    }
+    /* Deferred work was re-armed for this instant, after this timer. */
+    m->proc = PROC_RUNNING;
+}
+
+void sl_member_stall(sl_sim_t *s, sl_member_t *m, bool stalled, int64_t cause) {
+    if (m->proc == PROC_DOWN)
+        return;
+    m->stalled = stalled;
+    if (stalled) {
+        m->blame_seq = cause;
+        return;
+    }
+    if (!sl_timer_armed(&m->poll_timer))
+        sl_timer_arm(&s->eng, &m->poll_timer, sl_now(s), cause);
+}
+
+int sl_member_init(sl_sim_t *s, sl_group_t *g, int index, sl_member_t **out) {
+    sl_member_t *m = calloc(1, sizeof *m);
+    if (!m)
+        return -1;
+    m->sim = s;
+    m->g = g;
+    m->index = index;
+    m->cfg = *g->cfg;
+    m->proc = PROC_DOWN;
+    m->generation = -1;
+    m->rejoin_cause = -1;
+    m->blame_seq = -1;
+    snprintf(m->client_id, sizeof m->client_id, "consumer-%s-%d", group_id(m), index);
+    sl_rng_seed(&m->rng, s->sc->seed, SL_STREAM(SL_STREAM_MEMBER, (g->index << 20) + index));
+    m->position = calloc((size_t)(g->n_parts ? g->n_parts : 1), sizeof *m->position);
+    if (!m->position) {
+        free(m);
+        return -1;
+    }
+    sl_timer_init(&m->poll_timer, poll_timer_cb, m);
+    sl_timer_init(&m->hb_timer, hb_tick, m);
+    sl_timer_init(&m->find_timer, find_timer_cb, m);
+    sl_timer_init(&m->backoff_timer, backoff_cb, m);
+    for (int i = 0; i < IF__COUNT; i++) {
+        m->inflight[i].m = m;
+        sl_timer_init(&m->inflight[i].timeout, inflight_timeout, &m->inflight[i]);
+    }
+    *out = m;
+    return 0;
+}
+
+void sl_member_free(sl_sim_t *s, sl_member_t *m) {
+    (void)s;
+    if (!m)
+        return;
+    free(m->owned);
+    free(m->position);
+    free(m->join_ids);
+    free(m);
+}

@@ -1,0 +1,817 @@
+/*
+ * The classic group coordinator (Kafka's GroupCoordinator / ClassicGroup):
+ * Empty, PreparingRebalance, CompletingRebalance, Stable, Dead.
+ *
+ * One sl_group_t holds the group's coordinator-side state wherever it is
+ * hosted: only the broker leading the group's __consumer_offsets partition
+ * answers for it.  When that leadership moves the group is unloaded (Dead)
+ * and the new leader rebuilds it, after coordinator_load, from what was last
+ * written to __consumer_offsets: members removed since come back, and a
+ * rebalance in progress is lost.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "assert-internal.h"
+#include "model-internal.h"
+
+const char *sl_gstate_name(sl_gstate_t st) {
+    static const char *const names[] = {"Empty", "PreparingRebalance", "CompletingRebalance", "Stable", "Dead"};
+    return names[st];
+}
+
+const char *sl_kerr_name(sl_kerr_t e) {
+    static const char *const names[KE__COUNT] = {
+        "NONE", "UNKNOWN_MEMBER_ID", "ILLEGAL_GENERATION", "REBALANCE_IN_PROGRESS", "NOT_COORDINATOR",
+        "COORDINATOR_NOT_AVAILABLE", "COORDINATOR_LOAD_IN_PROGRESS", "MEMBER_ID_REQUIRED",
+        "INVALID_SESSION_TIMEOUT", "NETWORK_EXCEPTION"};
+    return names[e];
+}
+
+static int coord_node(const sl_group_t *g) { return sl_broker_node(g->coordinator); }
+
+#define LOG_COORD(s, g, level, fmt, ...) \
+    sl_log(s, coord_node(g), level, "[GroupCoordinator %d]: " fmt, (g)->coordinator, __VA_ARGS__)
+
+static void set_state(sl_sim_t *s, sl_group_t *g, sl_gstate_t st, int64_t cause) {
+    if (g->state == st)
+        return;
+    g->state = st;
+    sl_trace(s, "group.state", g->coordinator ? coord_node(g) : -1, g->index, 0, g->generation, cause, "%s",
+             sl_gstate_name(st));
+}
+
+/* ---- members ---- */
+
+static sl_cmember_t *find_member(const sl_group_t *g, sl_mid_t id) {
+    uint32_t slot = (uint32_t)(id & SL_SLOT_MASK);
+    if (!id || slot >= (uint32_t)g->n_slots)
+        return NULL;
+    sl_cmember_t *cm = g->slots[slot];
+    return cm && cm->id == id ? cm : NULL;
+}
+
+static void session_expired(void *ctx, sl_timer_t *t);
+
+/* Allocates a member with a fresh id (or the given one, when restoring). */
+static sl_cmember_t *add_member(sl_sim_t *s, sl_group_t *g, int client, sl_mid_t id) {
+    int slot = -1;
+    if (id) {
+        slot = (int)(uint32_t)(id & SL_SLOT_MASK);
+        while (slot >= g->n_slots) {
+            int n = g->n_slots ? g->n_slots * 2 : 16;
+            sl_cmember_t **ns = realloc(g->slots, (size_t)n * sizeof *ns);
+            if (!ns)
+                abort();
+            memset(ns + g->n_slots, 0, (size_t)(n - g->n_slots) * sizeof *ns);
+            g->slots = ns;
+            g->n_slots = n;
+        }
+    } else {
+        for (int i = 1; i < g->n_slots; i++)
+            if (!g->slots[i]) {
+                slot = i;
+                break;
+            }
+        if (slot < 0) {
+            int n = g->n_slots ? g->n_slots * 2 : 16;
+            sl_cmember_t **ns = realloc(g->slots, (size_t)n * sizeof *ns);
+            if (!ns)
+                abort();
+            memset(ns + g->n_slots, 0, (size_t)(n - g->n_slots) * sizeof *ns);
+            slot = g->n_slots ? g->n_slots : 1;
+            g->slots = ns;
+            g->n_slots = n;
+        }
+        SL_ASSERT((uint32_t)slot <= SL_SLOT_MASK);
+        uint32_t counter = ++g->id_counter & 0xfff;
+        if (!counter)
+            counter = ++g->id_counter & 0xfff;
+        id = ((sl_mid_t)(client + 1) << 32) | ((sl_mid_t)counter << SL_SLOT_BITS) | (uint32_t)slot;
+    }
+    SL_ASSERT(!g->slots[slot]);
+    sl_cmember_t *cm = calloc(1, sizeof *cm);
+    if (!cm)
+        abort();
+    cm->id = id;
+    cm->client = client;
+    cm->group = g;
+    sl_timer_init(&cm->session_timer, session_expired, cm);
+    g->slots[slot] = cm;
+    (void)s;
+    return cm;
+}
+
+static void arm_session(sl_sim_t *s, sl_cmember_t *cm) {
+    sl_timer_arm(&s->eng, &cm->session_timer, sl_now(s) + cm->session_timeout_us, -1);
+}
+
+static void send_reply(sl_sim_t *s, sl_group_t *g, sl_msg_t *r) {
+    (void)g;
+    sl_net_send(s, r);
+}
+
+/* Answers a parked request of cm with an error (or NONE for empty payloads). */
+static void answer_parked(sl_sim_t *s, sl_group_t *g, int src, uint32_t req_id, sl_msg_kind_t kind,
+                          sl_mid_t member_id, sl_kerr_t err, int64_t cause) {
+    sl_msg_t req = {0};
+    req.kind = kind;
+    req.src = src;
+    req.req_id = req_id;
+    req.group = g->index;
+    req.member_id = member_id;
+    req.generation = g->generation;
+    req.cause = cause;
+    send_reply(s, g, sl_coord_reply(s, g->coordinator, &req, err));
+}
+
+static void free_member(sl_sim_t *s, sl_group_t *g, sl_cmember_t *cm) {
+    sl_timer_cancel(&s->eng, &cm->session_timer);
+    g->slots[(uint32_t)(cm->id & SL_SLOT_MASK)] = NULL;
+    free(cm->assignment);
+    free(cm);
+}
+
+static void remove_member(sl_sim_t *s, sl_group_t *g, sl_cmember_t *cm, int64_t cause) {
+    if (cm->awaiting_join) {
+        g->n_awaiting_join--;
+        answer_parked(s, g, cm->join_src, cm->join_req_id, MSG_JOIN, cm->id, KE_UNKNOWN_MEMBER_ID, cause);
+    }
+    if (cm->awaiting_sync) {
+        g->n_awaiting_sync--;
+        answer_parked(s, g, cm->sync_src, cm->sync_req_id, MSG_SYNC, cm->id, KE_UNKNOWN_MEMBER_ID, cause);
+    }
+    if (!cm->pending)
+        g->n_members--;
+    if (g->leader == cm->id)
+        g->leader = 0;
+    free_member(s, g, cm);
+}
+
+/* ---- the rebalance ---- */
+
+static int64_t rebalance_timeout_us(const sl_group_t *g) {
+    int64_t t = 0;
+    for (int i = 0; i < g->n_slots; i++)
+        if (g->slots[i] && !g->slots[i]->pending && g->slots[i]->rebalance_timeout_us > t)
+            t = g->slots[i]->rebalance_timeout_us;
+    return t ? t : g->cfg->max_poll_interval_us;
+}
+
+static void complete_join(sl_sim_t *s, sl_group_t *g, int64_t cause);
+
+static void try_complete_join(sl_sim_t *s, sl_group_t *g, int64_t cause) {
+    if (g->state != GS_PREPARING_REBALANCE || g->initial_delay)
+        return;
+    bool pending = false;
+    for (int i = 0; i < g->n_slots && !pending; i++)
+        pending = g->slots[i] && g->slots[i]->pending;
+    if (g->n_awaiting_join == g->n_members && !pending)
+        complete_join(s, g, cause);
+}
+
+static void prepare_rebalance(sl_sim_t *s, sl_group_t *g, int64_t cause, const char *reason) {
+    if (g->state == GS_COMPLETING_REBALANCE) {
+        /* Followers parked in SyncGroup learn the rebalance restarted. */
+        sl_timer_cancel(&s->eng, &g->sync_timer);
+        for (int i = 0; i < g->n_slots; i++) {
+            sl_cmember_t *cm = g->slots[i];
+            if (cm && cm->awaiting_sync) {
+                cm->awaiting_sync = false;
+                g->n_awaiting_sync--;
+                answer_parked(s, g, cm->sync_src, cm->sync_req_id, MSG_SYNC, cm->id, KE_REBALANCE_IN_PROGRESS,
+                              cause);
+            }
+        }
+    }
+    sl_timer_cancel(&s->eng, &g->sync_timer);
+    bool was_empty = g->state == GS_EMPTY;
+    int64_t rto = rebalance_timeout_us(g);
+    int64_t delay = rto;
+    g->initial_delay = false;
+    if (was_empty && s->sc->cluster.group_initial_rebalance_delay_us > 0) {
+        /* InitialDelayedJoin: wait for more members, in steps, at most the
+         * rebalance timeout in all. */
+        int64_t init = s->sc->cluster.group_initial_rebalance_delay_us;
+        delay = init < rto ? init : rto;
+        g->initial_delay_left_us = rto - delay;
+        g->initial_delay = true;
+        g->new_member_added = false;
+    }
+    g->rebalance_seq = sl_trace(s, "group.rebalance.start", coord_node(g), g->index, 0, g->generation, cause,
+                                "%s", reason);
+    LOG_COORD(s, g, "INFO",
+              "Preparing to rebalance group %s in state PreparingRebalance with old generation %d "
+              "(__consumer_offsets-%d) (reason: %s)",
+              g->cfg->id, g->generation, g->offsets_partition, reason);
+    set_state(s, g, GS_PREPARING_REBALANCE, g->rebalance_seq);
+    sl_metrics_rebalance_started(s, g);
+    sl_timer_arm(&s->eng, &g->join_timer, sl_now(s) + delay, g->rebalance_seq);
+    sl_metrics_group_changed(s, g, g->rebalance_seq);
+    try_complete_join(s, g, g->rebalance_seq);
+}
+
+static void maybe_prepare_rebalance(sl_sim_t *s, sl_group_t *g, int64_t cause, const char *reason) {
+    if (g->state == GS_STABLE || g->state == GS_COMPLETING_REBALANCE || g->state == GS_EMPTY)
+        prepare_rebalance(s, g, cause, reason);
+}
+
+static void join_timer_cb(void *ctx, sl_timer_t *t) {
+    sl_group_t *g = ctx;
+    sl_sim_t *s = g->sim;
+    if (g->state != GS_PREPARING_REBALANCE)
+        return;
+    if (g->initial_delay && g->new_member_added && g->initial_delay_left_us > 0) {
+        int64_t init = s->sc->cluster.group_initial_rebalance_delay_us;
+        int64_t d = init < g->initial_delay_left_us ? init : g->initial_delay_left_us;
+        g->initial_delay_left_us -= d;
+        g->new_member_added = false;
+        sl_timer_arm(&s->eng, &g->join_timer, sl_now(s) + d, t->cause);
+        return;
+    }
+    g->initial_delay = false;
+    complete_join(s, g, g->rebalance_seq);
+}
+
+/* Kafka's assignors order members by member id string; the leader gets
+ * them in that order. */
+typedef struct id_key_s {
+    char str[160];
+    sl_mid_t id;
+} id_key_t;
+
+static int cmp_id_key(const void *a, const void *b) {
+    const id_key_t *x = a, *y = b;
+    int c = strcmp(x->str, y->str);
+    return c ? c : (x->id < y->id ? -1 : x->id > y->id);
+}
+
+static void sort_ids_as_kafka(const sl_sim_t *s, const sl_group_t *g, sl_mid_t *ids, int n) {
+    id_key_t *keys = malloc((size_t)(n ? n : 1) * sizeof *keys);
+    if (!keys)
+        abort();
+    for (int i = 0; i < n; i++) {
+        keys[i].id = ids[i];
+        sl_member_id_str(s, g, ids[i], keys[i].str, sizeof keys[i].str);
+    }
+    qsort(keys, (size_t)n, sizeof *keys, cmp_id_key);
+    for (int i = 0; i < n; i++)
+        ids[i] = keys[i].id;
+    free(keys);
+}
+
+static void store_group(sl_sim_t *s, sl_group_t *g) {
+    for (int i = 0; i < g->n_stored; i++)
+        free(g->stored[i].assignment);
+    free(g->stored);
+    g->stored = NULL;
+    g->n_stored = 0;
+    g->stored_generation = g->generation;
+    g->stored_leader = g->leader;
+    if (g->n_members == 0)
+        return;
+    g->stored = calloc((size_t)g->n_members, sizeof *g->stored);
+    if (!g->stored)
+        abort();
+    for (int i = 0; i < g->n_slots; i++) {
+        sl_cmember_t *cm = g->slots[i];
+        if (!cm || cm->pending)
+            continue;
+        sl_stored_member_t *sm = &g->stored[g->n_stored++];
+        sm->id = cm->id;
+        sm->client = cm->client;
+        sm->is_static = cm->is_static;
+        sm->session_timeout_us = cm->session_timeout_us;
+        sm->rebalance_timeout_us = cm->rebalance_timeout_us;
+        sm->protocol_hash = cm->protocol_hash;
+        sm->n_assignment = cm->n_assignment;
+        if (cm->n_assignment) {
+            sm->assignment = malloc((size_t)cm->n_assignment * sizeof(int));
+            memcpy(sm->assignment, cm->assignment, (size_t)cm->n_assignment * sizeof(int));
+        }
+    }
+    (void)s;
+}
+
+static void sync_timer_cb(void *ctx, sl_timer_t *t);
+
+static sl_msg_t *join_answer(sl_sim_t *s, sl_group_t *g, sl_cmember_t *cm, int src, uint32_t req_id,
+                             int64_t cause) {
+    sl_msg_t req = {0};
+    req.kind = MSG_JOIN;
+    req.src = src;
+    req.req_id = req_id;
+    req.group = g->index;
+    req.member_id = cm->id;
+    req.cause = cause;
+    sl_msg_t *r = sl_coord_reply(s, g->coordinator, &req, KE_NONE);
+    r->generation = g->generation;
+    r->leader_id = g->leader;
+    if (cm->id == g->leader) {
+        r->ids = malloc((size_t)g->n_members * sizeof *r->ids);
+        for (int i = 0; i < g->n_slots; i++)
+            if (g->slots[i] && !g->slots[i]->pending)
+                r->ids[r->n_ids++] = g->slots[i]->id;
+        sort_ids_as_kafka(s, g, r->ids, r->n_ids);
+    }
+    return r;
+}
+
+static void complete_join(sl_sim_t *s, sl_group_t *g, int64_t cause) {
+    sl_timer_cancel(&s->eng, &g->join_timer);
+    /* Dynamic members that did not rejoin are removed; static ones kept. */
+    for (int i = 0; i < g->n_slots; i++) {
+        sl_cmember_t *cm = g->slots[i];
+        if (!cm || cm->pending || cm->awaiting_join || cm->is_static)
+            continue;
+        char idstr[160];
+        sl_member_id_str(s, g, cm->id, idstr, sizeof idstr);
+        sl_trace(s, "member.removed", coord_node(g), g->index, cm->id, g->generation, cause,
+                 "did not rejoin before the join phase completed");
+        remove_member(s, g, cm, cause);
+    }
+    g->generation++;
+    if (g->n_members == 0) {
+        set_state(s, g, GS_EMPTY, cause);
+        LOG_COORD(s, g, "INFO", "Group %s with generation %d is now empty (__consumer_offsets-%d)", g->cfg->id,
+                  g->generation, g->offsets_partition);
+        store_group(s, g);
+        sl_metrics_group_changed(s, g, cause);
+        return;
+    }
+    if (!find_member(g, g->leader) || !find_member(g, g->leader)->awaiting_join) {
+        g->leader = 0;
+        for (int i = 0; i < g->n_slots && !g->leader; i++)
+            if (g->slots[i] && g->slots[i]->awaiting_join)
+                g->leader = g->slots[i]->id;
+    }
+    set_state(s, g, GS_COMPLETING_REBALANCE, cause);
+    int64_t seq = sl_trace(s, "group.join.complete", coord_node(g), g->index, g->leader, g->generation, cause,
+                           "generation %d with %d members", g->generation, g->n_members);
+    LOG_COORD(s, g, "INFO", "Stabilized group %s generation %d (__consumer_offsets-%d) with %d members", g->cfg->id,
+              g->generation, g->offsets_partition, g->n_members);
+    for (int i = 0; i < g->n_slots; i++) {
+        sl_cmember_t *cm = g->slots[i];
+        if (!cm || !cm->awaiting_join)
+            continue;
+        cm->awaiting_join = false;
+        cm->is_new = false;
+        cm->owes_sync = true;
+        g->n_awaiting_join--;
+        free(cm->assignment);
+        cm->assignment = NULL;
+        cm->n_assignment = 0;
+        send_reply(s, g, join_answer(s, g, cm, cm->join_src, cm->join_req_id, seq));
+        arm_session(s, cm);
+    }
+    sl_timer_arm(&s->eng, &g->sync_timer, sl_now(s) + rebalance_timeout_us(g), seq);
+    sl_metrics_group_changed(s, g, seq);
+}
+
+/* Members still owing a SyncGroup when the rebalance timeout passes are
+ * removed and the group rebalances again. */
+static void sync_timer_cb(void *ctx, sl_timer_t *t) {
+    sl_group_t *g = ctx;
+    sl_sim_t *s = g->sim;
+    if (g->state != GS_COMPLETING_REBALANCE && g->state != GS_STABLE)
+        return;
+    int removed = 0;
+    for (int i = 0; i < g->n_slots; i++) {
+        sl_cmember_t *cm = g->slots[i];
+        if (!cm || cm->pending || !cm->owes_sync)
+            continue;
+        sl_trace(s, "member.removed", coord_node(g), g->index, cm->id, g->generation, t->cause,
+                 "no SyncGroup within the rebalance timeout");
+        remove_member(s, g, cm, t->cause);
+        removed++;
+    }
+    if (removed)
+        prepare_rebalance(s, g, t->cause, "removing members on pending sync request expiration");
+}
+
+static void session_expired(void *ctx, sl_timer_t *t) {
+    sl_cmember_t *cm = ctx;
+    sl_group_t *g = cm->group;
+    sl_sim_t *s = g->sim;
+    (void)t;
+    if (cm->awaiting_join || cm->awaiting_sync) {
+        /* A member parked in Join or Sync is never expired. */
+        arm_session(s, cm);
+        return;
+    }
+    sl_member_t *client = cm->client >= 0 && cm->client < g->n_member_slots ? g->members[cm->client] : NULL;
+    int64_t blame = client ? client->blame_seq : -1;
+    char idstr[160];
+    sl_member_id_str(s, g, cm->id, idstr, sizeof idstr);
+    int64_t seq = sl_trace(s, "member.session_expired", coord_node(g), g->index, cm->id, g->generation, blame,
+                           "no heartbeat for session.timeout.ms=%lld", (long long)(cm->session_timeout_us / 1000));
+    if (cm->pending) {
+        LOG_COORD(s, g, "INFO", "Pending member %s in group %s has been removed after session timeout expiration.",
+                  idstr, g->cfg->id);
+        remove_member(s, g, cm, seq);
+        try_complete_join(s, g, seq);
+        return;
+    }
+    LOG_COORD(s, g, "INFO", "Member %s in group %s has failed, removing it from the group", idstr, g->cfg->id);
+    remove_member(s, g, cm, seq);
+    char reason[256];
+    snprintf(reason, sizeof reason, "removing member %s on heartbeat expiration", idstr);
+    if (g->state == GS_PREPARING_REBALANCE)
+        try_complete_join(s, g, seq);
+    else
+        maybe_prepare_rebalance(s, g, seq, reason);
+    sl_metrics_group_changed(s, g, seq);
+}
+
+/* ---- requests ---- */
+
+static void handle_join(sl_sim_t *s, sl_group_t *g, sl_msg_t *req) {
+    const sl_cluster_cfg_t *cc = &s->sc->cluster;
+    if (req->session_timeout_us < cc->group_min_session_timeout_us ||
+        req->session_timeout_us > cc->group_max_session_timeout_us) {
+        send_reply(s, g, sl_coord_reply(s, g->coordinator, req, KE_INVALID_SESSION_TIMEOUT));
+        return;
+    }
+    int client = s->node_member[req->src]->index - 1;
+    if (req->member_id == 0) {
+        /* KIP-394: hand out an id and ask the member to come back with it. */
+        sl_cmember_t *cm = add_member(s, g, client, 0);
+        cm->pending = true;
+        cm->session_timeout_us = req->session_timeout_us;
+        cm->rebalance_timeout_us = req->rebalance_timeout_us;
+        arm_session(s, cm);
+        char idstr[160];
+        sl_member_id_str(s, g, cm->id, idstr, sizeof idstr);
+        LOG_COORD(s, g, "INFO",
+                  "Dynamic member with unknown member id joins group %s in %s state. Created a new member id %s "
+                  "and request the member to rejoin with this id.",
+                  g->cfg->id, sl_gstate_name(g->state), idstr);
+        sl_msg_t *r = sl_coord_reply(s, g->coordinator, req, KE_MEMBER_ID_REQUIRED);
+        r->member_id = cm->id;
+        send_reply(s, g, r);
+        return;
+    }
+    sl_cmember_t *cm = find_member(g, req->member_id);
+    if (!cm) {
+        send_reply(s, g, sl_coord_reply(s, g->coordinator, req, KE_UNKNOWN_MEMBER_ID));
+        return;
+    }
+    bool changed = cm->protocol_hash != req->protocol_hash;
+    cm->session_timeout_us = req->session_timeout_us;
+    cm->rebalance_timeout_us = req->rebalance_timeout_us;
+    cm->protocol_hash = req->protocol_hash;
+    arm_session(s, cm);
+    char idstr[160];
+    sl_member_id_str(s, g, cm->id, idstr, sizeof idstr);
+    if (cm->pending) {
+        /* The id round trip completed: a new member joins. */
+        cm->pending = false;
+        cm->is_new = true;
+        g->n_members++;
+        if (g->state == GS_PREPARING_REBALANCE && g->initial_delay)
+            g->new_member_added = true;
+    }
+    if (cm->awaiting_join) {
+        /* A retried JoinGroup replaces the parked one. */
+        cm->join_src = req->src;
+        cm->join_req_id = req->req_id;
+        return;
+    }
+    switch (g->state) {
+    case GS_PREPARING_REBALANCE:
+        cm->awaiting_join = true;
+        cm->join_src = req->src;
+        cm->join_req_id = req->req_id;
+        g->n_awaiting_join++;
+        try_complete_join(s, g, req->cause);
+        break;
+    case GS_EMPTY:
+    case GS_COMPLETING_REBALANCE:
+    case GS_STABLE: {
+        bool is_leader = g->leader == cm->id;
+        bool rebalance = cm->is_new || changed || (g->state == GS_STABLE && is_leader) || g->state == GS_EMPTY;
+        if (!rebalance) {
+            /* A follower with unchanged metadata gets the current generation. */
+            send_reply(s, g, join_answer(s, g, cm, req->src, req->req_id, req->cause));
+            break;
+        }
+        cm->awaiting_join = true;
+        cm->join_src = req->src;
+        cm->join_req_id = req->req_id;
+        g->n_awaiting_join++;
+        char reason[256];
+        if (cm->is_new)
+            snprintf(reason, sizeof reason, "Adding new member %s with group instance id None", idstr);
+        else if (changed)
+            snprintf(reason, sizeof reason, "Updating metadata for member %s during %s", idstr,
+                     sl_gstate_name(g->state));
+        else
+            snprintf(reason, sizeof reason, "leader %s re-joining group during %s", idstr, sl_gstate_name(g->state));
+        prepare_rebalance(s, g, req->cause, reason);
+        break;
+    }
+    case GS_DEAD:
+        send_reply(s, g, sl_coord_reply(s, g->coordinator, req, KE_COORDINATOR_NOT_AVAILABLE));
+        break;
+    }
+}
+
+static void set_assignment(sl_cmember_t *cm, const int *parts, int n) {
+    free(cm->assignment);
+    cm->assignment = NULL;
+    cm->n_assignment = n;
+    if (n) {
+        cm->assignment = malloc((size_t)n * sizeof(int));
+        memcpy(cm->assignment, parts, (size_t)n * sizeof(int));
+    }
+}
+
+static sl_msg_t *sync_answer(sl_sim_t *s, sl_group_t *g, sl_cmember_t *cm, int src, uint32_t req_id,
+                             int64_t cause) {
+    sl_msg_t req = {0};
+    req.kind = MSG_SYNC;
+    req.src = src;
+    req.req_id = req_id;
+    req.group = g->index;
+    req.member_id = cm->id;
+    req.cause = cause;
+    sl_msg_t *r = sl_coord_reply(s, g->coordinator, &req, KE_NONE);
+    r->generation = g->generation;
+    r->n_parts = cm->n_assignment;
+    if (cm->n_assignment) {
+        r->parts = malloc((size_t)cm->n_assignment * sizeof(int));
+        memcpy(r->parts, cm->assignment, (size_t)cm->n_assignment * sizeof(int));
+    }
+    return r;
+}
+
+static void handle_sync(sl_sim_t *s, sl_group_t *g, sl_msg_t *req) {
+    sl_cmember_t *cm = find_member(g, req->member_id);
+    if (!cm || cm->pending) {
+        send_reply(s, g, sl_coord_reply(s, g->coordinator, req, KE_UNKNOWN_MEMBER_ID));
+        return;
+    }
+    if (req->generation != g->generation) {
+        send_reply(s, g, sl_coord_reply(s, g->coordinator, req, KE_ILLEGAL_GENERATION));
+        return;
+    }
+    arm_session(s, cm);
+    switch (g->state) {
+    case GS_PREPARING_REBALANCE:
+    case GS_EMPTY:
+    case GS_DEAD:
+        send_reply(s, g, sl_coord_reply(s, g->coordinator, req,
+                                        g->state == GS_PREPARING_REBALANCE ? KE_REBALANCE_IN_PROGRESS
+                                                                           : KE_UNKNOWN_MEMBER_ID));
+        return;
+    case GS_STABLE:
+        cm->owes_sync = false;
+        send_reply(s, g, sync_answer(s, g, cm, req->src, req->req_id, req->cause));
+        return;
+    case GS_COMPLETING_REBALANCE:
+        break;
+    }
+    cm->owes_sync = false;
+    cm->awaiting_sync = true;
+    cm->sync_src = req->src;
+    cm->sync_req_id = req->req_id;
+    g->n_awaiting_sync++;
+    if (cm->id != g->leader)
+        return;
+    /* The leader's assignment: write it to __consumer_offsets, then answer
+     * every parked SyncGroup and go Stable. */
+    char idstr[160];
+    sl_member_id_str(s, g, cm->id, idstr, sizeof idstr);
+    LOG_COORD(s, g, "INFO",
+              "Assignment received from leader %s for group %s for generation %d. The group has %d members, 0 of "
+              "which are static.",
+              idstr, g->cfg->id, g->generation, g->n_members);
+    for (int i = 0; i < g->n_slots; i++)
+        if (g->slots[i])
+            set_assignment(g->slots[i], NULL, 0);
+    for (int i = 0; i < req->n_ids; i++) {
+        sl_cmember_t *target = find_member(g, req->ids[i]);
+        if (target)
+            set_assignment(target, req->assign[i], req->assign_n[i]);
+    }
+    store_group(s, g);
+    int64_t seq = sl_trace(s, "group.stable", coord_node(g), g->index, g->leader, g->generation, g->rebalance_seq,
+                           "assignment for generation %d stored", g->generation);
+    set_state(s, g, GS_STABLE, seq);
+    for (int i = 0; i < g->n_slots; i++) {
+        sl_cmember_t *m2 = g->slots[i];
+        if (!m2 || !m2->awaiting_sync)
+            continue;
+        m2->awaiting_sync = false;
+        g->n_awaiting_sync--;
+        send_reply(s, g, sync_answer(s, g, m2, m2->sync_src, m2->sync_req_id, seq));
+    }
+    sl_metrics_group_changed(s, g, seq);
+}
+
+static void handle_heartbeat(sl_sim_t *s, sl_group_t *g, sl_msg_t *req) {
+    sl_cmember_t *cm = find_member(g, req->member_id);
+    sl_kerr_t err;
+    if (g->state == GS_EMPTY || !cm || cm->pending)
+        err = KE_UNKNOWN_MEMBER_ID;
+    else if (req->generation != g->generation)
+        err = KE_ILLEGAL_GENERATION;
+    else {
+        arm_session(s, cm);
+        err = g->state == GS_PREPARING_REBALANCE ? KE_REBALANCE_IN_PROGRESS : KE_NONE;
+    }
+    sl_msg_t *r = sl_coord_reply(s, g->coordinator, req, err);
+    if (err == KE_REBALANCE_IN_PROGRESS)
+        r->cause = g->rebalance_seq;
+    send_reply(s, g, r);
+}
+
+static void handle_leave(sl_sim_t *s, sl_group_t *g, sl_msg_t *req) {
+    sl_cmember_t *cm = find_member(g, req->member_id);
+    if (!cm) {
+        send_reply(s, g, sl_coord_reply(s, g->coordinator, req, KE_UNKNOWN_MEMBER_ID));
+        return;
+    }
+    char idstr[160], reason[256];
+    sl_member_id_str(s, g, cm->id, idstr, sizeof idstr);
+    LOG_COORD(s, g, "INFO", "Member %s has left group %s through explicit `LeaveGroup` request; client reason: %s",
+              idstr, g->cfg->id, req->err == KE_NONE ? "the consumer is being closed" : "the consumer unsubscribed");
+    int64_t seq = sl_trace(s, "member.left", coord_node(g), g->index, cm->id, g->generation, req->cause,
+                           "LeaveGroup received");
+    bool was_pending = cm->pending;
+    remove_member(s, g, cm, seq);
+    send_reply(s, g, sl_coord_reply(s, g->coordinator, req, KE_NONE));
+    if (was_pending)
+        return;
+    snprintf(reason, sizeof reason, "removing member %s on LeaveGroup", idstr);
+    if (g->state == GS_PREPARING_REBALANCE)
+        try_complete_join(s, g, seq);
+    else
+        maybe_prepare_rebalance(s, g, seq, reason);
+    sl_metrics_group_changed(s, g, seq);
+}
+
+static void handle_commit(sl_sim_t *s, sl_group_t *g, sl_msg_t *req) {
+    sl_cmember_t *cm = find_member(g, req->member_id);
+    sl_kerr_t err = KE_NONE;
+    if (!cm || cm->pending || g->state == GS_EMPTY)
+        err = KE_UNKNOWN_MEMBER_ID;
+    else if (req->generation != g->generation)
+        err = KE_ILLEGAL_GENERATION;
+    else if (g->state == GS_COMPLETING_REBALANCE)
+        err = KE_REBALANCE_IN_PROGRESS;
+    if (err == KE_NONE) {
+        arm_session(s, cm);
+        for (int i = 0; i < req->n_parts; i++) {
+            sl_gpart_t *gp = &g->parts[req->parts[i]];
+            if (req->offsets[i] > gp->committed)
+                gp->committed = req->offsets[i];
+        }
+    }
+    send_reply(s, g, sl_coord_reply(s, g->coordinator, req, err));
+}
+
+void sl_coord_handle(sl_sim_t *s, sl_group_t *g, int broker, sl_msg_t *req) {
+    if (g->coordinator != broker || sl_coordinator_leader(s, g) != broker) {
+        send_reply(s, g, sl_coord_reply(s, broker, req, KE_NOT_COORDINATOR));
+        return;
+    }
+    if (g->loading) {
+        /* Kafka answers heartbeats blindly while loading; others retry. */
+        sl_kerr_t err = req->kind == MSG_HEARTBEAT ? KE_NONE : KE_COORDINATOR_LOAD_IN_PROGRESS;
+        send_reply(s, g, sl_coord_reply(s, broker, req, err));
+        return;
+    }
+    switch (req->kind) {
+    case MSG_JOIN: handle_join(s, g, req); break;
+    case MSG_SYNC: handle_sync(s, g, req); break;
+    case MSG_HEARTBEAT: handle_heartbeat(s, g, req); break;
+    case MSG_LEAVE: handle_leave(s, g, req); break;
+    case MSG_COMMIT: handle_commit(s, g, req); break;
+    default: SL_ASSERT(!"unexpected request kind");
+    }
+}
+
+/* ---- coordinator moves ---- */
+
+static void unload(sl_sim_t *s, sl_group_t *g, int64_t cause) {
+    int old = g->coordinator;
+    bool alive = sl_broker_serving(s, old);
+    sl_trace(s, "coordinator.unload", sl_broker_node(old), g->index, 0, g->generation, cause,
+             "broker %d no longer coordinates %s (state %s)%s", old, g->cfg->id, sl_gstate_name(g->state),
+             g->state == GS_PREPARING_REBALANCE || g->state == GS_COMPLETING_REBALANCE ? ": rebalance in progress lost"
+                                                                                       : "");
+    if (alive) {
+        LOG_COORD(s, g, "INFO", "Resigned as the group coordinator for partition %d in epoch %d", g->offsets_partition,
+                  g->generation);
+        LOG_COORD(s, g, "INFO", "Unloading group metadata for %s with generation %d", g->cfg->id, g->generation);
+    }
+    for (int i = 0; i < g->n_slots; i++) {
+        sl_cmember_t *cm = g->slots[i];
+        if (!cm)
+            continue;
+        if (alive && cm->awaiting_join)
+            answer_parked(s, g, cm->join_src, cm->join_req_id, MSG_JOIN, cm->id, KE_NOT_COORDINATOR, cause);
+        if (alive && cm->awaiting_sync)
+            answer_parked(s, g, cm->sync_src, cm->sync_req_id, MSG_SYNC, cm->id, KE_NOT_COORDINATOR, cause);
+        free_member(s, g, cm);
+    }
+    g->n_members = g->n_awaiting_join = g->n_awaiting_sync = 0;
+    sl_timer_cancel(&s->eng, &g->join_timer);
+    sl_timer_cancel(&s->eng, &g->sync_timer);
+    sl_timer_cancel(&s->eng, &g->load_timer);
+    g->loading = false;
+    g->initial_delay = false;
+    set_state(s, g, GS_DEAD, cause);
+    g->coordinator = 0;
+    sl_metrics_group_changed(s, g, cause);
+}
+
+/* Loading done: rebuild from __consumer_offsets.  Every member gets a full
+ * session timeout from now. */
+static void load_cb(void *ctx, sl_timer_t *t) {
+    sl_group_t *g = ctx;
+    sl_sim_t *s = g->sim;
+    g->loading = false;
+    g->generation = g->stored_generation < 0 ? 0 : g->stored_generation;
+    g->leader = g->stored_leader;
+    for (int i = 0; i < g->n_stored; i++) {
+        sl_stored_member_t *sm = &g->stored[i];
+        sl_cmember_t *cm = add_member(s, g, sm->client, sm->id);
+        cm->is_static = sm->is_static;
+        cm->session_timeout_us = sm->session_timeout_us;
+        cm->rebalance_timeout_us = sm->rebalance_timeout_us;
+        cm->protocol_hash = sm->protocol_hash;
+        set_assignment(cm, sm->assignment, sm->n_assignment);
+        arm_session(s, cm);
+        g->n_members++;
+    }
+    int64_t seq = sl_trace(s, "coordinator.load.done", coord_node(g), g->index, 0, g->generation, t->cause,
+                           "loaded %s: generation %d, %d members", g->cfg->id, g->generation, g->n_members);
+    sl_log(s, coord_node(g), "INFO",
+           "[GroupMetadataManager brokerId=%d] Finished loading offsets and group metadata from __consumer_offsets-%d "
+           "in %lld milliseconds for epoch %d",
+           g->coordinator, g->offsets_partition, (long long)(s->sc->cluster.coordinator_load_us / 1000), g->generation);
+    set_state(s, g, g->n_members ? GS_STABLE : GS_EMPTY, seq);
+    sl_metrics_group_changed(s, g, seq);
+}
+
+void sl_coord_moved(sl_sim_t *s, sl_group_t *g, int old_leader, int new_leader, int64_t cause) {
+    (void)old_leader;
+    if (g->coordinator && g->coordinator != new_leader)
+        unload(s, g, cause);
+    if (new_leader == 0 || g->coordinator == new_leader || !sl_broker_serving(s, new_leader))
+        return;
+    g->coordinator = new_leader;
+    g->loading = true;
+    g->state = GS_DEAD;
+    int64_t seq = sl_trace(s, "coordinator.load.start", coord_node(g), g->index, 0, g->generation, cause,
+                           "broker %d elected coordinator for %s (__consumer_offsets-%d)", new_leader, g->cfg->id,
+                           g->offsets_partition);
+    LOG_COORD(s, g, "INFO", "Elected as the group coordinator for partition %d in epoch %d", g->offsets_partition,
+              g->generation);
+    sl_timer_arm(&s->eng, &g->load_timer, sl_now(s) + s->sc->cluster.coordinator_load_us, seq);
+}
+
+/* ---- setup ---- */
+
+int sl_group_init(sl_sim_t *s, sl_group_t *g, int index) {
+    const sl_group_cfg_t *cfg = &s->sc->groups[index];
+    g->sim = s;
+    g->index = index;
+    g->cfg = cfg;
+    g->offsets_partition = sl_offsets_partition_for(cfg->id, s->sc->cluster.offsets_partitions);
+    sl_rng_seed(&g->rng, s->sc->seed, SL_STREAM(SL_STREAM_GROUP, index));
+    int n = 0;
+    for (int t = 0; t < cfg->n_topics; t++)
+        n += s->sc->topics[cfg->topics[t]].partitions;
+    g->parts = calloc((size_t)(n ? n : 1), sizeof *g->parts);
+    if (!g->parts)
+        return -1;
+    for (int t = 0; t < cfg->n_topics; t++) {
+        int ti = cfg->topics[t];
+        for (int i = 0; i < s->sc->topics[ti].partitions; i++)
+            g->parts[g->n_parts++].p = &s->parts[s->topic_first_part[ti] + i];
+    }
+    sl_timer_init(&g->join_timer, join_timer_cb, g);
+    sl_timer_init(&g->sync_timer, sync_timer_cb, g);
+    sl_timer_init(&g->load_timer, load_cb, g);
+    g->stored_generation = -1;
+    g->first_stable_us = -1;
+    g->stable_since_us = -1;
+    /* At time 0 the group is loaded, empty, on its coordinator. */
+    g->coordinator = sl_coordinator_leader(s, g);
+    g->state = GS_EMPTY;
+    return 0;
+}
+
+void sl_group_free(sl_sim_t *s, sl_group_t *g) {
+    for (int i = 0; i < g->n_slots; i++)
+        if (g->slots[i])
+            free_member(s, g, g->slots[i]);
+    free(g->slots);
+    for (int i = 0; i < g->n_stored; i++)
+        free(g->stored[i].assignment);
+    free(g->stored);
+    free(g->parts);
+}

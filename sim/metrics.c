@@ -1,0 +1,120 @@
+/*
+ * What the summary and the series report, kept current as the model runs.
+ *
+ * A group is "stable" (SPEC §4) when its coordinator has it Stable, every
+ * running member holds an assignment of the current generation with no
+ * rejoin pending, and every partition is owned.  A rebalance is each entry
+ * into PreparingRebalance after the group first became stable.
+ * Unowned partition-seconds count from the first stable moment (the forming
+ * of the group is not an outage), or from 0 when it never got there.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "model-internal.h"
+
+static bool group_is_stable(const sl_group_t *g) {
+    if (!g->coordinator || g->loading || g->state != GS_STABLE)
+        return false;
+    for (int i = 0; i < g->n_member_slots; i++) {
+        const sl_member_t *m = g->members[i];
+        if (!m->exists || m->proc == PROC_DOWN)
+            continue;
+        if (m->mstate != MS_STABLE || m->generation != g->generation || m->rejoin_cause >= 0)
+            return false;
+    }
+    return g->unowned == 0;
+}
+
+static void integrate(sl_sim_t *s, sl_group_t *g) {
+    int64_t now = sl_now(s);
+    if (now > g->unowned_since_us) {
+        double dt = (double)(now - g->unowned_since_us);
+        g->unowned_part_us += g->unowned * dt;
+        if (g->first_stable_us >= 0)
+            g->unowned_after_stable_us += g->unowned * dt;
+    }
+    g->unowned_since_us = now;
+}
+
+void sl_metrics_group_changed(sl_sim_t *s, sl_group_t *g, int64_t cause) {
+    integrate(s, g);
+    int unowned = 0;
+    for (int i = 0; i < g->n_parts; i++)
+        unowned += g->parts[i].owners <= 0;
+    g->unowned = unowned;
+    bool now_stable = group_is_stable(g);
+    if (now_stable == g->is_stable)
+        return;
+    int64_t now = sl_now(s);
+    g->is_stable = now_stable;
+    if (now_stable) {
+        g->stable_since_us = now;
+        if (g->first_stable_us < 0)
+            g->first_stable_us = now;
+        else
+            g->out_of_stable_us += now - g->left_stable_us;
+        sl_trace(s, "group.settled", -1, g->index, 0, g->generation, cause,
+                 "every member holds its generation %d assignment; all %d partitions owned", g->generation,
+                 g->n_parts);
+    } else {
+        g->left_stable_us = now;
+    }
+}
+
+void sl_metrics_rebalance_started(sl_sim_t *s, sl_group_t *g) {
+    (void)s;
+    if (g->first_stable_us >= 0)
+        g->rebalances++;
+}
+
+int64_t sl_group_lag(sl_sim_t *s, sl_group_t *g) {
+    int64_t lag = 0;
+    for (int i = 0; i < g->n_parts; i++) {
+        sl_partition_sync(s, g->parts[i].p);
+        int64_t l = g->parts[i].p->end_offset - g->parts[i].committed;
+        if (l > 0)
+            lag += l;
+    }
+    return lag;
+}
+
+void sl_partition_availability(sl_sim_t *s, sl_partition_t *p, bool online) {
+    int64_t now = sl_now(s);
+    if (s->n_offline > 0 && now > s->offline_since_us)
+        s->unavailable_part_us += (double)s->n_offline * (double)(now - s->offline_since_us);
+    s->offline_since_us = now;
+    if (online == !p->unavailable)
+        return;
+    p->unavailable = !online;
+    s->n_offline += p->unavailable ? 1 : -1;
+}
+
+void sl_metrics_sample(sl_sim_t *s) {
+    double t_s = (double)sl_now(s) / 1e6;
+    double dt_s = (double)s->sc->sample_us / 1e6;
+    for (int gi = 0; gi < s->n_groups; gi++) {
+        sl_group_t *g = &s->groups[gi];
+        int64_t lag = sl_group_lag(s, g);
+        if (lag > g->max_lag)
+            g->max_lag = lag;
+        int64_t consumed = g->consumed - g->consumed_at_sample;
+        g->consumed_at_sample = g->consumed;
+        if (!s->out.series)
+            continue;
+        const char *state = !g->coordinator ? "Unloaded" : g->loading ? "Loading" : sl_gstate_name(g->state);
+        fprintf(s->out.series, "%.3f\t%s\t%d\t%d\t%s\t%d\t%d\t%lld\t%.1f\n", t_s, g->cfg->id,
+                g->coordinator && !g->loading ? g->n_members : 0, g->generation, state, g->n_parts - g->unowned,
+                g->unowned, (long long)lag, sl_now(s) > 0 ? (double)consumed / dt_s : 0.0);
+    }
+}
+
+void sl_metrics_finish(sl_sim_t *s) {
+    for (int gi = 0; gi < s->n_groups; gi++) {
+        sl_group_t *g = &s->groups[gi];
+        integrate(s, g);
+        if (!g->is_stable && g->first_stable_us >= 0)
+            g->out_of_stable_us += sl_now(s) - g->left_stable_us;
+    }
+    sl_partition_availability(s, &s->parts[0], !s->parts[0].unavailable); /* closes the integral */
+}

@@ -1,0 +1,164 @@
+/*
+ * Directed links between nodes: latency, jitter, loss and cuts.
+ *
+ * Every message has a broker at one end (clients talk to brokers; the
+ * controller is not a node).  Messages on one (client, broker, direction)
+ * keep TCP's order: a message never overtakes the one sent before it, so
+ * jitter stretches a connection rather than reordering it.  A lost segment
+ * costs a retransmission timeout (TCP's minimum RTO, 200 ms, doubling)
+ * rather than the message: TCP does not lose data, it delays it.
+ * A cut link delivers nothing; the sender finds out by its request timeout.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "assert-internal.h"
+#include "model-internal.h"
+
+#define TCP_MIN_RTO_US 200000
+
+static void deliver(void *ctx, sl_timer_t *t) {
+    sl_sim_t *s = ctx;
+    sl_msg_t *m = (sl_msg_t *)((char *)t - offsetof(sl_msg_t, timer));
+    if (m->dst < s->n_brokers)
+        sl_broker_deliver(s, m);
+    else if (sl_member_deliver(s, s->node_member[m->dst], m))
+        return; /* kept for later */
+    sl_msg_free(s, m);
+}
+
+sl_msg_t *sl_msg_new(sl_sim_t *s, sl_msg_kind_t kind, int src, int dst, int64_t cause) {
+    sl_msg_t *m = s->free_msgs;
+    if (m)
+        s->free_msgs = m->next_free;
+    else if (!(m = malloc(sizeof *m)))
+        abort(); /* the simulator cannot continue without memory */
+    memset(m, 0, sizeof *m);
+    sl_timer_init(&m->timer, deliver, s);
+    m->kind = kind;
+    m->src = src;
+    m->dst = dst;
+    m->cause = cause;
+    return m;
+}
+
+void sl_msg_free(sl_sim_t *s, sl_msg_t *m) {
+    sl_timer_cancel(&s->eng, &m->timer);
+    free(m->ids);
+    free(m->parts);
+    free(m->offsets);
+    if (m->assign) {
+        for (int i = 0; i < m->n_ids; i++)
+            free(m->assign[i]);
+        free(m->assign);
+    }
+    free(m->assign_n);
+    m->next_free = s->free_msgs;
+    s->free_msgs = m;
+}
+
+static inline bool bit(const uint8_t *map, int node) { return map[node >> 3] & (1u << (node & 7)); }
+
+int64_t sl_net_cut_cause(const sl_sim_t *s, int a, int b) {
+    for (int i = 0; i < s->n_faults; i++) {
+        const sl_fault_t *f = &s->faults[i];
+        if (f->active && f->cut && bit(f->from, a) && bit(f->to, b))
+            return f->seq;
+    }
+    return -1;
+}
+
+bool sl_net_reachable(const sl_sim_t *s, int a, int b) {
+    return sl_net_cut_cause(s, a, b) < 0 && sl_net_cut_cause(s, b, a) < 0;
+}
+
+/* One-way delay of a message sent now on a->b, from the seeded stream. */
+static int64_t one_way_us(sl_sim_t *s, int a, int b, bool sample) {
+    const sl_link_cfg_t *l = &s->sc->links;
+    int64_t lat = l->latency_us, jit = l->jitter_us;
+    double loss = l->loss;
+    for (int i = 0; i < s->n_faults; i++) {
+        const sl_fault_t *f = &s->faults[i];
+        if (f->active && !f->cut && bit(f->from, a) && bit(f->to, b)) {
+            lat += f->latency_us;
+            jit += f->jitter_us;
+            loss = 1.0 - (1.0 - loss) * (1.0 - f->loss);
+        }
+    }
+    if (!sample)
+        return lat + jit / 2;
+    int64_t d = lat;
+    if (jit > 0)
+        d += (int64_t)sl_rng_below(&s->net_rng, (uint64_t)jit + 1);
+    if (loss > 0) {
+        int64_t rto = TCP_MIN_RTO_US;
+        for (int tries = 0; tries < 8 && sl_rng_unit(&s->net_rng) < loss; tries++) {
+            d += rto;
+            rto *= 2;
+        }
+    }
+    return d;
+}
+
+int64_t sl_net_rtt_us(sl_sim_t *s, int a, int b) { return one_way_us(s, a, b, false) + one_way_us(s, b, a, false); }
+
+void sl_net_send(sl_sim_t *s, sl_msg_t *m) {
+    int64_t cut = sl_net_cut_cause(s, m->src, m->dst);
+    if (cut >= 0) {
+        /* Dropped.  Remember which fault hit the client: it is the cause of
+         * whatever the silence leads to (a session expiry, a lost coordinator). */
+        int client = m->src < s->n_brokers ? m->dst : m->src;
+        if (s->node_member[client])
+            s->node_member[client]->blame_seq = cut;
+        sl_msg_free(s, m);
+        return;
+    }
+    int broker = m->src < s->n_brokers ? m->src : m->dst;
+    int other = m->src < s->n_brokers ? m->dst : m->src;
+    int dir = m->src < s->n_brokers;
+    SL_ASSERT(broker < s->n_brokers && other >= s->n_brokers);
+    int64_t *last = &s->fifo[((size_t)other * s->n_brokers + broker) * 2 + dir];
+    int64_t at = sl_now(s) + one_way_us(s, m->src, m->dst, true);
+    if (at < *last)
+        at = *last;
+    *last = at;
+    if (sl_timer_arm(&s->eng, &m->timer, at, m->cause) < 0)
+        abort();
+}
+
+int sl_net_add_fault(sl_sim_t *s, const sl_fault_t *f) {
+    if (s->n_faults == s->cap_faults) {
+        int cap = s->cap_faults ? s->cap_faults * 2 : 8;
+        sl_fault_t *nf = realloc(s->faults, (size_t)cap * sizeof *nf);
+        if (!nf)
+            abort();
+        s->faults = nf;
+        s->cap_faults = cap;
+    }
+    s->faults[s->n_faults] = *f;
+    return s->n_faults++;
+}
+
+void sl_net_free(sl_sim_t *s) {
+    /* Messages still on the wire when the run ends: collect, then free
+     * (cancelling reshuffles the heap under an index walk). */
+    sl_timer_t **wire = malloc((size_t)(s->eng.n ? s->eng.n : 1) * sizeof *wire);
+    int n = 0;
+    for (int32_t i = 0; wire && i < s->eng.n; i++)
+        if (s->eng.heap[i]->fn == deliver)
+            wire[n++] = s->eng.heap[i];
+    for (int i = 0; i < n; i++)
+        sl_msg_free(s, (sl_msg_t *)((char *)wire[i] - offsetof(sl_msg_t, timer)));
+    free(wire);
+    for (int i = 0; i < s->n_faults; i++) {
+        free(s->faults[i].from);
+        free(s->faults[i].to);
+    }
+    free(s->faults);
+    free(s->fifo);
+    while (s->free_msgs) {
+        sl_msg_t *m = s->free_msgs;
+        s->free_msgs = m->next_free;
+        free(m);
+    }
+}

@@ -1,0 +1,368 @@
+/*
+ * A simulation: builds the model from a resolved scenario, runs the engine
+ * to the scenario's duration, and writes the outputs (SPEC §4).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "model-internal.h"
+
+/* Features the scenario format accepts that this model does not yet
+ * reproduce: refused rather than simulated wrongly. */
+static int check_supported(const sl_scenario_t *sc, char *errstr, size_t errstr_size) {
+    for (int i = 0; i < sc->n_groups; i++) {
+        const sl_group_cfg_t *g = &sc->groups[i];
+        const char *what = NULL;
+        if (g->protocol != SL_PROTO_CLASSIC)
+            what = "protocol: consumer (KIP-848)";
+        else if (g->client != SL_CLIENT_JAVA)
+            what = "client: librdkafka";
+        else if (g->static_membership)
+            what = "static: true (KIP-345)";
+        else if (g->assignor != SL_ASSIGN_RANGE && g->assignor != SL_ASSIGN_ROUNDROBIN)
+            what = sl_assignor_name(g->assignor);
+        if (what) {
+            snprintf(errstr, errstr_size,
+                     "%s:%d:%d: groups.%s: %s is not modelled by this version of the simulator "
+                     "(supported: classic protocol, java client, dynamic members, range/roundrobin)",
+                     sc->file, g->line, g->col, g->id, what);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void sample_cb(void *ctx, sl_timer_t *t) {
+    sl_sim_t *s = ctx;
+    sl_metrics_sample(s);
+    int64_t next = t->at_us + s->sc->sample_us;
+    if (next <= s->sc->duration_us)
+        sl_timer_arm(&s->eng, &s->sample_timer, next, -1);
+}
+
+static int max_members(const sl_scenario_t *sc, int gi) {
+    int n = sc->groups[gi].members;
+    for (int e = 0; e < sc->n_events; e++)
+        if (sc->events[e].kind == SL_EV_SCALE && sc->events[e].group == gi && sc->events[e].members > n)
+            n = sc->events[e].members;
+    return n;
+}
+
+sl_err_t sl_sim_new(const sl_scenario_t *sc, const sl_sinks_t *sinks, sl_sim_t **out, char *errstr,
+                    size_t errstr_size) {
+    if (errstr_size)
+        errstr[0] = 0;
+    if (check_supported(sc, errstr, errstr_size) < 0)
+        return SL_E_INVAL;
+    sl_sim_t *s = calloc(1, sizeof *s);
+    if (!s)
+        return SL_E_NOMEM;
+    s->sc = sc;
+    sl_engine_init(&s->eng);
+    if (sinks) {
+        s->out.trace = sinks->trace;
+        s->out.series = sinks->series;
+        s->out.log = sinks->log;
+    }
+    sl_rng_seed(&s->net_rng, sc->seed, SL_STREAM(SL_STREAM_NET, 0));
+    if (sl_cluster_init(s, errstr, errstr_size) < 0)
+        goto nomem;
+    int n_member_nodes = 0;
+    for (int gi = 0; gi < sc->n_groups; gi++)
+        n_member_nodes += max_members(sc, gi);
+    s->first_member_node = s->n_brokers;
+    s->first_producer_node = s->n_brokers + n_member_nodes;
+    s->n_nodes = s->first_producer_node + sc->n_topics;
+    s->node_member = calloc((size_t)s->n_nodes, sizeof *s->node_member);
+    s->fifo = calloc((size_t)s->n_nodes * (size_t)s->n_brokers * 2, sizeof *s->fifo);
+    s->groups = calloc((size_t)(sc->n_groups ? sc->n_groups : 1), sizeof *s->groups);
+    if (!s->node_member || !s->fifo || !s->groups)
+        goto nomem;
+    int node = s->first_member_node;
+    for (int gi = 0; gi < sc->n_groups; gi++) {
+        sl_group_t *g = &s->groups[gi];
+        if (sl_group_init(s, g, gi) < 0)
+            goto nomem;
+        s->n_groups = gi + 1;
+        g->n_member_slots = max_members(sc, gi);
+        g->members = calloc((size_t)(g->n_member_slots ? g->n_member_slots : 1), sizeof *g->members);
+        if (!g->members)
+            goto nomem;
+        for (int i = 0; i < g->n_member_slots; i++) {
+            if (sl_member_init(s, g, i + 1, &g->members[i]) < 0)
+                goto nomem;
+            g->members[i]->node = node;
+            s->node_member[node++] = g->members[i];
+        }
+        g->target_members = sc->groups[gi].members;
+    }
+    if (sl_faults_schedule(s, errstr, errstr_size) < 0)
+        goto nomem;
+    sl_timer_init(&s->sample_timer, sample_cb, s);
+    *out = s;
+    return SL_OK;
+nomem:
+    if (!errstr[0])
+        snprintf(errstr, errstr_size, "out of memory building the model");
+    sl_sim_destroy(s);
+    return SL_E_NOMEM;
+}
+
+sl_err_t sl_sim_run(sl_sim_t *s) {
+    if (s->finished)
+        return SL_E_STATE;
+    const sl_scenario_t *sc = s->sc;
+    if (s->out.series) {
+        fprintf(s->out.series, "# stormlab series\n# scenario: %s\n# seed: %llu\n# sample_s: %.6g\n", sc->name,
+                (unsigned long long)sc->seed, (double)sc->sample_us / 1e6);
+        fputs("t_s\tgroup\tmembers\tgeneration\tstate\towned\tunowned\tlag\tconsumed_per_s\n", s->out.series);
+    }
+    if (s->out.log)
+        fprintf(s->out.log, "# stormlab simulated log: scenario %s, seed %llu (times are run time)\n", sc->name,
+                (unsigned long long)sc->seed);
+    for (int gi = 0; gi < s->n_groups; gi++) {
+        sl_group_t *g = &s->groups[gi];
+        for (int i = 0; i < g->target_members; i++) {
+            g->members[i]->exists = true;
+            sl_member_start(s, g->members[i], -1);
+        }
+    }
+    sl_timer_arm(&s->eng, &s->sample_timer, 0, -1);
+    sl_engine_run_until(&s->eng, sc->duration_us);
+    sl_metrics_finish(s);
+    sl_cluster_finish(s);
+    s->finished = true;
+    return SL_OK;
+}
+
+void sl_sim_destroy(sl_sim_t *s) {
+    if (!s)
+        return;
+    sl_net_free(s);
+    sl_faults_free(s);
+    for (int gi = 0; gi < s->n_groups; gi++) {
+        sl_group_t *g = &s->groups[gi];
+        for (int i = 0; i < g->n_member_slots; i++)
+            sl_member_free(s, g->members[i]);
+        free(g->members);
+        sl_group_free(s, g);
+    }
+    free(s->groups);
+    free(s->node_member);
+    sl_cluster_free(s);
+    sl_engine_free(&s->eng);
+    free(s);
+}
+
+/* ---- results ---- */
+
+int sl_sim_group_count(const sl_sim_t *s) { return s->n_groups; }
+
+sl_err_t sl_sim_group_result(const sl_sim_t *s, int i, sl_group_result_t *r) {
+    if (i < 0 || i >= s->n_groups)
+        return SL_E_INVAL;
+    const sl_group_t *g = &s->groups[i];
+    r->group = g->cfg->id;
+    r->rebalances = g->rebalances;
+    r->generation = g->generation;
+    r->rebalance_s = (double)g->out_of_stable_us / 1e6;
+    r->unowned_partition_s =
+        (g->first_stable_us >= 0 ? g->unowned_after_stable_us : g->unowned_part_us) / 1e6;
+    r->max_lag = g->max_lag;
+    r->duplicates = g->duplicates;
+    r->first_stable_s = g->first_stable_us >= 0 ? (double)g->first_stable_us / 1e6 : -1;
+    r->stable_from_s = g->is_stable ? (double)g->stable_since_us / 1e6 : -1;
+    return SL_OK;
+}
+
+void sl_sim_cluster_result(const sl_sim_t *s, sl_cluster_result_t *r) {
+    r->unavailable_partition_s = s->unavailable_part_us / 1e6;
+    r->produce_errors = s->produce_errors;
+    r->lost_records = s->lost_records;
+    r->produced_records = s->produced_records;
+}
+
+/* Numbers in summary.json: three decimals, trailing zeros trimmed. */
+static void put_num(FILE *f, double v) {
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.3f", v);
+    char *dot = strchr(buf, '.');
+    if (dot) {
+        char *end = buf + strlen(buf) - 1;
+        while (end > dot + 1 && *end == '0')
+            *end-- = 0;
+    }
+    fputs(buf, f);
+}
+
+static void put_opt(FILE *f, double v) {
+    if (v < 0)
+        fputs("null", f);
+    else
+        put_num(f, v);
+}
+
+static void put_str(FILE *f, const char *str) {
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)str; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(f, "\\%c", *p);
+        else if (*p < 0x20)
+            fprintf(f, "\\u%04x", *p);
+        else
+            fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+sl_err_t sl_sim_write_summary(const sl_sim_t *s, FILE *f) {
+    if (!s->finished)
+        return SL_E_STATE;
+    const sl_scenario_t *sc = s->sc;
+    fputs("{\"scenario\": ", f);
+    put_str(f, sc->name);
+    fprintf(f, ", \"seed\": %llu, \"duration_s\": ", (unsigned long long)sc->seed);
+    put_num(f, (double)sc->duration_us / 1e6);
+    fputs(",\n \"groups\": {", f);
+    for (int i = 0; i < s->n_groups; i++) {
+        sl_group_result_t r;
+        sl_sim_group_result(s, i, &r);
+        fprintf(f, "%s\n  ", i ? "," : "");
+        put_str(f, r.group);
+        fprintf(f, ": {\"owner\": ");
+        put_str(f, sc->groups[i].owner);
+        fprintf(f, ", \"rebalances\": %d, \"generation\": %d, \"rebalance_s\": ", r.rebalances, r.generation);
+        put_num(f, r.rebalance_s);
+        fputs(", \"unowned_partition_s\": ", f);
+        put_num(f, r.unowned_partition_s);
+        fprintf(f, ", \"max_lag\": %lld, \"duplicates\": %lld, \"first_stable_s\": ", (long long)r.max_lag,
+                (long long)r.duplicates);
+        put_opt(f, r.first_stable_s);
+        fputs(", \"stable_from_s\": ", f);
+        put_opt(f, r.stable_from_s);
+        fputs("}", f);
+    }
+    sl_cluster_result_t c;
+    sl_sim_cluster_result(s, &c);
+    fputs("},\n \"cluster\": {\"unavailable_partition_s\": ", f);
+    put_num(f, c.unavailable_partition_s);
+    fprintf(f, ", \"produce_errors\": %lld, \"lost_records\": %lld, \"produced_records\": %lld},\n \"owners\": {",
+            (long long)c.produce_errors, (long long)c.lost_records, (long long)c.produced_records);
+    /* Roll groups up by owner, in order of first appearance. */
+    int written = 0;
+    for (int i = 0; i < s->n_groups; i++) {
+        const char *owner = sc->groups[i].owner[0] ? sc->groups[i].owner : "(none)";
+        bool seen = false;
+        for (int j = 0; j < i && !seen; j++)
+            seen = strcmp(sc->groups[j].owner[0] ? sc->groups[j].owner : "(none)", owner) == 0;
+        if (seen)
+            continue;
+        int reb = 0;
+        double unowned = 0;
+        int64_t lag = 0, dup = 0;
+        for (int j = i; j < s->n_groups; j++) {
+            if (strcmp(sc->groups[j].owner[0] ? sc->groups[j].owner : "(none)", owner) != 0)
+                continue;
+            sl_group_result_t r;
+            sl_sim_group_result(s, j, &r);
+            reb += r.rebalances;
+            unowned += r.unowned_partition_s;
+            if (r.max_lag > lag)
+                lag = r.max_lag;
+            dup += r.duplicates;
+        }
+        fprintf(f, "%s\n  ", written++ ? "," : "");
+        put_str(f, owner);
+        fprintf(f, ": {\"rebalances\": %d, \"unowned_partition_s\": ", reb);
+        put_num(f, unowned);
+        fprintf(f, ", \"max_lag\": %lld, \"duplicates\": %lld}", (long long)lag, (long long)dup);
+    }
+    fputs("}}\n", f);
+    return ferror(f) ? SL_E_IO : SL_OK;
+}
+
+/* ---- a run directory ---- */
+
+static int mkdir_p(const char *dir) {
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf)
+        return -1;
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = 0;
+        if (mkdir(buf, 0777) < 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    if (mkdir(buf, 0777) < 0 && errno != EEXIST)
+        return -1;
+    return 0;
+}
+
+enum { F_TRACE, F_SERIES, F_LOG, F_SUMMARY, F_RESOLVED, F__N };
+static const char *const out_names[F__N] = {"trace.jsonl", "series.tsv", "log.txt", "summary.json",
+                                            "scenario.resolved.yaml"};
+
+sl_err_t sl_sim_run_to_dir(const sl_scenario_t *sc, const char *dir, sl_sim_t **sim_out, char *errstr,
+                           size_t errstr_size) {
+    char tmp[F__N][4096], fin[F__N][4096];
+    FILE *f[F__N] = {0};
+    sl_sim_t *s = NULL;
+    sl_err_t rc = SL_OK;
+    if (mkdir_p(dir) < 0) {
+        snprintf(errstr, errstr_size, "cannot create output directory %s: %s", dir, strerror(errno));
+        return SL_E_IO;
+    }
+    for (int i = 0; i < F__N; i++) {
+        snprintf(fin[i], sizeof fin[i], "%s/%s", dir, out_names[i]);
+        snprintf(tmp[i], sizeof tmp[i], "%s/.%s.partial", dir, out_names[i]);
+        if (!(f[i] = fopen(tmp[i], "w"))) {
+            snprintf(errstr, errstr_size, "cannot write %s: %s", tmp[i], strerror(errno));
+            rc = SL_E_IO;
+            goto out;
+        }
+    }
+    if ((rc = sl_scenario_write_resolved(sc, f[F_RESOLVED])) != SL_OK) {
+        snprintf(errstr, errstr_size, "cannot write %s", fin[F_RESOLVED]);
+        goto out;
+    }
+    sl_sinks_t sinks = {.trace = f[F_TRACE], .series = f[F_SERIES], .log = f[F_LOG]};
+    if ((rc = sl_sim_new(sc, &sinks, &s, errstr, errstr_size)) != SL_OK)
+        goto out;
+    if ((rc = sl_sim_run(s)) != SL_OK)
+        goto out;
+    if ((rc = sl_sim_write_summary(s, f[F_SUMMARY])) != SL_OK)
+        goto out;
+    for (int i = 0; i < F__N; i++) {
+        int bad = ferror(f[i]) | fclose(f[i]);
+        f[i] = NULL;
+        if (bad) {
+            snprintf(errstr, errstr_size, "cannot write %s (disk full?)", tmp[i]);
+            rc = SL_E_IO;
+            goto out;
+        }
+    }
+    /* Only a complete run gets the real names. */
+    for (int i = 0; i < F__N; i++)
+        if (rename(tmp[i], fin[i]) < 0) {
+            snprintf(errstr, errstr_size, "cannot rename %s: %s", tmp[i], strerror(errno));
+            rc = SL_E_IO;
+            goto out;
+        }
+out:
+    for (int i = 0; i < F__N; i++) {
+        if (f[i])
+            fclose(f[i]);
+        if (rc != SL_OK)
+            unlink(tmp[i]);
+    }
+    if (rc == SL_OK && sim_out)
+        *sim_out = s;
+    else
+        sl_sim_destroy(s);
+    return rc;
+}

@@ -1,0 +1,118 @@
+/*
+ * trace.jsonl and log.txt writers.  Every trace event gets the next seq;
+ * its cause is the seq of the event that made it happen, so any event can
+ * be walked back to the injected fault or operator action at its root.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "model-internal.h"
+
+void sl_node_name(const sl_sim_t *s, int node, char *buf, size_t size) {
+    if (node < 0) {
+        snprintf(buf, size, "-");
+    } else if (node < s->n_brokers) {
+        snprintf(buf, size, "broker/%d", node + 1);
+    } else if (node < s->first_producer_node) {
+        const sl_member_t *m = s->node_member[node];
+        snprintf(buf, size, "%s/%d", m->g->cfg->id, m->index);
+    } else {
+        snprintf(buf, size, "producer/%s", s->sc->topics[node - s->first_producer_node].name);
+    }
+}
+
+void sl_member_id_str(const sl_sim_t *s, const sl_group_t *g, sl_mid_t id, char *buf, size_t size) {
+    (void)s;
+    /* Kafka: clientId + "-" + UUID.  The UUID is a hash of the id, so the
+     * same run prints the same ids. */
+    uint64_t h = id * 0x9e3779b97f4a7c15ULL ^ (uint64_t)(g->index + 1) * 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 29;
+    uint64_t h2 = h * 0x94d049bb133111ebULL + id;
+    h2 ^= h2 >> 31;
+    snprintf(buf, size, "consumer-%s-%d-%08x-%04x-4%03x-%04x-%012llx", g->cfg->id, sl_mid_client(id) + 1,
+             (unsigned)(h >> 32), (unsigned)(h >> 16) & 0xffff, (unsigned)h & 0xfff,
+             (unsigned)(0x8000 | (h2 >> 48 & 0x3fff)), (unsigned long long)(h2 & 0xffffffffffffULL));
+}
+
+/* JSON string escaping (RFC 8259). */
+static void json_str(FILE *f, const char *str) {
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)str; *p; p++) {
+        switch (*p) {
+        case '"': fputs("\\\"", f); break;
+        case '\\': fputs("\\\\", f); break;
+        case '\n': fputs("\\n", f); break;
+        case '\t': fputs("\\t", f); break;
+        case '\r': fputs("\\r", f); break;
+        default:
+            if (*p < 0x20)
+                fprintf(f, "\\u%04x", *p);
+            else
+                fputc(*p, f);
+        }
+    }
+    fputc('"', f);
+}
+
+int64_t sl_trace(sl_sim_t *s, const char *kind, int node, int group, sl_mid_t member_id,
+                 int generation, int64_t cause, const char *fmt, ...) {
+    int64_t seq = s->out.next_seq++;
+    FILE *f = s->out.trace;
+    if (!f)
+        return seq;
+    char name[160], detail[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    fprintf(f, "{\"t_us\":%lld,\"seq\":%lld,\"kind\":\"%s\",\"node\":", (long long)sl_now(s),
+            (long long)seq, kind);
+    if (node >= 0) {
+        sl_node_name(s, node, name, sizeof name);
+        json_str(f, name);
+    } else {
+        fputs("null", f);
+    }
+    fputs(",\"group\":", f);
+    if (group >= 0)
+        json_str(f, s->groups[group].cfg->id);
+    else
+        fputs("null", f);
+    fputs(",\"member\":", f);
+    if (member_id && group >= 0) {
+        sl_member_id_str(s, &s->groups[group], member_id, name, sizeof name);
+        json_str(f, name);
+    } else {
+        fputs("null", f);
+    }
+    if (generation >= 0)
+        fprintf(f, ",\"generation\":%d", generation);
+    else
+        fputs(",\"generation\":null", f);
+    if (cause >= 0)
+        fprintf(f, ",\"cause\":%lld", (long long)cause);
+    else
+        fputs(",\"cause\":null", f);
+    fputs(",\"detail\":", f);
+    json_str(f, detail);
+    fputs("}\n", f);
+    return seq;
+}
+
+void sl_log(sl_sim_t *s, int node, const char *level, const char *fmt, ...) {
+    FILE *f = s->out.log;
+    if (!f)
+        return;
+    int64_t t = sl_now(s);
+    long long ms = t / 1000;
+    char name[160];
+    sl_node_name(s, node, name, sizeof name);
+    fprintf(f, "[%02lld:%02lld:%02lld.%03lld] %-5s %s ", ms / 3600000, ms / 60000 % 60, ms / 1000 % 60,
+            ms % 1000, level, name);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(f, fmt, ap);
+    va_end(ap);
+    fputc('\n', f);
+}
