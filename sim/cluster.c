@@ -157,7 +157,10 @@ static void set_leader(sl_sim_t *s, sl_partition_t *p, int leader, int64_t cause
                "[QuorumController id=3000] Partition %s is now offline: no in-sync replica is alive", name);
     } else {
         p->offline_since_us = -1;
-        if (p->topic < 0 || old == 0)
+        bool hosts_group = false;
+        for (int gi = 0; p->topic < 0 && gi < s->n_groups && !hosts_group; gi++)
+            hosts_group = s->groups[gi].offsets_partition == p->index;
+        if (p->topic >= 0 || hosts_group)
             sl_trace(s, "partition.leader", sl_broker_node(leader), -1, 0, -1, cause, "%s leader %d -> %d", name,
                      old, leader);
     }

@@ -38,6 +38,10 @@ static bool frozen(const sl_member_t *m) { return m->proc == PROC_PAUSED; }
 static bool defer_if_frozen(sl_sim_t *s, sl_member_t *m, sl_timer_t *t) {
     if (!frozen(m))
         return false;
+    if (m->paused_until_us <= sl_now(s)) {
+        m->proc = PROC_RUNNING; /* the pause is over even if nobody said so */
+        return false;
+    }
     sl_timer_arm(&s->eng, t, m->paused_until_us, t->cause);
     return true;
 }
@@ -161,6 +165,7 @@ static void mark_coordinator_unknown(sl_sim_t *s, sl_member_t *m, const char *wh
          old, 2147483647 - old, why, disconnected ? "true" : "false");
     sl_trace(s, "member.coordinator_unknown", m->node, m->g->index, m->member_id, m->generation, cause, "%s", why);
     m->coordinator = 0;
+    m->find_attempts++; /* rediscovery backs off until the coordinator answers */
     if (disconnected)
         fail_broker_requests(s, m, old, cause);
     ensure_find(s, m);
@@ -196,18 +201,23 @@ static void find_timer_cb(void *ctx, sl_timer_t *t) {
 static void ensure_find(sl_sim_t *s, sl_member_t *m) {
     if (m->proc == PROC_DOWN || m->coordinator || m->inflight[IF_FIND].req_id || sl_timer_armed(&m->find_timer))
         return;
-    sl_timer_arm(&s->eng, &m->find_timer, sl_now(s), m->blame_seq);
+    int64_t delay = m->find_attempts > 0 ? backoff_us(m, m->find_attempts - 1) : 0;
+    sl_timer_arm(&s->eng, &m->find_timer, sl_now(s) + delay, m->blame_seq);
 }
+
+/* A coordinator that answers ends the rediscovery backoff. */
+static void coordinator_answered(sl_member_t *m) { m->find_attempts = 0; }
 
 static void on_find_response(sl_sim_t *s, sl_member_t *m, sl_msg_t *r) {
     if (r->err == KE_NONE && r->coordinator) {
         m->coordinator = r->coordinator;
-        m->find_attempts = 0;
         m->last_hb_ok_us = sl_now(s); /* the session timer restarts with a fresh coordinator */
         LOGM(s, m, "INFO", "Discovered group coordinator broker%d:9092 (id: %d rack: null)", r->coordinator,
              2147483647 - r->coordinator);
-        sl_trace(s, "member.coordinator_found", m->node, m->g->index, m->member_id, m->generation, r->cause,
-                 "coordinator is broker %d", r->coordinator);
+        if (r->coordinator != m->last_found)
+            sl_trace(s, "member.coordinator_found", m->node, m->g->index, m->member_id, m->generation, r->cause,
+                     "coordinator is broker %d", r->coordinator);
+        m->last_found = r->coordinator;
         if (m->in_poll)
             do_poll(s, m);
         if (m->mstate == MS_STABLE)
@@ -293,6 +303,7 @@ static void on_join_response(sl_sim_t *s, sl_member_t *m, sl_msg_t *r) {
     char idstr[160];
     switch (r->err) {
     case KE_NONE: {
+        coordinator_answered(m);
         m->member_id = r->member_id;
         m->generation = r->generation;
         m->is_leader = r->leader_id == m->member_id;
@@ -352,6 +363,7 @@ static void on_sync_response(sl_sim_t *s, sl_member_t *m, sl_msg_t *r) {
     char idstr[160];
     switch (r->err) {
     case KE_NONE: {
+        coordinator_answered(m);
         member_id_str(s, m, m->member_id, idstr, sizeof idstr);
         LOGM(s, m, "INFO", "Successfully synced group in generation Generation{generationId=%d, memberId='%s', protocol='%s'}",
              m->generation, idstr, sl_assignor_name(m->cfg.assignor));
@@ -495,6 +507,7 @@ static void on_heartbeat_response(sl_sim_t *s, sl_member_t *m, sl_msg_t *r) {
         return; /* a late answer to a generation we already left */
     switch (r->err) {
     case KE_NONE:
+        coordinator_answered(m);
         m->last_hb_ok_us = sl_now(s);
         break;
     case KE_REBALANCE_IN_PROGRESS:

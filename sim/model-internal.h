@@ -267,7 +267,8 @@ struct sl_member_s {
     int64_t blame_seq;         /* last fault that hit this member's traffic */
     /* coordinator knowledge */
     int coordinator;           /* broker id, 0 = unknown */
-    int find_attempts;
+    int find_attempts;         /* failed discoveries since the coordinator last answered */
+    int last_found;            /* last coordinator discovered (trace only on change) */
     sl_timer_t find_timer;
     /* membership */
     sl_mid_t member_id;        /* 0 = none */
@@ -363,8 +364,13 @@ struct sl_sim_s {
     int64_t lost_records;
     int64_t produce_errors;
     int64_t produced_records;
-    bool finished;
+    bool started, finished;
 };
+
+/* sl_sim_run() in steps, for tests that look inside the model mid-run:
+ * start, then sl_engine_run_until(&s->eng, t) as often as needed, then finish. */
+void sl_sim_start(sl_sim_t *s);
+void sl_sim_finish(sl_sim_t *s);
 
 typedef struct sl_sim_s sl_sim_t;
 

@@ -111,10 +111,9 @@ nomem:
     return SL_E_NOMEM;
 }
 
-sl_err_t sl_sim_run(sl_sim_t *s) {
-    if (s->finished)
-        return SL_E_STATE;
+void sl_sim_start(sl_sim_t *s) {
     const sl_scenario_t *sc = s->sc;
+    s->started = true;
     if (s->out.series) {
         fprintf(s->out.series, "# stormlab series\n# scenario: %s\n# seed: %llu\n# sample_s: %.6g\n", sc->name,
                 (unsigned long long)sc->seed, (double)sc->sample_us / 1e6);
@@ -131,10 +130,20 @@ sl_err_t sl_sim_run(sl_sim_t *s) {
         }
     }
     sl_timer_arm(&s->eng, &s->sample_timer, 0, -1);
-    sl_engine_run_until(&s->eng, sc->duration_us);
+}
+
+void sl_sim_finish(sl_sim_t *s) {
     sl_metrics_finish(s);
     sl_cluster_finish(s);
     s->finished = true;
+}
+
+sl_err_t sl_sim_run(sl_sim_t *s) {
+    if (s->started)
+        return SL_E_STATE;
+    sl_sim_start(s);
+    sl_engine_run_until(&s->eng, s->sc->duration_us);
+    sl_sim_finish(s);
     return SL_OK;
 }
 

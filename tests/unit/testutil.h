@@ -14,3 +14,42 @@ sl_err_t t_try_load(const char *yaml, char *err, size_t err_size);
 /* Reads a whole file into a new NUL-terminated buffer (caller frees). */
 char *t_slurp(const char *path, size_t *len);
 #endif
+
+/* ---- running scenarios in tests ---- */
+#include <jansson.h>
+#include <stdint.h>
+#include "model-internal.h"
+
+typedef struct t_run_s {
+    sl_scenario_t *sc;
+    sl_sim_t *sim;
+    char *trace, *log, *series;
+    size_t trace_len, log_len, series_len;
+    FILE *ftrace, *flog, *fseries;
+    json_t **ev; /* trace events by seq, after t_finish() */
+    int n_ev;
+} t_run_t;
+
+/* printf into a new string (caller frees). */
+char *t_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Loads yaml (failing the test if it does not load), builds the simulation
+ * with in-memory sinks and starts it at time 0. */
+t_run_t *t_start(const char *yaml);
+/* Advances simulated time to t_us. */
+void t_until(t_run_t *r, int64_t t_us);
+/* Runs to the scenario's end, finishes, parses the trace. */
+void t_finish(t_run_t *r);
+/* t_start + t_finish. */
+t_run_t *t_run(const char *yaml);
+void t_free(t_run_t *r);
+/* Trace events of kind (and on node, if not NULL) within [from_us, to_us). */
+int t_count(const t_run_t *r, const char *kind, const char *node, int64_t from_us, int64_t to_us);
+/* The first such event at or after from_us, or NULL. */
+json_t *t_first(const t_run_t *r, const char *kind, const char *node, int64_t from_us);
+int64_t t_ev_time(const json_t *ev);
+int64_t t_ev_seq(const json_t *ev);
+/* Follows cause links from seq to the root; returns the root event. */
+json_t *t_root(const t_run_t *r, int64_t seq);
+sl_group_result_t t_group(const t_run_t *r, int i);
+
+#define T_S(x) ((int64_t)((x) * 1000000.0))

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs everything stormlab needs to build, test and plot, from Debian's
+# archive.  Used by the README's first command and by .ci/run, so the two
+# cannot drift apart.  Runs apt-get through sudo when not root.
+set -euo pipefail
+packages=(
+  cmake gcc make pkg-config          # build
+  libyaml-dev                        # scenario files (sim/)
+  check                              # unit tests
+  libevent-dev libjansson-dev        # fault proxy, its HTTP API (harness/)
+  librdkafka-dev                     # real-cluster runs (harness/)
+  gnuplot-nox                        # plots
+  curl                               # proxy API tests talk HTTP like a user
+)
+if [ "${1:-}" = "--print" ]; then printf '%s\n' "${packages[@]}"; exit 0; fi
+as_root=()
+[ "$(id -u)" -eq 0 ] || as_root=(sudo)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update -qq
+"${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
