@@ -26,10 +26,10 @@ static void usage(FILE *f) {
           "  --seed N          seed (default: the scenario's `seed:`, else 1); 0 is a seed\n"
           "  --set PATH=VALUE  override a field, e.g. groups.billing.session_timeout=10s\n"
           "                    (repeatable; see docs/scenarios.md)\n"
-          "  --out DIR         run directory (default: runs/<scenario name>)\n"
+          "  -o, --out DIR     run directory (default: runs/<scenario name>)\n"
           "  --no-plots        do not render plots (plots are not rendered by this version)\n"
           "  --json            print summary.json to stdout instead of the table\n"
-          "  --quiet           print nothing on success\n"
+          "  -q, --quiet       print nothing on success\n"
           "  -h, --help        this help\n"
           "\n"
           "exit codes: 0 ok, 2 bad usage or bad scenario, 3 outputs could not be written\n",
@@ -94,7 +94,7 @@ int sl_cmd_sim(int argc, char **argv) {
     int have_seed = 0, json = 0, quiet = 0, c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "hqo:", opts, NULL)) != -1) {
         switch (c) {
         case 's':
             if (parse_seed(optarg, &seed) < 0) {
