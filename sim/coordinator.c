@@ -132,7 +132,26 @@ static void free_member(sl_sim_t *s, sl_group_t *g, sl_cmember_t *cm) {
     free(cm);
 }
 
+/* Why an id is unknown: the seq of its removal, if still remembered. */
+static int64_t removal_cause(const sl_group_t *g, sl_mid_t id) {
+    for (int i = 0; i < 64; i++)
+        if (g->removed_ids[i] == id)
+            return g->removed_seq[i];
+    return -1;
+}
+
+static sl_msg_t *unknown_member(sl_sim_t *s, sl_group_t *g, const sl_msg_t *req) {
+    sl_msg_t *r = sl_coord_reply(s, g->coordinator, req, KE_UNKNOWN_MEMBER_ID);
+    int64_t why = removal_cause(g, req->member_id);
+    if (why >= 0)
+        r->cause = why;
+    return r;
+}
+
 static void remove_member(sl_sim_t *s, sl_group_t *g, sl_cmember_t *cm, int64_t cause) {
+    g->removed_ids[g->removed_next] = cm->id;
+    g->removed_seq[g->removed_next] = cause;
+    g->removed_next = (g->removed_next + 1) % 64;
     if (cm->awaiting_join) {
         g->n_awaiting_join--;
         answer_parked(s, g, cm->join_src, cm->join_req_id, MSG_JOIN, cm->id, KE_UNKNOWN_MEMBER_ID, cause);
@@ -453,7 +472,7 @@ static void handle_join(sl_sim_t *s, sl_group_t *g, sl_msg_t *req) {
     }
     sl_cmember_t *cm = find_member(g, req->member_id);
     if (!cm) {
-        send_reply(s, g, sl_coord_reply(s, g->coordinator, req, KE_UNKNOWN_MEMBER_ID));
+        send_reply(s, g, unknown_member(s, g, req));
         return;
     }
     bool changed = cm->protocol_hash != req->protocol_hash;
@@ -548,7 +567,7 @@ static sl_msg_t *sync_answer(sl_sim_t *s, sl_group_t *g, sl_cmember_t *cm, int s
 static void handle_sync(sl_sim_t *s, sl_group_t *g, sl_msg_t *req) {
     sl_cmember_t *cm = find_member(g, req->member_id);
     if (!cm || cm->pending) {
-        send_reply(s, g, sl_coord_reply(s, g->coordinator, req, KE_UNKNOWN_MEMBER_ID));
+        send_reply(s, g, unknown_member(s, g, req));
         return;
     }
     if (req->generation != g->generation) {
@@ -620,7 +639,7 @@ static void handle_heartbeat(sl_sim_t *s, sl_group_t *g, sl_msg_t *req) {
         arm_session(s, cm);
         err = g->state == GS_PREPARING_REBALANCE ? KE_REBALANCE_IN_PROGRESS : KE_NONE;
     }
-    sl_msg_t *r = sl_coord_reply(s, g->coordinator, req, err);
+    sl_msg_t *r = err == KE_UNKNOWN_MEMBER_ID ? unknown_member(s, g, req) : sl_coord_reply(s, g->coordinator, req, err);
     if (err == KE_REBALANCE_IN_PROGRESS)
         r->cause = g->rebalance_seq;
     send_reply(s, g, r);

@@ -202,6 +202,11 @@ struct sl_group_s {
     bool new_member_added;     /* a member joined during this initial delay step */
     sl_timer_t sync_timer;     /* members that don't sync in time are removed */
     int64_t rebalance_seq;     /* trace seq of the current rebalance start */
+    /* Recently removed member ids and the trace seq of their removal, so an
+     * UNKNOWN_MEMBER_ID answer can name why (a ring; old entries drop off). */
+    sl_mid_t removed_ids[64];
+    int64_t removed_seq[64];
+    int removed_next;
     sl_stored_member_t *stored;
     int n_stored;
     int stored_generation;     /* -1: nothing stored */

@@ -331,14 +331,6 @@ static int *scan_max_members(ld_t *ld, const yt_node_t *seq) {
     return maxm;
 }
 
-int ld_max_members(const sl_scenario_t *sc, int g) {
-    int max = sc->groups[g].members;
-    for (int i = 0; i < sc->n_events; i++)
-        if (sc->events[i].kind == SL_EV_SCALE && sc->events[i].group == g && sc->events[i].members > max)
-            max = sc->events[i].members;
-    return max;
-}
-
 typedef struct order_s {
     int64_t at_us;
     int index; /* in the file */

@@ -88,8 +88,6 @@ int ld_check_group(const sl_cluster_cfg_t *cl, const sl_group_cfg_t *g, bool bro
 /* Events, selectors and expectations (scenario_events.c). */
 int ld_events(ld_t *ld, const yt_node_t *seq);
 int ld_expects(ld_t *ld, const yt_node_t *seq);
-/* The largest member count group g ever has (initial or scaled to). */
-int ld_max_members(const sl_scenario_t *sc, int g);
 
 /* Lookups by name, -1 when absent. */
 int ld_topic_index(const ld_t *ld, const char *name);

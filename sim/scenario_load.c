@@ -567,7 +567,8 @@ static int load_root(ld_t *ld, const yt_node_t *root) {
         char a[32], b[32];
         sl_format_duration(sc->sample_us, a, sizeof a);
         sl_format_duration(sc->duration_us, b, sizeof b);
-        return ld_fail(ld, SL_E_INVAL, yt_get(root, "sample"), "sample",
+        v = yt_get(root, "sample");
+        return ld_fail(ld, SL_E_INVAL, v ? v : yt_get(root, "duration"), "sample",
                        "%s is longer than the duration %s, expected at most the duration", a, b);
     }
     if (sc->duration_us / sc->sample_us > SL_MAX_SAMPLES) {
@@ -580,8 +581,16 @@ static int load_root(ld_t *ld, const yt_node_t *root) {
         load_groups(ld, yt_get(root, "groups")) || load_links(ld, yt_get(root, "links")))
         return -1;
     if ((v = yt_get(root, "events")) && ld_events(ld, v) != 0) return -1;
+    /* Members over all groups, each at its largest (scale events). */
     int64_t members = 0;
-    for (int g = 0; g < sc->n_groups; g++) members += ld_max_members(sc, g);
+    int *most = calloc((size_t)(sc->n_groups ? sc->n_groups : 1), sizeof *most);
+    if (!most) return ld_nomem(ld);
+    for (int g = 0; g < sc->n_groups; g++) most[g] = sc->groups[g].members;
+    for (int i = 0; i < sc->n_events; i++)
+        if (sc->events[i].kind == SL_EV_SCALE && sc->events[i].members > most[sc->events[i].group])
+            most[sc->events[i].group] = sc->events[i].members;
+    for (int g = 0; g < sc->n_groups; g++) members += most[g];
+    free(most);
     if (members > SL_MAX_TOTAL_MEMBERS)
         return ld_fail(ld, SL_E_LIMIT, yt_get(root, "groups"), "groups",
                        "%" PRId64 " members over all groups at their largest, expected at most %d",
