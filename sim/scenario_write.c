@@ -21,6 +21,12 @@ static void put_dur(FILE *f, int64_t us) {
     fputs(b, f);
 }
 
+/* prefix, then the duration: ", session_timeout: 10s". */
+static void put_kdur(FILE *f, const char *prefix, int64_t us) {
+    fputs(prefix, f);
+    put_dur(f, us);
+}
+
 /* Whole numbers as integers, others as the shortest %g that reads back
  * to the same double. */
 static void put_double(FILE *f, double v) {
@@ -200,17 +206,20 @@ static void put_set(FILE *f, const sl_scenario_t *sc, const sl_event_cfg_t *e) {
     unsigned m = e->set_mask;
     fputs("{group: ", f);
     put_str(f, sc->groups[e->group].id);
-    if (m & SL_GF_SESSION_TIMEOUT) fputs(", session_timeout: ", f), put_dur(f, v->session_timeout_us);
+    if (m & SL_GF_SESSION_TIMEOUT) put_kdur(f, ", session_timeout: ", v->session_timeout_us);
     if (m & SL_GF_HEARTBEAT_INTERVAL)
-        fputs(", heartbeat_interval: ", f), put_dur(f, v->heartbeat_interval_us);
-    if (m & SL_GF_MAX_POLL_INTERVAL) fputs(", max_poll_interval: ", f), put_dur(f, v->max_poll_interval_us);
+        put_kdur(f, ", heartbeat_interval: ", v->heartbeat_interval_us);
+    if (m & SL_GF_MAX_POLL_INTERVAL) put_kdur(f, ", max_poll_interval: ", v->max_poll_interval_us);
     if (m & SL_GF_MAX_POLL_RECORDS) fprintf(f, ", max_poll_records: %d", v->max_poll_records);
-    if (m & SL_GF_PROCESSING) fputs(", processing: ", f), put_processing(f, v);
-    if (m & SL_GF_ON_REVOKE) fputs(", on_revoke: ", f), put_dur(f, v->on_revoke_us);
+    if (m & SL_GF_PROCESSING) {
+        fputs(", processing: ", f);
+        put_processing(f, v);
+    }
+    if (m & SL_GF_ON_REVOKE) put_kdur(f, ", on_revoke: ", v->on_revoke_us);
     if (m & SL_GF_ASSIGNOR) fprintf(f, ", assignor: %s", sl_assignor_name(v->assignor));
     if (m & SL_GF_STATIC) fprintf(f, ", static: %s", v->static_membership ? "true" : "false");
     if (m & SL_GF_COMMIT) fprintf(f, ", commit: %s", sl_commit_name(v->commit));
-    if (m & SL_GF_REQUEST_TIMEOUT) fputs(", request_timeout: ", f), put_dur(f, v->request_timeout_us);
+    if (m & SL_GF_REQUEST_TIMEOUT) put_kdur(f, ", request_timeout: ", v->request_timeout_us);
     if (m & SL_GF_CLIENT) fprintf(f, ", client: %s", sl_client_name(v->client));
     if (m & SL_GF_PROTOCOL) fprintf(f, ", protocol: %s", sl_protocol_name(v->protocol));
     fputc('}', f);
@@ -257,8 +266,14 @@ static void write_event(FILE *f, const sl_scenario_t *sc, const sl_event_cfg_t *
         fprintf(f, ", members: %d}\n", e->members);
         break;
     }
-    if (e->for_us >= 0) fputs("    for: ", f), put_dur(f, e->for_us), fputc('\n', f);
-    if (e->rolling_us >= 0) fputs("    rolling: ", f), put_dur(f, e->rolling_us), fputc('\n', f);
+    if (e->for_us >= 0) {
+        put_kdur(f, "    for: ", e->for_us);
+        fputc('\n', f);
+    }
+    if (e->rolling_us >= 0) {
+        put_kdur(f, "    rolling: ", e->rolling_us);
+        fputc('\n', f);
+    }
 }
 
 static void put_bound(FILE *f, const sl_expect_cfg_t *x, double v) {
@@ -276,9 +291,15 @@ static void write_expect(FILE *f, const sl_scenario_t *sc, const sl_expect_cfg_t
         fputs("\n    ", f);
     }
     fprintf(f, "%s: {", sl_metric_name(x->metric));
-    if (x->has_min) fputs("min: ", f), put_bound(f, x, x->min);
+    if (x->has_min) {
+        fputs("min: ", f);
+        put_bound(f, x, x->min);
+    }
     if (x->has_min && x->has_max) fputs(", ", f);
-    if (x->has_max) fputs("max: ", f), put_bound(f, x, x->max);
+    if (x->has_max) {
+        fputs("max: ", f);
+        put_bound(f, x, x->max);
+    }
     fputs("}\n", f);
 }
 

@@ -245,6 +245,7 @@ typedef struct bld_s {
     yt_node_t **grave;  /* detached nodes anchors may still point into */
     size_t n_grave, cap_grave;
     size_t nodes, bytes; /* totals so far, aliases expanded */
+    bool copied;         /* an alias or merge key was expanded */
 } bld_t;
 
 static int fail(bld_t *b, sl_err_t rc, size_t line, size_t col, const char *fmt, ...)
@@ -284,14 +285,15 @@ static void frame_path(const bld_t *b, char *buf, size_t size) {
 
 /* Counts n (a new node or a copy of a subtree) against the budgets. */
 static int charge(bld_t *b, size_t nodes, size_t bytes, size_t line, size_t col) {
+    const char *why = b->copied ? " once aliases are expanded" : "";
+    const char *hint = b->copied ? " (is this an alias bomb?)" : "";
     if (nodes > SL_MAX_YAML_NODES - b->nodes)
-        return fail(b, SL_E_LIMIT, line, col,
-                    "more than %d YAML nodes once aliases are expanded, expected a smaller "
-                    "document (is this an alias bomb?)", SL_MAX_YAML_NODES);
+        return fail(b, SL_E_LIMIT, line, col, "more than %d YAML nodes%s, expected a smaller document%s",
+                    SL_MAX_YAML_NODES, why, hint);
     if (bytes > (size_t)SL_MAX_YAML_BYTES - b->bytes)
         return fail(b, SL_E_LIMIT, line, col,
-                    "more than %d bytes of text once aliases are expanded, expected a smaller "
-                    "document (is this an alias bomb?)", SL_MAX_YAML_BYTES);
+                    "more than %d bytes of text%s, expected a smaller document%s", SL_MAX_YAML_BYTES,
+                    why, hint);
     b->nodes += nodes;
     b->bytes += bytes;
     return 0;
@@ -432,6 +434,7 @@ static int apply_merges(bld_t *b, yt_node_t *map) {
             for (size_t j = 0; j < src->n && rc == 0; j++) {
                 yt_pair_t sp = src->pairs[j];
                 if (smap_get(&have, sp.key->str)) continue;
+                b->copied = true;
                 if (charge(b, sp.key->w_nodes + sp.value->w_nodes, sp.key->w_bytes + sp.value->w_bytes,
                            (size_t)sp.key->line, (size_t)sp.key->col) != 0) {
                     rc = -1;
@@ -507,6 +510,7 @@ static int on_alias(bld_t *b, const yaml_event_t *ev) {
         return fail(b, SL_E_INVAL, line, col,
                     "alias *%.60s names no finished anchor, expected an anchor &%.60s "
                     "defined (and closed) before it", a, a);
+    b->copied = true;
     if (charge(b, src->w_nodes, src->w_bytes, line, col) != 0) return -1;
     yt_node_t *n = copy_tree(src);
     if (!n) return nomem(b);

@@ -1,0 +1,129 @@
+/* Addresses: "host:port" parsing and formatting, and the monotonic clock. */
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "proxy-internal.h"
+
+int64_t slp_now_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int slp_addr_parse(const char *hostport, struct sockaddr_storage *sa, socklen_t *len,
+                   char *errstr, size_t errstr_size) {
+    char host[256], port[16];
+    const char *colon;
+    if (!hostport || !*hostport) {
+        snprintf(errstr, errstr_size, "empty address (expected host:port)");
+        return -1;
+    }
+    if (hostport[0] == '[') {
+        const char *end = strchr(hostport, ']');
+        if (!end || end[1] != ':') {
+            snprintf(errstr, errstr_size, "bad address \"%s\" (expected [v6]:port)", hostport);
+            return -1;
+        }
+        size_t n = (size_t)(end - hostport - 1);
+        if (n >= sizeof(host))
+            goto toolong;
+        memcpy(host, hostport + 1, n);
+        host[n] = 0;
+        colon = end + 1;
+    } else {
+        colon = strrchr(hostport, ':');
+        if (!colon) {
+            snprintf(errstr, errstr_size, "bad address \"%s\" (expected host:port)", hostport);
+            return -1;
+        }
+        size_t n = (size_t)(colon - hostport);
+        if (n >= sizeof(host))
+            goto toolong;
+        memcpy(host, hostport, n);
+        host[n] = 0;
+        if (memchr(host, ':', n)) {
+            snprintf(errstr, errstr_size, "bad address \"%s\" (IPv6 needs [brackets])",
+                     hostport);
+            return -1;
+        }
+    }
+    if (strlen(colon + 1) >= sizeof(port) || !colon[1])
+        goto badport;
+    strcpy(port, colon + 1);
+    char *endp;
+    long pn = strtol(port, &endp, 10);
+    if (*endp || pn < 0 || pn > 65535)
+        goto badport;
+    if (!host[0])
+        strcpy(host, "127.0.0.1");   /* ":port": loopback, never every interface */
+
+    struct addrinfo hints, *res = NULL, *ai, *pick = NULL;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    int rc = getaddrinfo(host, port, &hints, &res);
+    if (rc != 0 || !res) {
+        snprintf(errstr, errstr_size, "cannot resolve \"%s\": %s", host, gai_strerror(rc));
+        return -1;
+    }
+    /* IPv4 first: "localhost" often lists ::1 first while servers under
+     * test listen on 127.0.0.1 only. */
+    for (ai = res; ai; ai = ai->ai_next)
+        if (ai->ai_family == AF_INET) {
+            pick = ai;
+            break;
+        }
+    if (!pick)
+        pick = res;
+    if (pick->ai_addrlen > sizeof(*sa)) {
+        freeaddrinfo(res);
+        snprintf(errstr, errstr_size, "address too long");
+        return -1;
+    }
+    memset(sa, 0, sizeof(*sa));
+    memcpy(sa, pick->ai_addr, pick->ai_addrlen);
+    *len = (socklen_t)pick->ai_addrlen;
+    freeaddrinfo(res);
+    return 0;
+toolong:
+    snprintf(errstr, errstr_size, "address too long");
+    return -1;
+badport:
+    snprintf(errstr, errstr_size, "bad port in \"%s\" (expected 0..65535)", hostport);
+    return -1;
+}
+
+void slp_addr_format_ip(const struct sockaddr *sa, char *buf, size_t size) {
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, (socklen_t)size);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf,
+                  (socklen_t)size);
+    else
+        snprintf(buf, size, "?");
+}
+
+void slp_addr_format(const struct sockaddr *sa, char *buf, size_t size) {
+    char ip[INET6_ADDRSTRLEN];
+    slp_addr_format_ip(sa, ip, sizeof(ip));
+    if (sa->sa_family == AF_INET)
+        snprintf(buf, size, "%s:%u", ip, ntohs(((const struct sockaddr_in *)sa)->sin_port));
+    else if (sa->sa_family == AF_INET6)
+        snprintf(buf, size, "[%s]:%u", ip, ntohs(((const struct sockaddr_in6 *)sa)->sin6_port));
+    else
+        snprintf(buf, size, "?");
+}
+
+int slp_addr_is_loopback(const struct sockaddr *sa) {
+    if (sa->sa_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
+    if (sa->sa_family == AF_INET6)
+        return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)sa)->sin6_addr);
+    return 0;
+}

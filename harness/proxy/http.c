@@ -1,0 +1,607 @@
+/*
+ * Toxiproxy's HTTP API on libevent's evhttp, on the loop thread.
+ *
+ * Routes, JSON shapes, status codes and error bodies follow Toxiproxy 2.x
+ * (its README and api.go), so its clients work unchanged:
+ *   {"error": "proxy not found", "status": 404}
+ * Bodies are bounded (SLP_HTTP_MAX_BODY, evhttp answers 413 beyond), bad
+ * JSON is a 400 with jansson's message, never a crash.  Like Toxiproxy,
+ * requests from browsers (User-Agent "Mozilla/...") get 403: a web page
+ * must not be able to drive the proxy.
+ */
+#include <string.h>
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "proxy-internal.h"
+
+#define SLP_HTTP_MAX_BODY (64 * 1024)
+#define SLP_HTTP_MAX_HEADERS (16 * 1024)
+#define SLP_TOXIPROXY_VERSION "2.12.0"   /* the API version we answer as */
+#define SLP_MAX_SEGS 5
+
+static const char *reason(int status) {
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 503: return "Service Unavailable";
+    default: return "Internal Server Error";
+    }
+}
+
+static void reply_json(struct evhttp_request *req, int status, json_t *body) {
+    struct evbuffer *out = evbuffer_new();
+    if (body) {
+        char *text = json_dumps(body, JSON_COMPACT);
+        json_decref(body);
+        if (text) {
+            evbuffer_add(out, text, strlen(text));
+            evbuffer_add(out, "\n", 1);
+            free(text);
+        }
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+                          "application/json");
+    }
+    evhttp_send_reply(req, status, reason(status), out);
+    evbuffer_free(out);
+}
+
+static void reply_error(struct evhttp_request *req, int status, const char *msg) {
+    json_t *o = json_object();
+    json_object_set_new(o, "error", json_string(msg));
+    json_object_set_new(o, "status", json_integer(status));
+    reply_json(req, status, o);
+}
+
+/* Parses the request body as JSON; on failure answers 400 and returns NULL. */
+static json_t *read_body(struct evhttp_request *req, int allow_empty) {
+    struct evbuffer *in = evhttp_request_get_input_buffer(req);
+    size_t len = evbuffer_get_length(in);
+    json_error_t jerr;
+    if (len == 0) {
+        if (allow_empty)
+            return json_object();
+        reply_error(req, 400, "bad request body: EOF");
+        return NULL;
+    }
+    const char *text = (const char *)evbuffer_pullup(in, -1);
+    json_t *j = json_loadb(text, len, 0, &jerr);
+    if (!j) {
+        char msg[300];
+        snprintf(msg, sizeof(msg), "bad request body: %s", jerr.text);
+        reply_error(req, 400, msg);
+    }
+    return j;
+}
+
+/* Optional string field: 0 ok (*out NULL when absent), -1 after a 400. */
+static int get_str(struct evhttp_request *req, json_t *o, const char *key, const char **out) {
+    json_t *v = json_object_get(o, key);
+    *out = NULL;
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_string(v)) {
+        char msg[200];
+        snprintf(msg, sizeof(msg), "bad request body: %s must be a string", key);
+        reply_error(req, 400, msg);
+        return -1;
+    }
+    *out = json_string_value(v);
+    return 0;
+}
+
+static int get_bool(struct evhttp_request *req, json_t *o, const char *key, int *out) {
+    json_t *v = json_object_get(o, key);
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_boolean(v)) {
+        char msg[200];
+        snprintf(msg, sizeof(msg), "bad request body: %s must be true or false", key);
+        reply_error(req, 400, msg);
+        return -1;
+    }
+    *out = json_is_true(v);
+    return 0;
+}
+
+static int get_num(struct evhttp_request *req, json_t *o, const char *key, double *out) {
+    json_t *v = json_object_get(o, key);
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_number(v)) {
+        char msg[200];
+        snprintf(msg, sizeof(msg), "bad request body: %s must be a number", key);
+        reply_error(req, 400, msg);
+        return -1;
+    }
+    *out = json_number_value(v);
+    return 0;
+}
+
+/* ---- /proxies ---- */
+
+static void proxies_index(sl_proxy_server_t *srv, struct evhttp_request *req) {
+    json_t *o = json_object();
+    slp_proxy_t *p;
+    TAILQ_FOREACH(p, &srv->proxies, next)
+        json_object_set_new(o, p->name, slp_proxy_to_json(p));
+    reply_json(req, 200, o);
+}
+
+static void proxy_create(sl_proxy_server_t *srv, struct evhttp_request *req) {
+    json_t *b = read_body(req, 0);
+    if (!b)
+        return;
+    const char *name, *listen, *upstream;
+    int enabled = 1;
+    char err[300];
+    if (!json_is_object(b)) {
+        reply_error(req, 400, "bad request body: expected a JSON object");
+        goto out;
+    }
+    if (get_str(req, b, "name", &name) < 0 || get_str(req, b, "listen", &listen) < 0 ||
+        get_str(req, b, "upstream", &upstream) < 0 || get_bool(req, b, "enabled", &enabled) < 0)
+        goto out;
+    slp_proxy_t *p;
+    int st = slp_proxy_create(srv, name, listen, upstream, enabled, &p, err, sizeof(err));
+    if (st == 201)
+        reply_json(req, 201, slp_proxy_to_json(p));
+    else
+        reply_error(req, st, err);
+out:
+    json_decref(b);
+}
+
+static void proxy_update(slp_proxy_t *p, struct evhttp_request *req) {
+    json_t *b = read_body(req, 0);
+    if (!b)
+        return;
+    const char *listen, *upstream;
+    int enabled = p->enabled;
+    char err[300];
+    if (!json_is_object(b)) {
+        reply_error(req, 400, "bad request body: expected a JSON object");
+        goto out;
+    }
+    if (get_str(req, b, "listen", &listen) < 0 || get_str(req, b, "upstream", &upstream) < 0 ||
+        get_bool(req, b, "enabled", &enabled) < 0)
+        goto out;
+    int st = slp_proxy_update(p, listen, upstream, enabled, err, sizeof(err));
+    if (st == 200)
+        reply_json(req, 200, slp_proxy_to_json(p));
+    else
+        reply_error(req, st, err);
+out:
+    json_decref(b);
+}
+
+/* POST /populate: create or replace (when listen or upstream differ). */
+static void populate(sl_proxy_server_t *srv, struct evhttp_request *req) {
+    json_t *b = read_body(req, 0);
+    if (!b)
+        return;
+    json_t *done = json_array();
+    char err[300];
+    size_t i;
+    json_t *e;
+    if (!json_is_array(b)) {
+        reply_error(req, 400, "bad request body: expected a JSON array");
+        goto out;
+    }
+    /* Check everything first, so a bad entry changes nothing. */
+    json_array_foreach(b, i, e) {
+        const char *name = NULL, *upstream = NULL, *listen = NULL;
+        int en = 1;
+        if (!json_is_object(e)) {
+            reply_error(req, 400, "bad request body: expected an array of objects");
+            goto out;
+        }
+        if (get_str(req, e, "name", &name) < 0 || get_str(req, e, "upstream", &upstream) < 0 ||
+            get_str(req, e, "listen", &listen) < 0 || get_bool(req, e, "enabled", &en) < 0)
+            goto out;
+        if (!name || !*name || !upstream || !*upstream) {
+            snprintf(err, sizeof(err), "missing required field: %s at proxy %zu",
+                     !name || !*name ? "name" : "upstream", i + 1);
+            reply_error(req, 400, err);
+            goto out;
+        }
+    }
+    json_array_foreach(b, i, e) {
+        const char *name = json_string_value(json_object_get(e, "name"));
+        const char *upstream = json_string_value(json_object_get(e, "upstream"));
+        const char *listen = json_string_value(json_object_get(e, "listen"));
+        json_t *jen = json_object_get(e, "enabled");
+        int en = jen && json_is_boolean(jen) ? json_is_true(jen) : 1;
+        slp_proxy_t *p = slp_proxy_find(srv, name);
+        if (p && (strcmp(p->upstream, upstream) != 0 ||
+                  (listen && *listen && strcmp(p->listen, listen) != 0))) {
+            slp_proxy_delete(p);
+            p = NULL;
+        }
+        int st;
+        if (p)
+            st = slp_proxy_update(p, NULL, NULL, en, err, sizeof(err));
+        else
+            st = slp_proxy_create(srv, name, listen, upstream, en, &p, err, sizeof(err));
+        if (st != 200 && st != 201) {
+            json_t *o = json_object();
+            json_object_set_new(o, "error", json_string(err));
+            json_object_set_new(o, "status", json_integer(st));
+            json_object_set(o, "proxies", done);
+            reply_json(req, st, o);
+            goto out;
+        }
+        json_array_append_new(done, slp_proxy_to_json(p));
+    }
+    json_t *o = json_object();
+    json_object_set(o, "proxies", done);
+    reply_json(req, 201, o);
+out:
+    json_decref(done);
+    json_decref(b);
+}
+
+/* ---- toxics ---- */
+
+static void toxics_index(slp_proxy_t *p, struct evhttp_request *req) {
+    json_t *o = slp_proxy_to_json(p);
+    json_t *arr = json_incref(json_object_get(o, "toxics"));
+    json_decref(o);
+    reply_json(req, 200, arr);
+}
+
+static void toxic_create(slp_proxy_t *p, struct evhttp_request *req) {
+    json_t *b = read_body(req, 0);
+    if (!b)
+        return;
+    slp_toxic_spec_t spec;
+    const char *name, *type, *stream, *client;
+    double toxicity = 1.0;
+    char err[300], msg[200];
+    memset(&spec, 0, sizeof(spec));
+    if (!json_is_object(b)) {
+        reply_error(req, 400, "bad request body: expected a JSON object");
+        goto out;
+    }
+    /* Toxiproxy's order of checks: body, stream, name, type, duplicate,
+     * attributes. */
+    if (get_str(req, b, "name", &name) < 0 || get_str(req, b, "type", &type) < 0 ||
+        get_str(req, b, "stream", &stream) < 0 || get_str(req, b, "client", &client) < 0 ||
+        get_num(req, b, "toxicity", &toxicity) < 0)
+        goto out;
+    if (!stream || !*stream || !strcmp(stream, "downstream"))
+        spec.stream = SL_PROXY_DOWNSTREAM;
+    else if (!strcmp(stream, "upstream"))
+        spec.stream = SL_PROXY_UPSTREAM;
+    else {
+        reply_error(req, 400, "stream was invalid, can be either upstream or downstream");
+        goto out;
+    }
+    int ty = slp_toxic_type_from_name(type);
+    if (ty < 0) {
+        reply_error(req, 400, "invalid toxic type");
+        goto out;
+    }
+    spec.type = (slp_toxic_type_t)ty;
+    if (name && strlen(name) > SLP_NAME_MAX) {
+        reply_error(req, 400, "bad request body: name too long");
+        goto out;
+    }
+    if (client && strlen(client) >= SLP_ADDR_MAX) {
+        reply_error(req, 400, "bad request body: client too long");
+        goto out;
+    }
+    snprintf(spec.name, sizeof(spec.name), "%s", name ? name : "");
+    snprintf(spec.client, sizeof(spec.client), "%s", client ? client : "");
+    spec.toxicity = toxicity;
+    slp_attrs_defaults(spec.type, &spec.a);
+    char full[SLP_NAME_MAX + 32];
+    if (spec.name[0])
+        snprintf(full, sizeof(full), "%s", spec.name);
+    else
+        snprintf(full, sizeof(full), "%s_%s", slp_toxic_type_name(spec.type),
+                 slp_stream_name(spec.stream));
+    if (slp_toxic_find(p, full)) {
+        reply_error(req, 409, "toxic already exists");
+        goto out;
+    }
+    if (slp_attrs_from_json(spec.type, json_object_get(b, "attributes"), &spec.a, msg,
+                            sizeof(msg)) < 0) {
+        snprintf(err, sizeof(err), "bad request body: %s", msg);
+        reply_error(req, 400, err);
+        goto out;
+    }
+    slp_toxic_t *t;
+    int st = slp_toxic_add(p, &spec, &t, err, sizeof(err));
+    if (st == 200)
+        reply_json(req, 200, slp_toxic_to_json(t));   /* Toxiproxy: 200, not 201 */
+    else
+        reply_error(req, st, err);
+out:
+    json_decref(b);
+}
+
+static void toxic_update(slp_toxic_t *t, struct evhttp_request *req) {
+    json_t *b = read_body(req, 0);
+    if (!b)
+        return;
+    slp_attrs_t a = t->a;
+    double toxicity = t->toxicity;
+    char err[300], msg[200];
+    if (!json_is_object(b)) {
+        reply_error(req, 400, "bad request body: expected a JSON object");
+        goto out;
+    }
+    if (get_num(req, b, "toxicity", &toxicity) < 0)
+        goto out;
+    if (slp_attrs_from_json(t->type, json_object_get(b, "attributes"), &a, msg, sizeof(msg)) <
+        0) {
+        snprintf(err, sizeof(err), "bad request body: %s", msg);
+        reply_error(req, 400, err);
+        goto out;
+    }
+    int st = slp_toxic_update(t, &a, toxicity, err, sizeof(err));
+    if (st == 200)
+        reply_json(req, 200, slp_toxic_to_json(t));
+    else
+        reply_error(req, st, err);
+out:
+    json_decref(b);
+}
+
+/* stormlab's own: GET /proxies/{proxy}/connections, the link accounting. */
+static void connections(slp_proxy_t *p, struct evhttp_request *req) {
+    json_t *o = json_object();
+    json_object_set_new(o, "accepted", json_integer((json_int_t)p->st.accepted));
+    json_object_set_new(o, "active", json_integer((json_int_t)p->st.active));
+    json_object_set_new(o, "closed", json_integer((json_int_t)p->st.closed));
+    json_object_set_new(o, "refused", json_integer((json_int_t)p->st.refused));
+    json_object_set_new(o, "upstream_failed", json_integer((json_int_t)p->st.upstream_failed));
+    json_object_set_new(o, "reset", json_integer((json_int_t)p->st.reset));
+    json_object_set_new(o, "bytes_upstream", json_integer((json_int_t)p->st.bytes_upstream));
+    json_object_set_new(o, "bytes_downstream",
+                        json_integer((json_int_t)p->st.bytes_downstream));
+    json_t *arr = json_array();
+    int64_t now = slp_now_us();
+    slp_link_t *l;
+    TAILQ_FOREACH(l, &p->links, next) {
+        json_t *e = json_object();
+        json_object_set_new(e, "id", json_integer((json_int_t)l->id));
+        json_object_set_new(e, "client", json_string(l->client_addr));
+        json_object_set_new(e, "bytes_upstream",
+                            json_integer((json_int_t)l->dir[SL_PROXY_UPSTREAM].bytes));
+        json_object_set_new(e, "bytes_downstream",
+                            json_integer((json_int_t)l->dir[SL_PROXY_DOWNSTREAM].bytes));
+        json_object_set_new(e, "age_ms", json_integer((now - l->accepted_us) / 1000));
+        json_array_append_new(arr, e);
+    }
+    json_object_set_new(o, "links", arr);
+    reply_json(req, 200, o);
+}
+
+/* ---- routing ---- */
+
+static int split_path(const char *path, char segs[SLP_MAX_SEGS][SLP_NAME_MAX + 1]) {
+    int n = 0;
+    const char *s = path;
+    while (*s) {
+        while (*s == '/')
+            s++;
+        if (!*s)
+            break;
+        const char *e = strchr(s, '/');
+        size_t len = e ? (size_t)(e - s) : strlen(s);
+        if (n == SLP_MAX_SEGS || len > 3 * SLP_NAME_MAX)
+            return -1;
+        char raw[3 * SLP_NAME_MAX + 1];
+        memcpy(raw, s, len);
+        raw[len] = 0;
+        size_t dlen = 0;
+        char *dec = evhttp_uridecode(raw, 0, &dlen);
+        if (!dec || dlen > SLP_NAME_MAX || memchr(dec, 0, dlen)) {
+            free(dec);
+            return -1;
+        }
+        memcpy(segs[n], dec, dlen + 1);
+        free(dec);
+        n++;
+        s += len;
+    }
+    return n;
+}
+
+static void handle(struct evhttp_request *req, void *arg) {
+    sl_proxy_server_t *srv = arg;
+    enum evhttp_cmd_type m = evhttp_request_get_command(req);
+    const char *ua = evhttp_find_header(evhttp_request_get_input_headers(req), "User-Agent");
+    if (ua && !strncmp(ua, "Mozilla/", 8)) {
+        struct evbuffer *out = evbuffer_new();
+        evbuffer_add_printf(out, "User agent not allowed\n");
+        evhttp_send_reply(req, 403, "Forbidden", out);
+        evbuffer_free(out);
+        return;
+    }
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+    const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+    char segs[SLP_MAX_SEGS][SLP_NAME_MAX + 1];
+    int n = path ? split_path(path, segs) : -1;
+    int get = m == EVHTTP_REQ_GET, post = m == EVHTTP_REQ_POST || m == EVHTTP_REQ_PATCH;
+    int del = m == EVHTTP_REQ_DELETE;
+    if (n < 0)
+        goto notfound;
+
+    if (n == 1 && !strcmp(segs[0], "version")) {
+        if (!get)
+            goto badmethod;
+        json_t *o = json_object();
+        json_object_set_new(o, "version", json_string(SLP_TOXIPROXY_VERSION));
+        json_object_set_new(o, "stormlab", json_string(SLP_STORMLAB_VERSION));
+        reply_json(req, 200, o);
+        return;
+    }
+    if (n == 1 && !strcmp(segs[0], "reset")) {
+        if (m != EVHTTP_REQ_POST)
+            goto badmethod;
+        slp_proxy_reset_all(srv);
+        reply_json(req, 204, NULL);
+        return;
+    }
+    if (n == 1 && !strcmp(segs[0], "populate")) {
+        if (m != EVHTTP_REQ_POST)
+            goto badmethod;
+        populate(srv, req);
+        return;
+    }
+    if (n == 0 || strcmp(segs[0], "proxies") != 0)
+        goto notfound;
+    if (n == 1) {
+        if (get)
+            proxies_index(srv, req);
+        else if (m == EVHTTP_REQ_POST)
+            proxy_create(srv, req);
+        else
+            goto badmethod;
+        return;
+    }
+    if (n == 3 && strcmp(segs[2], "toxics") != 0 && strcmp(segs[2], "connections") != 0)
+        goto notfound;
+    if (n == 4 && strcmp(segs[2], "toxics") != 0)
+        goto notfound;
+    if (n > 4)
+        goto notfound;
+    slp_proxy_t *p = slp_proxy_find(srv, segs[1]);
+    if (n == 2) {
+        if (!get && !post && !del)
+            goto badmethod;
+        if (!p) {
+            reply_error(req, 404, "proxy not found");
+            return;
+        }
+        if (get)
+            reply_json(req, 200, slp_proxy_to_json(p));
+        else if (post)
+            proxy_update(p, req);
+        else {
+            slp_proxy_delete(p);
+            reply_json(req, 204, NULL);
+        }
+        return;
+    }
+    if (n == 3 && !strcmp(segs[2], "connections")) {
+        if (!get)
+            goto badmethod;
+        if (!p)
+            reply_error(req, 404, "proxy not found");
+        else
+            connections(p, req);
+        return;
+    }
+    if (n == 3) {
+        if (!get && m != EVHTTP_REQ_POST)
+            goto badmethod;
+        if (!p)
+            reply_error(req, 404, "proxy not found");
+        else if (get)
+            toxics_index(p, req);
+        else
+            toxic_create(p, req);
+        return;
+    }
+    /* n == 4: /proxies/{proxy}/toxics/{toxic} */
+    if (!get && !post && !del)
+        goto badmethod;
+    if (!p) {
+        reply_error(req, 404, "proxy not found");
+        return;
+    }
+    slp_toxic_t *t = slp_toxic_find(p, segs[3]);
+    if (!t) {
+        reply_error(req, 404, "toxic not found");
+        return;
+    }
+    if (get)
+        reply_json(req, 200, slp_toxic_to_json(t));
+    else if (post)
+        toxic_update(t, req);
+    else {
+        slp_toxic_remove(t);
+        reply_json(req, 204, NULL);
+    }
+    return;
+notfound:
+    reply_error(req, 404, "not found");
+    return;
+badmethod:
+    reply_error(req, 405, "method not allowed");
+}
+
+int slp_http_listen(sl_proxy_server_t *srv, const char *addr, char *errstr,
+                    size_t errstr_size) {
+    struct sockaddr_storage sa;
+    socklen_t len;
+    char msg[256];
+    if (srv->http) {
+        snprintf(errstr, errstr_size, "control API already listening on %s",
+                 srv->control_addr);
+        return 409;
+    }
+    if (slp_addr_parse(addr ? addr : "127.0.0.1:8474", &sa, &len, msg, sizeof(msg)) < 0) {
+        snprintf(errstr, errstr_size, "control address: %s", msg);
+        return 400;
+    }
+    struct evhttp *http = evhttp_new(srv->base);
+    if (!http) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return 500;
+    }
+    evhttp_set_max_body_size(http, SLP_HTTP_MAX_BODY);
+    evhttp_set_max_headers_size(http, SLP_HTTP_MAX_HEADERS);
+    evhttp_set_timeout(http, 30);
+    evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE |
+                                         EVHTTP_REQ_PATCH | EVHTTP_REQ_PUT | EVHTTP_REQ_HEAD);
+    evhttp_set_gencb(http, handle, srv);
+    unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC;
+    struct evconnlistener *lev =
+        evconnlistener_new_bind(srv->base, NULL, NULL, flags, 128, (struct sockaddr *)&sa,
+                                (int)len);
+    if (!lev) {
+        char want[SLP_ADDR_MAX];
+        slp_addr_format((struct sockaddr *)&sa, want, sizeof(want));
+        snprintf(errstr, errstr_size, "control API: listen tcp %s: %s", want,
+                 evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+        evhttp_free(http);
+        return 500;
+    }
+    if (!evhttp_bind_listener(http, lev)) {
+        evconnlistener_free(lev);
+        evhttp_free(http);
+        snprintf(errstr, errstr_size, "out of memory");
+        return 500;
+    }
+    struct sockaddr_storage bound;
+    socklen_t blen = sizeof(bound);
+    if (getsockname(evconnlistener_get_fd(lev), (struct sockaddr *)&bound, &blen) == 0)
+        slp_addr_format((struct sockaddr *)&bound, srv->control_addr,
+                        sizeof(srv->control_addr));
+    if (!slp_addr_is_loopback((struct sockaddr *)&sa))
+        fprintf(stderr,
+                "stormlab proxy: warning: control API on %s, not loopback; it has no "
+                "authentication\n",
+                srv->control_addr);
+    srv->http = http;
+    return 200;
+}
+
+void slp_http_close(sl_proxy_server_t *srv) {
+    if (srv->http) {
+        evhttp_free(srv->http);   /* frees its bound listeners and connections */
+        srv->http = NULL;
+    }
+}

@@ -1,0 +1,884 @@
+/*
+ * Links: one accepted client, its upstream connection, and the data path of
+ * each direction through the stages of the toxics applied to it.
+ *
+ * Lifetime: a link is killed (sockets closed, counted as closed, taken off
+ * its proxy) at once, but its memory is freed by reap_ev on the next loop
+ * turn, because a kill may happen deep inside a stage's loop that still
+ * holds pointers into the link.  Every loop that emits chunks checks
+ * link->dead after each emission.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "proxy-internal.h"
+
+static void dir_flow(slp_dir_t *d);
+static void dir_check_eof(slp_dir_t *d);
+static void dir_try_fin(slp_dir_t *d);
+static void stage_push(slp_stage_t *s, slp_chunk_t *c);
+static void stage_release(slp_stage_t *s);
+static void link_close_flush(slp_link_t *l);
+
+/* ---- chunks ---- */
+
+static slp_chunk_t *chunk_new(void) {
+    slp_chunk_t *c = calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    c->buf = evbuffer_new();
+    if (!c->buf) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+static void chunk_free(slp_chunk_t *c) {
+    evbuffer_free(c->buf);
+    free(c);
+}
+
+/* Drops a chunk on the floor (timeout, reset_peer, limit_data's excess). */
+static void dir_drop(slp_dir_t *d, slp_chunk_t *c) {
+    size_t n = evbuffer_get_length(c->buf);
+    SLP_ASSERT(d->held >= n);
+    d->held -= n;
+    chunk_free(c);
+}
+
+/* ---- the sink: a chunk leaves the last stage ---- */
+
+static void dir_sink(slp_dir_t *d, slp_chunk_t *c) {
+    size_t n = evbuffer_get_length(c->buf);
+    SLP_ASSERT(d->held >= n);
+    d->held -= n;
+    if (!d->link->dead && n) {
+        evbuffer_add_buffer(bufferevent_get_output(d->dst), c->buf);
+        d->bytes += n;
+        slp_proxy_t *p = d->link->proxy;
+        if (d->which == SL_PROXY_UPSTREAM)
+            p->st.bytes_upstream += n;
+        else
+            p->st.bytes_downstream += n;
+    }
+    chunk_free(c);
+}
+
+/* Passes a chunk to the stage after s, or to the sink. */
+static void stage_emit(slp_stage_t *s, slp_chunk_t *c) {
+    slp_stage_t *nx = TAILQ_NEXT(s, next);
+    if (nx)
+        stage_push(nx, c);
+    else
+        dir_sink(s->dir, c);
+}
+
+static void dir_enter(slp_dir_t *d, slp_chunk_t *c) {
+    slp_stage_t *first = TAILQ_FIRST(&d->stages);
+    if (first)
+        stage_push(first, c);
+    else
+        dir_sink(d, c);
+}
+
+/* ---- stage timers ---- */
+
+static void stage_arm(slp_stage_t *s, int64_t due_us) {
+    int64_t wait = due_us - slp_now_us();
+    if (wait < 0)
+        wait = 0;
+    struct timeval tv = {(time_t)(wait / 1000000), (suseconds_t)(wait % 1000000)};
+    event_add(s->timer, &tv);
+}
+
+static void stage_enqueue(slp_stage_t *s, slp_chunk_t *c) {
+    TAILQ_INSERT_TAIL(&s->q, c, next);
+    s->q_bytes += evbuffer_get_length(c->buf);
+}
+
+static slp_chunk_t *stage_dequeue(slp_stage_t *s) {
+    slp_chunk_t *c = TAILQ_FIRST(&s->q);
+    if (c) {
+        TAILQ_REMOVE(&s->q, c, next);
+        s->q_bytes -= evbuffer_get_length(c->buf);
+    }
+    return c;
+}
+
+/* Queues c to leave at due_us, never before the chunk ahead of it: a TCP
+ * stream is not reordered, so a short jitter draw waits behind a long one. */
+static void stage_enqueue_due(slp_stage_t *s, slp_chunk_t *c, int64_t due_us) {
+    if (due_us < s->free_us)
+        due_us = s->free_us;
+    s->free_us = due_us;
+    c->due_us = due_us;
+    int was_empty = TAILQ_EMPTY(&s->q);
+    stage_enqueue(s, c);
+    if (was_empty)
+        stage_arm(s, due_us);
+}
+
+/* Emits every queued chunk now (the stage is being removed or turned off). */
+static void stage_flush(slp_stage_t *s) {
+    slp_chunk_t *c;
+    event_del(s->timer);
+    while (!s->dir->link->dead && (c = stage_dequeue(s)))
+        stage_emit(s, c);
+}
+
+/* Bandwidth: pieces of at most 10 ms worth of bytes, each sent when the
+ * previous one's transmission time has passed.  Up to 10 ms of lateness
+ * (a late timer) is caught up; idle time beyond that is not banked, so
+ * there is no burst after a quiet spell. */
+static void bandwidth_release(slp_stage_t *s) {
+    slp_dir_t *d = s->dir;
+    int64_t rate_bps = s->toxic->a.rate_kbps * 1000;
+    if (rate_bps <= 0) {
+        stage_flush(s);
+        return;
+    }
+    size_t piece = (size_t)(rate_bps / 100);
+    if (piece < 1)
+        piece = 1;
+    if (piece > SLP_MAX_IO_BYTES)
+        piece = SLP_MAX_IO_BYTES;
+    int64_t now = slp_now_us();
+    while (!d->link->dead && !TAILQ_EMPTY(&s->q)) {
+        if (s->free_us > now) {
+            stage_arm(s, s->free_us);
+            return;
+        }
+        slp_chunk_t *head = TAILQ_FIRST(&s->q);
+        size_t len = evbuffer_get_length(head->buf);
+        slp_chunk_t *out;
+        if (len <= piece) {
+            out = stage_dequeue(s);
+        } else {
+            out = chunk_new();
+            if (!out) {
+                slp_link_kill(d->link, SLP_CLOSE_RST);
+                return;
+            }
+            evbuffer_remove_buffer(head->buf, out->buf, piece);
+            s->q_bytes -= piece;
+        }
+        size_t n = evbuffer_get_length(out->buf);
+        int64_t base = s->free_us < now - 10000 ? now - 10000 : s->free_us;
+        s->free_us = base + (int64_t)((double)n * 1e6 / (double)rate_bps);
+        stage_emit(s, out);
+    }
+}
+
+/* Releases what is due.  The due-time stages keep their queue in due order. */
+static void stage_release(slp_stage_t *s) {
+    slp_dir_t *d = s->dir;
+    switch (s->toxic->type) {
+    case SLP_TX_BANDWIDTH:
+        bandwidth_release(s);
+        break;
+    case SLP_TX_LATENCY:
+    case SLP_TX_LOSS:
+    case SLP_TX_SLICER: {
+        int64_t now = slp_now_us();
+        slp_chunk_t *c;
+        while (!d->link->dead && (c = TAILQ_FIRST(&s->q))) {
+            if (c->due_us > now) {
+                stage_arm(s, c->due_us);
+                break;
+            }
+            stage_emit(s, stage_dequeue(s));
+        }
+        break;
+    }
+    default:
+        break;
+    }
+    if (!d->link->dead) {
+        dir_check_eof(d);
+        dir_flow(d);
+    }
+}
+
+static void stage_timer_cb(evutil_socket_t fd, short what, void *arg) {
+    (void)fd;
+    (void)what;
+    slp_stage_t *s = arg;
+    slp_link_t *l = s->dir->link;
+    if (l->dead)
+        return;
+    switch (s->toxic->type) {
+    case SLP_TX_TIMEOUT:
+        slp_link_kill(l, SLP_CLOSE_FIN);
+        return;
+    case SLP_TX_RESET_PEER:
+        slp_link_kill(l, SLP_CLOSE_RST);
+        return;
+    default:
+        stage_release(s);
+    }
+}
+
+static void arm_after_ms(slp_stage_t *s, int64_t ms) {
+    stage_arm(s, slp_now_us() + ms * 1000);
+}
+
+/* ---- the stages' behaviour on a chunk ---- */
+
+static void stage_push(slp_stage_t *s, slp_chunk_t *c) {
+    slp_dir_t *d = s->dir;
+    const slp_attrs_t *a = &s->toxic->a;
+    if (!s->active || d->link->dead) {
+        if (d->link->dead) {
+            dir_drop(d, c);
+            return;
+        }
+        stage_emit(s, c);
+        return;
+    }
+    switch (s->toxic->type) {
+    case SLP_TX_LATENCY: {
+        int64_t delay = a->latency_ms * 1000;
+        if (a->jitter_ms > 0)
+            delay += sl_prng_range(&d->rng, -a->jitter_ms * 1000, a->jitter_ms * 1000);
+        if (delay < 0)
+            delay = 0;
+        stage_enqueue_due(s, c, slp_now_us() + delay);
+        break;
+    }
+    case SLP_TX_LOSS: {
+        /* Each loss costs one retransmission timeout, doubling like TCP's. */
+        int64_t stall = 0, rto = a->rto_ms * 1000;
+        for (int i = 0; i < SLP_LOSS_MAX_RETRIES && a->probability > 0 &&
+                        sl_prng_unit(&d->rng) < a->probability;
+             i++) {
+            stall += rto;
+            rto *= 2;
+        }
+        if (stall == 0 && TAILQ_EMPTY(&s->q)) {
+            stage_emit(s, c);
+            break;
+        }
+        stage_enqueue_due(s, c, slp_now_us() + stall);
+        break;
+    }
+    case SLP_TX_SLICER: {
+        if (a->average_size <= 0) {
+            stage_emit(s, c);
+            break;
+        }
+        int64_t now = slp_now_us();
+        while (evbuffer_get_length(c->buf) > 0) {
+            int64_t want = a->average_size;
+            if (a->size_variation > 0)
+                want += sl_prng_range(&d->rng, -a->size_variation, a->size_variation);
+            if (want < 1)
+                want = 1;
+            size_t len = evbuffer_get_length(c->buf);
+            slp_chunk_t *slice;
+            if ((size_t)want >= len) {
+                slice = c;
+                c = NULL;
+            } else {
+                slice = chunk_new();
+                if (!slice) {
+                    dir_drop(d, c);
+                    slp_link_kill(d->link, SLP_CLOSE_RST);
+                    return;
+                }
+                evbuffer_remove_buffer(c->buf, slice->buf, (size_t)want);
+            }
+            int64_t due = now > s->free_us ? now : s->free_us;
+            stage_enqueue_due(s, slice, due);
+            s->free_us = due + a->delay_us;
+            if (!c)
+                break;
+        }
+        if (c)
+            chunk_free(c);   /* emptied */
+        if (TAILQ_FIRST(&s->q) && TAILQ_FIRST(&s->q)->due_us <= now)
+            stage_release(s);
+        break;
+    }
+    case SLP_TX_BANDWIDTH:
+        if (a->rate_kbps <= 0 && TAILQ_EMPTY(&s->q)) {
+            stage_emit(s, c);
+            break;
+        }
+        stage_enqueue(s, c);
+        bandwidth_release(s);
+        break;
+    case SLP_TX_CUT:
+        stage_enqueue(s, c);   /* held until the cut is removed */
+        break;
+    case SLP_TX_TIMEOUT:
+        dir_drop(d, c);
+        break;
+    case SLP_TX_RESET_PEER:
+        dir_drop(d, c);
+        if (!s->armed) {
+            s->armed = 1;
+            arm_after_ms(s, a->timeout_ms);
+        }
+        break;
+    case SLP_TX_LIMIT_DATA: {
+        int64_t left = a->bytes - s->passed;
+        size_t len = evbuffer_get_length(c->buf);
+        if (left <= 0) {
+            dir_drop(d, c);
+            link_close_flush(d->link);
+            break;
+        }
+        if ((int64_t)len > left) {
+            /* Keep the first `left` bytes, drop the rest. */
+            slp_chunk_t *keep = chunk_new();
+            if (!keep) {
+                dir_drop(d, c);
+                slp_link_kill(d->link, SLP_CLOSE_RST);
+                break;
+            }
+            evbuffer_remove_buffer(c->buf, keep->buf, (size_t)left);
+            d->held -= evbuffer_get_length(c->buf);
+            chunk_free(c);
+            c = keep;
+            len = (size_t)left;
+        }
+        s->passed += (int64_t)len;
+        stage_emit(s, c);
+        if (!d->link->dead && s->passed >= a->bytes)
+            link_close_flush(d->link);
+        break;
+    }
+    case SLP_TX_SLOW_CLOSE:
+    case SLP_TX_REFUSE:
+    default:
+        stage_emit(s, c);   /* these act on the close and the connection */
+        break;
+    }
+}
+
+/* ---- stages as toxics come and go ---- */
+
+int slp_link_matches(const slp_link_t *l, const slp_toxic_t *t) {
+    if (!t->client)
+        return 1;
+    return !strcmp(t->client, l->client_ip) || !strcmp(t->client, l->client_addr);
+}
+
+static int draw(sl_prng_t *r, double toxicity) {
+    if (toxicity >= 1.0)
+        return 1;
+    return sl_prng_unit(r) < toxicity;
+}
+
+static slp_stage_t *stage_find(slp_dir_t *d, const slp_toxic_t *t) {
+    slp_stage_t *s;
+    TAILQ_FOREACH(s, &d->stages, next)
+        if (s->toxic == t)
+            return s;
+    return NULL;
+}
+
+static void stage_free(slp_stage_t *s) {
+    slp_chunk_t *c;
+    while ((c = TAILQ_FIRST(&s->q))) {
+        TAILQ_REMOVE(&s->q, c, next);
+        chunk_free(c);
+    }
+    if (s->timer)
+        event_free(s->timer);
+    free(s);
+}
+
+/* A toxic whose effect starts when it applies (timeout's clock). */
+static void stage_start(slp_stage_t *s) {
+    if (s->active && s->toxic->type == SLP_TX_TIMEOUT && s->toxic->a.timeout_ms > 0)
+        arm_after_ms(s, s->toxic->a.timeout_ms);
+}
+
+static int link_add_stage(slp_link_t *l, slp_toxic_t *t) {
+    slp_dir_t *d = &l->dir[t->stream];
+    slp_stage_t *s = calloc(1, sizeof(*s));
+    if (!s)
+        return -1;
+    s->dir = d;
+    s->toxic = t;
+    TAILQ_INIT(&s->q);
+    s->timer = evtimer_new(l->srv->base, stage_timer_cb, s);
+    if (!s->timer) {
+        free(s);
+        return -1;
+    }
+    s->active = draw(&d->rng_tox, t->toxicity);
+    TAILQ_INSERT_TAIL(&d->stages, s, next);
+    stage_start(s);
+    return 0;
+}
+
+void slp_link_toxic_added(slp_link_t *l, slp_toxic_t *t) {
+    if (l->dead || !slp_link_matches(l, t))
+        return;
+    if (t->type == SLP_TX_REFUSE) {
+        if (draw(&l->dir[SL_PROXY_UPSTREAM].rng_tox, t->toxicity)) {
+            l->proxy->st.refused++;
+            slp_link_kill(l, SLP_CLOSE_FIN);
+        }
+        return;
+    }
+    if (link_add_stage(l, t) < 0)
+        slp_link_kill(l, SLP_CLOSE_RST);
+}
+
+void slp_link_toxic_updated(slp_link_t *l, slp_toxic_t *t, int redraw) {
+    if (l->dead || t->type == SLP_TX_REFUSE)
+        return;
+    slp_dir_t *d = &l->dir[t->stream];
+    slp_stage_t *s = stage_find(d, t);
+    if (!s)
+        return;
+    int was = s->active;
+    if (redraw)
+        s->active = draw(&d->rng_tox, t->toxicity);
+    if (was && !s->active) {
+        stage_flush(s);
+    } else if (t->type == SLP_TX_TIMEOUT || t->type == SLP_TX_RESET_PEER) {
+        /* Toxiproxy restarts a toxic on update: the clock starts again. */
+        event_del(s->timer);
+        if (t->type == SLP_TX_TIMEOUT)
+            stage_start(s);
+        else if (s->armed && s->active)
+            arm_after_ms(s, t->a.timeout_ms);
+    } else if (s->active) {
+        stage_release(s);   /* a new rate or delay applies to what waits */
+    }
+    if (!l->dead) {
+        dir_check_eof(d);
+        dir_flow(d);
+    }
+}
+
+void slp_link_toxic_removed(slp_link_t *l, slp_toxic_t *t) {
+    if (l->dead || t->type == SLP_TX_REFUSE)
+        return;
+    slp_dir_t *d = &l->dir[t->stream];
+    slp_stage_t *s = stage_find(d, t);
+    if (!s)
+        return;
+    /* Held bytes go on at once, in order, into the stages after this one. */
+    s->active = 0;
+    stage_flush(s);
+    if (l->dead)
+        return;   /* reap frees the stage with the link */
+    TAILQ_REMOVE(&d->stages, s, next);
+    stage_free(s);
+    dir_check_eof(d);
+    if (!l->dead)
+        dir_flow(d);
+}
+
+/* ---- flow control and closing ---- */
+
+static void dir_set_reading(slp_dir_t *d, int on) {
+    if (d->reading == on)
+        return;
+    d->reading = on;
+    if (on)
+        bufferevent_enable(d->src, EV_READ);
+    else
+        bufferevent_disable(d->src, EV_READ);
+}
+
+/* Reads while this direction holds less than SLP_DIR_HIGH_BYTES. */
+static void dir_flow(slp_dir_t *d) {
+    slp_link_t *l = d->link;
+    if (l->dead || d->eof_in || l->closing)
+        return;
+    size_t pending = d->held + evbuffer_get_length(bufferevent_get_output(d->dst));
+    dir_set_reading(d, pending < SLP_DIR_HIGH_BYTES);
+}
+
+static int dir_blocked(const slp_dir_t *d) {
+    const slp_stage_t *s;
+    TAILQ_FOREACH(s, &d->stages, next)
+        if (s->active && s->toxic->type == SLP_TX_CUT)
+            return 1;
+    return 0;
+}
+
+static void close_timer_cb(evutil_socket_t fd, short what, void *arg) {
+    (void)fd;
+    (void)what;
+    slp_dir_t *d = arg;
+    if (d->link->dead)
+        return;
+    d->eof_out = 1;
+    dir_try_fin(d);
+}
+
+/* The source's EOF follows the last byte through the stages: it passes
+ * once nothing is held, no cut blocks it, and slow_close has waited. */
+static void dir_check_eof(slp_dir_t *d) {
+    if (!d->eof_in || d->eof_out || d->held > 0 || dir_blocked(d))
+        return;
+    if (event_pending(d->close_timer, EV_TIMEOUT, NULL))
+        return;
+    int64_t delay_ms = 0;
+    slp_stage_t *s;
+    TAILQ_FOREACH(s, &d->stages, next)
+        if (s->active && s->toxic->type == SLP_TX_SLOW_CLOSE && s->toxic->a.delay_ms > delay_ms)
+            delay_ms = s->toxic->a.delay_ms;
+    if (delay_ms > 0) {
+        struct timeval tv = {(time_t)(delay_ms / 1000), (suseconds_t)(delay_ms % 1000) * 1000};
+        event_add(d->close_timer, &tv);
+        return;
+    }
+    d->eof_out = 1;
+    dir_try_fin(d);
+}
+
+/* Half-close: FIN to dst once its output is written. */
+static void dir_try_fin(slp_dir_t *d) {
+    slp_link_t *l = d->link;
+    if (l->dead || !d->eof_out || d->fin_sent || !l->connected)
+        return;
+    struct evbuffer *out = bufferevent_get_output(d->dst);
+    if (evbuffer_get_length(out) > 0) {
+        bufferevent_setwatermark(d->dst, EV_WRITE, 0, 0);   /* call back when empty */
+        return;
+    }
+    shutdown(bufferevent_getfd(d->dst), SHUT_WR);
+    d->fin_sent = 1;
+    if (l->dir[0].fin_sent && l->dir[1].fin_sent)
+        slp_link_kill(l, SLP_CLOSE_FIN);
+}
+
+static void link_check_flushed(slp_link_t *l) {
+    if (l->dead || !l->closing)
+        return;
+    if (evbuffer_get_length(bufferevent_get_output(l->cbev)) == 0 &&
+        (!l->connected || evbuffer_get_length(bufferevent_get_output(l->ubev)) == 0))
+        slp_link_kill(l, SLP_CLOSE_FIN);
+}
+
+/* Stops reading both ways, writes what is in the output buffers, closes. */
+static void link_close_flush(slp_link_t *l) {
+    if (l->dead || l->closing)
+        return;
+    l->closing = 1;
+    for (int i = 0; i < 2; i++) {
+        dir_set_reading(&l->dir[i], 0);
+        bufferevent_setwatermark(l->dir[i].dst, EV_WRITE, 0, 0);
+    }
+    link_check_flushed(l);
+}
+
+static void reap_cb(evutil_socket_t fd, short what, void *arg) {
+    (void)fd;
+    (void)what;
+    slp_link_t *l = arg;
+    TAILQ_REMOVE(&l->srv->dead_links, l, next);
+    for (int i = 0; i < 2; i++) {
+        slp_stage_t *s;
+        while ((s = TAILQ_FIRST(&l->dir[i].stages))) {
+            TAILQ_REMOVE(&l->dir[i].stages, s, next);
+            stage_free(s);
+        }
+        if (l->dir[i].close_timer)
+            event_free(l->dir[i].close_timer);
+    }
+    event_free(l->reap_ev);
+    free(l);
+}
+
+void slp_links_reap_all(sl_proxy_server_t *srv) {
+    slp_link_t *l;
+    while ((l = TAILQ_FIRST(&srv->dead_links)))
+        reap_cb(-1, 0, l);
+}
+
+static void set_linger0(struct bufferevent *bev) {
+    evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
+    if (fd >= 0) {
+        struct linger lg = {1, 0};
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+    }
+}
+
+void slp_link_kill(slp_link_t *l, int how) {
+    if (l->dead)
+        return;
+    l->dead = 1;
+    slp_proxy_t *p = l->proxy;
+    TAILQ_REMOVE(&p->links, l, next);
+    p->st.active--;
+    p->st.closed++;
+    if (how == SLP_CLOSE_RST)
+        p->st.reset++;
+    l->proxy = NULL;
+    for (int i = 0; i < 2; i++) {
+        slp_stage_t *s;
+        TAILQ_FOREACH(s, &l->dir[i].stages, next)
+            event_del(s->timer);
+        if (l->dir[i].close_timer)
+            event_del(l->dir[i].close_timer);
+    }
+    if (how == SLP_CLOSE_RST) {
+        set_linger0(l->cbev);
+        set_linger0(l->ubev);
+    }
+    /* bufferevent_free is safe inside the bufferevent's own callbacks. */
+    if (l->cbev)
+        bufferevent_free(l->cbev);
+    if (l->ubev)
+        bufferevent_free(l->ubev);
+    l->cbev = l->ubev = NULL;
+    for (int i = 0; i < 2; i++)
+        l->dir[i].src = l->dir[i].dst = NULL;
+    TAILQ_INSERT_TAIL(&l->srv->dead_links, l, next);
+    event_active(l->reap_ev, EV_TIMEOUT, 1);
+}
+
+/* ---- bufferevent callbacks ---- */
+
+static void dir_read(slp_dir_t *d) {
+    slp_link_t *l = d->link;
+    if (l->dead)
+        return;
+    struct evbuffer *in = bufferevent_get_input(d->src);
+    size_t n = evbuffer_get_length(in);
+    if (n == 0)
+        return;
+    if (l->closing) {
+        evbuffer_drain(in, n);
+        return;
+    }
+    if (TAILQ_EMPTY(&d->stages)) {
+        /* Fast path: move the chain, no copy, no chunk. */
+        evbuffer_add_buffer(bufferevent_get_output(d->dst), in);
+        d->bytes += n;
+        if (d->which == SL_PROXY_UPSTREAM)
+            l->proxy->st.bytes_upstream += n;
+        else
+            l->proxy->st.bytes_downstream += n;
+    } else {
+        slp_chunk_t *c = chunk_new();
+        if (!c) {
+            slp_link_kill(l, SLP_CLOSE_RST);
+            return;
+        }
+        evbuffer_add_buffer(c->buf, in);
+        d->held += n;
+        dir_enter(d, c);
+    }
+    if (!l->dead)
+        dir_flow(d);
+}
+
+static void dir_written(slp_dir_t *d) {
+    slp_link_t *l = d->link;
+    if (l->dead)
+        return;
+    if (l->closing) {
+        link_check_flushed(l);
+        return;
+    }
+    dir_flow(d);
+    dir_try_fin(d);
+}
+
+static void client_read_cb(struct bufferevent *bev, void *arg) {
+    (void)bev;
+    slp_link_t *l = arg;
+    dir_read(&l->dir[SL_PROXY_UPSTREAM]);
+}
+
+static void upstream_read_cb(struct bufferevent *bev, void *arg) {
+    (void)bev;
+    slp_link_t *l = arg;
+    dir_read(&l->dir[SL_PROXY_DOWNSTREAM]);
+}
+
+static void client_write_cb(struct bufferevent *bev, void *arg) {
+    (void)bev;
+    slp_link_t *l = arg;
+    dir_written(&l->dir[SL_PROXY_DOWNSTREAM]);
+}
+
+static void upstream_write_cb(struct bufferevent *bev, void *arg) {
+    (void)bev;
+    slp_link_t *l = arg;
+    dir_written(&l->dir[SL_PROXY_UPSTREAM]);
+}
+
+static void set_nodelay(evutil_socket_t fd) {
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+static void side_event(slp_link_t *l, slp_dir_t *from, short events) {
+    if (l->dead)
+        return;
+    if (events & BEV_EVENT_CONNECTED) {
+        l->connected = 1;
+        set_nodelay(bufferevent_getfd(l->ubev));
+        dir_try_fin(&l->dir[SL_PROXY_UPSTREAM]);
+        return;
+    }
+    if (events & BEV_EVENT_ERROR) {
+        if (!l->connected && from->which == SL_PROXY_DOWNSTREAM) {
+            /* The upstream refused or is unreachable: close the client, as
+             * Toxiproxy does. */
+            l->proxy->st.upstream_failed++;
+            slp_link_kill(l, SLP_CLOSE_FIN);
+        } else {
+            /* A reset (or a write to a closed peer) on one side: reset the
+             * other, so the peer learns what a direct connection would
+             * have told it. */
+            slp_link_kill(l, SLP_CLOSE_RST);
+        }
+        return;
+    }
+    if (events & BEV_EVENT_EOF) {
+        /* Bytes read together with the EOF are already in the input. */
+        dir_read(from);
+        if (l->dead)
+            return;
+        from->eof_in = 1;
+        from->reading = 0;
+        dir_check_eof(from);
+    }
+}
+
+static void client_event_cb(struct bufferevent *bev, short events, void *arg) {
+    (void)bev;
+    slp_link_t *l = arg;
+    side_event(l, &l->dir[SL_PROXY_UPSTREAM], events);
+}
+
+static void upstream_event_cb(struct bufferevent *bev, short events, void *arg) {
+    (void)bev;
+    slp_link_t *l = arg;
+    side_event(l, &l->dir[SL_PROXY_DOWNSTREAM], events);
+}
+
+/* ---- accept ---- */
+
+static void dir_init(slp_link_t *l, sl_proxy_stream_t which) {
+    slp_dir_t *d = &l->dir[which];
+    slp_proxy_t *p = l->proxy;
+    d->link = l;
+    d->which = which;
+    TAILQ_INIT(&d->stages);
+    /* Streams: (proxy name, link ordinal, direction, purpose). */
+    sl_prng_seed(&d->rng, l->srv->seed, slp_link_stream(p->stream_id, l->id, which, 0));
+    sl_prng_seed(&d->rng_tox, l->srv->seed, slp_link_stream(p->stream_id, l->id, which, 1));
+}
+
+static void tune_bev(struct bufferevent *bev) {
+    bufferevent_set_max_single_read(bev, SLP_MAX_IO_BYTES);
+    bufferevent_set_max_single_write(bev, SLP_MAX_IO_BYTES);
+    /* Write callback once the output is at half the limit: reading resumes. */
+    bufferevent_setwatermark(bev, EV_WRITE, SLP_DIR_HIGH_BYTES / 2, 0);
+}
+
+void slp_link_accept(slp_proxy_t *p, evutil_socket_t fd, const struct sockaddr *sa, int salen) {
+    (void)salen;
+    sl_proxy_server_t *srv = p->srv;
+    slp_link_t *l = calloc(1, sizeof(*l));
+    p->st.accepted++;
+    if (!l) {
+        evutil_closesocket(fd);
+        p->st.closed++;
+        return;
+    }
+    l->srv = srv;
+    l->proxy = p;
+    l->id = p->next_link_id++;
+    l->accepted_us = slp_now_us();
+    slp_addr_format(sa, l->client_addr, sizeof(l->client_addr));
+    slp_addr_format_ip(sa, l->client_ip, sizeof(l->client_ip));
+    dir_init(l, SL_PROXY_UPSTREAM);
+    dir_init(l, SL_PROXY_DOWNSTREAM);
+
+    /* A refuse toxic turns the client away before anything is opened; the
+     * draw uses the link's own stream like every other toxicity draw. */
+    slp_toxic_t *t;
+    TAILQ_FOREACH(t, &p->toxics, next) {
+        if (t->type == SLP_TX_REFUSE && slp_link_matches(l, t) &&
+            draw(&l->dir[SL_PROXY_UPSTREAM].rng_tox, t->toxicity)) {
+            struct linger lg = {1, 0};
+            setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+            evutil_closesocket(fd);
+            p->st.refused++;
+            p->st.closed++;
+            free(l);
+            return;
+        }
+    }
+
+    TAILQ_INSERT_TAIL(&p->links, l, next);
+    p->st.active++;
+    set_nodelay(fd);
+    evutil_make_socket_nonblocking(fd);
+    l->reap_ev = event_new(srv->base, -1, 0, reap_cb, l);
+    l->cbev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    l->ubev = bufferevent_socket_new(srv->base, -1, BEV_OPT_CLOSE_ON_FREE);
+    for (int i = 0; i < 2; i++)
+        l->dir[i].close_timer = evtimer_new(srv->base, close_timer_cb, &l->dir[i]);
+    if (!l->reap_ev || !l->cbev || !l->ubev || !l->dir[0].close_timer ||
+        !l->dir[1].close_timer) {
+        if (!l->cbev)
+            evutil_closesocket(fd);
+        goto fail;
+    }
+    l->dir[SL_PROXY_UPSTREAM].src = l->cbev;
+    l->dir[SL_PROXY_UPSTREAM].dst = l->ubev;
+    l->dir[SL_PROXY_DOWNSTREAM].src = l->ubev;
+    l->dir[SL_PROXY_DOWNSTREAM].dst = l->cbev;
+    tune_bev(l->cbev);
+    tune_bev(l->ubev);
+    bufferevent_setcb(l->cbev, client_read_cb, client_write_cb, client_event_cb, l);
+    bufferevent_setcb(l->ubev, upstream_read_cb, upstream_write_cb, upstream_event_cb, l);
+
+    TAILQ_FOREACH(t, &p->toxics, next)
+        if (t->type != SLP_TX_REFUSE && slp_link_matches(l, t) && link_add_stage(l, t) < 0)
+            goto fail;
+
+    if (bufferevent_socket_connect(l->ubev, (struct sockaddr *)&p->up_sa, (int)p->up_len) < 0) {
+        p->st.upstream_failed++;
+        slp_link_kill(l, SLP_CLOSE_FIN);
+        return;
+    }
+    if (l->dead)
+        return;
+    dir_set_reading(&l->dir[SL_PROXY_UPSTREAM], 1);
+    dir_set_reading(&l->dir[SL_PROXY_DOWNSTREAM], 1);
+    return;
+fail:
+    if (!l->reap_ev) {
+        /* Without a reap event nothing can free it later: undo by hand. */
+        TAILQ_REMOVE(&p->links, l, next);
+        p->st.active--;
+        p->st.closed++;
+        if (l->cbev)
+            bufferevent_free(l->cbev);
+        if (l->ubev)
+            bufferevent_free(l->ubev);
+        for (int i = 0; i < 2; i++) {
+            slp_stage_t *s;
+            while ((s = TAILQ_FIRST(&l->dir[i].stages))) {
+                TAILQ_REMOVE(&l->dir[i].stages, s, next);
+                stage_free(s);
+            }
+            if (l->dir[i].close_timer)
+                event_free(l->dir[i].close_timer);
+        }
+        free(l);
+        return;
+    }
+    slp_link_kill(l, SLP_CLOSE_RST);
+}

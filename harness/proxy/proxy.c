@@ -1,0 +1,307 @@
+/*
+ * Proxies and their toxics, on the loop thread.  Results are HTTP status
+ * codes (the control API passes them through; the C API maps them to
+ * sl_err_t), with Toxiproxy's messages in errstr.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "proxy-internal.h"
+
+slp_proxy_t *slp_proxy_find(sl_proxy_server_t *srv, const char *name) {
+    slp_proxy_t *p;
+    if (!name)
+        return NULL;
+    TAILQ_FOREACH(p, &srv->proxies, next)
+        if (!strcmp(p->name, name))
+            return p;
+    return NULL;
+}
+
+slp_toxic_t *slp_toxic_find(slp_proxy_t *p, const char *name) {
+    slp_toxic_t *t;
+    if (!name)
+        return NULL;
+    TAILQ_FOREACH(t, &p->toxics, next)
+        if (!strcmp(t->name, name))
+            return t;
+    return NULL;
+}
+
+static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
+                      int salen, void *arg) {
+    (void)lev;
+    slp_link_accept(arg, fd, sa, salen);
+}
+
+static void accept_error_cb(struct evconnlistener *lev, void *arg) {
+    slp_proxy_t *p = arg;
+    int err = EVUTIL_SOCKET_ERROR();
+    /* EMFILE and friends: say so and go on; the listener stays. */
+    fprintf(stderr, "stormlab proxy: %s: accept: %s\n", p->name,
+            evutil_socket_error_to_string(err));
+    (void)lev;
+}
+
+/* Binds the listener at p->listen_sa (port 0 picks one, kept for re-enable). */
+static int proxy_start(slp_proxy_t *p, char *errstr, size_t errstr_size) {
+    if (p->lev)
+        return 200;
+    unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC;
+    p->lev = evconnlistener_new_bind(p->srv->base, accept_cb, p, flags, 4096,
+                                     (struct sockaddr *)&p->listen_sa, (int)p->listen_len);
+    if (!p->lev) {
+        char want[SLP_ADDR_MAX];
+        slp_addr_format((struct sockaddr *)&p->listen_sa, want, sizeof(want));
+        snprintf(errstr, errstr_size, "listen tcp %s: bind: %s", want, strerror(errno));
+        return 500;
+    }
+    evconnlistener_set_error_cb(p->lev, accept_error_cb);
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    if (getsockname(evconnlistener_get_fd(p->lev), (struct sockaddr *)&ss, &len) == 0) {
+        memcpy(&p->listen_sa, &ss, len);
+        p->listen_len = len;
+    }
+    slp_addr_format((struct sockaddr *)&p->listen_sa, p->listen, sizeof(p->listen));
+    p->enabled = 1;
+    return 200;
+}
+
+static void proxy_stop(slp_proxy_t *p) {
+    if (p->lev) {
+        evconnlistener_free(p->lev);
+        p->lev = NULL;
+    }
+    p->enabled = 0;
+    slp_link_t *l;
+    while ((l = TAILQ_FIRST(&p->links)))
+        slp_link_kill(l, SLP_CLOSE_FIN);
+}
+
+static int check_name(const char *name, const char *what, char *errstr, size_t errstr_size) {
+    if (!name || !*name) {
+        snprintf(errstr, errstr_size, "missing required field: %s", what);
+        return -1;
+    }
+    if (strlen(name) > SLP_NAME_MAX) {
+        snprintf(errstr, errstr_size, "bad request body: %s longer than %d bytes", what,
+                 SLP_NAME_MAX);
+        return -1;
+    }
+    return 0;
+}
+
+int slp_proxy_create(sl_proxy_server_t *srv, const char *name, const char *listen,
+                     const char *upstream, int enabled, slp_proxy_t **out, char *errstr,
+                     size_t errstr_size) {
+    if (check_name(name, "name", errstr, errstr_size) < 0 ||
+        check_name(upstream, "upstream", errstr, errstr_size) < 0)
+        return 400;
+    if (slp_proxy_find(srv, name)) {
+        snprintf(errstr, errstr_size, "proxy already exists");
+        return 409;
+    }
+    if (!listen || !*listen)
+        listen = "127.0.0.1:0";
+    slp_proxy_t *p = calloc(1, sizeof(*p));
+    if (!p) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return 500;
+    }
+    char msg[256];
+    if (slp_addr_parse(listen, &p->listen_sa, &p->listen_len, msg, sizeof(msg)) < 0) {
+        snprintf(errstr, errstr_size, "bad request body: listen: %s", msg);
+        free(p);
+        return 400;
+    }
+    if (slp_addr_parse(upstream, &p->up_sa, &p->up_len, msg, sizeof(msg)) < 0) {
+        snprintf(errstr, errstr_size, "bad request body: upstream: %s", msg);
+        free(p);
+        return 400;
+    }
+    p->srv = srv;
+    p->name = strdup(name);
+    p->upstream = strdup(upstream);
+    if (!p->name || !p->upstream) {
+        free(p->name);
+        free(p->upstream);
+        free(p);
+        snprintf(errstr, errstr_size, "out of memory");
+        return 500;
+    }
+    snprintf(p->listen, sizeof(p->listen), "%s", listen);
+    p->stream_id = sl_prng_hash(name);
+    TAILQ_INIT(&p->links);
+    TAILQ_INIT(&p->toxics);
+    if (enabled) {
+        int rc = proxy_start(p, errstr, errstr_size);
+        if (rc != 200) {
+            free(p->name);
+            free(p->upstream);
+            free(p);
+            return rc;
+        }
+    }
+    TAILQ_INSERT_TAIL(&srv->proxies, p, next);
+    if (out)
+        *out = p;
+    return 201;
+}
+
+static void toxic_free(slp_toxic_t *t) {
+    free(t->name);
+    free(t->client);
+    free(t);
+}
+
+void slp_proxy_delete(slp_proxy_t *p) {
+    proxy_stop(p);
+    slp_toxic_t *t;
+    while ((t = TAILQ_FIRST(&p->toxics))) {
+        TAILQ_REMOVE(&p->toxics, t, next);
+        toxic_free(t);
+    }
+    TAILQ_REMOVE(&p->srv->proxies, p, next);
+    free(p->name);
+    free(p->upstream);
+    free(p);
+}
+
+int slp_proxy_update(slp_proxy_t *p, const char *listen, const char *upstream, int enabled,
+                     char *errstr, size_t errstr_size) {
+    char msg[256];
+    if (upstream && *upstream && strcmp(upstream, p->upstream) != 0) {
+        struct sockaddr_storage sa;
+        socklen_t len;
+        if (slp_addr_parse(upstream, &sa, &len, msg, sizeof(msg)) < 0) {
+            snprintf(errstr, errstr_size, "bad request body: upstream: %s", msg);
+            return 400;
+        }
+        char *dup = strdup(upstream);
+        if (!dup) {
+            snprintf(errstr, errstr_size, "out of memory");
+            return 500;
+        }
+        /* Toxiproxy restarts the proxy: links drop, the listener stays put. */
+        proxy_stop(p);
+        free(p->upstream);
+        p->upstream = dup;
+        p->up_sa = sa;
+        p->up_len = len;
+    }
+    if (listen && *listen && strcmp(listen, p->listen) != 0) {
+        struct sockaddr_storage sa;
+        socklen_t len;
+        if (slp_addr_parse(listen, &sa, &len, msg, sizeof(msg)) < 0) {
+            snprintf(errstr, errstr_size, "bad request body: listen: %s", msg);
+            return 400;
+        }
+        proxy_stop(p);
+        p->listen_sa = sa;
+        p->listen_len = len;
+        snprintf(p->listen, sizeof(p->listen), "%s", listen);
+    }
+    if (enabled && !p->lev)
+        return proxy_start(p, errstr, errstr_size);
+    if (!enabled)
+        proxy_stop(p);
+    return 200;
+}
+
+int slp_toxic_add(slp_proxy_t *p, const slp_toxic_spec_t *spec, slp_toxic_t **out,
+                  char *errstr, size_t errstr_size) {
+    char name[SLP_NAME_MAX + 32];
+    if (spec->name[0])
+        snprintf(name, sizeof(name), "%s", spec->name);
+    else
+        snprintf(name, sizeof(name), "%s_%s", slp_toxic_type_name(spec->type),
+                 slp_stream_name(spec->stream));
+    if (slp_toxic_find(p, name)) {
+        snprintf(errstr, errstr_size, "toxic already exists");
+        return 409;
+    }
+    char msg[200];
+    if (slp_toxic_validate(spec->type, &spec->a, spec->toxicity, msg, sizeof(msg)) < 0) {
+        snprintf(errstr, errstr_size, "bad request body: %s", msg);
+        return 400;
+    }
+    slp_toxic_t *t = calloc(1, sizeof(*t));
+    if (!t || !(t->name = strdup(name)) ||
+        (spec->client[0] && !(t->client = strdup(spec->client)))) {
+        if (t)
+            toxic_free(t);
+        snprintf(errstr, errstr_size, "out of memory");
+        return 500;
+    }
+    t->proxy = p;
+    t->type = spec->type;
+    t->stream = spec->stream;
+    t->toxicity = spec->toxicity;
+    t->a = spec->a;
+    TAILQ_INSERT_TAIL(&p->toxics, t, next);
+    /* Existing links get it now; a kill during the walk removes the link
+     * from the list, so walk with a saved next. */
+    slp_link_t *l, *nx;
+    for (l = TAILQ_FIRST(&p->links); l; l = nx) {
+        nx = TAILQ_NEXT(l, next);
+        slp_link_toxic_added(l, t);
+    }
+    if (out)
+        *out = t;
+    return 200;
+}
+
+int slp_toxic_update(slp_toxic_t *t, const slp_attrs_t *a, double toxicity, char *errstr,
+                     size_t errstr_size) {
+    char msg[200];
+    if (slp_toxic_validate(t->type, a, toxicity, msg, sizeof(msg)) < 0) {
+        snprintf(errstr, errstr_size, "bad request body: %s", msg);
+        return 400;
+    }
+    int redraw = toxicity != t->toxicity;
+    t->a = *a;
+    t->toxicity = toxicity;
+    slp_link_t *l, *nx;
+    for (l = TAILQ_FIRST(&t->proxy->links); l; l = nx) {
+        nx = TAILQ_NEXT(l, next);
+        if (t->type == SLP_TX_REFUSE)
+            slp_link_toxic_added(l, t);   /* a refuse update turns links away again */
+        else
+            slp_link_toxic_updated(l, t, redraw);
+    }
+    return 200;
+}
+
+void slp_toxic_remove(slp_toxic_t *t) {
+    slp_proxy_t *p = t->proxy;
+    slp_link_t *l, *nx;
+    for (l = TAILQ_FIRST(&p->links); l; l = nx) {
+        nx = TAILQ_NEXT(l, next);
+        slp_link_toxic_removed(l, t);
+    }
+    TAILQ_REMOVE(&p->toxics, t, next);
+    toxic_free(t);
+}
+
+void slp_proxy_reset_all(sl_proxy_server_t *srv) {
+    slp_proxy_t *p;
+    TAILQ_FOREACH(p, &srv->proxies, next) {
+        slp_toxic_t *t;
+        while ((t = TAILQ_FIRST(&p->toxics)))
+            slp_toxic_remove(t);
+        if (!p->lev) {
+            char err[256];
+            if (proxy_start(p, err, sizeof(err)) != 200)
+                fprintf(stderr, "stormlab proxy: reset: %s: %s\n", p->name, err);
+        }
+    }
+}
+
+void slp_server_close_all(sl_proxy_server_t *srv) {
+    slp_http_close(srv);
+    slp_proxy_t *p;
+    while ((p = TAILQ_FIRST(&srv->proxies)))
+        slp_proxy_delete(p);
+    slp_links_reap_all(srv);
+}

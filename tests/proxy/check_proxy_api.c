@@ -1,0 +1,401 @@
+/*
+ * Toxiproxy's HTTP API, exercised with the requests its README documents
+ * and checked against the answers (status, JSON shape, error bodies) its
+ * api.go gives.  Real HTTP over loopback to the evhttp control server.
+ */
+#include <check.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ptest.h"
+
+static pt_upstream_t *up;
+static sl_proxy_server_t *srv;
+static int cport;   /* control API */
+
+static void setup(void) {
+    char err[256], bound[64];
+    up = pt_upstream_start();
+    ck_assert_int_eq(sl_proxy_server_new(5, &srv, err, sizeof(err)), SL_OK);
+    ck_assert_int_eq(sl_proxy_server_start(srv, err, sizeof(err)), SL_OK);
+    ck_assert_int_eq(sl_proxy_control_listen(srv, "127.0.0.1:0", bound, sizeof(bound), err,
+                                             sizeof(err)),
+                     SL_OK);
+    cport = pt_port_of(bound);
+}
+
+static void teardown(void) {
+    sl_proxy_server_destroy(srv);
+    pt_upstream_stop(up);
+}
+
+/* Sends a request; checks the status; returns the parsed JSON body (or
+ * NULL when the body is empty).  The caller decrefs. */
+static json_t *req(const char *method, const char *path, const char *body, int want) {
+    char *resp;
+    int st = pt_http(cport, method, path, body, "", &resp);
+    ck_assert_msg(st == want, "%s %s: expected %d, got %d: %s", method, path, want, st, resp);
+    json_t *j = NULL;
+    if (resp && *resp) {
+        json_error_t e;
+        j = json_loads(resp, 0, &e);
+        ck_assert_msg(j != NULL, "%s %s: body is not JSON: %s", method, path, resp);
+    }
+    free(resp);
+    return j;
+}
+
+/* Checks an error body: {"error": msg, "status": status}. */
+static void want_error(const char *method, const char *path, const char *body, int status,
+                       const char *msg) {
+    json_t *j = req(method, path, body, status);
+    ck_assert_msg(j && json_is_object(j), "%s %s: no JSON error body", method, path);
+    const char *e = json_string_value(json_object_get(j, "error"));
+    ck_assert_msg(e && strstr(e, msg) == e, "%s %s: expected error \"%s...\", got \"%s\"",
+                  method, path, msg, e ? e : "(none)");
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "status")), status);
+    json_decref(j);
+}
+
+static const char *str(json_t *o, const char *k) {
+    const char *s = json_string_value(json_object_get(o, k));
+    ck_assert_msg(s != NULL, "field %s missing or not a string", k);
+    return s;
+}
+
+static char *proxy_body(const char *name, const char *listen) {
+    static char b[256];
+    snprintf(b, sizeof(b), "{\"name\":\"%s\",\"listen\":\"%s\",\"upstream\":\"127.0.0.1:%d\"}",
+             name, listen, pt_upstream_port(up));
+    return b;
+}
+
+START_TEST(version_answers_json) {
+    /* given the server, when GET /version, then 200 and {"version": "..."} */
+    json_t *j = req("GET", "/version", NULL, 200);
+    ck_assert(json_is_string(json_object_get(j, "version")));
+    json_decref(j);
+}
+END_TEST
+
+START_TEST(create_list_show_and_delete_a_proxy) {
+    /* given no proxy, when POST /proxies {name, listen, upstream}, then 201
+     * with {name, listen (bound port), upstream, enabled: true, toxics: []};
+     * it appears in GET /proxies (a map by name) and GET /proxies/{name},
+     * serves traffic, and DELETE gives 204 then 404 */
+    json_t *p = req("POST", "/proxies", proxy_body("redis", "127.0.0.1:0"), 201);
+    ck_assert_str_eq(str(p, "name"), "redis");
+    ck_assert(json_is_true(json_object_get(p, "enabled")));
+    ck_assert(json_is_array(json_object_get(p, "toxics")));
+    ck_assert_int_eq(json_array_size(json_object_get(p, "toxics")), 0);
+    int port = pt_port_of(str(p, "listen"));
+    ck_assert_int_gt(port, 0);
+    json_decref(p);
+
+    json_t *all = req("GET", "/proxies", NULL, 200);
+    ck_assert(json_is_object(all));
+    ck_assert_str_eq(str(json_object_get(all, "redis"), "name"), "redis");
+    json_decref(all);
+    json_t *one = req("GET", "/proxies/redis", NULL, 200);
+    ck_assert_int_eq(pt_port_of(str(one, "listen")), port);
+    json_decref(one);
+
+    int fd = pt_connect(port);
+    ck_assert(pt_ping(fd, 2000) > 0);
+    close(fd);
+
+    ck_assert_ptr_null(req("DELETE", "/proxies/redis", NULL, 204));
+    want_error("GET", "/proxies/redis", NULL, 404, "proxy not found");
+    want_error("DELETE", "/proxies/redis", NULL, 404, "proxy not found");
+    ck_assert(pt_connect(port) < 0);
+}
+END_TEST
+
+START_TEST(bad_proxy_requests_get_toxiproxys_errors) {
+    /* given one proxy, when creating it again, or with bad JSON, or without
+     * name or upstream, then 409 / 400 with Toxiproxy's messages */
+    json_decref(req("POST", "/proxies", proxy_body("a", "127.0.0.1:0"), 201));
+    want_error("POST", "/proxies", proxy_body("a", "127.0.0.1:0"), 409, "proxy already exists");
+    want_error("POST", "/proxies", "{\"name\": ", 400, "bad request body");
+    want_error("POST", "/proxies", "[1,2]", 400, "bad request body");
+    want_error("POST", "/proxies", "{\"upstream\":\"127.0.0.1:1\"}", 400,
+               "missing required field: name");
+    want_error("POST", "/proxies", "{\"name\":\"b\"}", 400, "missing required field: upstream");
+    want_error("POST", "/proxies", "{\"name\":7,\"upstream\":\"127.0.0.1:1\"}", 400,
+               "bad request body");
+    want_error("GET", "/nothing/here", NULL, 404, "not found");
+}
+END_TEST
+
+START_TEST(a_proxy_that_cannot_bind_gets_500) {
+    /* given a port in use, when a proxy is created on it, then 500 and the
+     * bind error, and no proxy is left behind */
+    json_t *a = req("POST", "/proxies", proxy_body("a", "127.0.0.1:0"), 201);
+    char listen[64];
+    snprintf(listen, sizeof(listen), "%s", str(a, "listen"));
+    json_decref(a);
+    want_error("POST", "/proxies", proxy_body("b", listen), 500, "listen tcp");
+    want_error("GET", "/proxies/b", NULL, 404, "proxy not found");
+}
+END_TEST
+
+START_TEST(disable_and_enable_a_proxy) {
+    /* given a proxy, when POST /proxies/{name} {"enabled": false}, then 200
+     * with enabled false and connecting is refused; {"enabled": true}
+     * serves again on the same address */
+    json_t *p = req("POST", "/proxies", proxy_body("a", "127.0.0.1:0"), 201);
+    int port = pt_port_of(str(p, "listen"));
+    json_decref(p);
+    p = req("POST", "/proxies/a", "{\"enabled\":false}", 200);
+    ck_assert(json_is_false(json_object_get(p, "enabled")));
+    json_decref(p);
+    ck_assert(pt_connect(port) < 0 && errno == ECONNREFUSED);
+    p = req("PATCH", "/proxies/a", "{\"enabled\":true}", 200);
+    ck_assert(json_is_true(json_object_get(p, "enabled")));
+    ck_assert_int_eq(pt_port_of(str(p, "listen")), port);
+    json_decref(p);
+    int fd = pt_connect(port);
+    ck_assert(pt_ping(fd, 2000) > 0);
+    close(fd);
+    want_error("POST", "/proxies/zz", "{\"enabled\":false}", 404, "proxy not found");
+}
+END_TEST
+
+START_TEST(toxics_are_created_listed_updated_and_removed) {
+    /* given a proxy, when POST /proxies/a/toxics {type: latency, attributes}
+     * without name or stream, then 200 with name "latency_downstream",
+     * stream "downstream", toxicity 1 and the attributes; it is listed,
+     * shown, updated (attributes merged), and deleted (204, then 404) */
+    json_decref(req("POST", "/proxies", proxy_body("a", "127.0.0.1:0"), 201));
+    json_t *t = req("POST", "/proxies/a/toxics",
+                    "{\"type\":\"latency\",\"attributes\":{\"latency\":100,\"jitter\":5}}", 200);
+    ck_assert_str_eq(str(t, "name"), "latency_downstream");
+    ck_assert_str_eq(str(t, "type"), "latency");
+    ck_assert_str_eq(str(t, "stream"), "downstream");
+    ck_assert(json_number_value(json_object_get(t, "toxicity")) == 1.0);
+    json_t *attrs = json_object_get(t, "attributes");
+    ck_assert_int_eq(json_integer_value(json_object_get(attrs, "latency")), 100);
+    ck_assert_int_eq(json_integer_value(json_object_get(attrs, "jitter")), 5);
+    json_decref(t);
+
+    t = req("POST", "/proxies/a/toxics",
+            "{\"name\":\"slow\",\"type\":\"bandwidth\",\"stream\":\"upstream\","
+            "\"toxicity\":0.5,\"attributes\":{\"rate\":100}}",
+            200);
+    ck_assert_str_eq(str(t, "stream"), "upstream");
+    json_decref(t);
+
+    json_t *list = req("GET", "/proxies/a/toxics", NULL, 200);
+    ck_assert(json_is_array(list));
+    ck_assert_int_eq(json_array_size(list), 2);
+    ck_assert_str_eq(str(json_array_get(list, 0), "name"), "slow");   /* upstream first */
+    json_decref(list);
+    json_t *p = req("GET", "/proxies/a", NULL, 200);
+    ck_assert_int_eq(json_array_size(json_object_get(p, "toxics")), 2);
+    json_decref(p);
+
+    t = req("POST", "/proxies/a/toxics/latency_downstream",
+            "{\"attributes\":{\"latency\":200}}", 200);
+    attrs = json_object_get(t, "attributes");
+    ck_assert_int_eq(json_integer_value(json_object_get(attrs, "latency")), 200);
+    ck_assert_int_eq(json_integer_value(json_object_get(attrs, "jitter")), 5);
+    json_decref(t);
+    t = req("PATCH", "/proxies/a/toxics/slow", "{\"toxicity\":0.25}", 200);
+    ck_assert(json_number_value(json_object_get(t, "toxicity")) == 0.25);
+    json_decref(t);
+    t = req("GET", "/proxies/a/toxics/slow", NULL, 200);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(t, "attributes"), "rate")),
+                     100);
+    json_decref(t);
+
+    ck_assert_ptr_null(req("DELETE", "/proxies/a/toxics/slow", NULL, 204));
+    want_error("DELETE", "/proxies/a/toxics/slow", NULL, 404, "toxic not found");
+    want_error("GET", "/proxies/a/toxics/slow", NULL, 404, "toxic not found");
+    want_error("POST", "/proxies/a/toxics/slow", "{}", 404, "toxic not found");
+}
+END_TEST
+
+START_TEST(every_toxic_type_takes_toxiproxys_attributes) {
+    /* given a proxy, when each of Toxiproxy's toxics (and stormlab's cut,
+     * refuse, loss) is created with its documented attributes, then each
+     * answers 200 echoing those attributes */
+    json_decref(req("POST", "/proxies", proxy_body("a", "127.0.0.1:0"), 201));
+    static const struct {
+        const char *type, *attrs, *key;
+        long long val;
+    } cases[] = {
+        {"latency", "{\"latency\":10,\"jitter\":2}", "jitter", 2},
+        {"bandwidth", "{\"rate\":50}", "rate", 50},
+        {"slow_close", "{\"delay\":20}", "delay", 20},
+        {"timeout", "{\"timeout\":30}", "timeout", 30},
+        {"reset_peer", "{\"timeout\":40}", "timeout", 40},
+        {"limit_data", "{\"bytes\":1024}", "bytes", 1024},
+        {"slicer", "{\"average_size\":64,\"size_variation\":8,\"delay\":100}", "delay", 100},
+        {"loss", "{\"probability\":0.1,\"rto\":150}", "rto", 150},
+        {"cut", "{}", NULL, 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char body[256];
+        snprintf(body, sizeof(body), "{\"type\":\"%s\",\"stream\":\"upstream\",\"attributes\":%s}",
+                 cases[i].type, cases[i].attrs);
+        json_t *t = req("POST", "/proxies/a/toxics", body, 200);
+        char want[64];
+        snprintf(want, sizeof(want), "%s_upstream", cases[i].type);
+        ck_assert_str_eq(str(t, "name"), want);
+        if (cases[i].key)
+            ck_assert_int_eq(
+                json_integer_value(json_object_get(json_object_get(t, "attributes"), cases[i].key)),
+                cases[i].val);
+        json_decref(t);
+    }
+    json_decref(req("POST", "/proxies/a/toxics", "{\"type\":\"refuse\"}", 200));
+}
+END_TEST
+
+START_TEST(bad_toxic_requests_get_400_404_409) {
+    /* given a proxy with a toxic, when toxics are posted with bad JSON, an
+     * unknown type, a bad stream, a duplicate name, bad attributes, or to
+     * an unknown proxy, then 400 / 409 / 404 with Toxiproxy's messages */
+    json_decref(req("POST", "/proxies", proxy_body("a", "127.0.0.1:0"), 201));
+    json_decref(req("POST", "/proxies/a/toxics", "{\"type\":\"latency\"}", 200));
+    want_error("POST", "/proxies/a/toxics", "{\"type\":", 400, "bad request body");
+    want_error("POST", "/proxies/a/toxics", "", 400, "bad request body");
+    want_error("POST", "/proxies/a/toxics", "{\"type\":\"explode\"}", 400, "invalid toxic type");
+    want_error("POST", "/proxies/a/toxics", "{}", 400, "invalid toxic type");
+    want_error("POST", "/proxies/a/toxics", "{\"type\":\"latency\",\"stream\":\"sideways\"}", 400,
+               "stream was invalid, can be either upstream or downstream");
+    want_error("POST", "/proxies/a/toxics", "{\"type\":\"latency\"}", 409,
+               "toxic already exists");
+    want_error("POST", "/proxies/a/toxics",
+               "{\"type\":\"latency\",\"name\":\"x\",\"attributes\":{\"latency\":\"slow\"}}", 400,
+               "bad request body");
+    want_error("POST", "/proxies/a/toxics",
+               "{\"type\":\"latency\",\"name\":\"x\",\"attributes\":{\"latency\":-5}}", 400,
+               "bad request body");
+    want_error("POST", "/proxies/a/toxics", "{\"type\":\"latency\",\"name\":\"x\",\"toxicity\":2}",
+               400, "bad request body");
+    want_error("POST", "/proxies/a/toxics/latency_downstream", "{\"attributes\":{\"jitter\":1.5}}",
+               400, "bad request body");
+    want_error("POST", "/proxies/nope/toxics", "{\"type\":\"latency\"}", 404, "proxy not found");
+    want_error("GET", "/proxies/nope/toxics", NULL, 404, "proxy not found");
+    want_error("PUT", "/proxies/a/toxics", "{}", 405, "method not allowed");
+}
+END_TEST
+
+START_TEST(reset_enables_every_proxy_and_removes_every_toxic) {
+    /* given a disabled proxy and one with toxics, when POST /reset, then
+     * 204, both are enabled and no toxic is left */
+    json_decref(req("POST", "/proxies", proxy_body("a", "127.0.0.1:0"), 201));
+    json_decref(req("POST", "/proxies", proxy_body("b", "127.0.0.1:0"), 201));
+    json_decref(req("POST", "/proxies/a/toxics", "{\"type\":\"cut\"}", 200));
+    json_decref(req("POST", "/proxies/a/toxics", "{\"type\":\"latency\",\"stream\":\"upstream\"}",
+                    200));
+    json_decref(req("POST", "/proxies/b", "{\"enabled\":false}", 200));
+    ck_assert_ptr_null(req("POST", "/reset", "", 204));
+    json_t *all = req("GET", "/proxies", NULL, 200);
+    ck_assert(json_is_true(json_object_get(json_object_get(all, "b"), "enabled")));
+    ck_assert_int_eq(json_array_size(json_object_get(json_object_get(all, "a"), "toxics")), 0);
+    json_decref(all);
+}
+END_TEST
+
+START_TEST(populate_creates_and_replaces_proxies) {
+    /* given proxy a, when POST /populate with a (same) and c (new), then 201
+     * {"proxies": [a, c]}; a missing upstream is a 400 that changes nothing */
+    json_decref(req("POST", "/proxies", proxy_body("a", "127.0.0.1:0"), 201));
+    char body[512];
+    snprintf(body, sizeof(body),
+             "[{\"name\":\"a\",\"upstream\":\"127.0.0.1:%d\"},"
+             "{\"name\":\"c\",\"listen\":\"127.0.0.1:0\",\"upstream\":\"127.0.0.1:%d\"}]",
+             pt_upstream_port(up), pt_upstream_port(up));
+    json_t *j = req("POST", "/populate", body, 201);
+    json_t *arr = json_object_get(j, "proxies");
+    ck_assert_int_eq(json_array_size(arr), 2);
+    ck_assert_str_eq(str(json_array_get(arr, 1), "name"), "c");
+    json_decref(j);
+    want_error("POST", "/populate", "[{\"name\":\"d\"}]", 400, "missing required field: upstream");
+    want_error("GET", "/proxies/d", NULL, 404, "proxy not found");
+}
+END_TEST
+
+START_TEST(oversized_bodies_and_browsers_are_refused) {
+    /* given the API, when a body over 64 KiB is posted, then 413 and no
+     * crash; when the User-Agent is a browser's, then 403 as Toxiproxy */
+    size_t n = 100 * 1024;
+    char *big = malloc(n + 1);
+    memset(big, ' ', n);
+    big[0] = '{';
+    big[n - 1] = '}';
+    big[n] = 0;
+    char *resp;
+    int st = pt_http(cport, "POST", "/proxies", big, "", &resp);
+    ck_assert_int_eq(st, 413);
+    free(resp);
+    free(big);
+    st = pt_http(cport, "GET", "/proxies", NULL, "User-Agent: Mozilla/5.0 (X11)\r\n", &resp);
+    ck_assert_int_eq(st, 403);
+    free(resp);
+    json_t *v = req("GET", "/version", NULL, 200);
+    json_decref(v);
+}
+END_TEST
+
+START_TEST(api_changes_reach_live_traffic) {
+    /* given a proxy created over HTTP and an open link, when a 100 ms
+     * latency toxic is posted, then the link's round trip grows by ~100 ms,
+     * and when it is deleted, it shrinks back */
+    json_t *p = req("POST", "/proxies", proxy_body("a", "127.0.0.1:0"), 201);
+    int port = pt_port_of(str(p, "listen"));
+    json_decref(p);
+    int fd = pt_connect(port);
+    ck_assert(pt_ping(fd, 2000) < 20000);
+    json_decref(req("POST", "/proxies/a/toxics",
+                    "{\"type\":\"latency\",\"attributes\":{\"latency\":100}}", 200));
+    int64_t rtt = pt_ping(fd, 2000);
+    ck_assert_msg(rtt > 90000 && rtt < 120000, "rtt %.1f ms", rtt / 1000.0);
+    ck_assert_ptr_null(req("DELETE", "/proxies/a/toxics/latency_downstream", NULL, 204));
+    ck_assert(pt_ping(fd, 2000) < 20000);
+    close(fd);
+}
+END_TEST
+
+static Suite *suite(void) {
+    Suite *s = suite_create("proxy_api");
+    TCase *tp = tcase_create("proxies");
+    tcase_add_checked_fixture(tp, setup, teardown);
+    tcase_set_timeout(tp, 20);
+    tcase_add_test(tp, version_answers_json);
+    tcase_add_test(tp, create_list_show_and_delete_a_proxy);
+    tcase_add_test(tp, bad_proxy_requests_get_toxiproxys_errors);
+    tcase_add_test(tp, a_proxy_that_cannot_bind_gets_500);
+    tcase_add_test(tp, disable_and_enable_a_proxy);
+    tcase_add_test(tp, reset_enables_every_proxy_and_removes_every_toxic);
+    tcase_add_test(tp, populate_creates_and_replaces_proxies);
+    suite_add_tcase(s, tp);
+    TCase *tt = tcase_create("toxics");
+    tcase_add_checked_fixture(tt, setup, teardown);
+    tcase_set_timeout(tt, 20);
+    tcase_add_test(tt, toxics_are_created_listed_updated_and_removed);
+    tcase_add_test(tt, every_toxic_type_takes_toxiproxys_attributes);
+    tcase_add_test(tt, bad_toxic_requests_get_400_404_409);
+    tcase_add_test(tt, api_changes_reach_live_traffic);
+    suite_add_tcase(s, tt);
+    TCase *tg = tcase_create("guards");
+    tcase_add_checked_fixture(tg, setup, teardown);
+    tcase_set_timeout(tg, 20);
+    tcase_add_test(tg, oversized_bodies_and_browsers_are_refused);
+    suite_add_tcase(s, tg);
+    return s;
+}
+
+int main(void) {
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
