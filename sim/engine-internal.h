@@ -35,6 +35,10 @@ struct sl_engine_s {
 };
 
 void sl_engine_init(sl_engine_t *e);
+/* Disarms every timer (while their owners are still alive), so that owners
+ * can then be freed in any order; cancelling afterwards is a no-op. */
+void sl_engine_clear(sl_engine_t *e);
+/* Frees the queue itself; call after sl_engine_clear(). */
 void sl_engine_free(sl_engine_t *e);
 
 /* Prepares an embedded timer; it starts disarmed. */

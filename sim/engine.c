@@ -47,9 +47,14 @@ void sl_engine_init(sl_engine_t *e) {
     e->fired = 0;
 }
 
-void sl_engine_free(sl_engine_t *e) {
+void sl_engine_clear(sl_engine_t *e) {
     for (int32_t i = 0; i < e->n; i++)
         e->heap[i]->heap_idx = -1;
+    e->n = 0;
+}
+
+void sl_engine_free(sl_engine_t *e) {
+    SL_ASSERT(e->n == 0);
     free(e->heap);
     e->heap = NULL;
     e->n = e->cap = 0;

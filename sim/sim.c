@@ -150,7 +150,8 @@ sl_err_t sl_sim_run(sl_sim_t *s) {
 void sl_sim_destroy(sl_sim_t *s) {
     if (!s)
         return;
-    sl_net_free(s);
+    sl_net_free(s);          /* frees the messages still on the wire */
+    sl_engine_clear(&s->eng); /* then no timer points into what follows */
     sl_faults_free(s);
     for (int gi = 0; gi < s->n_groups; gi++) {
         sl_group_t *g = &s->groups[gi];

@@ -138,6 +138,24 @@ typedef struct sl_cluster_result_s {
 } sl_cluster_result_t;
 void sl_sim_cluster_result(const sl_sim_t *sim, sl_cluster_result_t *out);
 
+/** One `expect:` gate evaluated against a finished run. */
+typedef struct sl_expect_result_s {
+    const char *group;   /**< group id, or NULL for a cluster metric (owned by the scenario) */
+    const char *metric;  /**< e.g. "rebalances", "stable_by", "lost_records" (static) */
+    int has_min, has_max;
+    double min, max;     /**< bounds; seconds for *_s metrics and stable_by */
+    int has_value;       /**< 0 when the run gives no value (stable_by of a run that ends unsettled) */
+    double value;        /**< the run's value; stable_by reads stable_from_s */
+    int passed;          /**< value present and within the bounds */
+    int line, col;       /**< where the gate is written in the scenario */
+} sl_expect_result_t;
+
+/** Number of expectations the scenario declares. */
+int sl_sim_expect_count(const sl_sim_t *sim);
+/** Evaluates expectation i (0-based) after sl_sim_run(); SL_E_INVAL when out
+ * of range, SL_E_STATE before the run finished. */
+sl_err_t sl_sim_expect_result(const sl_sim_t *sim, int i, sl_expect_result_t *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,47 @@
+/*
+ * The scenario's `expect:` gates evaluated against a finished run: the
+ * values are the summary's (SPEC §4), so a gate reads exactly what
+ * summary.json says.
+ */
+#include "model-internal.h"
+
+int sl_sim_expect_count(const sl_sim_t *s) { return s->sc->n_expects; }
+
+sl_err_t sl_sim_expect_result(const sl_sim_t *s, int i, sl_expect_result_t *out) {
+    if (i < 0 || i >= s->sc->n_expects)
+        return SL_E_INVAL;
+    if (!s->finished)
+        return SL_E_STATE;
+    const sl_expect_cfg_t *e = &s->sc->expects[i];
+    out->group = e->group >= 0 ? s->sc->groups[e->group].id : NULL;
+    out->metric = sl_metric_name(e->metric);
+    out->has_min = e->has_min;
+    out->has_max = e->has_max;
+    out->min = e->min;
+    out->max = e->max;
+    out->line = e->line;
+    out->col = e->col;
+    out->has_value = 1;
+    sl_group_result_t g = {0};
+    sl_cluster_result_t c;
+    if (e->group >= 0)
+        sl_sim_group_result(s, e->group, &g);
+    sl_sim_cluster_result(s, &c);
+    switch (e->metric) {
+    case SL_M_REBALANCES: out->value = g.rebalances; break;
+    case SL_M_GENERATION: out->value = g.generation; break;
+    case SL_M_REBALANCE_S: out->value = g.rebalance_s; break;
+    case SL_M_UNOWNED_PARTITION_S: out->value = g.unowned_partition_s; break;
+    case SL_M_MAX_LAG: out->value = (double)g.max_lag; break;
+    case SL_M_DUPLICATES: out->value = (double)g.duplicates; break;
+    case SL_M_STABLE_BY:
+        out->value = g.stable_from_s;
+        out->has_value = g.stable_from_s >= 0;
+        break;
+    case SL_M_LOST_RECORDS: out->value = (double)c.lost_records; break;
+    case SL_M_PRODUCE_ERRORS: out->value = (double)c.produce_errors; break;
+    case SL_M_UNAVAILABLE_PARTITION_S: out->value = c.unavailable_partition_s; break;
+    }
+    out->passed = out->has_value && (!out->has_min || out->value >= out->min) && (!out->has_max || out->value <= out->max);
+    return SL_OK;
+}
