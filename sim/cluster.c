@@ -80,8 +80,15 @@ int sl_coordinator_leader(const sl_sim_t *s, const sl_group_t *g) {
 
 /* ---- produce accounting: lazy, no event per record ---- */
 
+static int isr_count(const sl_partition_t *p);
+
+bool sl_partition_accepts_writes(const sl_sim_t *s, const sl_partition_t *p) {
+    /* acks=all: the leader serves and the ISR holds min.insync.replicas. */
+    return sl_broker_serving(s, p->leader) && isr_count(p) >= s->sc->cluster.min_insync_replicas;
+}
+
 static bool writable(const sl_sim_t *s, const sl_partition_t *p) {
-    if (!sl_broker_serving(s, p->leader))
+    if (!sl_partition_accepts_writes(s, p))
         return false;
     return sl_net_reachable(s, s->first_producer_node + p->topic, sl_broker_node(p->leader));
 }

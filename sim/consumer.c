@@ -32,6 +32,9 @@ static void handle_response(sl_sim_t *s, sl_member_t *m, sl_msg_t *r);
 
 static const char *group_id(const sl_member_t *m) { return m->g->cfg->id; }
 
+/* KIP-429: a cooperative member keeps its partitions through a rebalance. */
+static bool cooperative(const sl_member_t *m) { return sl_assignor_is_cooperative(m->cfg.assignor); }
+
 static bool frozen(const sl_member_t *m) { return m->proc == PROC_PAUSED; }
 
 /* A frozen process does nothing: the work waits until it thaws. */
@@ -234,6 +237,9 @@ static uint32_t protocol_hash(const sl_member_t *m) { return 1u + (uint32_t)m->c
 
 static void reset_membership(sl_sim_t *s, sl_member_t *m, bool reset_id, int64_t cause) {
     release_partitions(s, m, true, cause);
+    free(m->prev_assigned); /* a lost assignment is no claim any more */
+    m->prev_assigned = NULL;
+    m->n_prev_assigned = 0;
     if (reset_id)
         m->member_id = 0;
     m->generation = -1;
@@ -268,6 +274,18 @@ static void send_join(sl_sim_t *s, sl_member_t *m) {
     req->session_timeout_us = m->cfg.session_timeout_us;
     req->rebalance_timeout_us = m->cfg.max_poll_interval_us;
     req->protocol_hash = protocol_hash(m);
+    req->is_static = m->cfg.static_membership;
+    /* Subscription userData: cooperative members claim what they own, the
+     * eager sticky assignor what they were last given. */
+    const int *claim = cooperative(m) ? m->owned : m->prev_assigned;
+    int n_claim = cooperative(m) ? m->n_owned : m->n_prev_assigned;
+    if (m->cfg.assignor == SL_ASSIGN_STICKY || cooperative(m)) {
+        req->n_parts = n_claim;
+        if (n_claim) {
+            req->parts = malloc((size_t)n_claim * sizeof(int));
+            memcpy(req->parts, claim, (size_t)n_claim * sizeof(int));
+        }
+    }
     int64_t rto = m->cfg.max_poll_interval_us + JOIN_GROUP_TIMEOUT_LAPSE_US;
     if (rto < m->cfg.request_timeout_us)
         rto = m->cfg.request_timeout_us;
@@ -289,7 +307,7 @@ static void revoke_done(void *ctx, sl_timer_t *t) {
 
 static void start_rejoin(sl_sim_t *s, sl_member_t *m) {
     m->in_poll = true;
-    if (m->n_owned > 0) {
+    if (m->n_owned > 0 && !cooperative(m)) {
         m->mstate = MS_REVOKING;
         if (m->cfg.commit == SL_COMMIT_AUTO)
             send_commit(s, m, m->rejoin_cause);
@@ -320,7 +338,8 @@ static void on_join_response(sl_sim_t *s, sl_member_t *m, sl_msg_t *r) {
             memcpy(req->ids, r->ids, (size_t)r->n_ids * sizeof *req->ids);
             req->assign = calloc((size_t)r->n_ids, sizeof *req->assign);
             req->assign_n = calloc((size_t)r->n_ids, sizeof *req->assign_n);
-            if (sl_assign(m->cfg.assignor, m->g, r->n_ids, req->assign, req->assign_n) < 0)
+            if (sl_assign(m->cfg.assignor, m->g, r->n_ids, (const int *const *)r->assign, r->assign_n, req->assign,
+                          req->assign_n) < 0)
                 abort();
             LOGM(s, m, "INFO", "Finished assignment for group at generation %d", m->generation);
         }
@@ -367,23 +386,59 @@ static void on_sync_response(sl_sim_t *s, sl_member_t *m, sl_msg_t *r) {
         member_id_str(s, m, m->member_id, idstr, sizeof idstr);
         LOGM(s, m, "INFO", "Successfully synced group in generation Generation{generationId=%d, memberId='%s', protocol='%s'}",
              m->generation, idstr, sl_assignor_name(m->cfg.assignor));
-        free(m->owned);
-        m->owned = NULL;
-        m->n_owned = r->n_parts;
-        if (r->n_parts) {
-            m->owned = malloc((size_t)r->n_parts * sizeof(int));
-            memcpy(m->owned, r->parts, (size_t)r->n_parts * sizeof(int));
-        }
+        /* What moved: an eager member owns nothing here, so all is added;
+         * a cooperative one revokes what it lost and rejoins for the rest. */
+        char *keep = calloc((size_t)(m->g->n_parts ? m->g->n_parts : 1), 1);
+        for (int i = 0; i < r->n_parts; i++)
+            keep[r->parts[i]] = 1;
+        int revoked = 0, kept = 0;
+        for (int i = 0; i < m->n_owned; i++)
+            revoked += !keep[m->owned[i]];
+        if (revoked && m->cfg.commit == SL_COMMIT_AUTO)
+            send_commit(s, m, r->cause); /* onPartitionsRevoked commits what is given up */
+        revoked = 0;
         for (int i = 0; i < m->n_owned; i++) {
-            sl_gpart_t *gp = &m->g->parts[m->owned[i]];
-            gp->owners++;
-            m->position[m->owned[i]] = gp->committed;
+            if (keep[m->owned[i]]) {
+                keep[m->owned[i]] = 2; /* already ours */
+                m->owned[kept++] = m->owned[i];
+            } else {
+                m->g->parts[m->owned[i]].owners--;
+                revoked++;
+            }
         }
-        LOGM(s, m, "INFO", "Adding newly assigned partitions (%d partitions)", m->n_owned);
-        sl_trace(s, "member.assigned", m->node, m->g->index, m->member_id, m->generation, r->cause,
-                 "%d partitions", m->n_owned);
+        m->n_owned = kept;
+        m->owned = realloc(m->owned, (size_t)(r->n_parts ? r->n_parts : 1) * sizeof(int));
+        int added = 0;
+        for (int i = 0; i < r->n_parts; i++) {
+            if (keep[r->parts[i]] == 2)
+                continue;
+            sl_gpart_t *gp = &m->g->parts[r->parts[i]];
+            gp->owners++;
+            m->position[r->parts[i]] = gp->committed;
+            m->owned[m->n_owned++] = r->parts[i];
+            added++;
+        }
+        free(keep);
+        free(m->prev_assigned);
+        m->prev_assigned = NULL;
+        m->n_prev_assigned = r->n_parts;
+        if (r->n_parts) {
+            m->prev_assigned = malloc((size_t)r->n_parts * sizeof(int));
+            memcpy(m->prev_assigned, r->parts, (size_t)r->n_parts * sizeof(int));
+        }
+        if (revoked)
+            LOGM(s, m, "INFO", "Revoke previously assigned partitions (%d partitions)", revoked);
+        LOGM(s, m, "INFO", "Adding newly assigned partitions (%d partitions)", added);
+        int64_t seq = sl_trace(s, "member.assigned", m->node, m->g->index, m->member_id, m->generation, r->cause,
+                               "%d partitions (+%d, -%d)", m->n_owned, added, revoked);
         m->mstate = MS_STABLE;
         m->rejoin_cause = -1;
+        if (revoked) {
+            LOGM(s, m, "INFO", "Request joining group due to: need to revoke partitions [%d partitions] as indicated "
+                 "by the current assignment and re-join", revoked);
+            m->rejoin_cause = sl_trace(s, "member.rejoin_needed", m->node, m->g->index, m->member_id, m->generation,
+                                       seq, "revoked %d partitions; rejoining so they can move (cooperative)", revoked);
+        }
         m->last_hb_ok_us = sl_now(s);
         m->last_hb_sent_us = sl_now(s);
         hb_arm(s, m);
@@ -460,7 +515,7 @@ static void poll_timeout(sl_sim_t *s, sl_member_t *m) {
                            "poll() not called for max.poll.interval.ms=%lld",
                            (long long)(m->cfg.max_poll_interval_us / 1000));
     m->poll_timed_out = true;
-    if (m->member_id && !m->cfg.static_membership && m->coordinator) {
+    if (m->member_id && !m->cfg.static_membership && m->coordinator) { /* static members never leave */
         char idstr[160];
         member_id_str(s, m, m->member_id, idstr, sizeof idstr);
         LOGM(s, m, "INFO",
@@ -636,15 +691,15 @@ static void do_poll(sl_sim_t *s, sl_member_t *m) {
     if (m->mstate == MS_STABLE && m->rejoin_cause >= 0 && m->coordinator) {
         m->mstate = MS_UNJOINED;
         start_rejoin(s, m);
-        return;
-    }
-    if (m->mstate == MS_UNJOINED) {
+    } else if (m->mstate == MS_UNJOINED) {
         start_rejoin(s, m);
-        return;
     }
     if (m->mstate != MS_STABLE) {
-        m->in_poll = true; /* waiting inside poll() for the rebalance */
-        return;
+        if (!cooperative(m) || m->n_owned == 0) {
+            m->in_poll = true; /* waiting inside poll() for the rebalance */
+            return;
+        }
+        /* KIP-429: poll() does not wait for the join; owned partitions keep flowing. */
     }
     m->in_poll = false;
     fetch_and_process(s, m);
@@ -723,11 +778,13 @@ void sl_member_start(sl_sim_t *s, sl_member_t *m, int64_t cause) {
 void sl_member_stop(sl_sim_t *s, sl_member_t *m, bool clean, int64_t cause) {
     if (m->proc == PROC_DOWN)
         return;
-    if (clean && m->member_id && !m->cfg.static_membership && m->coordinator && m->proc == PROC_RUNNING) {
-        /* close(): commit, revoke, LeaveGroup. */
+    if (clean && m->member_id && m->coordinator && m->proc == PROC_RUNNING) {
+        /* close(): commit, revoke, and LeaveGroup unless static (KIP-345). */
         if (m->cfg.commit == SL_COMMIT_AUTO)
             send_commit(s, m, cause);
         release_partitions(s, m, false, cause);
+    }
+    if (clean && m->member_id && !m->cfg.static_membership && m->coordinator && m->proc == PROC_RUNNING) {
         char idstr[160];
         member_id_str(s, m, m->member_id, idstr, sizeof idstr);
         LOGM(s, m, "INFO",
@@ -736,9 +793,8 @@ void sl_member_stop(sl_sim_t *s, sl_member_t *m, bool clean, int64_t cause) {
              idstr, m->coordinator, 2147483647 - m->coordinator);
         sl_msg_t *req = new_req(s, m, MSG_LEAVE, m->coordinator, cause);
         sl_net_send(s, req);
-    } else {
-        release_partitions(s, m, true, cause);
     }
+    release_partitions(s, m, true, cause); /* a kill loses what it held (no-op after a clean close) */
     m->proc = PROC_DOWN;
     m->incarnation++;
     for (int i = 0; i < IF__COUNT; i++)
@@ -818,6 +874,7 @@ void sl_member_free(sl_sim_t *s, sl_member_t *m) {
     if (!m)
         return;
     free(m->owned);
+    free(m->prev_assigned);
     free(m->position);
     free(m->join_ids);
     free(m);

@@ -129,6 +129,7 @@ static void free_member(sl_sim_t *s, sl_group_t *g, sl_cmember_t *cm) {
     sl_timer_cancel(&s->eng, &cm->session_timer);
     g->slots[(uint32_t)(cm->id & SL_SLOT_MASK)] = NULL;
     free(cm->assignment);
+    free(cm->claimed);
     free(cm);
 }
 
@@ -165,6 +166,13 @@ static void remove_member(sl_sim_t *s, sl_group_t *g, sl_cmember_t *cm, int64_t 
     if (g->leader == cm->id)
         g->leader = 0;
     free_member(s, g, cm);
+}
+
+static int count_static(const sl_group_t *g) {
+    int n = 0;
+    for (int i = 0; i < g->n_slots; i++)
+        n += g->slots[i] && !g->slots[i]->pending && g->slots[i]->is_static;
+    return n;
 }
 
 /* ---- the rebalance ---- */
@@ -332,6 +340,17 @@ static sl_msg_t *join_answer(sl_sim_t *s, sl_group_t *g, sl_cmember_t *cm, int s
             if (g->slots[i] && !g->slots[i]->pending)
                 r->ids[r->n_ids++] = g->slots[i]->id;
         sort_ids_as_kafka(s, g, r->ids, r->n_ids);
+        /* Each member's subscription userData: what it claims. */
+        r->assign = calloc((size_t)(r->n_ids ? r->n_ids : 1), sizeof *r->assign);
+        r->assign_n = calloc((size_t)(r->n_ids ? r->n_ids : 1), sizeof *r->assign_n);
+        for (int i = 0; i < r->n_ids; i++) {
+            sl_cmember_t *m2 = find_member(g, r->ids[i]);
+            if (!m2 || !m2->n_claimed)
+                continue;
+            r->assign[i] = malloc((size_t)m2->n_claimed * sizeof(int));
+            memcpy(r->assign[i], m2->claimed, (size_t)m2->n_claimed * sizeof(int));
+            r->assign_n[i] = m2->n_claimed;
+        }
     }
     return r;
 }
@@ -444,6 +463,113 @@ static void session_expired(void *ctx, sl_timer_t *t) {
 
 /* ---- requests ---- */
 
+static void set_claimed(sl_cmember_t *cm, const sl_msg_t *req) {
+    free(cm->claimed);
+    cm->claimed = NULL;
+    cm->n_claimed = req->n_parts;
+    if (req->n_parts) {
+        cm->claimed = malloc((size_t)req->n_parts * sizeof(int));
+        memcpy(cm->claimed, req->parts, (size_t)req->n_parts * sizeof(int));
+    }
+}
+
+static void park_join(sl_group_t *g, sl_cmember_t *cm, const sl_msg_t *req) {
+    cm->awaiting_join = true;
+    cm->join_src = req->src;
+    cm->join_req_id = req->req_id;
+    g->n_awaiting_join++;
+}
+
+/* KIP-345: a JoinGroup with a group.instance.id and no member id.  A known
+ * instance gets a new member id in place of its old one; in Stable with
+ * unchanged metadata that is all: it gets its old assignment back, no
+ * rebalance.  An unknown instance joins like any new member, without the
+ * KIP-394 round trip. */
+static void handle_static_join(sl_sim_t *s, sl_group_t *g, sl_msg_t *req, int client) {
+    sl_cmember_t *cm = NULL;
+    for (int i = 0; i < g->n_slots && !cm; i++)
+        if (g->slots[i] && g->slots[i]->is_static && g->slots[i]->client == client)
+            cm = g->slots[i];
+    char idstr[160], reason[320];
+    if (!cm) {
+        cm = add_member(s, g, client, 0);
+        cm->is_static = true;
+        cm->is_new = true;
+        cm->session_timeout_us = req->session_timeout_us;
+        cm->rebalance_timeout_us = req->rebalance_timeout_us;
+        cm->protocol_hash = req->protocol_hash;
+        set_claimed(cm, req);
+        g->n_members++;
+        arm_session(s, cm);
+        sl_member_id_str(s, g, cm->id, idstr, sizeof idstr);
+        if (g->state == GS_PREPARING_REBALANCE && g->initial_delay)
+            g->new_member_added = true;
+        park_join(g, cm, req);
+        snprintf(reason, sizeof reason, "Adding new member %s with group instance id Some(%s-%d)", idstr, g->cfg->id,
+                 client + 1);
+        if (g->state == GS_PREPARING_REBALANCE)
+            try_complete_join(s, g, req->cause);
+        else
+            prepare_rebalance(s, g, req->cause, reason);
+        return;
+    }
+    /* Replace the old member id with a new one in the same slot. */
+    sl_mid_t old = cm->id;
+    uint32_t counter = ++g->id_counter & 0xfff;
+    if (!counter)
+        counter = ++g->id_counter & 0xfff;
+    cm->id = ((sl_mid_t)(client + 1) << 32) | ((sl_mid_t)counter << SL_SLOT_BITS) | (old & SL_SLOT_MASK);
+    if (g->leader == old)
+        g->leader = cm->id;
+    g->removed_ids[g->removed_next] = old;
+    g->removed_seq[g->removed_next] = req->cause;
+    g->removed_next = (g->removed_next + 1) % 64;
+    bool changed = cm->protocol_hash != req->protocol_hash;
+    cm->session_timeout_us = req->session_timeout_us;
+    cm->rebalance_timeout_us = req->rebalance_timeout_us;
+    cm->protocol_hash = req->protocol_hash;
+    set_claimed(cm, req);
+    arm_session(s, cm);
+    sl_member_id_str(s, g, cm->id, idstr, sizeof idstr);
+    sl_trace(s, "member.static_rejoin", coord_node(g), g->index, cm->id, g->generation, req->cause,
+             "instance %s-%d replaces its old member id in %s", g->cfg->id, client + 1, sl_gstate_name(g->state));
+    if (cm->awaiting_join) {
+        cm->join_src = req->src;
+        cm->join_req_id = req->req_id;
+        return;
+    }
+    switch (g->state) {
+    case GS_STABLE:
+        if (!changed) {
+            LOG_COORD(s, g, "INFO",
+                      "Static member which joins during Stable stage and doesn't affect selectProtocol will not "
+                      "trigger rebalance.%s", "");
+            store_group(s, g);
+            send_reply(s, g, join_answer(s, g, cm, req->src, req->req_id, req->cause));
+            return;
+        }
+        park_join(g, cm, req);
+        snprintf(reason, sizeof reason, "Group's selectedProtocol will change because static member %s with "
+                 "instance id %s-%d joined with change of protocol", idstr, g->cfg->id, client + 1);
+        prepare_rebalance(s, g, req->cause, reason);
+        return;
+    case GS_COMPLETING_REBALANCE:
+    case GS_EMPTY:
+        park_join(g, cm, req);
+        snprintf(reason, sizeof reason, "Updating metadata for static member %s with instance id %s-%d", idstr,
+                 g->cfg->id, client + 1);
+        prepare_rebalance(s, g, req->cause, reason);
+        return;
+    case GS_PREPARING_REBALANCE:
+        park_join(g, cm, req);
+        try_complete_join(s, g, req->cause);
+        return;
+    case GS_DEAD:
+        send_reply(s, g, sl_coord_reply(s, g->coordinator, req, KE_COORDINATOR_NOT_AVAILABLE));
+        return;
+    }
+}
+
 static void handle_join(sl_sim_t *s, sl_group_t *g, sl_msg_t *req) {
     const sl_cluster_cfg_t *cc = &s->sc->cluster;
     if (req->session_timeout_us < cc->group_min_session_timeout_us ||
@@ -452,6 +578,10 @@ static void handle_join(sl_sim_t *s, sl_group_t *g, sl_msg_t *req) {
         return;
     }
     int client = s->node_member[req->src]->index - 1;
+    if (req->member_id == 0 && req->is_static) {
+        handle_static_join(s, g, req, client);
+        return;
+    }
     if (req->member_id == 0) {
         /* KIP-394: hand out an id and ask the member to come back with it. */
         sl_cmember_t *cm = add_member(s, g, client, 0);
@@ -479,6 +609,7 @@ static void handle_join(sl_sim_t *s, sl_group_t *g, sl_msg_t *req) {
     cm->session_timeout_us = req->session_timeout_us;
     cm->rebalance_timeout_us = req->rebalance_timeout_us;
     cm->protocol_hash = req->protocol_hash;
+    set_claimed(cm, req);
     arm_session(s, cm);
     char idstr[160];
     sl_member_id_str(s, g, cm->id, idstr, sizeof idstr);
@@ -602,9 +733,30 @@ static void handle_sync(sl_sim_t *s, sl_group_t *g, sl_msg_t *req) {
     char idstr[160];
     sl_member_id_str(s, g, cm->id, idstr, sizeof idstr);
     LOG_COORD(s, g, "INFO",
-              "Assignment received from leader %s for group %s for generation %d. The group has %d members, 0 of "
+              "Assignment received from leader %s for group %s for generation %d. The group has %d members, %d of "
               "which are static.",
-              idstr, g->cfg->id, g->generation, g->n_members);
+              idstr, g->cfg->id, g->generation, g->n_members, count_static(g));
+    if (!sl_partition_accepts_writes(s, &s->parts[s->offsets_first_part + g->offsets_partition])) {
+        /* NOT_ENOUGH_REPLICAS on the write: Kafka answers every parked
+         * SyncGroup COORDINATOR_NOT_AVAILABLE and rebalances again. */
+        int64_t seq = sl_trace(s, "group.store_failed", coord_node(g), g->index, g->leader, g->generation,
+                               req->cause, "assignment write to __consumer_offsets-%d failed: NOT_ENOUGH_REPLICAS",
+                               g->offsets_partition);
+        LOG_COORD(s, g, "WARN", "Failed to write group metadata for group %s: NOT_ENOUGH_REPLICAS%s", g->cfg->id, "");
+        for (int i = 0; i < g->n_slots; i++) {
+            sl_cmember_t *m2 = g->slots[i];
+            if (!m2 || !m2->awaiting_sync)
+                continue;
+            m2->awaiting_sync = false;
+            g->n_awaiting_sync--;
+            answer_parked(s, g, m2->sync_src, m2->sync_req_id, MSG_SYNC, m2->id, KE_COORDINATOR_NOT_AVAILABLE, seq);
+        }
+        char reason[256];
+        snprintf(reason, sizeof reason, "Error COORDINATOR_NOT_AVAILABLE when storing group assignment during "
+                 "SyncGroup (member: %s)", idstr);
+        prepare_rebalance(s, g, seq, reason);
+        return;
+    }
     for (int i = 0; i < g->n_slots; i++)
         if (g->slots[i])
             set_assignment(g->slots[i], NULL, 0);

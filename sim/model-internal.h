@@ -115,6 +115,7 @@ struct sl_msg_s {
     int coordinator;           /* FindCoordinator answer: broker id */
     int64_t session_timeout_us, rebalance_timeout_us;
     uint32_t protocol_hash;    /* subscription metadata digest */
+    bool is_static;            /* JoinGroup with a group.instance.id (KIP-345) */
     /* join answer: leader id, member list; sync: assignment in, assignment out */
     sl_mid_t leader_id;
     sl_mid_t *ids;             /* member ids (join answer to the leader) */
@@ -152,6 +153,8 @@ typedef struct sl_cmember_s {
     uint32_t protocol_hash;
     int *assignment;           /* group-local partition indexes */
     int n_assignment;
+    int *claimed;              /* what its last JoinGroup claimed (sticky userData / owned) */
+    int n_claimed;
     sl_timer_t session_timer;
     sl_group_t *group;
 } sl_cmember_t;
@@ -285,6 +288,8 @@ struct sl_member_s {
     int n_join_ids;
     int *owned;                /* group-local partitions held */
     int n_owned;
+    int *prev_assigned;        /* last assignment received (eager sticky's userData) */
+    int n_prev_assigned;
     int64_t *position;         /* per group partition: next offset to process (owned only) */
     /* poll loop */
     sl_timer_t poll_timer;
@@ -413,6 +418,8 @@ int32_t sl_java_string_hash(const char *str);
 int sl_offsets_partition_for(const char *group, int offsets_partitions);
 void sl_broker_stop(sl_sim_t *s, int broker, sl_restart_mode_t mode, int64_t down_us, int64_t cause);
 bool sl_broker_serving(const sl_sim_t *s, int broker);
+/* Whether an acks=all write to p succeeds now (leader serving, ISR >= min.insync.replicas). */
+bool sl_partition_accepts_writes(const sl_sim_t *s, const sl_partition_t *p);
 /* Brings partition p's produce accounting up to now. */
 void sl_partition_sync(sl_sim_t *s, sl_partition_t *p);
 /* Re-checks every partition's writability after a fault changed. */
@@ -434,10 +441,14 @@ void sl_coord_moved(sl_sim_t *s, sl_group_t *g, int old_leader, int new_leader, 
 sl_msg_t *sl_coord_reply(sl_sim_t *s, int broker, const sl_msg_t *req, sl_kerr_t err);
 
 /* ---- assignor.c ---- */
-/* Computes an eager assignment: out[i] receives the partitions (group-local
- * indexes) for member i of n.  members are ordered by id (as Kafka sorts
- * member ids). */
-int sl_assign(sl_assignor_t a, const sl_group_t *g, int n_members, int **out, int *out_n);
+/* Computes the leader's assignment: out[i] receives the partitions
+ * (group-local indexes) for member i of n, members ordered by id (as Kafka
+ * sorts member ids); claimed[i] is what member i claims (previous
+ * assignment, or owned partitions for cooperative), may be NULL. */
+int sl_assign(sl_assignor_t a, const sl_group_t *g, int n_members, const int *const *claimed,
+              const int *claimed_n, int **out, int *out_n);
+/* Whether members using a revoke only what moves (KIP-429). */
+bool sl_assignor_is_cooperative(sl_assignor_t a);
 
 /* ---- consumer.c (Java client) ---- */
 int sl_member_init(sl_sim_t *s, sl_group_t *g, int index, sl_member_t **out);

@@ -45,6 +45,7 @@ typedef struct sl_cluster_cfg_s {
     int brokers;                        /* ids 1..brokers */
     int offsets_partitions;             /* offsets.topic.num.partitions (50) */
     int offsets_replication;            /* offsets.topic.replication.factor (3, capped at brokers) */
+    int min_insync_replicas;            /* min.insync.replicas (1): writes with acks=all need this many in the ISR */
     int64_t group_initial_rebalance_delay_us; /* group.initial.rebalance.delay.ms (3s) */
     int64_t group_min_session_timeout_us;     /* group.min.session.timeout.ms (6s) */
     int64_t group_max_session_timeout_us;     /* group.max.session.timeout.ms (30m) */

@@ -25,7 +25,7 @@ static const char *const cluster_keys[] = {
     "brokers", "offsets_partitions", "offsets_replication", "group_initial_rebalance_delay",
     "group_min_session_timeout", "group_max_session_timeout", "broker_session_timeout",
     "broker_heartbeat_interval", "broker_startup", "coordinator_load", "auto_leader_rebalance",
-    "leader_election", NULL};
+    "leader_election", "min_insync_replicas", NULL};
 static const char *const topic_keys[] = {"name", "partitions", "replication", "owner",
                                          "produce_rate", NULL};
 static const char *const group_keys[] = {
@@ -478,6 +478,7 @@ static int load_cluster(ld_t *ld, const yt_node_t *m) {
         .coordinator_load_us = 2 * SEC,
         .auto_leader_rebalance_us = 300 * SEC,
         .leader_election_us = 50 * MS,
+        .min_insync_replicas = 1,
     };
     bool explicit_repl = m && yt_get(m, "offsets_replication");
     if (m) {
@@ -493,7 +494,8 @@ static int load_cluster(ld_t *ld, const yt_node_t *m) {
             get_dur(ld, m, P, "broker_startup", 0, &c->broker_startup_us) ||
             get_dur(ld, m, P, "coordinator_load", 0, &c->coordinator_load_us) ||
             get_dur(ld, m, P, "auto_leader_rebalance", 0, &c->auto_leader_rebalance_us) ||
-            get_dur(ld, m, P, "leader_election", 0, &c->leader_election_us))
+            get_dur(ld, m, P, "leader_election", 0, &c->leader_election_us) ||
+            get_int(ld, m, P, "min_insync_replicas", 1, SL_MAX_BROKERS, &c->min_insync_replicas))
             return -1;
     }
     char a[32], b[32];

@@ -125,8 +125,9 @@ static void put_processing(FILE *f, const sl_group_cfg_t *g) {
 }
 
 static void write_cluster(FILE *f, const sl_cluster_cfg_t *c) {
-    fprintf(f, "cluster:\n  brokers: %d\n  offsets_partitions: %d\n  offsets_replication: %d\n",
-            c->brokers, c->offsets_partitions, c->offsets_replication);
+    fprintf(f, "cluster:\n  brokers: %d\n  offsets_partitions: %d\n  offsets_replication: %d\n"
+               "  min_insync_replicas: %d\n",
+            c->brokers, c->offsets_partitions, c->offsets_replication, c->min_insync_replicas);
     const struct {
         const char *key;
         int64_t us;

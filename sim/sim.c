@@ -20,14 +20,10 @@ static int check_supported(const sl_scenario_t *sc, char *errstr, size_t errstr_
             what = "protocol: consumer (KIP-848)";
         else if (g->client != SL_CLIENT_JAVA)
             what = "client: librdkafka";
-        else if (g->static_membership)
-            what = "static: true (KIP-345)";
-        else if (g->assignor != SL_ASSIGN_RANGE && g->assignor != SL_ASSIGN_ROUNDROBIN)
-            what = sl_assignor_name(g->assignor);
         if (what) {
             snprintf(errstr, errstr_size,
                      "%s:%d:%d: groups.%s: %s is not modelled by this version of the simulator "
-                     "(supported: classic protocol, java client, dynamic members, range/roundrobin)",
+                     "(supported: the classic protocol with the java client)",
                      sc->file, g->line, g->col, g->id, what);
             return -1;
         }
