@@ -19,9 +19,20 @@
 #include "assert-internal.h"
 #include "model-internal.h"
 
-#define LOGM(s, m, level, fmt, ...)                                                                     \
-    sl_log(s, (m)->node, level, "[Consumer clientId=%s, groupId=%s] " fmt, (m)->client_id, (m)->g->cfg->id, \
-           __VA_ARGS__)
+/* Java client log lines.  librdkafka logs none of these at its default
+ * level; its own warnings go through LOGK. */
+#define LOGM(s, m, level, fmt, ...)                                                                          \
+    do {                                                                                                     \
+        if ((m)->cfg.client == SL_CLIENT_JAVA)                                                               \
+            sl_log(s, (m)->node, level, "[Consumer clientId=%s, groupId=%s] " fmt, (m)->client_id,           \
+                   (m)->g->cfg->id, __VA_ARGS__);                                                            \
+    } while (0)
+/* librdkafka's log line: %<syslog level>|<facility>|rdkafka#consumer-N| [thrd:main]: text */
+#define LOGK(s, m, sev, fac, fmt, ...)                                                                       \
+    sl_log(s, (m)->node, (sev) <= 3 ? "ERROR" : "WARN", "%%%d|%s|rdkafka#consumer-%d| [thrd:main]: " fmt, sev, \
+           fac, (m)->index, __VA_ARGS__)
+#define RDK_COORD_QUERY_US 500000 /* librdkafka re-queries the coordinator every 500 ms */
+#define RDK_MAX_POLL_CHECK_US 500000 /* and checks max.poll.interval.ms twice a second */
 #define JOIN_GROUP_TIMEOUT_LAPSE_US 5000000 /* Java adds 5s to the rebalance timeout */
 
 static void do_poll(sl_sim_t *s, sl_member_t *m);
@@ -129,6 +140,13 @@ static void inflight_timeout(void *ctx, sl_timer_t *t) {
     char bname[32];
     snprintf(bname, sizeof bname, "broker%d:9092", f->broker);
     LOGM(s, m, "INFO", "Disconnecting from node %d due to request timeout.", f->broker);
+    LOGK(s, m, 4, "REQTMOUT", "broker%d:9092/%d: Timed out %s in flight (after %lldms, timeout #0)", f->broker,
+         f->broker, f == &m->inflight[IF_HEARTBEAT] ? "HeartbeatRequest" : f == &m->inflight[IF_FIND]
+                                                                           ? "FindCoordinatorRequest"
+                                                                           : f == &m->inflight[IF_COMMIT]
+                                                                               ? "OffsetCommitRequest"
+                                                                               : "JoinGroupRequest",
+         (long long)(m->cfg.request_timeout_us / 1000));
     fail_broker_requests(s, m, f->broker, m->blame_seq);
 }
 
@@ -141,6 +159,8 @@ void sl_member_broker_reset(sl_sim_t *s, sl_member_t *m, int broker, int64_t cau
     if (!any && m->coordinator != broker)
         return;
     m->blame_seq = cause;
+    LOGK(s, m, 3, "FAIL", "broker%d:9092/%d: Disconnected (after %lldms in state UP)", broker, broker,
+         (long long)(sl_now(s) / 1000));
     fail_broker_requests(s, m, broker, cause);
     if (m->coordinator == broker) {
         /* The connection to the coordinator dropped. */
@@ -169,6 +189,10 @@ static void mark_coordinator_unknown(sl_sim_t *s, sl_member_t *m, const char *wh
     sl_trace(s, "member.coordinator_unknown", m->node, m->g->index, m->member_id, m->generation, cause, "%s", why);
     m->coordinator = 0;
     m->find_attempts++; /* rediscovery backs off until the coordinator answers */
+    if (m->cfg.client == SL_CLIENT_LIBRDKAFKA && m->mstate == MS_STABLE)
+        sl_timer_arm(&s->eng, &m->hb_timer, m->last_hb_ok_us + m->cfg.session_timeout_us > sl_now(s)
+                                                ? m->last_hb_ok_us + m->cfg.session_timeout_us
+                                                : sl_now(s), -1);
     if (disconnected)
         fail_broker_requests(s, m, old, cause);
     ensure_find(s, m);
@@ -205,6 +229,8 @@ static void ensure_find(sl_sim_t *s, sl_member_t *m) {
     if (m->proc == PROC_DOWN || m->coordinator || m->inflight[IF_FIND].req_id || sl_timer_armed(&m->find_timer))
         return;
     int64_t delay = m->find_attempts > 0 ? backoff_us(m, m->find_attempts - 1) : 0;
+    if (m->cfg.client == SL_CLIENT_LIBRDKAFKA && m->find_attempts > 0)
+        delay = RDK_COORD_QUERY_US; /* a fixed cadence, not a backoff */
     sl_timer_arm(&s->eng, &m->find_timer, sl_now(s) + delay, m->blame_seq);
 }
 
@@ -214,7 +240,8 @@ static void coordinator_answered(sl_member_t *m) { m->find_attempts = 0; }
 static void on_find_response(sl_sim_t *s, sl_member_t *m, sl_msg_t *r) {
     if (r->err == KE_NONE && r->coordinator) {
         m->coordinator = r->coordinator;
-        m->last_hb_ok_us = sl_now(s); /* the session timer restarts with a fresh coordinator */
+        if (m->cfg.client == SL_CLIENT_JAVA)
+            m->last_hb_ok_us = sl_now(s); /* Java's session check restarts with a fresh coordinator */
         LOGM(s, m, "INFO", "Discovered group coordinator broker%d:9092 (id: %d rack: null)", r->coordinator,
              2147483647 - r->coordinator);
         if (r->coordinator != m->last_found)
@@ -228,7 +255,8 @@ static void on_find_response(sl_sim_t *s, sl_member_t *m, sl_msg_t *r) {
         return;
     }
     m->find_attempts++;
-    sl_timer_arm(&s->eng, &m->find_timer, sl_now(s) + backoff_us(m, m->find_attempts - 1), r->cause);
+    int64_t delay = m->cfg.client == SL_CLIENT_LIBRDKAFKA ? RDK_COORD_QUERY_US : backoff_us(m, m->find_attempts - 1);
+    sl_timer_arm(&s->eng, &m->find_timer, sl_now(s) + delay, r->cause);
 }
 
 /* ---- joining ---- */
@@ -495,6 +523,8 @@ static void hb_arm(sl_sim_t *s, sl_member_t *m) {
         next = session;
     if (!m->in_poll && !m->poll_timed_out) {
         int64_t poll = m->last_poll_us + m->cfg.max_poll_interval_us;
+        if (m->cfg.client == SL_CLIENT_LIBRDKAFKA) /* found at its next twice-a-second check */
+            poll = (poll + RDK_MAX_POLL_CHECK_US - 1) / RDK_MAX_POLL_CHECK_US * RDK_MAX_POLL_CHECK_US;
         if (poll < next)
             next = poll;
     }
@@ -506,6 +536,12 @@ static void hb_arm(sl_sim_t *s, sl_member_t *m) {
 }
 
 static void poll_timeout(sl_sim_t *s, sl_member_t *m) {
+    if (m->cfg.client == SL_CLIENT_LIBRDKAFKA)
+        LOGK(s, m, 4, "MAXPOLL",
+             "Application maximum poll interval (%lldms) exceeded by %lldms (adjust max.poll.interval.ms for "
+             "long-running message processing): leaving group",
+             (long long)(m->cfg.max_poll_interval_us / 1000),
+             (long long)((sl_now(s) - m->last_poll_us - m->cfg.max_poll_interval_us) / 1000));
     LOGM(s, m, "WARN",
          "consumer poll timeout has expired. This means the time between subsequent calls to poll() was longer than "
          "the configured max.poll.interval.ms, which typically implies that the poll loop is spending too much time "
@@ -529,14 +565,38 @@ static void poll_timeout(sl_sim_t *s, sl_member_t *m) {
     reset_membership(s, m, true, seq);
 }
 
+/* librdkafka's own session timer: no successful answer from the
+ * coordinator for session.timeout.ms and the client gives its assignment
+ * up, forgets its member id and rejoins, without waiting for the broker. */
+static void rdk_session_timeout(sl_sim_t *s, sl_member_t *m) {
+    int64_t waited = sl_now(s) - m->last_hb_ok_us;
+    LOGK(s, m, 4, "SESSTMOUT",
+         "Consumer group session timed out (in join-state steady) after %lld ms without a successful response from "
+         "the group coordinator (broker %d, last error was %s): revoking assignment and rejoining group",
+         (long long)(waited / 1000), m->coordinator, m->last_err ? sl_kerr_name(m->last_err) : "Success");
+    int64_t seq = sl_trace(s, "member.session_timeout", m->node, m->g->index, m->member_id, m->generation,
+                           m->blame_seq, "client-side session timer (librdkafka) expired after %lld ms",
+                           (long long)(waited / 1000));
+    reset_membership(s, m, true, seq);
+    if (!m->in_poll && sl_timer_armed(&m->poll_timer) && m->batch_end_us <= sl_now(s))
+        sl_timer_arm(&s->eng, &m->poll_timer, sl_now(s), seq);
+}
+
 static void hb_tick(void *ctx, sl_timer_t *t) {
     sl_member_t *m = ctx;
     sl_sim_t *s = m->sim;
     if (m->proc == PROC_DOWN || defer_if_frozen(s, m, t) || m->mstate != MS_STABLE)
         return;
     int64_t now = sl_now(s);
+    bool rdk = m->cfg.client == SL_CLIENT_LIBRDKAFKA;
+    if (rdk && now - m->last_hb_ok_us >= m->cfg.session_timeout_us) {
+        rdk_session_timeout(s, m); /* runs whether or not a coordinator is known */
+        return;
+    }
     if (!m->coordinator) {
         ensure_find(s, m);
+        if (rdk)
+            sl_timer_arm(&s->eng, &m->hb_timer, m->last_hb_ok_us + m->cfg.session_timeout_us, -1);
         return;
     }
     if (now - m->last_hb_ok_us >= m->cfg.session_timeout_us) {
@@ -558,6 +618,7 @@ static void hb_tick(void *ctx, sl_timer_t *t) {
 
 static void on_heartbeat_response(sl_sim_t *s, sl_member_t *m, sl_msg_t *r) {
     char idstr[160];
+    m->last_err = r->err;
     if (m->mstate != MS_STABLE)
         return; /* a late answer to a generation we already left */
     switch (r->err) {

@@ -303,6 +303,7 @@ struct sl_member_s {
     sl_timer_t hb_timer;
     int64_t last_hb_ok_us;
     int64_t last_hb_sent_us;
+    sl_kerr_t last_err;        /* last heartbeat answer (librdkafka's session timeout message) */
     /* requests */
     uint32_t next_req_id;
     sl_inflight_t inflight[IF__COUNT];

@@ -18,12 +18,10 @@ static int check_supported(const sl_scenario_t *sc, char *errstr, size_t errstr_
         const char *what = NULL;
         if (g->protocol != SL_PROTO_CLASSIC)
             what = "protocol: consumer (KIP-848)";
-        else if (g->client != SL_CLIENT_JAVA)
-            what = "client: librdkafka";
         if (what) {
             snprintf(errstr, errstr_size,
                      "%s:%d:%d: groups.%s: %s is not modelled by this version of the simulator "
-                     "(supported: the classic protocol with the java client)",
+                     "(supported: the classic protocol, java and librdkafka clients)",
                      sc->file, g->line, g->col, g->id, what);
             return -1;
         }
