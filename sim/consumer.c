@@ -17,26 +17,15 @@
 #include <string.h>
 
 #include "assert-internal.h"
+#include "consumer-internal.h"
 #include "model-internal.h"
 
-/* Java client log lines.  librdkafka logs none of these at its default
- * level; its own warnings go through LOGK. */
-#define LOGM(s, m, level, fmt, ...)                                                                          \
-    do {                                                                                                     \
-        if ((m)->cfg.client == SL_CLIENT_JAVA)                                                               \
-            sl_log(s, (m)->node, level, "[Consumer clientId=%s, groupId=%s] " fmt, (m)->client_id,           \
-                   (m)->g->cfg->id, __VA_ARGS__);                                                            \
-    } while (0)
-/* librdkafka's log line: %<syslog level>|<facility>|rdkafka#consumer-N| [thrd:main]: text */
-#define LOGK(s, m, sev, fac, fmt, ...)                                                                       \
-    sl_log(s, (m)->node, (sev) <= 3 ? "ERROR" : "WARN", "%%%d|%s|rdkafka#consumer-%d| [thrd:main]: " fmt, sev, \
-           fac, (m)->index, __VA_ARGS__)
 #define RDK_COORD_QUERY_US 500000 /* librdkafka re-queries the coordinator every 500 ms */
 #define RDK_MAX_POLL_CHECK_US 500000 /* and checks max.poll.interval.ms twice a second */
 #define JOIN_GROUP_TIMEOUT_LAPSE_US 5000000 /* Java adds 5s to the rebalance timeout */
 
 static void do_poll(sl_sim_t *s, sl_member_t *m);
-static void ensure_find(sl_sim_t *s, sl_member_t *m);
+void sl_c_ensure_find(sl_sim_t *s, sl_member_t *m);
 static void hb_arm(sl_sim_t *s, sl_member_t *m);
 static void send_join(sl_sim_t *s, sl_member_t *m);
 static void handle_response(sl_sim_t *s, sl_member_t *m, sl_msg_t *r);
@@ -49,7 +38,7 @@ static bool cooperative(const sl_member_t *m) { return sl_assignor_is_cooperativ
 static bool frozen(const sl_member_t *m) { return m->proc == PROC_PAUSED; }
 
 /* A frozen process does nothing: the work waits until it thaws. */
-static bool defer_if_frozen(sl_sim_t *s, sl_member_t *m, sl_timer_t *t) {
+bool sl_c_defer_if_frozen(sl_sim_t *s, sl_member_t *m, sl_timer_t *t) {
     if (!frozen(m))
         return false;
     if (m->paused_until_us <= sl_now(s)) {
@@ -66,7 +55,7 @@ static void member_id_str(sl_sim_t *s, const sl_member_t *m, sl_mid_t id, char *
 
 /* ---- ownership ---- */
 
-static void release_partitions(sl_sim_t *s, sl_member_t *m, bool lost, int64_t cause) {
+void sl_c_release(sl_sim_t *s, sl_member_t *m, bool lost, int64_t cause) {
     if (m->n_owned == 0)
         return;
     for (int i = 0; i < m->n_owned; i++)
@@ -87,7 +76,7 @@ static void release_partitions(sl_sim_t *s, sl_member_t *m, bool lost, int64_t c
 
 static void inflight_timeout(void *ctx, sl_timer_t *t);
 
-static uint32_t send_req(sl_sim_t *s, sl_member_t *m, int slot, sl_msg_t *req, int broker, int64_t timeout_us) {
+uint32_t sl_c_send_req(sl_sim_t *s, sl_member_t *m, int slot, sl_msg_t *req, int broker, int64_t timeout_us) {
     sl_inflight_t *f = &m->inflight[slot];
     req->req_id = ++m->next_req_id;
     req->group = m->g->index;
@@ -98,14 +87,14 @@ static uint32_t send_req(sl_sim_t *s, sl_member_t *m, int slot, sl_msg_t *req, i
     return req->req_id;
 }
 
-static sl_msg_t *new_req(sl_sim_t *s, sl_member_t *m, sl_msg_kind_t kind, int broker, int64_t cause) {
+sl_msg_t *sl_c_new_req(sl_sim_t *s, sl_member_t *m, sl_msg_kind_t kind, int broker, int64_t cause) {
     sl_msg_t *r = sl_msg_new(s, kind, m->node, sl_broker_node(broker), cause);
     r->member_id = m->member_id;
     r->generation = m->generation;
     return r;
 }
 
-static void clear_inflight(sl_sim_t *s, sl_member_t *m, int slot) {
+void sl_c_clear_inflight(sl_sim_t *s, sl_member_t *m, int slot) {
     m->inflight[slot].req_id = 0;
     sl_timer_cancel(&s->eng, &m->inflight[slot].timeout);
 }
@@ -120,7 +109,7 @@ static void fail_broker_requests(sl_sim_t *s, sl_member_t *m, int broker, int64_
         sl_msg_t r = {0};
         r.kind = MSG_RESPONSE;
         r.req_kind = i == IF_FIND ? MSG_FIND_COORDINATOR
-                     : i == IF_HEARTBEAT ? MSG_HEARTBEAT
+                     : i == IF_HEARTBEAT ? (sl_c848(m) ? MSG_CONSUMER_HEARTBEAT : MSG_HEARTBEAT)
                      : i == IF_COMMIT  ? MSG_COMMIT
                                        : m->mstate == MS_SYNCING ? MSG_SYNC : MSG_JOIN;
         r.req_id = f->req_id;
@@ -135,7 +124,7 @@ static void inflight_timeout(void *ctx, sl_timer_t *t) {
     sl_inflight_t *f = ctx;
     sl_member_t *m = f->m;
     sl_sim_t *s = m->sim;
-    if (defer_if_frozen(s, m, t))
+    if (sl_c_defer_if_frozen(s, m, t))
         return;
     char bname[32];
     snprintf(bname, sizeof bname, "broker%d:9092", f->broker);
@@ -171,13 +160,13 @@ void sl_member_broker_reset(sl_sim_t *s, sl_member_t *m, int broker, int64_t cau
         sl_trace(s, "member.coordinator_unknown", m->node, m->g->index, m->member_id, m->generation, cause,
                  "connection to coordinator broker %d reset", broker);
         m->coordinator = 0;
-        ensure_find(s, m);
+        sl_c_ensure_find(s, m);
     }
 }
 
 /* ---- coordinator discovery ---- */
 
-static void mark_coordinator_unknown(sl_sim_t *s, sl_member_t *m, const char *why, bool disconnected,
+void sl_c_mark_unknown(sl_sim_t *s, sl_member_t *m, const char *why, bool disconnected,
                                      int64_t cause) {
     if (!m->coordinator)
         return;
@@ -195,10 +184,10 @@ static void mark_coordinator_unknown(sl_sim_t *s, sl_member_t *m, const char *wh
                                                 : sl_now(s), -1);
     if (disconnected)
         fail_broker_requests(s, m, old, cause);
-    ensure_find(s, m);
+    sl_c_ensure_find(s, m);
 }
 
-static int64_t backoff_us(sl_member_t *m, int attempts) {
+int64_t sl_c_backoff_us(sl_member_t *m, int attempts) {
     /* retry.backoff.ms doubling up to retry.backoff.max.ms, jitter 0.2. */
     double b = (double)m->cfg.retry_backoff_us;
     for (int i = 0; i < attempts && b < (double)m->cfg.retry_backoff_max_us; i++)
@@ -212,23 +201,23 @@ static int64_t backoff_us(sl_member_t *m, int attempts) {
 static void send_find(sl_sim_t *s, sl_member_t *m) {
     /* Java asks the least loaded node; rotate over brokers. */
     int broker = (int)((m->index + m->find_attempts) % s->n_brokers) + 1;
-    sl_msg_t *req = new_req(s, m, MSG_FIND_COORDINATOR, broker, m->blame_seq);
-    send_req(s, m, IF_FIND, req, broker, m->cfg.request_timeout_us);
+    sl_msg_t *req = sl_c_new_req(s, m, MSG_FIND_COORDINATOR, broker, m->blame_seq);
+    sl_c_send_req(s, m, IF_FIND, req, broker, m->cfg.request_timeout_us);
 }
 
 static void find_timer_cb(void *ctx, sl_timer_t *t) {
     sl_member_t *m = ctx;
     sl_sim_t *s = m->sim;
-    if (m->proc == PROC_DOWN || defer_if_frozen(s, m, t))
+    if (m->proc == PROC_DOWN || sl_c_defer_if_frozen(s, m, t))
         return;
     if (!m->coordinator && !m->inflight[IF_FIND].req_id)
         send_find(s, m);
 }
 
-static void ensure_find(sl_sim_t *s, sl_member_t *m) {
+void sl_c_ensure_find(sl_sim_t *s, sl_member_t *m) {
     if (m->proc == PROC_DOWN || m->coordinator || m->inflight[IF_FIND].req_id || sl_timer_armed(&m->find_timer))
         return;
-    int64_t delay = m->find_attempts > 0 ? backoff_us(m, m->find_attempts - 1) : 0;
+    int64_t delay = m->find_attempts > 0 ? sl_c_backoff_us(m, m->find_attempts - 1) : 0;
     if (m->cfg.client == SL_CLIENT_LIBRDKAFKA && m->find_attempts > 0)
         delay = RDK_COORD_QUERY_US; /* a fixed cadence, not a backoff */
     sl_timer_arm(&s->eng, &m->find_timer, sl_now(s) + delay, m->blame_seq);
@@ -248,6 +237,10 @@ static void on_find_response(sl_sim_t *s, sl_member_t *m, sl_msg_t *r) {
             sl_trace(s, "member.coordinator_found", m->node, m->g->index, m->member_id, m->generation, r->cause,
                      "coordinator is broker %d", r->coordinator);
         m->last_found = r->coordinator;
+        if (sl_c848(m)) {
+            sl_c848_coordinator_found(s, m);
+            return;
+        }
         if (m->in_poll)
             do_poll(s, m);
         if (m->mstate == MS_STABLE)
@@ -255,7 +248,7 @@ static void on_find_response(sl_sim_t *s, sl_member_t *m, sl_msg_t *r) {
         return;
     }
     m->find_attempts++;
-    int64_t delay = m->cfg.client == SL_CLIENT_LIBRDKAFKA ? RDK_COORD_QUERY_US : backoff_us(m, m->find_attempts - 1);
+    int64_t delay = m->cfg.client == SL_CLIENT_LIBRDKAFKA ? RDK_COORD_QUERY_US : sl_c_backoff_us(m, m->find_attempts - 1);
     sl_timer_arm(&s->eng, &m->find_timer, sl_now(s) + delay, r->cause);
 }
 
@@ -264,7 +257,7 @@ static void on_find_response(sl_sim_t *s, sl_member_t *m, sl_msg_t *r) {
 static uint32_t protocol_hash(const sl_member_t *m) { return 1u + (uint32_t)m->cfg.assignor; }
 
 static void reset_membership(sl_sim_t *s, sl_member_t *m, bool reset_id, int64_t cause) {
-    release_partitions(s, m, true, cause);
+    sl_c_release(s, m, true, cause);
     free(m->prev_assigned); /* a lost assignment is no claim any more */
     m->prev_assigned = NULL;
     m->n_prev_assigned = 0;
@@ -277,10 +270,10 @@ static void reset_membership(sl_sim_t *s, sl_member_t *m, bool reset_id, int64_t
     sl_timer_cancel(&s->eng, &m->hb_timer);
 }
 
-static void send_commit(sl_sim_t *s, sl_member_t *m, int64_t cause) {
+void sl_c_send_commit(sl_sim_t *s, sl_member_t *m, int64_t cause) {
     if (!m->coordinator || m->n_owned == 0 || m->inflight[IF_COMMIT].req_id || m->generation < 0)
         return;
-    sl_msg_t *req = new_req(s, m, MSG_COMMIT, m->coordinator, cause);
+    sl_msg_t *req = sl_c_new_req(s, m, MSG_COMMIT, m->coordinator, cause);
     req->n_parts = m->n_owned;
     req->parts = malloc((size_t)m->n_owned * sizeof(int));
     req->offsets = malloc((size_t)m->n_owned * sizeof(int64_t));
@@ -288,17 +281,17 @@ static void send_commit(sl_sim_t *s, sl_member_t *m, int64_t cause) {
         req->parts[i] = m->owned[i];
         req->offsets[i] = m->position[m->owned[i]];
     }
-    send_req(s, m, IF_COMMIT, req, m->coordinator, m->cfg.request_timeout_us);
+    sl_c_send_req(s, m, IF_COMMIT, req, m->coordinator, m->cfg.request_timeout_us);
     m->last_commit_us = sl_now(s);
 }
 
 static void send_join(sl_sim_t *s, sl_member_t *m) {
     if (!m->coordinator) {
-        ensure_find(s, m);
+        sl_c_ensure_find(s, m);
         return;
     }
     m->mstate = MS_JOINING;
-    sl_msg_t *req = new_req(s, m, MSG_JOIN, m->coordinator, m->rejoin_cause);
+    sl_msg_t *req = sl_c_new_req(s, m, MSG_JOIN, m->coordinator, m->rejoin_cause);
     req->session_timeout_us = m->cfg.session_timeout_us;
     req->rebalance_timeout_us = m->cfg.max_poll_interval_us;
     req->protocol_hash = protocol_hash(m);
@@ -320,16 +313,16 @@ static void send_join(sl_sim_t *s, sl_member_t *m) {
     sl_trace(s, "member.join", m->node, m->g->index, m->member_id, m->generation, m->rejoin_cause,
              "JoinGroup sent to broker %d", m->coordinator);
     LOGM(s, m, "INFO", "(Re-)joining group%s", "");
-    send_req(s, m, IF_GROUP, req, m->coordinator, rto);
+    sl_c_send_req(s, m, IF_GROUP, req, m->coordinator, rto);
 }
 
 /* onJoinPrepare: eager members commit and revoke everything, then join. */
 static void revoke_done(void *ctx, sl_timer_t *t) {
     sl_member_t *m = ctx;
     sl_sim_t *s = m->sim;
-    if (m->proc == PROC_DOWN || defer_if_frozen(s, m, t))
+    if (m->proc == PROC_DOWN || sl_c_defer_if_frozen(s, m, t))
         return;
-    release_partitions(s, m, false, m->rejoin_cause);
+    sl_c_release(s, m, false, m->rejoin_cause);
     send_join(s, m);
 }
 
@@ -338,7 +331,7 @@ static void start_rejoin(sl_sim_t *s, sl_member_t *m) {
     if (m->n_owned > 0 && !cooperative(m)) {
         m->mstate = MS_REVOKING;
         if (m->cfg.commit == SL_COMMIT_AUTO)
-            send_commit(s, m, m->rejoin_cause);
+            sl_c_send_commit(s, m, m->rejoin_cause);
         sl_timer_arm(&s->eng, &m->backoff_timer, sl_now(s) + m->cfg.on_revoke_us, m->rejoin_cause);
         return;
     }
@@ -359,7 +352,7 @@ static void on_join_response(sl_sim_t *s, sl_member_t *m, sl_msg_t *r) {
         int64_t seq = sl_trace(s, "member.joined", m->node, m->g->index, m->member_id, m->generation, r->cause,
                                "%s of generation %d", m->is_leader ? "leader" : "follower", m->generation);
         m->mstate = MS_SYNCING;
-        sl_msg_t *req = new_req(s, m, MSG_SYNC, m->coordinator, seq);
+        sl_msg_t *req = sl_c_new_req(s, m, MSG_SYNC, m->coordinator, seq);
         if (m->is_leader && r->n_ids > 0) {
             req->n_ids = r->n_ids;
             req->ids = malloc((size_t)r->n_ids * sizeof *req->ids);
@@ -371,7 +364,7 @@ static void on_join_response(sl_sim_t *s, sl_member_t *m, sl_msg_t *r) {
                 abort();
             LOGM(s, m, "INFO", "Finished assignment for group at generation %d", m->generation);
         }
-        send_req(s, m, IF_GROUP, req, m->coordinator, m->cfg.request_timeout_us);
+        sl_c_send_req(s, m, IF_GROUP, req, m->coordinator, m->cfg.request_timeout_us);
         return;
     }
     case KE_MEMBER_ID_REQUIRED:
@@ -396,7 +389,7 @@ static void on_join_response(sl_sim_t *s, sl_member_t *m, sl_msg_t *r) {
     case KE_COORDINATOR_NOT_AVAILABLE:
     case KE_NETWORK_EXCEPTION:
         m->mstate = MS_UNJOINED;
-        mark_coordinator_unknown(s, m, sl_kerr_name(r->err), r->err == KE_NETWORK_EXCEPTION, r->cause);
+        sl_c_mark_unknown(s, m, sl_kerr_name(r->err), r->err == KE_NETWORK_EXCEPTION, r->cause);
         return;
     default:
         /* COORDINATOR_LOAD_IN_PROGRESS, REBALANCE_IN_PROGRESS: retry. */
@@ -423,7 +416,7 @@ static void on_sync_response(sl_sim_t *s, sl_member_t *m, sl_msg_t *r) {
         for (int i = 0; i < m->n_owned; i++)
             revoked += !keep[m->owned[i]];
         if (revoked && m->cfg.commit == SL_COMMIT_AUTO)
-            send_commit(s, m, r->cause); /* onPartitionsRevoked commits what is given up */
+            sl_c_send_commit(s, m, r->cause); /* onPartitionsRevoked commits what is given up */
         revoked = 0;
         for (int i = 0; i < m->n_owned; i++) {
             if (keep[m->owned[i]]) {
@@ -489,7 +482,7 @@ static void on_sync_response(sl_sim_t *s, sl_member_t *m, sl_msg_t *r) {
     case KE_COORDINATOR_NOT_AVAILABLE:
     case KE_NETWORK_EXCEPTION:
         m->mstate = MS_UNJOINED;
-        mark_coordinator_unknown(s, m, sl_kerr_name(r->err), r->err == KE_NETWORK_EXCEPTION, r->cause);
+        sl_c_mark_unknown(s, m, sl_kerr_name(r->err), r->err == KE_NETWORK_EXCEPTION, r->cause);
         return;
     default:
         m->mstate = MS_UNJOINED;
@@ -506,7 +499,7 @@ static void backoff_cb(void *ctx, sl_timer_t *t) {
         return;
     }
     sl_sim_t *s = m->sim;
-    if (m->proc == PROC_DOWN || defer_if_frozen(s, m, t))
+    if (m->proc == PROC_DOWN || sl_c_defer_if_frozen(s, m, t))
         return;
     if (m->mstate == MS_UNJOINED && m->in_poll)
         send_join(s, m);
@@ -558,7 +551,7 @@ static void poll_timeout(sl_sim_t *s, sl_member_t *m) {
              "Member %s sending LeaveGroup request to coordinator broker%d:9092 (id: %d rack: null) due to consumer "
              "poll timeout has expired.",
              idstr, m->coordinator, 2147483647 - m->coordinator);
-        sl_msg_t *req = new_req(s, m, MSG_LEAVE, m->coordinator, seq);
+        sl_msg_t *req = sl_c_new_req(s, m, MSG_LEAVE, m->coordinator, seq);
         req->err = KE_REBALANCE_IN_PROGRESS; /* marks the reason for the coordinator's log */
         sl_net_send(s, req);
     }
@@ -585,7 +578,13 @@ static void rdk_session_timeout(sl_sim_t *s, sl_member_t *m) {
 static void hb_tick(void *ctx, sl_timer_t *t) {
     sl_member_t *m = ctx;
     sl_sim_t *s = m->sim;
-    if (m->proc == PROC_DOWN || defer_if_frozen(s, m, t) || m->mstate != MS_STABLE)
+    if (m->proc == PROC_DOWN || sl_c_defer_if_frozen(s, m, t))
+        return;
+    if (sl_c848(m)) {
+        sl_c848_hb_tick(s, m);
+        return;
+    }
+    if (m->mstate != MS_STABLE)
         return;
     int64_t now = sl_now(s);
     bool rdk = m->cfg.client == SL_CLIENT_LIBRDKAFKA;
@@ -594,13 +593,13 @@ static void hb_tick(void *ctx, sl_timer_t *t) {
         return;
     }
     if (!m->coordinator) {
-        ensure_find(s, m);
+        sl_c_ensure_find(s, m);
         if (rdk)
             sl_timer_arm(&s->eng, &m->hb_timer, m->last_hb_ok_us + m->cfg.session_timeout_us, -1);
         return;
     }
     if (now - m->last_hb_ok_us >= m->cfg.session_timeout_us) {
-        mark_coordinator_unknown(s, m, "session timed out without receiving a heartbeat response", false,
+        sl_c_mark_unknown(s, m, "session timed out without receiving a heartbeat response", false,
                                  m->blame_seq);
         return;
     }
@@ -610,8 +609,8 @@ static void hb_tick(void *ctx, sl_timer_t *t) {
     }
     if (!m->inflight[IF_HEARTBEAT].req_id && now - m->last_hb_sent_us >= m->cfg.heartbeat_interval_us) {
         m->last_hb_sent_us = now;
-        sl_msg_t *req = new_req(s, m, MSG_HEARTBEAT, m->coordinator, -1);
-        send_req(s, m, IF_HEARTBEAT, req, m->coordinator, m->cfg.request_timeout_us);
+        sl_msg_t *req = sl_c_new_req(s, m, MSG_HEARTBEAT, m->coordinator, -1);
+        sl_c_send_req(s, m, IF_HEARTBEAT, req, m->coordinator, m->cfg.request_timeout_us);
     }
     hb_arm(s, m);
 }
@@ -656,7 +655,7 @@ static void on_heartbeat_response(sl_sim_t *s, sl_member_t *m, sl_msg_t *r) {
     case KE_NOT_COORDINATOR:
     case KE_COORDINATOR_NOT_AVAILABLE:
     case KE_NETWORK_EXCEPTION:
-        mark_coordinator_unknown(s, m, sl_kerr_name(r->err), r->err == KE_NETWORK_EXCEPTION,
+        sl_c_mark_unknown(s, m, sl_kerr_name(r->err), r->err == KE_NETWORK_EXCEPTION,
                                  r->err == KE_NETWORK_EXCEPTION ? m->blame_seq : r->cause);
         return;
     default:
@@ -692,7 +691,7 @@ static bool fetchable(sl_sim_t *s, sl_member_t *m, sl_partition_t *p) {
     return sl_broker_serving(s, p->leader) && sl_net_reachable(s, m->node, sl_broker_node(p->leader));
 }
 
-static void fetch_and_process(sl_sim_t *s, sl_member_t *m) {
+void sl_c_fetch_and_process(sl_sim_t *s, sl_member_t *m) {
     int want = m->cfg.max_poll_records, got = 0;
     int64_t rtt = 0;
     sl_group_t *g = m->g;
@@ -740,12 +739,19 @@ static void do_poll(sl_sim_t *s, sl_member_t *m) {
     }
     if (m->mstate == MS_STABLE && m->cfg.commit == SL_COMMIT_AUTO &&
         sl_now(s) - m->last_commit_us >= m->cfg.auto_commit_interval_us)
-        send_commit(s, m, -1);
+        sl_c_send_commit(s, m, -1);
     if (m->mstate == MS_STABLE && m->cfg.commit == SL_COMMIT_SYNC_PER_BATCH)
-        send_commit(s, m, -1);
+        sl_c_send_commit(s, m, -1);
+    if (sl_c848(m)) {
+        /* KIP-848: no join inside poll(); reconcile, then keep fetching. */
+        sl_c848_poll(s, m);
+        m->in_poll = false;
+        sl_c_fetch_and_process(s, m);
+        return;
+    }
     if (!m->coordinator) {
         m->in_poll = m->mstate != MS_STABLE || m->rejoin_cause >= 0;
-        ensure_find(s, m);
+        sl_c_ensure_find(s, m);
         if (m->in_poll)
             return;
     }
@@ -763,13 +769,13 @@ static void do_poll(sl_sim_t *s, sl_member_t *m) {
         /* KIP-429: poll() does not wait for the join; owned partitions keep flowing. */
     }
     m->in_poll = false;
-    fetch_and_process(s, m);
+    sl_c_fetch_and_process(s, m);
 }
 
 static void poll_timer_cb(void *ctx, sl_timer_t *t) {
     sl_member_t *m = ctx;
     sl_sim_t *s = m->sim;
-    if (m->proc == PROC_DOWN || defer_if_frozen(s, m, t))
+    if (m->proc == PROC_DOWN || sl_c_defer_if_frozen(s, m, t))
         return;
     do_poll(s, m);
 }
@@ -780,7 +786,8 @@ static void handle_response(sl_sim_t *s, sl_member_t *m, sl_msg_t *r) {
     int slot;
     switch (r->req_kind) {
     case MSG_FIND_COORDINATOR: slot = IF_FIND; break;
-    case MSG_HEARTBEAT: slot = IF_HEARTBEAT; break;
+    case MSG_HEARTBEAT:
+    case MSG_CONSUMER_HEARTBEAT: slot = IF_HEARTBEAT; break;
     case MSG_COMMIT: slot = IF_COMMIT; break;
     case MSG_JOIN:
     case MSG_SYNC: slot = IF_GROUP; break;
@@ -788,16 +795,17 @@ static void handle_response(sl_sim_t *s, sl_member_t *m, sl_msg_t *r) {
     }
     if (m->inflight[slot].req_id != r->req_id)
         return; /* stale: timed out or from a previous incarnation */
-    clear_inflight(s, m, slot);
+    sl_c_clear_inflight(s, m, slot);
     switch (r->req_kind) {
     case MSG_FIND_COORDINATOR: on_find_response(s, m, r); break;
     case MSG_HEARTBEAT: on_heartbeat_response(s, m, r); break;
+    case MSG_CONSUMER_HEARTBEAT: sl_c848_on_heartbeat(s, m, r); break;
     case MSG_JOIN: on_join_response(s, m, r); break;
     case MSG_SYNC: on_sync_response(s, m, r); break;
     case MSG_COMMIT:
         if (r->err == KE_NETWORK_EXCEPTION || r->err == KE_NOT_COORDINATOR ||
             r->err == KE_COORDINATOR_NOT_AVAILABLE)
-            mark_coordinator_unknown(s, m, sl_kerr_name(r->err), r->err == KE_NETWORK_EXCEPTION, m->blame_seq);
+            sl_c_mark_unknown(s, m, sl_kerr_name(r->err), r->err == KE_NETWORK_EXCEPTION, m->blame_seq);
         break;
     default: break;
     }
@@ -833,7 +841,10 @@ void sl_member_start(sl_sim_t *s, sl_member_t *m, int64_t cause) {
     m->blame_seq = cause;
     sl_trace(s, "member.start", m->node, m->g->index, 0, -1, cause, "consumer %s started", m->client_id);
     LOGM(s, m, "INFO", "Subscribed to topic(s): %s", s->sc->topics[m->g->cfg->topics[0]].name);
-    ensure_find(s, m);
+    if (sl_c848(m))
+        sl_c848_start(s, m);
+    else
+        sl_c_ensure_find(s, m);
 }
 
 void sl_member_stop(sl_sim_t *s, sl_member_t *m, bool clean, int64_t cause) {
@@ -842,24 +853,26 @@ void sl_member_stop(sl_sim_t *s, sl_member_t *m, bool clean, int64_t cause) {
     if (clean && m->member_id && m->coordinator && m->proc == PROC_RUNNING) {
         /* close(): commit, revoke, and LeaveGroup unless static (KIP-345). */
         if (m->cfg.commit == SL_COMMIT_AUTO)
-            send_commit(s, m, cause);
-        release_partitions(s, m, false, cause);
+            sl_c_send_commit(s, m, cause);
+        sl_c_release(s, m, false, cause);
     }
-    if (clean && m->member_id && !m->cfg.static_membership && m->coordinator && m->proc == PROC_RUNNING) {
+    if (clean && sl_c848(m) && m->proc == PROC_RUNNING)
+        sl_c848_leave(s, m, cause);
+    else if (clean && m->member_id && !m->cfg.static_membership && m->coordinator && m->proc == PROC_RUNNING) {
         char idstr[160];
         member_id_str(s, m, m->member_id, idstr, sizeof idstr);
         LOGM(s, m, "INFO",
              "Member %s sending LeaveGroup request to coordinator broker%d:9092 (id: %d rack: null) due to the "
              "consumer is being closed",
              idstr, m->coordinator, 2147483647 - m->coordinator);
-        sl_msg_t *req = new_req(s, m, MSG_LEAVE, m->coordinator, cause);
+        sl_msg_t *req = sl_c_new_req(s, m, MSG_LEAVE, m->coordinator, cause);
         sl_net_send(s, req);
     }
-    release_partitions(s, m, true, cause); /* a kill loses what it held (no-op after a clean close) */
+    sl_c_release(s, m, true, cause); /* a kill loses what it held (no-op after a clean close) */
     m->proc = PROC_DOWN;
     m->incarnation++;
     for (int i = 0; i < IF__COUNT; i++)
-        clear_inflight(s, m, i);
+        sl_c_clear_inflight(s, m, i);
     sl_timer_cancel(&s->eng, &m->hb_timer);
     sl_timer_cancel(&s->eng, &m->poll_timer);
     sl_timer_cancel(&s->eng, &m->find_timer);
@@ -936,6 +949,7 @@ void sl_member_free(sl_sim_t *s, sl_member_t *m) {
         return;
     free(m->owned);
     free(m->prev_assigned);
+    free(m->pending);
     free(m->position);
     free(m->join_ids);
     free(m);

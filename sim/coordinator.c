@@ -16,7 +16,8 @@
 #include "model-internal.h"
 
 const char *sl_gstate_name(sl_gstate_t st) {
-    static const char *const names[] = {"Empty", "PreparingRebalance", "CompletingRebalance", "Stable", "Dead"};
+    static const char *const names[] = {"Empty", "PreparingRebalance", "CompletingRebalance", "Stable", "Dead",
+                                        "Reconciling"};
     return names[st];
 }
 
@@ -24,7 +25,7 @@ const char *sl_kerr_name(sl_kerr_t e) {
     static const char *const names[KE__COUNT] = {
         "NONE", "UNKNOWN_MEMBER_ID", "ILLEGAL_GENERATION", "REBALANCE_IN_PROGRESS", "NOT_COORDINATOR",
         "COORDINATOR_NOT_AVAILABLE", "COORDINATOR_LOAD_IN_PROGRESS", "MEMBER_ID_REQUIRED",
-        "INVALID_SESSION_TIMEOUT", "NETWORK_EXCEPTION"};
+        "INVALID_SESSION_TIMEOUT", "FENCED_MEMBER_EPOCH", "NETWORK_EXCEPTION"};
     return names[e];
 }
 
@@ -43,7 +44,7 @@ static void set_state(sl_sim_t *s, sl_group_t *g, sl_gstate_t st, int64_t cause)
 
 /* ---- members ---- */
 
-static sl_cmember_t *find_member(const sl_group_t *g, sl_mid_t id) {
+sl_cmember_t *sl_cm_find(const sl_group_t *g, sl_mid_t id) {
     uint32_t slot = (uint32_t)(id & SL_SLOT_MASK);
     if (!id || slot >= (uint32_t)g->n_slots)
         return NULL;
@@ -54,7 +55,7 @@ static sl_cmember_t *find_member(const sl_group_t *g, sl_mid_t id) {
 static void session_expired(void *ctx, sl_timer_t *t);
 
 /* Allocates a member with a fresh id (or the given one, when restoring). */
-static sl_cmember_t *add_member(sl_sim_t *s, sl_group_t *g, int client, sl_mid_t id) {
+sl_cmember_t *sl_cm_add(sl_sim_t *s, sl_group_t *g, int client, sl_mid_t id) {
     int slot = -1;
     if (id) {
         slot = (int)(uint32_t)(id & SL_SLOT_MASK);
@@ -97,12 +98,13 @@ static sl_cmember_t *add_member(sl_sim_t *s, sl_group_t *g, int client, sl_mid_t
     cm->client = client;
     cm->group = g;
     sl_timer_init(&cm->session_timer, session_expired, cm);
+    sl_timer_init(&cm->revoke_timer, sl_cg_revoke_expired, cm);
     g->slots[slot] = cm;
     (void)s;
     return cm;
 }
 
-static void arm_session(sl_sim_t *s, sl_cmember_t *cm) {
+void sl_cm_arm_session(sl_sim_t *s, sl_cmember_t *cm) {
     sl_timer_arm(&s->eng, &cm->session_timer, sl_now(s) + cm->session_timeout_us, -1);
 }
 
@@ -125,8 +127,11 @@ static void answer_parked(sl_sim_t *s, sl_group_t *g, int src, uint32_t req_id, 
     send_reply(s, g, sl_coord_reply(s, g->coordinator, &req, err));
 }
 
-static void free_member(sl_sim_t *s, sl_group_t *g, sl_cmember_t *cm) {
+void sl_cm_free(sl_sim_t *s, sl_group_t *g, sl_cmember_t *cm) {
     sl_timer_cancel(&s->eng, &cm->session_timer);
+    sl_timer_cancel(&s->eng, &cm->revoke_timer);
+    free(cm->target);
+    free(cm->revoking);
     g->slots[(uint32_t)(cm->id & SL_SLOT_MASK)] = NULL;
     free(cm->assignment);
     free(cm->claimed);
@@ -165,7 +170,7 @@ static void remove_member(sl_sim_t *s, sl_group_t *g, sl_cmember_t *cm, int64_t 
         g->n_members--;
     if (g->leader == cm->id)
         g->leader = 0;
-    free_member(s, g, cm);
+    sl_cm_free(s, g, cm);
 }
 
 static int count_static(const sl_group_t *g) {
@@ -344,7 +349,7 @@ static sl_msg_t *join_answer(sl_sim_t *s, sl_group_t *g, sl_cmember_t *cm, int s
         r->assign = calloc((size_t)(r->n_ids ? r->n_ids : 1), sizeof *r->assign);
         r->assign_n = calloc((size_t)(r->n_ids ? r->n_ids : 1), sizeof *r->assign_n);
         for (int i = 0; i < r->n_ids; i++) {
-            sl_cmember_t *m2 = find_member(g, r->ids[i]);
+            sl_cmember_t *m2 = sl_cm_find(g, r->ids[i]);
             if (!m2 || !m2->n_claimed)
                 continue;
             r->assign[i] = malloc((size_t)m2->n_claimed * sizeof(int));
@@ -377,7 +382,7 @@ static void complete_join(sl_sim_t *s, sl_group_t *g, int64_t cause) {
         sl_metrics_group_changed(s, g, cause);
         return;
     }
-    if (!find_member(g, g->leader) || !find_member(g, g->leader)->awaiting_join) {
+    if (!sl_cm_find(g, g->leader) || !sl_cm_find(g, g->leader)->awaiting_join) {
         g->leader = 0;
         for (int i = 0; i < g->n_slots && !g->leader; i++)
             if (g->slots[i] && g->slots[i]->awaiting_join)
@@ -400,7 +405,7 @@ static void complete_join(sl_sim_t *s, sl_group_t *g, int64_t cause) {
         cm->assignment = NULL;
         cm->n_assignment = 0;
         send_reply(s, g, join_answer(s, g, cm, cm->join_src, cm->join_req_id, seq));
-        arm_session(s, cm);
+        sl_cm_arm_session(s, cm);
     }
     sl_timer_arm(&s->eng, &g->sync_timer, sl_now(s) + rebalance_timeout_us(g), seq);
     sl_metrics_group_changed(s, g, seq);
@@ -432,9 +437,13 @@ static void session_expired(void *ctx, sl_timer_t *t) {
     sl_group_t *g = cm->group;
     sl_sim_t *s = g->sim;
     (void)t;
+    if (sl_cg_is_consumer(g)) {
+        sl_cg_session_expired(s, g, cm);
+        return;
+    }
     if (cm->awaiting_join || cm->awaiting_sync) {
         /* A member parked in Join or Sync is never expired. */
-        arm_session(s, cm);
+        sl_cm_arm_session(s, cm);
         return;
     }
     sl_member_t *client = cm->client >= 0 && cm->client < g->n_member_slots ? g->members[cm->client] : NULL;
@@ -492,7 +501,7 @@ static void handle_static_join(sl_sim_t *s, sl_group_t *g, sl_msg_t *req, int cl
             cm = g->slots[i];
     char idstr[160], reason[320];
     if (!cm) {
-        cm = add_member(s, g, client, 0);
+        cm = sl_cm_add(s, g, client, 0);
         cm->is_static = true;
         cm->is_new = true;
         cm->session_timeout_us = req->session_timeout_us;
@@ -500,7 +509,7 @@ static void handle_static_join(sl_sim_t *s, sl_group_t *g, sl_msg_t *req, int cl
         cm->protocol_hash = req->protocol_hash;
         set_claimed(cm, req);
         g->n_members++;
-        arm_session(s, cm);
+        sl_cm_arm_session(s, cm);
         sl_member_id_str(s, g, cm->id, idstr, sizeof idstr);
         if (g->state == GS_PREPARING_REBALANCE && g->initial_delay)
             g->new_member_added = true;
@@ -529,7 +538,7 @@ static void handle_static_join(sl_sim_t *s, sl_group_t *g, sl_msg_t *req, int cl
     cm->rebalance_timeout_us = req->rebalance_timeout_us;
     cm->protocol_hash = req->protocol_hash;
     set_claimed(cm, req);
-    arm_session(s, cm);
+    sl_cm_arm_session(s, cm);
     sl_member_id_str(s, g, cm->id, idstr, sizeof idstr);
     sl_trace(s, "member.static_rejoin", coord_node(g), g->index, cm->id, g->generation, req->cause,
              "instance %s-%d replaces its old member id in %s", g->cfg->id, client + 1, sl_gstate_name(g->state));
@@ -565,6 +574,7 @@ static void handle_static_join(sl_sim_t *s, sl_group_t *g, sl_msg_t *req, int cl
         try_complete_join(s, g, req->cause);
         return;
     case GS_DEAD:
+    case GS_RECONCILING: /* consumer groups never reach the classic handlers */
         send_reply(s, g, sl_coord_reply(s, g->coordinator, req, KE_COORDINATOR_NOT_AVAILABLE));
         return;
     }
@@ -584,11 +594,11 @@ static void handle_join(sl_sim_t *s, sl_group_t *g, sl_msg_t *req) {
     }
     if (req->member_id == 0) {
         /* KIP-394: hand out an id and ask the member to come back with it. */
-        sl_cmember_t *cm = add_member(s, g, client, 0);
+        sl_cmember_t *cm = sl_cm_add(s, g, client, 0);
         cm->pending = true;
         cm->session_timeout_us = req->session_timeout_us;
         cm->rebalance_timeout_us = req->rebalance_timeout_us;
-        arm_session(s, cm);
+        sl_cm_arm_session(s, cm);
         char idstr[160];
         sl_member_id_str(s, g, cm->id, idstr, sizeof idstr);
         LOG_COORD(s, g, "INFO",
@@ -600,7 +610,7 @@ static void handle_join(sl_sim_t *s, sl_group_t *g, sl_msg_t *req) {
         send_reply(s, g, r);
         return;
     }
-    sl_cmember_t *cm = find_member(g, req->member_id);
+    sl_cmember_t *cm = sl_cm_find(g, req->member_id);
     if (!cm) {
         send_reply(s, g, unknown_member(s, g, req));
         return;
@@ -610,7 +620,7 @@ static void handle_join(sl_sim_t *s, sl_group_t *g, sl_msg_t *req) {
     cm->rebalance_timeout_us = req->rebalance_timeout_us;
     cm->protocol_hash = req->protocol_hash;
     set_claimed(cm, req);
-    arm_session(s, cm);
+    sl_cm_arm_session(s, cm);
     char idstr[160];
     sl_member_id_str(s, g, cm->id, idstr, sizeof idstr);
     if (cm->pending) {
@@ -661,6 +671,7 @@ static void handle_join(sl_sim_t *s, sl_group_t *g, sl_msg_t *req) {
         break;
     }
     case GS_DEAD:
+    case GS_RECONCILING: /* consumer groups never reach the classic handlers */
         send_reply(s, g, sl_coord_reply(s, g->coordinator, req, KE_COORDINATOR_NOT_AVAILABLE));
         break;
     }
@@ -696,7 +707,7 @@ static sl_msg_t *sync_answer(sl_sim_t *s, sl_group_t *g, sl_cmember_t *cm, int s
 }
 
 static void handle_sync(sl_sim_t *s, sl_group_t *g, sl_msg_t *req) {
-    sl_cmember_t *cm = find_member(g, req->member_id);
+    sl_cmember_t *cm = sl_cm_find(g, req->member_id);
     if (!cm || cm->pending) {
         send_reply(s, g, unknown_member(s, g, req));
         return;
@@ -705,11 +716,12 @@ static void handle_sync(sl_sim_t *s, sl_group_t *g, sl_msg_t *req) {
         send_reply(s, g, sl_coord_reply(s, g->coordinator, req, KE_ILLEGAL_GENERATION));
         return;
     }
-    arm_session(s, cm);
+    sl_cm_arm_session(s, cm);
     switch (g->state) {
     case GS_PREPARING_REBALANCE:
     case GS_EMPTY:
     case GS_DEAD:
+    case GS_RECONCILING: /* consumer groups never reach the classic handlers */
         send_reply(s, g, sl_coord_reply(s, g->coordinator, req,
                                         g->state == GS_PREPARING_REBALANCE ? KE_REBALANCE_IN_PROGRESS
                                                                            : KE_UNKNOWN_MEMBER_ID));
@@ -761,7 +773,7 @@ static void handle_sync(sl_sim_t *s, sl_group_t *g, sl_msg_t *req) {
         if (g->slots[i])
             set_assignment(g->slots[i], NULL, 0);
     for (int i = 0; i < req->n_ids; i++) {
-        sl_cmember_t *target = find_member(g, req->ids[i]);
+        sl_cmember_t *target = sl_cm_find(g, req->ids[i]);
         if (target)
             set_assignment(target, req->assign[i], req->assign_n[i]);
     }
@@ -781,14 +793,14 @@ static void handle_sync(sl_sim_t *s, sl_group_t *g, sl_msg_t *req) {
 }
 
 static void handle_heartbeat(sl_sim_t *s, sl_group_t *g, sl_msg_t *req) {
-    sl_cmember_t *cm = find_member(g, req->member_id);
+    sl_cmember_t *cm = sl_cm_find(g, req->member_id);
     sl_kerr_t err;
     if (g->state == GS_EMPTY || !cm || cm->pending)
         err = KE_UNKNOWN_MEMBER_ID;
     else if (req->generation != g->generation)
         err = KE_ILLEGAL_GENERATION;
     else {
-        arm_session(s, cm);
+        sl_cm_arm_session(s, cm);
         err = g->state == GS_PREPARING_REBALANCE ? KE_REBALANCE_IN_PROGRESS : KE_NONE;
     }
     sl_msg_t *r = err == KE_UNKNOWN_MEMBER_ID ? unknown_member(s, g, req) : sl_coord_reply(s, g->coordinator, req, err);
@@ -798,7 +810,7 @@ static void handle_heartbeat(sl_sim_t *s, sl_group_t *g, sl_msg_t *req) {
 }
 
 static void handle_leave(sl_sim_t *s, sl_group_t *g, sl_msg_t *req) {
-    sl_cmember_t *cm = find_member(g, req->member_id);
+    sl_cmember_t *cm = sl_cm_find(g, req->member_id);
     if (!cm) {
         send_reply(s, g, sl_coord_reply(s, g->coordinator, req, KE_UNKNOWN_MEMBER_ID));
         return;
@@ -823,7 +835,7 @@ static void handle_leave(sl_sim_t *s, sl_group_t *g, sl_msg_t *req) {
 }
 
 static void handle_commit(sl_sim_t *s, sl_group_t *g, sl_msg_t *req) {
-    sl_cmember_t *cm = find_member(g, req->member_id);
+    sl_cmember_t *cm = sl_cm_find(g, req->member_id);
     sl_kerr_t err = KE_NONE;
     if (!cm || cm->pending || g->state == GS_EMPTY)
         err = KE_UNKNOWN_MEMBER_ID;
@@ -832,7 +844,7 @@ static void handle_commit(sl_sim_t *s, sl_group_t *g, sl_msg_t *req) {
     else if (g->state == GS_COMPLETING_REBALANCE)
         err = KE_REBALANCE_IN_PROGRESS;
     if (err == KE_NONE) {
-        arm_session(s, cm);
+        sl_cm_arm_session(s, cm);
         for (int i = 0; i < req->n_parts; i++) {
             sl_gpart_t *gp = &g->parts[req->parts[i]];
             if (req->offsets[i] > gp->committed)
@@ -851,6 +863,15 @@ void sl_coord_handle(sl_sim_t *s, sl_group_t *g, int broker, sl_msg_t *req) {
         /* Kafka answers heartbeats blindly while loading; others retry. */
         sl_kerr_t err = req->kind == MSG_HEARTBEAT ? KE_NONE : KE_COORDINATOR_LOAD_IN_PROGRESS;
         send_reply(s, g, sl_coord_reply(s, broker, req, err));
+        return;
+    }
+    if (sl_cg_is_consumer(g)) {
+        if (req->kind == MSG_COMMIT)
+            sl_cg_commit(s, g, req);
+        else if (req->kind == MSG_CONSUMER_HEARTBEAT)
+            sl_cg_handle(s, g, req);
+        else /* a classic request to a consumer group */
+            send_reply(s, g, sl_coord_reply(s, broker, req, KE_UNKNOWN_MEMBER_ID));
         return;
     }
     switch (req->kind) {
@@ -877,6 +898,17 @@ static void unload(sl_sim_t *s, sl_group_t *g, int64_t cause) {
                   g->generation);
         LOG_COORD(s, g, "INFO", "Unloading group metadata for %s with generation %d", g->cfg->id, g->generation);
     }
+    if (sl_cg_is_consumer(g)) {
+        /* KIP-848 state is written as records on every change: the next
+         * coordinator replays exactly what is in memory now. */
+        sl_cg_unload(s, g);
+        g->coordinator = 0;
+        g->loading = false;
+        sl_timer_cancel(&s->eng, &g->load_timer);
+        set_state(s, g, GS_DEAD, cause);
+        sl_metrics_group_changed(s, g, cause);
+        return;
+    }
     for (int i = 0; i < g->n_slots; i++) {
         sl_cmember_t *cm = g->slots[i];
         if (!cm)
@@ -885,7 +917,7 @@ static void unload(sl_sim_t *s, sl_group_t *g, int64_t cause) {
             answer_parked(s, g, cm->join_src, cm->join_req_id, MSG_JOIN, cm->id, KE_NOT_COORDINATOR, cause);
         if (alive && cm->awaiting_sync)
             answer_parked(s, g, cm->sync_src, cm->sync_req_id, MSG_SYNC, cm->id, KE_NOT_COORDINATOR, cause);
-        free_member(s, g, cm);
+        sl_cm_free(s, g, cm);
     }
     g->n_members = g->n_awaiting_join = g->n_awaiting_sync = 0;
     sl_timer_cancel(&s->eng, &g->join_timer);
@@ -904,17 +936,21 @@ static void load_cb(void *ctx, sl_timer_t *t) {
     sl_group_t *g = ctx;
     sl_sim_t *s = g->sim;
     g->loading = false;
+    if (sl_cg_is_consumer(g)) {
+        sl_cg_load(s, g, t->cause);
+        return;
+    }
     g->generation = g->stored_generation < 0 ? 0 : g->stored_generation;
     g->leader = g->stored_leader;
     for (int i = 0; i < g->n_stored; i++) {
         sl_stored_member_t *sm = &g->stored[i];
-        sl_cmember_t *cm = add_member(s, g, sm->client, sm->id);
+        sl_cmember_t *cm = sl_cm_add(s, g, sm->client, sm->id);
         cm->is_static = sm->is_static;
         cm->session_timeout_us = sm->session_timeout_us;
         cm->rebalance_timeout_us = sm->rebalance_timeout_us;
         cm->protocol_hash = sm->protocol_hash;
         set_assignment(cm, sm->assignment, sm->n_assignment);
-        arm_session(s, cm);
+        sl_cm_arm_session(s, cm);
         g->n_members++;
     }
     int64_t seq = sl_trace(s, "coordinator.load.done", coord_node(g), g->index, 0, g->generation, t->cause,
@@ -973,13 +1009,16 @@ int sl_group_init(sl_sim_t *s, sl_group_t *g, int index) {
     /* At time 0 the group is loaded, empty, on its coordinator. */
     g->coordinator = sl_coordinator_leader(s, g);
     g->state = GS_EMPTY;
+    if (sl_cg_is_consumer(g))
+        sl_cg_init(s, g);
     return 0;
 }
 
 void sl_group_free(sl_sim_t *s, sl_group_t *g) {
+    sl_cg_free(s, g);
     for (int i = 0; i < g->n_slots; i++)
         if (g->slots[i])
-            free_member(s, g, g->slots[i]);
+            sl_cm_free(s, g, g->slots[i]);
     free(g->slots);
     for (int i = 0; i < g->n_stored; i++)
         free(g->stored[i].assignment);

@@ -36,6 +36,7 @@ typedef enum sl_kerr_e {
     KE_COORDINATOR_LOAD_IN_PROGRESS,
     KE_MEMBER_ID_REQUIRED,
     KE_INVALID_SESSION_TIMEOUT,
+    KE_FENCED_MEMBER_EPOCH,
     KE_NETWORK_EXCEPTION, /* disconnected or timed out: never sent by a broker */
     KE__COUNT
 } sl_kerr_t;
@@ -98,6 +99,7 @@ typedef enum sl_msg_kind_e {
     MSG_HEARTBEAT,
     MSG_LEAVE,
     MSG_COMMIT,
+    MSG_CONSUMER_HEARTBEAT,    /* KIP-848 ConsumerGroupHeartbeat; generation = member epoch */
     MSG_RESPONSE
 } sl_msg_kind_t;
 
@@ -135,7 +137,9 @@ typedef enum sl_gstate_e {
     GS_PREPARING_REBALANCE,
     GS_COMPLETING_REBALANCE,
     GS_STABLE,
-    GS_DEAD
+    GS_DEAD,
+    GS_RECONCILING  /* KIP-848 only: members moving to the target assignment (the
+                     * target itself is computed at once, so Assigning never shows) */
 } sl_gstate_t;
 const char *sl_gstate_name(sl_gstate_t s);
 
@@ -155,6 +159,14 @@ typedef struct sl_cmember_s {
     int n_assignment;
     int *claimed;              /* what its last JoinGroup claimed (sticky userData / owned) */
     int n_claimed;
+    /* KIP-848 (protocol: consumer): assignment holds what the member may own now */
+    int member_epoch;
+    int cg_state;              /* CG_STABLE, CG_UNREVOKED, CG_UNRELEASED */
+    int *target;               /* its part of the target assignment */
+    int n_target;
+    int *revoking;             /* partitions it must give up before moving on */
+    int n_revoking;
+    sl_timer_t revoke_timer;   /* revocation must finish within the rebalance timeout */
     sl_timer_t session_timer;
     sl_group_t *group;
 } sl_cmember_t;
@@ -185,6 +197,8 @@ struct sl_group_s {
     sl_gpart_t *parts;
     int n_parts;
     int offsets_partition;     /* abs(javaHash(id)) % offsets_partitions */
+    int *cg_holder;            /* KIP-848: per partition, the slot of the member the coordinator
+                                * counts as holding it (assigned or still revoking), -1 none */
     sl_rng_t rng;
     /* coordinator state */
     int coordinator;           /* broker hosting it, 0 = not loaded */
@@ -290,6 +304,10 @@ struct sl_member_s {
     int n_owned;
     int *prev_assigned;        /* last assignment received (eager sticky's userData) */
     int n_prev_assigned;
+    int *pending;              /* KIP-848: assignment received, reconciled at the next poll() */
+    int n_pending;
+    bool has_pending;
+    bool ack_needed;           /* KIP-848: heartbeat again as soon as possible */
     int64_t *position;         /* per group partition: next offset to process (owned only) */
     /* poll loop */
     sl_timer_t poll_timer;
@@ -438,8 +456,28 @@ void sl_group_free(sl_sim_t *s, sl_group_t *g);
 void sl_coord_handle(sl_sim_t *s, sl_group_t *g, int broker, sl_msg_t *req);
 /* Leadership of the offsets partition moved from old_leader to new_leader. */
 void sl_coord_moved(sl_sim_t *s, sl_group_t *g, int old_leader, int new_leader, int64_t cause);
+/* The coordinator's member table (slots indexed by the id's low bits). */
+sl_cmember_t *sl_cm_find(const sl_group_t *g, sl_mid_t id);
+/* Adds a member with a fresh id (id 0) or the given one (restoring). */
+sl_cmember_t *sl_cm_add(sl_sim_t *s, sl_group_t *g, int client, sl_mid_t id);
+void sl_cm_free(sl_sim_t *s, sl_group_t *g, sl_cmember_t *cm);
+void sl_cm_arm_session(sl_sim_t *s, sl_cmember_t *cm);
 /* Responds to a request (frees nothing: caller frees req). */
 sl_msg_t *sl_coord_reply(sl_sim_t *s, int broker, const sl_msg_t *req, sl_kerr_t err);
+
+/* ---- consumer_group.c (KIP-848 coordinator) ---- */
+enum { CG_STABLE, CG_UNREVOKED, CG_UNRELEASED };
+bool sl_cg_is_consumer(const sl_group_t *g);
+void sl_cg_handle(sl_sim_t *s, sl_group_t *g, sl_msg_t *req);
+void sl_cg_commit(sl_sim_t *s, sl_group_t *g, sl_msg_t *req);
+/* The coordinator resigns: timers stop, state stays (it is all in records). */
+void sl_cg_unload(sl_sim_t *s, sl_group_t *g);
+/* A new coordinator has replayed the records: timers restart. */
+void sl_cg_load(sl_sim_t *s, sl_group_t *g, int64_t cause);
+void sl_cg_init(sl_sim_t *s, sl_group_t *g);
+void sl_cg_session_expired(sl_sim_t *s, sl_group_t *g, sl_cmember_t *cm);
+void sl_cg_revoke_expired(void *ctx, sl_timer_t *t);
+void sl_cg_free(sl_sim_t *s, sl_group_t *g);
 
 /* ---- assignor.c ---- */
 /* Computes the leader's assignment: out[i] receives the partitions

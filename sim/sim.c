@@ -16,12 +16,12 @@ static int check_supported(const sl_scenario_t *sc, char *errstr, size_t errstr_
     for (int i = 0; i < sc->n_groups; i++) {
         const sl_group_cfg_t *g = &sc->groups[i];
         const char *what = NULL;
-        if (g->protocol != SL_PROTO_CLASSIC)
-            what = "protocol: consumer (KIP-848)";
+        if (g->protocol == SL_PROTO_CONSUMER && g->static_membership)
+            what = "static membership with protocol: consumer";
         if (what) {
             snprintf(errstr, errstr_size,
                      "%s:%d:%d: groups.%s: %s is not modelled by this version of the simulator "
-                     "(supported: the classic protocol, java and librdkafka clients)",
+                     "(static membership is modelled for the classic protocol only)",
                      sc->file, g->line, g->col, g->id, what);
             return -1;
         }
