@@ -44,5 +44,6 @@ void sl_c848_on_heartbeat(sl_sim_t *s, sl_member_t *m, sl_msg_t *r);
 /* Inside poll(): runs pending reconciliation; false when poll must wait. */
 bool sl_c848_poll(sl_sim_t *s, sl_member_t *m);
 void sl_c848_leave(sl_sim_t *s, sl_member_t *m, int64_t cause);
+void sl_c848_revoke_done(sl_sim_t *s, sl_member_t *m);
 
 #endif

@@ -494,6 +494,11 @@ static void on_sync_response(sl_sim_t *s, sl_member_t *m, sl_msg_t *r) {
 /* Retry timer for join errors and the end of onPartitionsRevoked. */
 static void backoff_cb(void *ctx, sl_timer_t *t) {
     sl_member_t *m = ctx;
+    if (sl_c848(m)) {
+        if (m->proc != PROC_DOWN && !sl_c_defer_if_frozen(m->sim, m, t) && m->revoking_until_us)
+            sl_c848_revoke_done(m->sim, m);
+        return;
+    }
     if (m->mstate == MS_REVOKING) {
         revoke_done(ctx, t);
         return;
@@ -744,7 +749,10 @@ static void do_poll(sl_sim_t *s, sl_member_t *m) {
         sl_c_send_commit(s, m, -1);
     if (sl_c848(m)) {
         /* KIP-848: no join inside poll(); reconcile, then keep fetching. */
-        sl_c848_poll(s, m);
+        if (!sl_c848_poll(s, m)) {
+            m->in_poll = true; /* inside a rebalance callback */
+            return;
+        }
         m->in_poll = false;
         sl_c_fetch_and_process(s, m);
         return;

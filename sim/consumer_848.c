@@ -80,6 +80,7 @@ void sl_c848_start(sl_sim_t *s, sl_member_t *m) {
     m->generation = 0;
     m->has_pending = false;
     m->ack_needed = false;
+    m->revoking_until_us = 0;
     m->last_hb_sent_us = sl_now(s);
     m->in_poll = false;
     sl_c_ensure_find(s, m);
@@ -103,6 +104,9 @@ void sl_c848_leave(sl_sim_t *s, sl_member_t *m, int64_t cause) {
 
 static void lose_membership(sl_sim_t *s, sl_member_t *m, int64_t cause) {
     sl_c_release(s, m, true, cause);
+    free(m->pending);
+    m->pending = NULL;
+    m->n_pending = 0;
     m->member_id = 0;
     m->generation = 0;
     m->mstate = MS_UNJOINED;
@@ -226,13 +230,45 @@ void sl_c848_on_heartbeat(sl_sim_t *s, sl_member_t *m, sl_msg_t *r) {
         arm_tick(s, m);
 }
 
+static void reconcile_now(sl_sim_t *s, sl_member_t *m);
+
+/* The revocation callback has run for on_revoke: finish, poll on. */
+void sl_c848_revoke_done(sl_sim_t *s, sl_member_t *m) {
+    m->revoking_until_us = 0;
+    if (m->has_pending)
+        reconcile_now(s, m);
+    m->in_poll = false;
+    sl_c_fetch_and_process(s, m);
+}
+
 bool sl_c848_poll(sl_sim_t *s, sl_member_t *m) {
+    if (m->revoking_until_us)
+        return false; /* still inside onPartitionsRevoked */
     if (m->mstate == MS_UNJOINED && m->coordinator) {
         send_heartbeat(s, m, m->rejoin_cause);
         return true;
     }
     if (!m->has_pending)
         return true;
+    int revoked = 0;
+    for (int i = 0; i < m->n_owned; i++) {
+        bool kept = false;
+        for (int j = 0; j < m->n_pending && !kept; j++)
+            kept = m->pending[j] == m->owned[i];
+        revoked += !kept;
+    }
+    if (revoked && m->cfg.on_revoke_us > 0) {
+        /* onPartitionsRevoked takes its time on the application thread;
+         * the broker's revocation deadline keeps running meanwhile. */
+        m->revoking_until_us = sl_now(s) + m->cfg.on_revoke_us;
+        sl_timer_arm(&s->eng, &m->backoff_timer, m->revoking_until_us, m->rejoin_cause);
+        return false;
+    }
+    reconcile_now(s, m);
+    return true;
+}
+
+static void reconcile_now(sl_sim_t *s, sl_member_t *m) {
     /* onPartitionsRevoked / onPartitionsAssigned, then acknowledge. */
     char *next = calloc((size_t)(m->g->n_parts ? m->g->n_parts : 1), 1);
     for (int i = 0; i < m->n_pending; i++)
@@ -268,8 +304,8 @@ bool sl_c848_poll(sl_sim_t *s, sl_member_t *m) {
     sl_trace(s, "member.assigned", m->node, m->g->index, m->member_id, m->generation, m->rejoin_cause,
              "%d partitions (+%d, -%d)", m->n_owned, added, revoked);
     m->has_pending = false;
+    int64_t cause = m->rejoin_cause;
     m->rejoin_cause = -1;
     send_heartbeat(s, m, -1); /* acknowledge the reconciliation */
-    sl_metrics_group_changed(s, m->g, -1);
-    return true;
+    sl_metrics_group_changed(s, m->g, cause);
 }

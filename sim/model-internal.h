@@ -308,6 +308,7 @@ struct sl_member_s {
     int n_pending;
     bool has_pending;
     bool ack_needed;           /* KIP-848: heartbeat again as soon as possible */
+    int64_t revoking_until_us; /* KIP-848: onPartitionsRevoked runs until then (0: not) */
     int64_t *position;         /* per group partition: next offset to process (owned only) */
     /* poll loop */
     sl_timer_t poll_timer;

@@ -1,0 +1,137 @@
+/*
+ * KIP-848 consumer groups (protocol: consumer): heartbeat-driven
+ * membership, group epoch, broker-side assignment, per-member
+ * reconciliation, fencing (SPEC §5 "KIP-848").
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+static char *scenario(int members, const char *extra, const char *events) {
+    return t_fmt("name: kip848-test\nseed: 9\nduration: 5m\n"
+                 "topics:\n  - {name: orders, partitions: 12, replication: 3, produce_rate: 120/s}\n"
+                 "groups:\n  - id: billing\n    topics: [orders]\n    members: %d\n    protocol: consumer\n%s"
+                 "events:\n%s",
+                 members, extra ? extra : "", events && *events ? events : "  []\n");
+}
+
+static t_run_t *run(int members, const char *extra, const char *events) {
+    char *y = scenario(members, extra, events);
+    t_run_t *r = t_run(y);
+    free(y);
+    return r;
+}
+
+START_TEST(every_membership_change_bumps_the_group_epoch_and_nobody_stops) {
+    /* given a settled group of 3 that a 4th member joins at 60 s */
+    char *y = scenario(4, NULL, "  - {at: 30s, restart: billing/4, mode: controlled, for: 30s}\n");
+    t_run_t *r = t_start(y);
+    free(y);
+    t_until(r, T_S(59));
+    sl_group_t *g = &r->sim->groups[0];
+    int epoch = g->generation;
+    /* when it joins, the epoch moves by one and a new target gives it 3 of the 12 partitions */
+    t_until(r, T_S(61));
+    ck_assert_int_eq(g->generation, epoch + 1);
+    /* and the members that stay never hold nothing: no stop-the-world */
+    for (int64_t t = T_S(61); t < T_S(80); t += T_S(0.1)) {
+        t_until(r, t);
+        for (int i = 0; i < 3; i++)
+            ck_assert_msg(g->members[i]->n_owned >= 3, "billing/%d held %d partitions at %lld", i + 1,
+                          g->members[i]->n_owned, (long long)t);
+    }
+    t_finish(r);
+    ck_assert_int_eq(t_count(r, "group.join.complete", NULL, 0, T_S(300)), 0); /* no JoinGroup barrier */
+    json_t *as = t_first(r, "member.assigned", "billing/4", T_S(60));
+    ck_assert_ptr_nonnull(as);
+    ck_assert_str_eq(json_string_value(json_object_get(as, "detail")), "3 partitions (+3, -0)");
+    ck_assert_int_eq(t_group(r, 0).rebalances, 2); /* leave + join: one epoch each */
+    t_free(r);
+}
+END_TEST
+
+START_TEST(a_member_is_fenced_when_its_session_expires_and_rejoins_at_epoch_zero) {
+    /* given billing/1 cut from every broker for 60 s (the broker's session timeout 45 s) */
+    t_run_t *r = run(3, NULL, "  - {at: 60s, partition: {from: [billing/1], to: ['broker/*']}, for: 60s}\n");
+    /* then the coordinator fences it (epoch bump 1), it learns on reconnecting, loses its partitions, rejoins (bump 2) */
+    ck_assert_int_eq(t_group(r, 0).rebalances, 2);
+    json_t *exp = t_first(r, "member.session_expired", NULL, T_S(60));
+    ck_assert_ptr_nonnull(exp);
+    json_t *fenced = t_first(r, "member.fenced", "billing/1", T_S(60));
+    ck_assert_ptr_nonnull(fenced);
+    ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(fenced, "detail")), "UNKNOWN_MEMBER_ID"));
+    ck_assert_str_eq(json_string_value(json_object_get(t_root(r, t_ev_seq(fenced)), "kind")), "link.cut");
+    json_t *rejoin = t_first(r, "member.join", "billing/1", t_ev_time(fenced));
+    ck_assert_ptr_nonnull(rejoin);
+    ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(rejoin, "detail")), "epoch 0"));
+    t_free(r);
+}
+END_TEST
+
+START_TEST(members_keep_fetching_while_the_coordinator_is_unreachable) {
+    /* given the coordinator's broker killed for 30 s */
+    char *y = scenario(3, NULL, "  - {at: 60s, restart: coordinator/billing, mode: hard, for: 30s}\n");
+    t_run_t *r = t_start(y);
+    free(y);
+    sl_group_t *g = &r->sim->groups[0];
+    t_until(r, T_S(60.5));
+    int64_t consumed = g->consumed;
+    int owned = g->members[0]->n_owned + g->members[1]->n_owned + g->members[2]->n_owned;
+    /* when nobody has a coordinator (fencing takes 9 s, loading 2 s) */
+    t_until(r, T_S(68));
+    ck_assert_int_eq(g->coordinator, 0);
+    /* then members still own their partitions and consume */
+    ck_assert_int_eq(g->members[0]->n_owned + g->members[1]->n_owned + g->members[2]->n_owned, owned);
+    ck_assert_int_gt(g->consumed, consumed);
+    t_finish(r);
+    /* and the new coordinator replays the group: no epoch bump */
+    ck_assert_int_eq(t_group(r, 0).rebalances, 0);
+    t_free(r);
+}
+END_TEST
+
+START_TEST(a_member_that_does_not_revoke_within_the_rebalance_timeout_is_fenced) {
+    /* given revocation callbacks that take 40 s and a rebalance timeout (max.poll.interval.ms) of 30 s */
+    t_run_t *r = run(3, "    on_revoke: 40s\n    max_poll_interval: 30s\n",
+                     "  - {at: 30s, restart: billing/3, mode: controlled, for: 30s}\n");
+    /* then when billing/3 comes back and the others must give up partitions, they miss the deadline and are fenced */
+    json_t *to = t_first(r, "member.revocation_timeout", NULL, T_S(60));
+    ck_assert_ptr_nonnull(to);
+    ck_assert_ptr_nonnull(strstr(r->log, "because it failed to revoke partitions within 30000 ms"));
+    json_t *bump = t_first(r, "group.rebalance.start", NULL, t_ev_time(to));
+    ck_assert_ptr_nonnull(bump);
+    ck_assert_int_eq(t_ev_time(bump), t_ev_time(to));
+    t_free(r);
+}
+END_TEST
+
+START_TEST(a_consumer_group_settles_when_every_member_has_reconciled) {
+    /* given six members starting together */
+    t_run_t *r = run(6, NULL, NULL);
+    /* then there is no initial-delay join phase: the group settles within a few heartbeats */
+    sl_group_result_t g = t_group(r, 0);
+    ck_assert_msg(g.first_stable_s > 0 && g.first_stable_s < 11, "settled at %.1f s", g.first_stable_s);
+    ck_assert_int_eq(g.rebalances, 0);
+    ck_assert_int_eq(g.generation, 6); /* one epoch per member that joined */
+    ck_assert_ptr_nonnull(strstr(r->log, "transitioned from JOINING to"));
+    t_free(r);
+}
+END_TEST
+
+int main(void) {
+    Suite *s = suite_create("kip848");
+    TCase *tc = tcase_create("consumer protocol");
+    tcase_add_test(tc, a_consumer_group_settles_when_every_member_has_reconciled);
+    tcase_add_test(tc, every_membership_change_bumps_the_group_epoch_and_nobody_stops);
+    tcase_add_test(tc, a_member_is_fenced_when_its_session_expires_and_rejoins_at_epoch_zero);
+    tcase_add_test(tc, members_keep_fetching_while_the_coordinator_is_unreachable);
+    tcase_add_test(tc, a_member_that_does_not_revoke_within_the_rebalance_timeout_is_fenced);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
