@@ -4,10 +4,10 @@
  * Every message has a broker at one end (clients talk to brokers; the
  * controller is not a node).  Messages on one (client, broker, direction)
  * keep TCP's order: a message never overtakes the one sent before it, so
- * jitter stretches a connection rather than reordering it.  A lost segment
- * costs a retransmission timeout (TCP's minimum RTO, 200 ms, doubling)
- * rather than the message: TCP does not lose data, it delays it.
- * A cut link delivers nothing; the sender finds out by its request timeout.
+ * jitter stretches a connection rather than reordering it.  A message is
+ * lost with the link's `loss` probability (the base links' and any active
+ * degrade's); a lost request, like one sent into a cut, is retried by the
+ * client only after its request timeout.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +15,6 @@
 #include "assert-internal.h"
 #include "model-internal.h"
 
-#define TCP_MIN_RTO_US 200000
 
 static void deliver(void *ctx, sl_timer_t *t) {
     sl_sim_t *s = ctx;
@@ -72,45 +71,53 @@ bool sl_net_reachable(const sl_sim_t *s, int a, int b) {
     return sl_net_cut_cause(s, a, b) < 0 && sl_net_cut_cause(s, b, a) < 0;
 }
 
-/* One-way delay of a message sent now on a->b, from the seeded stream. */
-static int64_t one_way_us(sl_sim_t *s, int a, int b, bool sample) {
+/* One-way delay of a message sent now on a->b, from the seeded stream;
+ * -1 when the message is lost (*lost_by receives the fault's seq, or -1
+ * for the links' base loss). */
+static int64_t one_way_us(sl_sim_t *s, int a, int b, bool sample, int64_t *lost_by) {
     const sl_link_cfg_t *l = &s->sc->links;
     int64_t lat = l->latency_us, jit = l->jitter_us;
-    double loss = l->loss;
     for (int i = 0; i < s->n_faults; i++) {
         const sl_fault_t *f = &s->faults[i];
         if (f->active && !f->cut && bit(f->from, a) && bit(f->to, b)) {
             lat += f->latency_us;
             jit += f->jitter_us;
-            loss = 1.0 - (1.0 - loss) * (1.0 - f->loss);
+            if (sample && f->loss > 0 && sl_rng_unit(&s->net_rng) < f->loss) {
+                *lost_by = f->seq;
+                return -1;
+            }
         }
     }
     if (!sample)
         return lat + jit / 2;
+    if (l->loss > 0 && sl_rng_unit(&s->net_rng) < l->loss) {
+        *lost_by = -1;
+        return -1;
+    }
     int64_t d = lat;
     if (jit > 0)
         d += (int64_t)sl_rng_below(&s->net_rng, (uint64_t)jit + 1);
-    if (loss > 0) {
-        int64_t rto = TCP_MIN_RTO_US;
-        for (int tries = 0; tries < 8 && sl_rng_unit(&s->net_rng) < loss; tries++) {
-            d += rto;
-            rto *= 2;
-        }
-    }
     return d;
 }
 
-int64_t sl_net_rtt_us(sl_sim_t *s, int a, int b) { return one_way_us(s, a, b, false) + one_way_us(s, b, a, false); }
+int64_t sl_net_rtt_us(sl_sim_t *s, int a, int b) {
+    int64_t unused;
+    return one_way_us(s, a, b, false, &unused) + one_way_us(s, b, a, false, &unused);
+}
+
+/* A dropped message: remember which fault hit the client, the cause of
+ * whatever the silence leads to (a session expiry, a lost coordinator). */
+static void drop(sl_sim_t *s, sl_msg_t *m, int64_t fault_seq) {
+    int client = m->src < s->n_brokers ? m->dst : m->src;
+    if (s->node_member[client] && fault_seq >= 0)
+        s->node_member[client]->blame_seq = fault_seq;
+    sl_msg_free(s, m);
+}
 
 void sl_net_send(sl_sim_t *s, sl_msg_t *m) {
     int64_t cut = sl_net_cut_cause(s, m->src, m->dst);
     if (cut >= 0) {
-        /* Dropped.  Remember which fault hit the client: it is the cause of
-         * whatever the silence leads to (a session expiry, a lost coordinator). */
-        int client = m->src < s->n_brokers ? m->dst : m->src;
-        if (s->node_member[client])
-            s->node_member[client]->blame_seq = cut;
-        sl_msg_free(s, m);
+        drop(s, m, cut);
         return;
     }
     int broker = m->src < s->n_brokers ? m->src : m->dst;
@@ -118,7 +125,12 @@ void sl_net_send(sl_sim_t *s, sl_msg_t *m) {
     int dir = m->src < s->n_brokers;
     SL_ASSERT(broker < s->n_brokers && other >= s->n_brokers);
     int64_t *last = &s->fifo[((size_t)other * s->n_brokers + broker) * 2 + dir];
-    int64_t at = sl_now(s) + one_way_us(s, m->src, m->dst, true);
+    int64_t lost_by = -1, delay = one_way_us(s, m->src, m->dst, true, &lost_by);
+    if (delay < 0) {
+        drop(s, m, lost_by); /* lost: the client finds out by its request timeout */
+        return;
+    }
+    int64_t at = sl_now(s) + delay;
     if (at < *last)
         at = *last;
     *last = at;
