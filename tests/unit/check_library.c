@@ -1,0 +1,79 @@
+/*
+ * The scenario library (scenarios/) as users run it: every file loads and
+ * runs, and the comparisons the descriptions draw hold.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+static t_run_t *run_file(const char *name) {
+    char *path = t_fmt("%s/scenarios/%s", SL_SOURCE_DIR, name);
+    char *y = t_slurp(path, NULL);
+    ck_assert_msg(y != NULL, "cannot read %s", path);
+    t_run_t *r = t_run(y);
+    free(y);
+    free(path);
+    return r;
+}
+
+START_TEST(every_scenario_in_the_library_runs) {
+    /* given every file in scenarios/ */
+    DIR *d = opendir(SL_SOURCE_DIR "/scenarios");
+    ck_assert_ptr_nonnull(d);
+    struct dirent *e;
+    int n = 0;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (len < 6 || strcmp(e->d_name + len - 5, ".yaml") != 0)
+            continue;
+        /* then it loads, runs to its end and its group first settles */
+        t_run_t *r = run_file(e->d_name);
+        for (int i = 0; i < sl_sim_group_count(r->sim); i++)
+            ck_assert_msg(t_group(r, i).first_stable_s >= 0, "%s: group %d never settled", e->d_name, i);
+        t_free(r);
+        n++;
+    }
+    closedir(d);
+    ck_assert_int_ge(n, 15);
+}
+END_TEST
+
+START_TEST(restarting_brokers_under_fire_is_worse_than_leaving_the_cluster_alone) {
+    /* given the same incident left alone, and with the on-call's rolling hard restart of every broker */
+    t_run_t *alone = run_file("storm-left-alone.yaml"), *fix = run_file("storm-rolling-broker-restart.yaml");
+    sl_group_result_t a = t_group(alone, 0), f = t_group(fix, 0);
+    sl_cluster_result_t ca, cf;
+    sl_sim_cluster_result(alone->sim, &ca);
+    sl_sim_cluster_result(fix->sim, &cf);
+    /* then every measure of the storm is worse with the fix */
+    ck_assert_msg(f.rebalance_s > a.rebalance_s, "rebalance_s %.1f vs %.1f", f.rebalance_s, a.rebalance_s);
+    ck_assert_msg(f.unowned_partition_s > a.unowned_partition_s, "unowned %.1f vs %.1f", f.unowned_partition_s,
+                  a.unowned_partition_s);
+    ck_assert_msg(f.max_lag > a.max_lag, "max lag %lld vs %lld", (long long)f.max_lag, (long long)a.max_lag);
+    ck_assert_msg(f.duplicates > a.duplicates, "duplicates %lld vs %lld", (long long)f.duplicates,
+                  (long long)a.duplicates);
+    ck_assert_msg(f.stable_from_s > a.stable_from_s, "stable from %.1f vs %.1f", f.stable_from_s, a.stable_from_s);
+    ck_assert_msg(cf.unavailable_partition_s > ca.unavailable_partition_s, "unavailable %.1f vs %.1f",
+                  cf.unavailable_partition_s, ca.unavailable_partition_s);
+    ck_assert_int_ge(f.rebalances, a.rebalances);
+    t_free(alone);
+    t_free(fix);
+}
+END_TEST
+
+int main(void) {
+    Suite *s = suite_create("library");
+    TCase *tc = tcase_create("scenarios");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, every_scenario_in_the_library_runs);
+    tcase_add_test(tc, restarting_brokers_under_fire_is_worse_than_leaving_the_cluster_alone);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
