@@ -25,6 +25,7 @@
 #define JOIN_GROUP_TIMEOUT_LAPSE_US 5000000 /* Java adds 5s to the rebalance timeout */
 
 static void do_poll(sl_sim_t *s, sl_member_t *m);
+static void end_flow(sl_sim_t *s, sl_member_t *m);
 void sl_c_ensure_find(sl_sim_t *s, sl_member_t *m);
 static void hb_arm(sl_sim_t *s, sl_member_t *m);
 static void send_join(sl_sim_t *s, sl_member_t *m);
@@ -56,6 +57,7 @@ static void member_id_str(sl_sim_t *s, const sl_member_t *m, sl_mid_t id, char *
 /* ---- ownership ---- */
 
 void sl_c_release(sl_sim_t *s, sl_member_t *m, bool lost, int64_t cause) {
+    end_flow(s, m);
     if (m->n_owned == 0)
         return;
     for (int i = 0; i < m->n_owned; i++)
@@ -273,6 +275,18 @@ static void reset_membership(sl_sim_t *s, sl_member_t *m, bool reset_id, int64_t
 void sl_c_send_commit(sl_sim_t *s, sl_member_t *m, int64_t cause) {
     if (!m->coordinator || m->n_owned == 0 || m->inflight[IF_COMMIT].req_id || m->generation < 0)
         return;
+    if (sl_net_clean(s, m->node, sl_broker_node(m->coordinator))) {
+        int64_t *off = malloc((size_t)m->n_owned * sizeof *off);
+        for (int i = 0; i < m->n_owned; i++)
+            off[i] = m->position[m->owned[i]];
+        bool done = sl_coord_quiet_commit(s, m->g, m->coordinator, m->member_id, m->generation, m->owned, off,
+                                          m->n_owned);
+        free(off);
+        if (done) {
+            m->last_commit_us = sl_now(s);
+            return;
+        }
+    }
     sl_msg_t *req = sl_c_new_req(s, m, MSG_COMMIT, m->coordinator, cause);
     req->n_parts = m->n_owned;
     req->parts = malloc((size_t)m->n_owned * sizeof(int));
@@ -612,7 +626,14 @@ static void hb_tick(void *ctx, sl_timer_t *t) {
         poll_timeout(s, m);
         return;
     }
-    if (!m->inflight[IF_HEARTBEAT].req_id && now - m->last_hb_sent_us >= m->cfg.heartbeat_interval_us) {
+    if (!m->inflight[IF_HEARTBEAT].req_id && now - m->last_hb_sent_us >= m->cfg.heartbeat_interval_us &&
+        sl_net_clean(s, m->node, sl_broker_node(m->coordinator)) &&
+        sl_coord_quiet_heartbeat(s, m->g, m->coordinator, m->member_id, m->generation)) {
+        /* The answer is certainly NONE: no messages needed (docs/model.md). */
+        m->last_hb_sent_us = m->last_hb_ok_us = now;
+        m->last_err = KE_NONE;
+        coordinator_answered(m);
+    } else if (!m->inflight[IF_HEARTBEAT].req_id && now - m->last_hb_sent_us >= m->cfg.heartbeat_interval_us) {
         m->last_hb_sent_us = now;
         sl_msg_t *req = sl_c_new_req(s, m, MSG_HEARTBEAT, m->coordinator, -1);
         sl_c_send_req(s, m, IF_HEARTBEAT, req, m->coordinator, m->cfg.request_timeout_us);
@@ -696,6 +717,95 @@ static bool fetchable(sl_sim_t *s, sl_member_t *m, sl_partition_t *p) {
     return sl_broker_serving(s, p->leader) && sl_net_reachable(s, m->node, sl_broker_node(p->leader));
 }
 
+/* Mean processing time of one record (lognormal with the given median and p99). */
+static double mean_record_us(const sl_member_t *m) {
+    double med = (double)m->cfg.processing_median_us, p99 = (double)m->cfg.processing_p99_us;
+    if (p99 <= med)
+        return med;
+    double sigma = log(p99 / med) / 2.3263478740408408;
+    return exp(log(med) + sigma * sigma / 2);
+}
+
+/* Takes records [from, to) of group partition gi: positions, duplicates. */
+static void take(sl_member_t *m, int gi, int64_t n) {
+    sl_gpart_t *gp = &m->g->parts[gi];
+    int64_t from = m->position[gi], to = from + n;
+    if (gp->processed_hwm > from)
+        m->g->duplicates += (to < gp->processed_hwm ? to : gp->processed_hwm) - from;
+    if (to > gp->processed_hwm)
+        gp->processed_hwm = to;
+    m->position[gi] = to;
+    m->g->consumed += n;
+}
+
+/* A caught-up member consumes records as they arrive: between its polls
+ * nothing needs an event, so its consumption is brought up to date only
+ * when something looks (a poll, a sample, a revocation, a fault). */
+void sl_member_catch_up(sl_sim_t *s, sl_member_t *m) {
+    if (!m->idle_flow || m->proc != PROC_RUNNING || m->stalled)
+        return;
+    if (m->flow_epoch != s->net_epoch) {
+        /* O(owned x faults) once per network change, not per catch-up */
+        m->all_fetchable = true;
+        for (int k = 0; k < m->n_owned && m->all_fetchable; k++)
+            m->all_fetchable = fetchable(s, m, m->g->parts[m->owned[k]].p);
+        m->flow_epoch = s->net_epoch;
+    }
+    for (int k = 0; k < m->n_owned; k++) {
+        int gi = m->owned[k];
+        sl_partition_t *p = m->g->parts[gi].p;
+        if (!m->all_fetchable && !fetchable(s, m, p))
+            continue;
+        sl_partition_sync(s, p);
+        if (p->end_offset > m->position[gi])
+            take(m, gi, p->end_offset - m->position[gi]);
+    }
+    m->g->flow_W += m->flow_rate_per_us * (double)(sl_now(s) - m->flow_t0_us);
+    m->flow_t0_us = sl_now(s);
+}
+
+static void start_flow(sl_sim_t *s, sl_member_t *m) {
+    m->idle_flow = true;
+    m->flow_epoch = s->net_epoch - 1; /* work fetchability out afresh */
+    m->flow_rate_per_us = 0;
+    for (int k = 0; k < m->n_owned; k++) {
+        sl_partition_t *p = m->g->parts[m->owned[k]].p;
+        if (fetchable(s, m, p))
+            m->flow_rate_per_us += p->rate_per_us;
+    }
+    m->flow_t0_us = sl_now(s);
+    m->g->flow_R += m->flow_rate_per_us;
+    m->g->flow_W += m->flow_rate_per_us * (double)m->flow_t0_us;
+}
+
+void sl_members_catch_up(sl_sim_t *s) {
+    for (int n = s->first_member_node; n < s->first_producer_node; n++)
+        sl_member_catch_up(s, s->node_member[n]);
+}
+
+static void start_flow(sl_sim_t *s, sl_member_t *m);
+
+void sl_members_reflow(sl_sim_t *s) {
+    for (int n = s->first_member_node; n < s->first_producer_node; n++) {
+        sl_member_t *m = s->node_member[n];
+        if (m->idle_flow) {
+            end_flow(s, m);
+            start_flow(s, m); /* its rate follows what it can fetch now */
+        }
+    }
+}
+
+/* Leaves the caught-up mode with consumption up to date. */
+static void end_flow(sl_sim_t *s, sl_member_t *m) {
+    if (!m->idle_flow)
+        return;
+    sl_member_catch_up(s, m);
+    m->g->flow_R -= m->flow_rate_per_us;
+    m->g->flow_W -= m->flow_rate_per_us * (double)m->flow_t0_us;
+    m->flow_rate_per_us = 0;
+    m->idle_flow = false;
+}
+
 void sl_c_fetch_and_process(sl_sim_t *s, sl_member_t *m) {
     int want = m->cfg.max_poll_records, got = 0;
     int64_t rtt = 0;
@@ -710,33 +820,39 @@ void sl_c_fetch_and_process(sl_sim_t *s, sl_member_t *m) {
         int64_t avail = p->end_offset - m->position[gi];
         if (avail <= 0)
             continue;
-        int take = avail < want - got ? (int)avail : want - got;
-        int64_t from = m->position[gi], to = from + take;
-        if (gp->processed_hwm > from)
-            g->duplicates += (to < gp->processed_hwm ? to : gp->processed_hwm) - from;
-        if (to > gp->processed_hwm)
-            gp->processed_hwm = to;
-        m->position[gi] = to;
-        got += take;
+        int n = avail < want - got ? (int)avail : want - got;
+        take(m, gi, n);
+        got += n;
         int64_t r = sl_net_rtt_us(s, m->node, sl_broker_node(p->leader));
         if (r > rtt)
             rtt = r;
     }
     m->batch_parts_n++;
-    if (got == 0) {
-        /* Nothing to fetch: the fetch waits up to fetch.max.wait.ms. */
-        m->batch_end_us = sl_now(s) + m->cfg.fetch_max_wait_us;
-        sl_timer_arm(&s->eng, &m->poll_timer, m->batch_end_us, -1);
-        return;
+    /* Caught up, with room to spare (arrivals under half its capacity)?
+     * Then the member keeps up as records arrive and needs no event per
+     * batch: it next polls at the auto-commit cadence, or earlier when
+     * woken (a rebalance, a fault, a sample). */
+    if (got < want && m->n_owned > 0) {
+        double arrival_per_us = 0;
+        for (int k = 0; k < m->n_owned; k++)
+            arrival_per_us += g->parts[m->owned[k]].p->rate_per_us;
+        if (arrival_per_us * mean_record_us(m) < 0.5)
+            start_flow(s, m);
     }
-    g->consumed += got;
-    m->batch_end_us = sl_now(s) + rtt + processing_us(m, got);
-    sl_timer_arm(&s->eng, &m->poll_timer, m->batch_end_us, -1);
+    int64_t end = got ? sl_now(s) + rtt + processing_us(m, got) : sl_now(s) + m->cfg.fetch_max_wait_us;
+    m->batch_end_us = got ? end : sl_now(s);
+    if (m->idle_flow) {
+        int64_t tick = m->cfg.commit == SL_COMMIT_AUTO ? m->cfg.auto_commit_interval_us : m->cfg.fetch_max_wait_us;
+        if (end < sl_now(s) + tick)
+            end = sl_now(s) + tick;
+    }
+    sl_timer_arm(&s->eng, &m->poll_timer, end, -1);
 }
 
 static void do_poll(sl_sim_t *s, sl_member_t *m) {
     if (m->proc != PROC_RUNNING || m->stalled)
         return;
+    end_flow(s, m); /* what arrived since the last poll was consumed as it came */
     m->last_poll_us = sl_now(s);
     if (m->poll_timed_out) {
         m->poll_timed_out = false;
@@ -858,6 +974,7 @@ void sl_member_start(sl_sim_t *s, sl_member_t *m, int64_t cause) {
 void sl_member_stop(sl_sim_t *s, sl_member_t *m, bool clean, int64_t cause) {
     if (m->proc == PROC_DOWN)
         return;
+    end_flow(s, m);
     if (clean && m->member_id && m->coordinator && m->proc == PROC_RUNNING) {
         /* close(): commit, revoke, and LeaveGroup unless static (KIP-345). */
         if (m->cfg.commit == SL_COMMIT_AUTO)
@@ -899,6 +1016,7 @@ void sl_member_pause(sl_sim_t *s, sl_member_t *m, bool paused, int64_t until_us,
     if (m->proc == PROC_DOWN)
         return;
     if (paused) {
+        end_flow(s, m);
         m->proc = PROC_PAUSED;
         m->paused_until_us = until_us;
         m->blame_seq = cause;
@@ -911,6 +1029,10 @@ void sl_member_pause(sl_sim_t *s, sl_member_t *m, bool paused, int64_t until_us,
 void sl_member_stall(sl_sim_t *s, sl_member_t *m, bool stalled, int64_t cause) {
     if (m->proc == PROC_DOWN)
         return;
+    if (stalled && m->idle_flow) {
+        end_flow(s, m); /* its last poll was just now */
+        m->last_poll_us = sl_now(s);
+    }
     m->stalled = stalled;
     if (stalled) {
         m->blame_seq = cause;

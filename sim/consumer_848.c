@@ -128,6 +128,19 @@ static void poll_timeout(sl_sim_t *s, sl_member_t *m) {
     m->poll_timed_out = true;
 }
 
+/* A regular heartbeat whose answer is certainly "nothing new". */
+static bool quiet_heartbeat(sl_sim_t *s, sl_member_t *m) {
+    if (m->mstate != MS_STABLE || m->has_pending || m->ack_needed || m->inflight[IF_HEARTBEAT].req_id)
+        return false;
+    if (!sl_net_clean(s, m->node, sl_broker_node(m->coordinator)) ||
+        !sl_coord_quiet_heartbeat(s, m->g, m->coordinator, m->member_id, m->generation))
+        return false;
+    m->last_hb_sent_us = m->last_hb_ok_us = sl_now(s);
+    m->last_err = KE_NONE;
+    arm_tick(s, m);
+    return true;
+}
+
 void sl_c848_hb_tick(sl_sim_t *s, sl_member_t *m) {
     int64_t now = sl_now(s);
     if (!m->coordinator) {
@@ -141,6 +154,8 @@ void sl_c848_hb_tick(sl_sim_t *s, sl_member_t *m) {
     }
     if (m->mstate == MS_UNJOINED)
         return; /* rejoins from poll() */
+    if (now - m->last_hb_sent_us >= m->cfg.heartbeat_interval_us && quiet_heartbeat(s, m))
+        return;
     if (now - m->last_hb_sent_us >= m->cfg.heartbeat_interval_us || m->ack_needed)
         send_heartbeat(s, m, -1);
     else

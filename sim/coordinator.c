@@ -105,7 +105,10 @@ sl_cmember_t *sl_cm_add(sl_sim_t *s, sl_group_t *g, int client, sl_mid_t id) {
 }
 
 void sl_cm_arm_session(sl_sim_t *s, sl_cmember_t *cm) {
-    sl_timer_arm(&s->eng, &cm->session_timer, sl_now(s) + cm->session_timeout_us, -1);
+    cm->last_heard_us = sl_now(s);
+    int64_t deadline = sl_cm_session_deadline(cm);
+    if (!sl_timer_armed(&cm->session_timer) || cm->session_timer.at_us > deadline)
+        sl_timer_arm(&s->eng, &cm->session_timer, deadline, -1);
 }
 
 static void send_reply(sl_sim_t *s, sl_group_t *g, sl_msg_t *r) {
@@ -437,6 +440,11 @@ static void session_expired(void *ctx, sl_timer_t *t) {
     sl_group_t *g = cm->group;
     sl_sim_t *s = g->sim;
     (void)t;
+    if (sl_cm_session_deadline(cm) > sl_now(s)) {
+        /* heard from since the timer was set: move it (lazily) */
+        sl_timer_arm(&s->eng, &cm->session_timer, sl_cm_session_deadline(cm), -1);
+        return;
+    }
     if (sl_cg_is_consumer(g)) {
         sl_cg_session_expired(s, g, cm);
         return;
@@ -834,24 +842,58 @@ static void handle_leave(sl_sim_t *s, sl_group_t *g, sl_msg_t *req) {
     sl_metrics_group_changed(s, g, seq);
 }
 
-static void handle_commit(sl_sim_t *s, sl_group_t *g, sl_msg_t *req) {
-    sl_cmember_t *cm = sl_cm_find(g, req->member_id);
-    sl_kerr_t err = KE_NONE;
+static sl_kerr_t commit_offsets(sl_sim_t *s, sl_group_t *g, sl_mid_t member_id, int generation, const int *parts,
+                                 const int64_t *offsets, int n) {
+    sl_cmember_t *cm = sl_cm_find(g, member_id);
     if (!cm || cm->pending || g->state == GS_EMPTY)
-        err = KE_UNKNOWN_MEMBER_ID;
-    else if (req->generation != g->generation)
-        err = KE_ILLEGAL_GENERATION;
-    else if (g->state == GS_COMPLETING_REBALANCE)
-        err = KE_REBALANCE_IN_PROGRESS;
-    if (err == KE_NONE) {
-        sl_cm_arm_session(s, cm);
-        for (int i = 0; i < req->n_parts; i++) {
-            sl_gpart_t *gp = &g->parts[req->parts[i]];
-            if (req->offsets[i] > gp->committed)
-                gp->committed = req->offsets[i];
-        }
+        return KE_UNKNOWN_MEMBER_ID;
+    if (generation != g->generation)
+        return KE_ILLEGAL_GENERATION;
+    if (g->state == GS_COMPLETING_REBALANCE)
+        return KE_REBALANCE_IN_PROGRESS;
+    sl_cm_arm_session(s, cm);
+    for (int i = 0; i < n; i++) {
+        sl_gpart_t *gp = &g->parts[parts[i]];
+        if (offsets[i] > gp->committed)
+            gp->committed = offsets[i];
     }
+    return KE_NONE;
+}
+
+static void handle_commit(sl_sim_t *s, sl_group_t *g, sl_msg_t *req) {
+    sl_kerr_t err = commit_offsets(s, g, req->member_id, req->generation, req->parts, req->offsets, req->n_parts);
     send_reply(s, g, sl_coord_reply(s, g->coordinator, req, err));
+}
+
+/* The coordinator is loaded on `broker`, serving, and the group Stable:
+ * the only state in which a heartbeat's or a commit's answer is certain. */
+static bool quiet(const sl_sim_t *s, const sl_group_t *g, int broker) {
+    return g->coordinator == broker && !g->loading && sl_broker_serving(s, broker) &&
+           sl_coordinator_leader(s, g) == broker && g->state == GS_STABLE;
+}
+
+bool sl_coord_quiet_heartbeat(sl_sim_t *s, sl_group_t *g, int broker, sl_mid_t member_id, int generation) {
+    if (!quiet(s, g, broker))
+        return false;
+    if (sl_cg_is_consumer(g)) {
+        sl_cmember_t *cm = sl_cm_find(g, member_id);
+        if (!cm || cm->member_epoch != generation || cm->member_epoch != g->generation || cm->cg_state != CG_STABLE)
+            return false;
+        sl_cm_arm_session(s, cm);
+        return true;
+    }
+    sl_cmember_t *cm = sl_cm_find(g, member_id);
+    if (!cm || cm->pending || generation != g->generation)
+        return false;
+    sl_cm_arm_session(s, cm);
+    return true;
+}
+
+bool sl_coord_quiet_commit(sl_sim_t *s, sl_group_t *g, int broker, sl_mid_t member_id, int generation,
+                           const int *parts, const int64_t *offsets, int n) {
+    if (!quiet(s, g, broker) || sl_cg_is_consumer(g))
+        return false;
+    return commit_offsets(s, g, member_id, generation, parts, offsets, n) == KE_NONE;
 }
 
 void sl_coord_handle(sl_sim_t *s, sl_group_t *g, int broker, sl_msg_t *req) {

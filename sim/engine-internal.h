@@ -1,6 +1,6 @@
 /*
  * The discrete-event engine: simulated time and a timer queue with a total
- * order.  A binary min-heap keyed by (at_us, seq): ties between timers due
+ * order.  A 4-ary min-heap keyed by (at_us, seq): ties between timers due
  * at the same microsecond resolve by arming order, so a run is a pure
  * function of the scenario and the seed.  Each timer stores its heap index,
  * so cancel and re-arm are O(log n) (the libevent min-heap design).

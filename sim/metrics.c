@@ -98,8 +98,11 @@ void sl_metrics_sample(sl_sim_t *s) {
         int64_t lag = sl_group_lag(s, g);
         if (lag > g->max_lag)
             g->max_lag = lag;
-        int64_t consumed = g->consumed - g->consumed_at_sample;
-        g->consumed_at_sample = g->consumed;
+        /* Caught-up members consume continuously: count them as of now
+         * without materialising each one (see consumer.c). */
+        int64_t total = g->consumed + (int64_t)((double)sl_now(s) * g->flow_R - g->flow_W);
+        int64_t consumed = total - g->consumed_at_sample;
+        g->consumed_at_sample = total;
         if (!s->out.series)
             continue;
         const char *state = !g->coordinator ? "Unloaded" : g->loading ? "Loading" : sl_gstate_name(g->state);

@@ -154,6 +154,7 @@ typedef struct sl_cmember_s {
     uint32_t join_req_id, sync_req_id;  /* parked requests to answer */
     int join_src, sync_src;
     int64_t session_timeout_us, rebalance_timeout_us;
+    int64_t last_heard_us;     /* the session runs from here (the timer is re-armed lazily) */
     uint32_t protocol_hash;
     int *assignment;           /* group-local partition indexes */
     int n_assignment;
@@ -245,7 +246,9 @@ struct sl_group_s {
     int unowned;
     int64_t max_lag;
     int64_t duplicates;
-    int64_t consumed;          /* records processed, total */
+    int64_t consumed;          /* records processed, total (materialised) */
+    double flow_R, flow_W;     /* caught-up members: sum of rates, sum of rate x t0;
+                                * consumed as of t = consumed + t*R - W */
     int64_t consumed_at_sample;
 };
 
@@ -309,6 +312,11 @@ struct sl_member_s {
     bool has_pending;
     bool ack_needed;           /* KIP-848: heartbeat again as soon as possible */
     int64_t revoking_until_us; /* KIP-848: onPartitionsRevoked runs until then (0: not) */
+    bool idle_flow;            /* caught up: consumes as records arrive, polled in ticks */
+    uint64_t flow_epoch;       /* s->net_epoch when all_fetchable was worked out */
+    bool all_fetchable;        /* every owned partition's leader serves and is reachable */
+    double flow_rate_per_us;   /* records/us it consumes while caught up */
+    int64_t flow_t0_us;        /* consumption is materialised up to here */
     int64_t *position;         /* per group partition: next offset to process (owned only) */
     /* poll loop */
     sl_timer_t poll_timer;
@@ -395,6 +403,7 @@ struct sl_sim_s {
     int64_t produce_errors;
     int64_t produced_records;
     bool started, finished;
+    uint64_t net_epoch;        /* bumped whenever reachability or leadership may change */
 };
 
 /* sl_sim_run() in steps, for tests that look inside the model mid-run:
@@ -462,7 +471,20 @@ sl_cmember_t *sl_cm_find(const sl_group_t *g, sl_mid_t id);
 /* Adds a member with a fresh id (id 0) or the given one (restoring). */
 sl_cmember_t *sl_cm_add(sl_sim_t *s, sl_group_t *g, int client, sl_mid_t id);
 void sl_cm_free(sl_sim_t *s, sl_group_t *g, sl_cmember_t *cm);
+/* Restarts cm's session at now (the timer itself is moved only when it
+ * would fire too late: heartbeats cost no heap operation). */
 void sl_cm_arm_session(sl_sim_t *s, sl_cmember_t *cm);
+static inline int64_t sl_cm_session_deadline(const sl_cmember_t *cm) {
+    return cm->last_heard_us + cm->session_timeout_us;
+}
+/* Quiet paths: a heartbeat or commit whose answer is certain (link clean,
+ * coordinator loaded and Stable, member current) is applied without
+ * messages.  Each returns false, changing nothing, when not certain. */
+bool sl_coord_quiet_heartbeat(sl_sim_t *s, sl_group_t *g, int broker, sl_mid_t member_id, int generation);
+bool sl_coord_quiet_commit(sl_sim_t *s, sl_group_t *g, int broker, sl_mid_t member_id, int generation,
+                           const int *parts, const int64_t *offsets, int n);
+/* Whether a request/answer pair between a and b surely arrives (no cut, no loss). */
+bool sl_net_clean(const sl_sim_t *s, int a, int b);
 /* Responds to a request (frees nothing: caller frees req). */
 sl_msg_t *sl_coord_reply(sl_sim_t *s, int broker, const sl_msg_t *req, sl_kerr_t err);
 
@@ -500,6 +522,12 @@ bool sl_member_deliver(sl_sim_t *s, sl_member_t *m, sl_msg_t *resp);
 void sl_member_stop(sl_sim_t *s, sl_member_t *m, bool clean, int64_t cause);
 void sl_member_pause(sl_sim_t *s, sl_member_t *m, bool paused, int64_t until_us, int64_t cause);
 void sl_member_stall(sl_sim_t *s, sl_member_t *m, bool stalled, int64_t cause);
+/* Brings every caught-up member's consumption up to now (before the
+ * cluster or the network changes, and at each sample). */
+void sl_members_catch_up(sl_sim_t *s);
+void sl_member_catch_up(sl_sim_t *s, sl_member_t *m);
+/* After reachability or leadership changed: caught-up members' rates follow. */
+void sl_members_reflow(sl_sim_t *s);
 /* Broker connection reset: fails every request in flight to it. */
 void sl_member_broker_reset(sl_sim_t *s, sl_member_t *m, int broker, int64_t cause);
 

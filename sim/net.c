@@ -67,6 +67,19 @@ int64_t sl_net_cut_cause(const sl_sim_t *s, int a, int b) {
     return -1;
 }
 
+bool sl_net_clean(const sl_sim_t *s, int a, int b) {
+    if (s->sc->links.loss > 0)
+        return false;
+    for (int i = 0; i < s->n_faults; i++) {
+        const sl_fault_t *f = &s->faults[i];
+        if (!f->active || (!f->cut && f->loss <= 0))
+            continue;
+        if ((bit(f->from, a) && bit(f->to, b)) || (bit(f->from, b) && bit(f->to, a)))
+            return false;
+    }
+    return true;
+}
+
 bool sl_net_reachable(const sl_sim_t *s, int a, int b) {
     return sl_net_cut_cause(s, a, b) < 0 && sl_net_cut_cause(s, b, a) < 0;
 }

@@ -8,12 +8,13 @@
 # curl, jq (apt-get install -y haproxy iperf3 curl jq).
 #
 #   tests/bench/bench_proxy.sh [BUILD_DIR]        (default: build)
-#   BENCH_SECONDS=5 BENCH_RTT_N=20000 BENCH_CONNS=1000 BENCH_PORT_BASE=23400
+#   BENCH_SECONDS=3 BENCH_RTT_N=20000 BENCH_ROUNDS=3 BENCH_CONNS=1000 BENCH_PORT_BASE=23400
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${1:-$ROOT/build}
-SECS=${BENCH_SECONDS:-5}
+SECS=${BENCH_SECONDS:-3}
 RTT_N=${BENCH_RTT_N:-20000}
+ROUNDS=${BENCH_ROUNDS:-3}
 CONNS=${BENCH_CONNS:-1000}
 BASE=${BENCH_PORT_BASE:-23400}
 ECHO=$BASE CTL=$((BASE + 1)) PX_ECHO=$((BASE + 2)) PX_IPERF=$((BASE + 3))
@@ -45,7 +46,7 @@ iperf3 -s -p $IPERF >/dev/null 2>&1 & PIDS+=($!)
 haproxy_cfg() {   # $1 = nbthread line, $2 echo port, $3 iperf port
   cat <<CFG
 global
-  maxconn 20000
+  maxconn 5000
   $1
 defaults
   mode tcp
@@ -84,21 +85,40 @@ field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
 
 echo "== stormlab proxy benchmark: $(nproc) cores, $(uname -r), haproxy $(haproxy -v | head -1 | awk '{print $3}'), $(iperf3 --version | head -1 | awk '{print $1, $2}')"
 echo
-echo "throughput, one TCP stream, ${SECS}s (iperf3), Gbit/s:"
+echo "throughput, one TCP stream, ${SECS}s (iperf3), Gbit/s (median of $ROUNDS interleaved rounds):"
+TPATHS=("direct:$IPERF" "stormlab proxy:$PX_IPERF" "haproxy nbthread 1:$HA1_IPERF" "haproxy default threads:$HAN_IPERF")
+for ((round = 0; round < ROUNDS; round++)); do
+  for i in "${!TPATHS[@]}"; do
+    port=${TPATHS[$i]##*:}
+    echo "$i $(gbps "$port" "") $(gbps "$port" "-R")" >>"$WORK/tput"
+  done
+done
+tmedian() {
+  awk -v i="$1" -v c="$2" '$1 == i {print $c}' "$WORK/tput" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'
+}
 printf "  %-28s %10s %10s\n" path "->server" "<-server"
-for row in "direct:$IPERF" "stormlab proxy:$PX_IPERF" "haproxy nbthread 1:$HA1_IPERF" "haproxy default threads:$HAN_IPERF"; do
-  name=${row%%:*} port=${row##*:}
-  printf "  %-28s %10.2f %10.2f\n" "$name" "$(gbps "$port" "")" "$(gbps "$port" "-R")"
+for i in "${!TPATHS[@]}"; do
+  printf "  %-28s %10.2f %10.2f\n" "${TPATHS[$i]%%:*}" "$(tmedian $i 2)" "$(tmedian $i 3)"
 done
 echo
-echo "round trip, 64-byte ping-pong x $RTT_N, microseconds:"
-D=$(rtt $ECHO); D50=$(echo "$D" | field p50_us); D99=$(echo "$D" | field p99_us)
+echo "round trip, 64-byte ping-pong x $RTT_N, microseconds (median of $ROUNDS interleaved rounds):"
+# Paths take turns so that a noisy moment of the machine hits all of them.
+PATHS=("direct:$ECHO" "stormlab proxy:$PX_ECHO" "haproxy nbthread 1:$HA1_ECHO" "haproxy default threads:$HAN_ECHO")
+for ((round = 0; round < ROUNDS; round++)); do
+  for i in "${!PATHS[@]}"; do
+    R=$(rtt "${PATHS[$i]##*:}")
+    echo "$i $(echo "$R" | field p50_us) $(echo "$R" | field p99_us)" >>"$WORK/rtt"
+  done
+done
+median() {   # $1 path index, $2 column (2 = p50, 3 = p99)
+  awk -v i="$1" -v c="$2" '$1 == i {print $c}' "$WORK/rtt" | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'
+}
+D50=$(median 0 2) D99=$(median 0 3)
 printf "  %-28s %8s %8s %12s %12s\n" path p50 p99 "added p50" "added p99"
 printf "  %-28s %8.1f %8.1f %12s %12s\n" direct "$D50" "$D99" - -
-for row in "stormlab proxy:$PX_ECHO" "haproxy nbthread 1:$HA1_ECHO" "haproxy default threads:$HAN_ECHO"; do
-  name=${row%%:*} port=${row##*:}
-  R=$(rtt "$port"); R50=$(echo "$R" | field p50_us); R99=$(echo "$R" | field p99_us)
-  printf "  %-28s %8.1f %8.1f %12.1f %12.1f\n" "$name" "$R50" "$R99" \
+for i in 1 2 3; do
+  R50=$(median $i 2) R99=$(median $i 3)
+  printf "  %-28s %8.1f %8.1f %12.1f %12.1f\n" "${PATHS[$i]%%:*}" "$R50" "$R99" \
     "$(awk "BEGIN{print $R50 - $D50}")" "$(awk "BEGIN{print $R99 - $D99}")"
 done
 echo

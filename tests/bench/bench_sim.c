@@ -5,6 +5,8 @@
  * peak RSS is its own; outputs are written as `stormlab sim` writes them.
  *
  *   build/tests/bench/bench_sim [REPEATS]
+ * The 1,000- and 10,000-member scenarios live beside this file (the latter
+ * written by tests/bench/gen-10000-members.sh).
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -64,6 +66,7 @@ int main(int argc, char **argv) {
     const char *cases[][2] = {
         {"flagship (coordinator-restart-storm, 6 members, 15 min)", SL_SOURCE_DIR "/scenarios/coordinator-restart-storm.yaml"},
         {"1,000 members, 2,000 partitions, 1 h", SL_SOURCE_DIR "/tests/bench/bench-1000-members.yaml"},
+        {"10,000 members (200 groups, mixed), 30 brokers, 1 h", SL_SOURCE_DIR "/tests/bench/bench-10000-members.yaml"},
     };
     printf("stormlab simulator benchmark (%d repeats, best wall time; each case in its own process)\n", repeats);
     printf("%-56s %10s %14s %14s %12s %10s\n", "scenario", "wall s", "sim s/wall s", "events/s", "trace lines",
