@@ -10,6 +10,8 @@ packages=(
   libevent-dev libjansson-dev        # fault proxy, its HTTP API (harness/)
   librdkafka-dev                     # real-cluster runs (harness/)
   gnuplot-nox                        # plots
+  python3 chromium                   # report tests: parse plots, load report.html headless;
+                                     # check/sweep/lint tests read JUnit XML and JSON back
   curl                               # proxy API tests talk HTTP like a user
 )
 if [ "${1:-}" = "--print" ]; then printf '%s\n' "${packages[@]}"; exit 0; fi

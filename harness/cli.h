@@ -2,6 +2,9 @@
 #ifndef SL_CLI_H
 #define SL_CLI_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #define SL_VERSION "0.1.0"
 
 enum {
@@ -11,6 +14,18 @@ enum {
     SL_EXIT_RUN = 3     /* the run could not be carried out */
 };
 
+/* Digits only, no sign or space: a seed or a count.  0 ok, -1 otherwise. */
+int sl_cli_parse_u64(const char *s, uint64_t *out);
+/* Monotonic seconds, for the wall times the commands print. */
+double sl_cli_wall_seconds(void);
+/* name reduced to [A-Za-z0-9._-] for use as a directory name. */
+void sl_cli_safe_name(const char *name, char *out, size_t n);
+
 int sl_cmd_sim(int argc, char **argv);
+int sl_cmd_plot(int argc, char **argv);
+int sl_cmd_explain(int argc, char **argv);
+int sl_cmd_check(int argc, char **argv);
+int sl_cmd_sweep(int argc, char **argv);
+int sl_cmd_lint(int argc, char **argv);
 
 #endif

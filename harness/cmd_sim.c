@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "render.h"
 #include "stormlab/stormlab.h"
 
 #define MAX_SETS 256
@@ -20,38 +21,21 @@ static void usage(FILE *f) {
           "\n"
           "Runs SCENARIO on the deterministic simulator and writes trace.jsonl, series.tsv,\n"
           "summary.json, log.txt and scenario.resolved.yaml into DIR.  The same scenario\n"
-          "and seed always give byte-identical outputs.\n"
+          "and seed always give byte-identical outputs.  Then draws DIR/plots/ with gnuplot\n"
+          "(when installed) and writes DIR/report.html.\n"
           "\n"
           "options:\n"
           "  --seed N          seed (default: the scenario's `seed:`, else 1); 0 is a seed\n"
           "  --set PATH=VALUE  override a field, e.g. groups.billing.session_timeout=10s\n"
           "                    (repeatable; see docs/scenarios.md)\n"
           "  -o, --out DIR     run directory (default: runs/<scenario name>)\n"
-          "  --no-plots        do not render plots (plots are not rendered by this version)\n"
+          "  --no-plots        skip the plots (DIR/report.html is still written)\n"
           "  --json            print summary.json to stdout instead of the table\n"
           "  -q, --quiet       print nothing on success\n"
           "  -h, --help        this help\n"
           "\n"
           "exit codes: 0 ok, 2 bad usage or bad scenario, 3 outputs could not be written\n",
           f);
-}
-
-static int parse_seed(const char *s, uint64_t *out) {
-    if (!*s || *s == '-')
-        return -1;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-static double wall_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static void fmt_s(char *buf, size_t n, double v) {
@@ -61,7 +45,7 @@ static void fmt_s(char *buf, size_t n, double v) {
         snprintf(buf, n, "%.1f s", v);
 }
 
-static void print_table(sl_sim_t *sim, const sl_scenario_t *sc, const char *out, double wall) {
+static void print_table(sl_sim_t *sim, const sl_scenario_t *sc, const char *out, const char *extra, double wall) {
     sl_cluster_result_t c;
     sl_sim_cluster_result(sim, &c);
     printf("stormlab sim: %s (seed %" PRIu64 ")\n", sl_scenario_name(sc), sl_scenario_seed(sc));
@@ -78,7 +62,7 @@ static void print_table(sl_sim_t *sim, const sl_scenario_t *sc, const char *out,
     }
     printf("cluster: %.1f unavailable partition-s, %lld produce errors, %lld lost records\n",
            c.unavailable_partition_s, (long long)c.produce_errors, (long long)c.lost_records);
-    printf("outputs: %s/ (trace.jsonl series.tsv summary.json log.txt scenario.resolved.yaml)\n", out);
+    printf("outputs: %s/ (trace.jsonl series.tsv summary.json log.txt scenario.resolved.yaml%s)\n", out, extra);
     printf("wall time: %.2f s\n", wall);
 }
 
@@ -91,13 +75,13 @@ int sl_cmd_sim(int argc, char **argv) {
     size_t n_sets = 0;
     const char *out = NULL;
     uint64_t seed = 0;
-    int have_seed = 0, json = 0, quiet = 0, c;
+    int have_seed = 0, json = 0, quiet = 0, no_plots = 0, c;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "hqo:", opts, NULL)) != -1) {
         switch (c) {
         case 's':
-            if (parse_seed(optarg, &seed) < 0) {
+            if (sl_cli_parse_u64(optarg, &seed) < 0) {
                 fprintf(stderr, "stormlab sim: --seed: '%s' is not a seed, expected an integer 0..%" PRIu64 "\n",
                         optarg, UINT64_MAX);
                 return SL_EXIT_USAGE;
@@ -112,7 +96,7 @@ int sl_cmd_sim(int argc, char **argv) {
             sets[n_sets++] = optarg;
             break;
         case 'o': out = optarg; break;
-        case 'P': break; /* accepted: plots are rendered by a later version */
+        case 'P': no_plots = 1; break;
         case 'j': json = 1; break;
         case 'q': quiet = 1; break;
         case 'h': usage(stdout); return SL_EXIT_OK;
@@ -142,20 +126,30 @@ int sl_cmd_sim(int argc, char **argv) {
         snprintf(outbuf, sizeof outbuf, "runs/%s", sl_scenario_name(sc));
         out = outbuf;
     }
-    double t0 = wall_seconds();
+    double t0 = sl_cli_wall_seconds();
     sl_sim_t *sim = NULL;
     rc = sl_sim_run_to_dir(sc, out, &sim, err, sizeof err);
-    double wall = wall_seconds() - t0;
+    double wall = sl_cli_wall_seconds() - t0;
     if (rc != SL_OK) {
         fprintf(stderr, "stormlab: %s\n", err[0] ? err : sl_strerror(rc));
         sl_scenario_destroy(sc);
         return rc == SL_E_INVAL ? SL_EXIT_USAGE : SL_EXIT_RUN;
     }
+    /* plots and report.html (harness/render.c); a missing gnuplot is not a failed run */
+    char rerr[8192] = "";
+    int render = sl_render_run(out, !no_plots, rerr, sizeof rerr), exit_rc = SL_EXIT_OK;
     if (json)
         sl_sim_write_summary(sim, stdout);
     else if (!quiet)
-        print_table(sim, sc, out, wall);
+        print_table(sim, sc, out, render == SL_RENDER_OK && !no_plots ? " plots/ report.html" : " report.html", wall);
+    if (render == SL_RENDER_NO_GNUPLOT) {
+        if (!quiet)
+            fprintf(stderr, "stormlab sim: %s\n", rerr);
+    } else if (render != SL_RENDER_OK) {
+        fprintf(stderr, "stormlab sim: plots and report: %s\n", rerr);
+        exit_rc = SL_EXIT_RUN;
+    }
     sl_sim_destroy(sim);
     sl_scenario_destroy(sc);
-    return SL_EXIT_OK;
+    return exit_rc;
 }

@@ -19,6 +19,11 @@ static void usage(FILE *f) {
           "\n"
           "commands:\n"
           "  sim SCENARIO      run a scenario on the deterministic simulator\n"
+          "  explain DIR       the cause chain behind each rebalance of a run\n"
+          "  plot DIR          render a run's plots and report.html (needs gnuplot)\n"
+          "  check SCENARIO... run scenarios and gate on their expect: blocks (CI, JUnit)\n"
+          "  sweep SCENARIO    run a grid of --vary overrides in parallel; results.tsv\n"
+          "  lint FILE...      flag storm-prone Kafka consumer/broker properties\n"
 #ifdef SL_HAVE_PROXY
           "  proxy             run the fault proxy (Toxiproxy-compatible HTTP API)\n"
 #endif
@@ -62,6 +67,16 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(cmd, "sim"))
         return sl_cmd_sim(argc - 1, argv + 1);
+    if (!strcmp(cmd, "explain"))
+        return sl_cmd_explain(argc - 1, argv + 1);
+    if (!strcmp(cmd, "plot"))
+        return sl_cmd_plot(argc - 1, argv + 1);
+    if (!strcmp(cmd, "check"))
+        return sl_cmd_check(argc - 1, argv + 1);
+    if (!strcmp(cmd, "sweep"))
+        return sl_cmd_sweep(argc - 1, argv + 1);
+    if (!strcmp(cmd, "lint"))
+        return sl_cmd_lint(argc - 1, argv + 1);
 #ifdef SL_HAVE_PROXY
     if (!strcmp(cmd, "proxy"))
         return sl_proxy_cli_main(argc - 1, argv + 1);

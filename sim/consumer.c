@@ -26,6 +26,7 @@
 
 static void do_poll(sl_sim_t *s, sl_member_t *m);
 static void end_flow(sl_sim_t *s, sl_member_t *m);
+static void stop_flow(sl_member_t *m);
 void sl_c_ensure_find(sl_sim_t *s, sl_member_t *m);
 static void hb_arm(sl_sim_t *s, sl_member_t *m);
 static void send_join(sl_sim_t *s, sl_member_t *m);
@@ -785,25 +786,53 @@ void sl_members_catch_up(sl_sim_t *s) {
 
 static void start_flow(sl_sim_t *s, sl_member_t *m);
 
+/* Whether m has no backlog worth a batch on what it can fetch now. */
+static bool caught_up(sl_sim_t *s, sl_member_t *m) {
+    int64_t backlog = 0;
+    for (int k = 0; k < m->n_owned; k++) {
+        int gi = m->owned[k];
+        sl_partition_t *p = m->g->parts[gi].p;
+        if (!fetchable(s, m, p))
+            continue;
+        sl_partition_sync(s, p);
+        backlog += p->end_offset - m->position[gi];
+    }
+    return backlog < m->cfg.max_poll_records / 2;
+}
+
 void sl_members_reflow(sl_sim_t *s) {
     for (int n = s->first_member_node; n < s->first_producer_node; n++) {
         sl_member_t *m = s->node_member[n];
-        if (m->idle_flow) {
-            end_flow(s, m);
+        if (!m->idle_flow)
+            continue;
+        /* Consumption was brought up to the change before it happened;
+         * catching up now would use the new reachability for the past. */
+        m->g->flow_W += m->flow_rate_per_us * (double)(sl_now(s) - m->flow_t0_us);
+        m->flow_t0_us = sl_now(s);
+        stop_flow(m);
+        if (caught_up(s, m)) {
             start_flow(s, m); /* its rate follows what it can fetch now */
+        } else if (sl_timer_armed(&m->poll_timer) && m->proc == PROC_RUNNING) {
+            /* a backlog appeared (a partition came back): back to batches */
+            sl_timer_arm(&s->eng, &m->poll_timer, sl_now(s), -1);
         }
     }
 }
 
 /* Leaves the caught-up mode with consumption up to date. */
-static void end_flow(sl_sim_t *s, sl_member_t *m) {
-    if (!m->idle_flow)
-        return;
-    sl_member_catch_up(s, m);
+/* Leaves the caught-up mode; consumption must already be up to date. */
+static void stop_flow(sl_member_t *m) {
     m->g->flow_R -= m->flow_rate_per_us;
     m->g->flow_W -= m->flow_rate_per_us * (double)m->flow_t0_us;
     m->flow_rate_per_us = 0;
     m->idle_flow = false;
+}
+
+static void end_flow(sl_sim_t *s, sl_member_t *m) {
+    if (!m->idle_flow)
+        return;
+    sl_member_catch_up(s, m);
+    stop_flow(m);
 }
 
 void sl_c_fetch_and_process(sl_sim_t *s, sl_member_t *m) {

@@ -142,7 +142,9 @@ typedef struct slp_dir {
     struct bufferevent *src, *dst;
     struct slp_stageq stages;
     size_t held;                   /* bytes in this direction's stages */
-    int reading;                   /* EV_READ enabled on src */
+    struct event *rev;             /* read event on src's socket (ours, see link.c) */
+    struct evbuffer *scratch;      /* fast path: read here, written on at once */
+    int reading;                   /* rev added */
     int eof_in;                    /* src said EOF */
     int eof_out;                   /* EOF passed every stage; FIN when drained */
     int fin_sent;                  /* shutdown(SHUT_WR) done on dst */

@@ -89,7 +89,8 @@ typedef struct sl_proxy_stats_s {
  *              sizes, loss stalls); 0 is a seed like any other.
  * @param out   receives the server; the caller frees it with
  *              sl_proxy_server_destroy().  Untouched on failure.
- * Thread: any; the server is not yet shared.
+ * Thread: any; the server is not yet shared.  Sets SIGPIPE to ignored for
+ * the process: a peer closing mid-write is an ordinary event for a proxy.
  */
 sl_err_t sl_proxy_server_new(uint64_t seed, sl_proxy_server_t **out, char *errstr,
                              size_t errstr_size);
@@ -107,9 +108,7 @@ sl_err_t sl_proxy_server_start(sl_proxy_server_t *srv, char *errstr, size_t errs
  * Runs the loop on the calling thread until sl_proxy_server_stop() or, when
  * handle_signals is non-zero, SIGINT or SIGTERM, then closes every listener,
  * link and control connection and returns SL_OK.
- * handle_signals installs libevent signal handlers for the duration (the
- * process's SIGPIPE is ignored either way: a peer closing mid-write is an
- * ordinary event for a proxy).
+ * handle_signals installs libevent signal handlers for the duration.
  */
 sl_err_t sl_proxy_server_run(sl_proxy_server_t *srv, int handle_signals);
 

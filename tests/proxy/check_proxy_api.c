@@ -344,6 +344,18 @@ START_TEST(oversized_bodies_and_browsers_are_refused) {
 }
 END_TEST
 
+/* The fastest of three round trips: load only ever adds time. */
+static int64_t min_rtt(int fd) {
+    int64_t best = -1;
+    for (int i = 0; i < 3; i++) {
+        int64_t r = pt_ping(fd, 3000);
+        ck_assert_msg(r >= 0, "ping got no answer");
+        if (best < 0 || r < best)
+            best = r;
+    }
+    return best;
+}
+
 START_TEST(api_changes_reach_live_traffic) {
     /* given a proxy created over HTTP and an open link, when a 100 ms
      * latency toxic is posted, then the link's round trip grows by ~100 ms,
@@ -352,13 +364,15 @@ START_TEST(api_changes_reach_live_traffic) {
     int port = pt_port_of(str(p, "listen"));
     json_decref(p);
     int fd = pt_connect(port);
-    ck_assert(pt_ping(fd, 2000) < 20000);
+    int64_t base = min_rtt(fd);
+    ck_assert_msg(base < 30000, "base rtt %.1f ms", base / 1000.0);
     json_decref(req("POST", "/proxies/a/toxics",
                     "{\"type\":\"latency\",\"attributes\":{\"latency\":100}}", 200));
-    int64_t rtt = pt_ping(fd, 2000);
-    ck_assert_msg(rtt > 90000 && rtt < 120000, "rtt %.1f ms", rtt / 1000.0);
+    int64_t rtt = min_rtt(fd);
+    ck_assert_msg(rtt >= 100000 && rtt < 100000 + base + 20000, "rtt %.1f ms", rtt / 1000.0);
     ck_assert_ptr_null(req("DELETE", "/proxies/a/toxics/latency_downstream", NULL, 204));
-    ck_assert(pt_ping(fd, 2000) < 20000);
+    rtt = min_rtt(fd);
+    ck_assert_msg(rtt < 30000, "rtt after removal %.1f ms", rtt / 1000.0);
     close(fd);
 }
 END_TEST

@@ -39,21 +39,17 @@ static sl_proxy_toxic_opts_t opts(const char *name, sl_proxy_stream_t stream) {
     return o;
 }
 
-/* Median of n pings, microseconds. */
-static int64_t median_rtt(int fd, int n) {
-    int64_t v[32];
-    ck_assert(n <= 32);
+/* The fastest of n round trips, microseconds: a loaded machine only ever
+ * adds time, so the minimum is what the proxy itself adds. */
+static int64_t min_rtt(int fd, int n) {
+    int64_t best = -1;
     for (int i = 0; i < n; i++) {
-        v[i] = pt_ping(fd, 3000);
-        ck_assert_msg(v[i] >= 0, "ping %d got no answer", i);
+        int64_t v = pt_ping(fd, 3000);
+        ck_assert_msg(v >= 0, "ping %d got no answer", i);
+        if (best < 0 || v < best)
+            best = v;
     }
-    for (int i = 1; i < n; i++)
-        for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
-            int64_t t = v[j];
-            v[j] = v[j - 1];
-            v[j - 1] = t;
-        }
-    return v[n / 2];
+    return best;
 }
 
 /* ---- bytes pass unchanged ---- */
@@ -134,28 +130,28 @@ START_TEST(latency_adds_100ms_per_direction) {
      * then downstream, then both, then a round trip grows by 100 ms +/-
      * 10 ms per direction, for the existing link and for a new one */
     int fd = pt_connect(port);
-    int64_t base = median_rtt(fd, 5);
+    int64_t base = min_rtt(fd, 5);
     sl_proxy_toxic_opts_t ou = opts("lat_up", SL_PROXY_UPSTREAM);
     sl_proxy_toxic_opts_t od = opts("lat_down", SL_PROXY_DOWNSTREAM);
 
     ck_assert_int_eq(sl_proxy_set_latency(srv, "p", &ou, 100, 0), SL_OK);
-    int64_t added = median_rtt(fd, 5) - base;
+    int64_t added = min_rtt(fd, 5) - base;
     ck_assert_msg(added > 90000 && added < 110000, "upstream: expected +100 ms +/- 10, got %.1f ms",
                   added / 1000.0);
     ck_assert_int_eq(sl_proxy_toxic_remove(srv, "p", "lat_up"), SL_OK);
 
     ck_assert_int_eq(sl_proxy_set_latency(srv, "p", &od, 100, 0), SL_OK);
-    added = median_rtt(fd, 5) - base;
+    added = min_rtt(fd, 5) - base;
     ck_assert_msg(added > 90000 && added < 110000,
                   "downstream: expected +100 ms +/- 10, got %.1f ms", added / 1000.0);
 
     ck_assert_int_eq(sl_proxy_set_latency(srv, "p", &ou, 100, 0), SL_OK);
-    added = median_rtt(fd, 3) - base;
+    added = min_rtt(fd, 3) - base;
     ck_assert_msg(added > 180000 && added < 220000,
                   "both: expected +200 ms +/- 20, got %.1f ms", added / 1000.0);
 
     int fd2 = pt_connect(port);
-    added = median_rtt(fd2, 3) - base;
+    added = min_rtt(fd2, 3) - base;
     ck_assert_msg(added > 180000 && added < 220000,
                   "new link: expected +200 ms +/- 20, got %.1f ms", added / 1000.0);
     close(fd);
@@ -163,15 +159,19 @@ START_TEST(latency_adds_100ms_per_direction) {
 }
 END_TEST
 
-/* Round trips of n pings on a fresh link of a fresh server seeded `seed`,
+/* Round trips of n pings on link 0 of a fresh server seeded `seed`, with
  * latency 50 ms +/- 40 ms upstream. */
 static void jitter_run(uint64_t seed, int64_t *rtt, int n) {
     pt_upstream_t *u = pt_upstream_start();
     int p;
     sl_proxy_server_t *s = pt_proxy_new(seed, pt_upstream_port(u), &p);
+    int fd = pt_connect(p);
+    /* Warm the link up first (accept, upstream connect, the echo server's
+     * thread), so the round trips below measure the toxic alone; the
+     * stage's generator only draws once the toxic applies. */
+    ck_assert(pt_ping(fd, 3000) > 0);
     sl_proxy_toxic_opts_t o = opts(NULL, SL_PROXY_UPSTREAM);
     ck_assert_int_eq(sl_proxy_set_latency(s, "p", &o, 50, 40), SL_OK);
-    int fd = pt_connect(p);
     for (int i = 0; i < n; i++) {
         rtt[i] = pt_ping(fd, 3000);
         ck_assert(rtt[i] > 0);
@@ -190,11 +190,37 @@ static void jitter_predict(uint64_t seed, int64_t *delay_us, int n) {
         delay_us[i] = 50000 + sl_prng_range(&r, -40000, 40000);
 }
 
+/* Checks measured round trips against the delays drawn from the seed.  A
+ * timer never fires early, so a round trip is never shorter than its draw
+ * (1.5 ms of slack for clock granularity); a loaded machine only makes it
+ * longer, so the typical error must be small and a large one rare. */
+static void check_against_prediction(const char *what, const int64_t *rtt, const int64_t *pred,
+                                     int n) {
+    int64_t err[32];
+    int spikes = 0;
+    for (int i = 0; i < n; i++) {
+        err[i] = rtt[i] - pred[i];
+        ck_assert_msg(err[i] > -1500, "%s, ping %d: %.1f ms, shorter than the %.1f ms drawn",
+                      what, i, rtt[i] / 1000.0, pred[i] / 1000.0);
+        spikes += err[i] > 10000;
+    }
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && err[j - 1] > err[j]; j--) {
+            int64_t t = err[j];
+            err[j] = err[j - 1];
+            err[j - 1] = t;
+        }
+    ck_assert_msg(err[n / 2] < 5000, "%s: median excess over the drawn delays %.1f ms", what,
+                  err[n / 2] / 1000.0);
+    ck_assert_msg(spikes <= 3, "%s: %d of %d round trips more than 10 ms over the drawn delay",
+                  what, spikes, n);
+}
+
 START_TEST(same_seed_gives_the_same_jitter_sequence) {
     /* given two proxies seeded 7 and one seeded 8, each with latency 50 ms
      * +/- 40 ms, when 12 pings cross each, then both seed-7 runs see the
-     * same delays as each other and as the seeded generator predicts
-     * (+/- 5 ms), and seed 8 sees its own, different sequence */
+     * delays the seeded generator predicts, and seed 8 its own, different
+     * sequence */
     enum { N = 12 };
     int64_t a[N], b[N], c[N], pa[N], pc[N];
     jitter_run(7, a, N);
@@ -202,17 +228,13 @@ START_TEST(same_seed_gives_the_same_jitter_sequence) {
     jitter_run(8, c, N);
     jitter_predict(7, pa, N);
     jitter_predict(8, pc, N);
+    check_against_prediction("seed 7, first run", a, pa, N);
+    check_against_prediction("seed 7, second run", b, pa, N);
+    check_against_prediction("seed 8", c, pc, N);
     int64_t far = 0;
-    for (int i = 0; i < N; i++) {
-        ck_assert_msg(llabs(a[i] - b[i]) < 5000, "ping %d: seed 7 gave %.1f then %.1f ms", i,
-                      a[i] / 1000.0, b[i] / 1000.0);
-        ck_assert_msg(llabs(a[i] - pa[i]) < 5000, "ping %d: predicted %.1f ms, measured %.1f", i,
-                      pa[i] / 1000.0, a[i] / 1000.0);
-        ck_assert_msg(llabs(c[i] - pc[i]) < 5000, "ping %d: predicted %.1f ms, measured %.1f", i,
-                      pc[i] / 1000.0, c[i] / 1000.0);
+    for (int i = 0; i < N; i++)
         if (llabs(pa[i] - pc[i]) > far)
             far = llabs(pa[i] - pc[i]);
-    }
     ck_assert_msg(far > 20000, "seeds 7 and 8 drew nearly the same jitter");
 }
 END_TEST

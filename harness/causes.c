@@ -1,0 +1,213 @@
+/*
+ * Cause chains (docs/explain.md).  Every trace event names the earlier
+ * event that caused it, so the root of each event is found in one pass in
+ * file order: O(events).  A log line is tied to the events of the same node
+ * in the same millisecond (log.txt and trace.jsonl are written from the
+ * same moments), which gives each root its first visible log line.
+ */
+#include "causes.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void *xcalloc(size_t n, size_t sz) {
+    void *p = calloc(n ? n : 1, sz);
+    if (!p)
+        abort();
+    return p;
+}
+
+int sl_causes_is_injected(const char *kind) {
+    return !strcmp(kind, "link.cut") || !strcmp(kind, "link.degrade") || !strncmp(kind, "action.", 7) ||
+           !strcmp(kind, "group.scale");
+}
+
+/* The chain of event i back to its root, i first. */
+static void build_chain(const sl_run_t *run, size_t i, sl_rebalance_t *rb) {
+    size_t n = 1;
+    for (size_t j = i; run->ev[j].cause >= 0; j = (size_t)run->ev[j].cause)
+        n++;
+    rb->chain = xcalloc(n, sizeof *rb->chain);
+    rb->n_chain = 0;
+    for (size_t j = i;; j = (size_t)run->ev[j].cause) {
+        rb->chain[rb->n_chain++] = j;
+        if (run->ev[j].cause < 0)
+            break;
+    }
+}
+
+/* Each root's first log line from a descendant event, by a merge of the two time-ordered files. */
+static void find_signals(const sl_run_t *run, sl_causes_t *c) {
+    size_t e0 = 0;
+    for (size_t i = 0; i < run->n_ev; i++)
+        c->signal_of[i] = -1;
+    for (size_t l = 0; l < run->n_log; l++) {
+        const sl_rf_log_t *line = &run->log[l];
+        if (line->injected)
+            continue;
+        while (e0 < run->n_ev && run->ev[e0].t_us / 1000 < line->t_ms)
+            e0++;
+        for (size_t e = e0; e < run->n_ev && run->ev[e].t_us / 1000 == line->t_ms; e++) {
+            const sl_rf_event_t *ev = &run->ev[e];
+            if (!ev->node || strcmp(ev->node, line->node))
+                continue;
+            size_t r = c->root_of[e];
+            if (c->signal_of[r] < 0)
+                c->signal_of[r] = (long)l;
+        }
+    }
+}
+
+sl_causes_t *sl_causes_new(const sl_run_t *run) {
+    sl_causes_t *c = xcalloc(1, sizeof *c);
+    c->root_of = xcalloc(run->n_ev, sizeof *c->root_of);
+    c->signal_of = xcalloc(run->n_ev, sizeof *c->signal_of);
+    c->first_settled_s = xcalloc(run->n_groups, sizeof *c->first_settled_s);
+    /* causes point backwards (checked on load), so one forward pass suffices */
+    for (size_t i = 0; i < run->n_ev; i++)
+        c->root_of[i] = run->ev[i].cause < 0 ? i : c->root_of[run->ev[i].cause];
+    find_signals(run, c);
+
+    for (size_t g = 0; g < run->n_groups; g++)
+        c->first_settled_s[g] = -1;
+    int *count = xcalloc(run->n_groups, sizeof *count);
+    c->rb = xcalloc(run->n_ev, sizeof *c->rb);
+    for (size_t i = 0; i < run->n_ev; i++) {
+        const sl_rf_event_t *e = &run->ev[i];
+        int g = sl_run_group_index(run, e->group);
+        if (g < 0)
+            continue;
+        if (!strcmp(e->kind, "group.settled") && c->first_settled_s[g] < 0)
+            c->first_settled_s[g] = e->t_us / 1e6;
+        /* forming the group is not a rebalance (summary.json's definition) */
+        if (strcmp(e->kind, "group.rebalance.start") || c->first_settled_s[g] < 0)
+            continue;
+        sl_rebalance_t *rb = &c->rb[c->n_rb++];
+        rb->start = i;
+        rb->group = g;
+        rb->number = ++count[g];
+        rb->generation = -1;
+        for (size_t j = i + 1; j < run->n_ev; j++)
+            if (!strcmp(run->ev[j].kind, "group.join.complete") && run->ev[j].group &&
+                !strcmp(run->ev[j].group, e->group)) {
+                rb->generation = run->ev[j].generation;
+                break;
+            }
+        build_chain(run, i, rb);
+        rb->first_signal = c->signal_of[c->root_of[i]];
+    }
+    free(count);
+    return c;
+}
+
+void sl_causes_free(sl_causes_t *c) {
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n_rb; i++)
+        free(c->rb[i].chain);
+    free(c->rb), free(c->root_of), free(c->signal_of), free(c->first_settled_s);
+    free(c);
+}
+
+long long sl_causes_end_us(const sl_run_t *run, const sl_causes_t *c, size_t root) {
+    static const char *const ends[] = {"link.heal",      "link.restore",   "member.resumed", "member.unstalled",
+                                       "broker.serving", "broker.resumed", "member.start"};
+    long long end = -1;
+    for (size_t i = root + 1; i < run->n_ev; i++) {
+        if (c->root_of[i] != root)
+            continue;
+        for (size_t k = 0; k < sizeof ends / sizeof *ends; k++)
+            if (!strcmp(run->ev[i].kind, ends[k]))
+                end = run->ev[i].t_us;
+    }
+    return end;
+}
+
+/* "billing/1,billing/2,billing/3" -> "billing/1-3"; "billing/1,billing/2" -> "billing/1,2". */
+static void compress_nodes(const char *list, char *out, size_t n) {
+    char prev_prefix[128] = "";
+    long run_start = -1, run_end = -1;
+    size_t o = 0;
+    out[0] = 0;
+#define EMIT(...) (o += (size_t)snprintf(out + o, o < n ? n - o : 0, __VA_ARGS__), o = o < n ? o : n)
+    const char *p = list;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char item[128];
+        snprintf(item, sizeof item, "%.*s", (int)len, p);
+        char *slash = strrchr(item, '/');
+        char *end = NULL;
+        long num = slash ? strtol(slash + 1, &end, 10) : -1;
+        int numeric = slash && end && end != slash + 1 && !*end;
+        if (numeric)
+            slash[1] = 0; /* item is now the prefix, "billing/" */
+        if (numeric && run_start >= 0 && !strcmp(item, prev_prefix) && num == run_end + 1) {
+            run_end = num;
+        } else {
+            if (run_start >= 0)
+                EMIT(run_end > run_start + 1 ? "-%ld" : run_end > run_start ? ",%ld" : "", run_end);
+            if (numeric) {
+                EMIT("%s%s%ld", o ? "," : "", strcmp(item, prev_prefix) ? item : "", num);
+                snprintf(prev_prefix, sizeof prev_prefix, "%s", item);
+                run_start = run_end = num;
+            } else {
+                EMIT("%s%s", o ? "," : "", item);
+                prev_prefix[0] = 0;
+                run_start = run_end = -1;
+            }
+        }
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    if (run_start >= 0)
+        EMIT(run_end > run_start + 1 ? "-%ld" : run_end > run_start ? ",%ld" : "", run_end);
+#undef EMIT
+}
+
+char *sl_causes_label(const sl_rf_event_t *e, char *buf, size_t n) {
+    const char *d = e->detail ? e->detail : "";
+    char from[512], to[512], a[256], b[256];
+    if (!strcmp(e->kind, "link.cut") || !strcmp(e->kind, "link.degrade")) {
+        /* "A,B -> C,D (both ways)" or "A -> C: +300000us latency, ..." */
+        if (sscanf(d, "%511[^ ] -> %511[^ :(]", from, to) != 2) {
+            snprintf(buf, n, "%s %s", e->kind, d);
+            return buf;
+        }
+        compress_nodes(from, a, sizeof a);
+        compress_nodes(to, b, sizeof b);
+        const char *arrow = strstr(d, "both ways") ? "↔" : "→";
+        if (!strcmp(e->kind, "link.cut")) {
+            snprintf(buf, n, "partition %s %s %s", a, arrow, b);
+        } else {
+            long lat_us = 0;
+            const char *plus = strstr(d, ": +");
+            if (plus)
+                lat_us = strtol(plus + 3, NULL, 10);
+            if (lat_us >= 1000)
+                snprintf(buf, n, "degrade %s → %s +%ldms", a, b, lat_us / 1000);
+            else
+                snprintf(buf, n, "degrade %s → %s", a, b);
+        }
+    } else if (!strcmp(e->kind, "group.scale")) {
+        int x, y;
+        if (sscanf(d, "%d -> %d", &x, &y) == 2)
+            snprintf(buf, n, "scale %s %d→%d", e->group ? e->group : "", x, y);
+        else
+            snprintf(buf, n, "scale %s %s", e->group ? e->group : "", d);
+    } else if (!strcmp(e->kind, "action.set") && e->group) {
+        snprintf(buf, n, "config change %s%s", e->group, strstr(d, "rolling") ? " (rolling restart)" : "");
+    } else {
+        /* "restart (hard) broker/1", "pause billing/3": the node list is the last word */
+        const char *sp = strrchr(d, ' ');
+        if (sp && strchr(sp, ',')) {
+            compress_nodes(sp + 1, a, sizeof a);
+            snprintf(buf, n, "%.*s %s", (int)(sp - d), d, a);
+        } else {
+            snprintf(buf, n, "%s", d[0] ? d : e->kind);
+        }
+    }
+    return buf;
+}

@@ -1,0 +1,51 @@
+/*
+ * Cause chains over a loaded run: which rebalances happened, the events
+ * from each back to its root (the injected fault or operator action), and
+ * the "first signal", the first log line an engineer saw that descends
+ * from that root.  Used by `stormlab explain` and report.html.
+ */
+#ifndef SL_CAUSES_H
+#define SL_CAUSES_H
+
+#include <stddef.h>
+
+#include "runfiles.h"
+
+typedef struct sl_rebalance_s {
+    size_t start;       /* index in run->ev of its group.rebalance.start */
+    int group;          /* index in run->groups */
+    int number;         /* 1, 2, ... within the group, as summary.json counts */
+    int generation;     /* the generation it produced; -1 if the run ended first */
+    size_t *chain;      /* ev indices: start, its cause, ..., the root */
+    size_t n_chain;
+    long first_signal;  /* index in run->log, -1 when no log line descends from the root */
+} sl_rebalance_t;
+
+typedef struct sl_causes_s {
+    sl_rebalance_t *rb;
+    size_t n_rb;
+    size_t *root_of;    /* per event: index of its root */
+    long *signal_of;    /* per event that is a root: first log line descending from it, else -1 */
+    double *first_settled_s; /* per group: first group.settled, -1 if never */
+} sl_causes_t;
+
+/* Analyses run; the result borrows nothing from it.  Free with sl_causes_free(). */
+sl_causes_t *sl_causes_new(const sl_run_t *run);
+void sl_causes_free(sl_causes_t *c);
+
+/* A scenario event: link.cut, link.degrade, action.*, group.scale. */
+int sl_causes_is_injected(const char *kind);
+
+/*
+ * A short label for an injected event, for plots ("partition billing/1,2",
+ * "restart (hard) broker/1").  Writes into buf, returns buf.
+ */
+char *sl_causes_label(const sl_rf_event_t *e, char *buf, size_t n);
+
+/*
+ * When an injected event's effect ended (a partition healed, a process
+ * thawed or came back), in microseconds; -1 if it has no end in the trace.
+ */
+long long sl_causes_end_us(const sl_run_t *run, const sl_causes_t *c, size_t root);
+
+#endif

@@ -1,0 +1,481 @@
+/*
+ * stormlab check SCENARIO...: run each scenario on the simulator, evaluate
+ * its `expect:` gates (sl_sim_expect_result), print every gate with its
+ * value and verdict, optionally write JUnit XML, exit 1 on any breach.
+ *
+ * Exit codes (SPEC §7): 0 every gate kept, 1 a gate breached, 2 bad usage or
+ * a bad scenario (nothing runs), 3 a run could not be carried out (outputs
+ * not writable...).  When several apply: 2, then 3, then 1.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "junit.h"
+#include "stormlab/stormlab.h"
+#include "textout.h"
+
+#define MAX_SETS 256
+#define MAX_SEEDS 1000000
+
+static void usage(FILE *f) {
+    fputs("usage: stormlab check SCENARIO... [--junit FILE] [--seed N] [--seeds K] [--set PATH=VALUE]...\n"
+          "                      [--out DIR] [--json] [--quiet]\n"
+          "\n"
+          "Runs each SCENARIO on the deterministic simulator, evaluates its `expect:` gates\n"
+          "(rebalances, generation, rebalance_s, unowned_partition_s, max_lag, duplicates,\n"
+          "stable_by per group; lost_records, produce_errors, unavailable_partition_s for the\n"
+          "cluster) and prints every gate with its bound, value and verdict.  A breach prints\n"
+          "the command that reproduces the run.  Made for CI: see docs/ci.md.\n"
+          "\n"
+          "options:\n"
+          "  --junit FILE      also write JUnit XML: one <testsuite> per scenario and seed,\n"
+          "                    one <testcase> per gate; a breach is a <failure> saying\n"
+          "                    expected vs got and the seed\n"
+          "  --seed N          seed of the (first) run (default: each scenario's `seed:`)\n"
+          "  --seeds K         run K seeds, N..N+K-1; any breach fails the check\n"
+          "  --set PATH=VALUE  override a field in every scenario, e.g.\n"
+          "                    groups.billing.session_timeout=10s (repeatable)\n"
+          "  -o, --out DIR     where run directories go: DIR/<scenario>/seed-<N>/\n"
+          "                    (default: runs/check)\n"
+          "  --json            print the results as JSON on stdout instead of the table\n"
+          "  -q, --quiet       print only breaches and errors\n"
+          "  --cluster mock|kafka\n"
+          "                    run against a real cluster: not available in this build\n"
+          "                    (real-cluster runs are not implemented yet); exits 2\n"
+          "  -h, --help        this help\n"
+          "\n"
+          "exit codes: 0 every gate kept, 1 a gate breached, 2 bad usage or bad scenario\n"
+          "(nothing runs), 3 a run could not be carried out\n",
+          f);
+}
+
+typedef struct {
+    const char *path;
+    sl_scenario_t *sc;
+    char dirname[256]; /* run directory name under --out, unique per scenario */
+} scen_t;
+
+typedef struct {
+    char label[300];  /* billing.rebalances */
+    char bound[96];   /* <= 4 */
+    char value[96];   /* 12, 398.3 s, never */
+    sl_expect_result_t r;
+} gate_t;
+
+static int is_seconds(const char *metric) {
+    size_t n = strlen(metric);
+    return !strcmp(metric, "stable_by") || (n > 2 && !strcmp(metric + n - 2, "_s"));
+}
+
+/* Whole numbers without decimals, others with three: counts read as
+ * counts, seconds as summary.json writes them. */
+static void fmt_num(char *buf, size_t n, double v) {
+    if (fabs(v) < 1e15 && v == floor(v))
+        snprintf(buf, n, "%.0f", v);
+    else
+        snprintf(buf, n, "%.3f", v);
+}
+
+static void describe(gate_t *g) {
+    const sl_expect_result_t *r = &g->r;
+    const char *unit = is_seconds(r->metric) ? " s" : "";
+    char lo[32], hi[32];
+    fmt_num(lo, sizeof lo, r->min);
+    fmt_num(hi, sizeof hi, r->max);
+    if (r->group)
+        snprintf(g->label, sizeof g->label, "%s.%s", r->group, r->metric);
+    else
+        snprintf(g->label, sizeof g->label, "%s", r->metric);
+    if (r->has_min && r->has_max)
+        snprintf(g->bound, sizeof g->bound, "%s..%s%s", lo, hi, unit);
+    else if (r->has_max)
+        snprintf(g->bound, sizeof g->bound, "<= %s%s", hi, unit);
+    else
+        snprintf(g->bound, sizeof g->bound, ">= %s%s", lo, unit);
+    if (!r->has_value) {
+        snprintf(g->value, sizeof g->value, "never");
+    } else {
+        char v[32];
+        fmt_num(v, sizeof v, r->value);
+        snprintf(g->value, sizeof g->value, "%s%s", v, unit);
+    }
+}
+
+/* "expected <= 4, got 12" */
+static void expected_got(const gate_t *g, char *buf, size_t n) {
+    if (!g->r.has_value)
+        snprintf(buf, n, "expected %s, got never stable (the run ends unsettled)", g->bound);
+    else
+        snprintf(buf, n, "expected %s, got %s", g->bound, g->value);
+}
+
+/* The `stormlab sim` command line that reproduces one run; malloc'd. */
+static char *repro_cmd(const char *path, uint64_t seed, const char *const *sets, size_t n_sets) {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return NULL;
+    sl_tx_shell(f, sl_tx_self());
+    fputs(" sim ", f);
+    sl_tx_shell(f, path);
+    fprintf(f, " --seed %" PRIu64, seed);
+    for (size_t i = 0; i < n_sets; i++) {
+        fputs(" --set ", f);
+        sl_tx_shell(f, sets[i]);
+    }
+    fclose(f);
+    return buf;
+}
+
+typedef struct {
+    int json, quiet;
+    FILE *json_out;   /* memstream collecting runs while the table prints */
+    int first_run;
+    int name_w;
+    size_t gates, breached, runs, runs_failed, run_errors;
+} report_t;
+
+static void print_header(const report_t *rp) {
+    printf("%-*s %6s  %-30s %-16s %14s  %s\n", rp->name_w, "scenario", "seed", "gate", "bound", "value", "verdict");
+}
+
+static void json_gate(FILE *f, const gate_t *g, int first) {
+    const sl_expect_result_t *r = &g->r;
+    fprintf(f, "%s{\"gate\": ", first ? "" : ", ");
+    sl_tx_json(f, g->label);
+    fputs(", \"group\": ", f);
+    sl_tx_json(f, r->group);
+    fputs(", \"metric\": ", f);
+    sl_tx_json(f, r->metric);
+    if (r->has_min) fprintf(f, ", \"min\": %.17g", r->min);
+    else fputs(", \"min\": null", f);
+    if (r->has_max) fprintf(f, ", \"max\": %.17g", r->max);
+    else fputs(", \"max\": null", f);
+    if (r->has_value) fprintf(f, ", \"value\": %.17g", r->value);
+    else fputs(", \"value\": null", f);
+    fprintf(f, ", \"passed\": %s, \"line\": %d, \"col\": %d}", r->passed ? "true" : "false", r->line, r->col);
+}
+
+/* Runs one scenario at one seed; returns the exit code it contributes. */
+static int run_one(report_t *rp, sl_junit_t *ju, scen_t *s, uint64_t seed, const char *outdir,
+                   const char *const *sets, size_t n_sets) {
+    const char *name = sl_scenario_name(s->sc);
+    char dir[4096], err[2048] = "", suite_name[512], seedstr[32];
+    snprintf(dir, sizeof dir, "%s/%s/seed-%" PRIu64, outdir, s->dirname, seed);
+    snprintf(seedstr, sizeof seedstr, "%" PRIu64, seed);
+    snprintf(suite_name, sizeof suite_name, "%s (seed %" PRIu64 ")", name, seed);
+    sl_scenario_set_seed(s->sc, seed);
+    char *repro = repro_cmd(s->path, seed, sets, n_sets);
+    double t0 = sl_cli_wall_seconds();
+    sl_sim_t *sim = NULL;
+    sl_err_t rc = sl_sim_run_to_dir(s->sc, dir, &sim, err, sizeof err);
+    double wall = sl_cli_wall_seconds() - t0;
+    rp->runs++;
+    sl_junit_suite_t *su = ju ? sl_junit_suite(ju, suite_name, s->path, wall) : NULL;
+    if (su) {
+        sl_junit_property(su, "scenario", name);
+        sl_junit_property(su, "seed", seedstr);
+        sl_junit_property(su, "run_dir", dir);
+        if (repro) sl_junit_property(su, "reproduce", repro);
+    }
+    if (rp->json) {
+        fprintf(rp->json_out, "%s\n  {\"scenario\": ", rp->first_run ? "" : ",");
+        rp->first_run = 0;
+        sl_tx_json(rp->json_out, name);
+        fputs(", \"file\": ", rp->json_out);
+        sl_tx_json(rp->json_out, s->path);
+        fprintf(rp->json_out, ", \"seed\": %" PRIu64 ", \"dir\": ", seed);
+        sl_tx_json(rp->json_out, dir);
+        fputs(", \"reproduce\": ", rp->json_out);
+        sl_tx_json(rp->json_out, repro);
+        fprintf(rp->json_out, ", \"wall_s\": %.3f", wall);
+    }
+    int code = SL_EXIT_OK;
+    if (rc != SL_OK) {
+        const char *msg = err[0] ? err : sl_strerror(rc);
+        code = rc == SL_E_INVAL ? SL_EXIT_USAGE : SL_EXIT_RUN;
+        rp->run_errors++;
+        fprintf(stderr, "stormlab check: %s (seed %" PRIu64 ") could not run: %s\n", s->path, seed, msg);
+        if (su) {
+            char *body = sl_tx_printf("%s\nseed: %" PRIu64 "\nreproduce: %s\n", msg, seed, repro ? repro : "");
+            sl_junit_case(su, name, "run", s->path, 0, wall, SL_JUNIT_ERROR, msg, body);
+            free(body);
+        }
+        if (rp->json) {
+            fputs(", \"error\": ", rp->json_out);
+            sl_tx_json(rp->json_out, msg);
+            fputs(", \"gates\": []}", rp->json_out);
+        }
+        free(repro);
+        return code;
+    }
+    int n = sl_sim_expect_count(sim);
+    int breached = 0;
+    if (rp->json)
+        fputs(", \"error\": null, \"gates\": [", rp->json_out);
+    for (int i = 0; i < n; i++) {
+        gate_t g;
+        memset(&g, 0, sizeof g);
+        if (sl_sim_expect_result(sim, i, &g.r) != SL_OK)
+            continue;
+        describe(&g);
+        rp->gates++;
+        char eg[256];
+        expected_got(&g, eg, sizeof eg);
+        if (!g.r.passed) {
+            breached++;
+            rp->breached++;
+        }
+        if (!rp->json && (!rp->quiet || !g.r.passed))
+            printf("%-*s %6" PRIu64 "  %-30s %-16s %14s  %s\n", rp->name_w, name, seed, g.label, g.bound, g.value,
+                   g.r.passed ? "ok" : "BREACH");
+        if (rp->json)
+            json_gate(rp->json_out, &g, i == 0);
+        if (su) {
+            char case_name[512];
+            snprintf(case_name, sizeof case_name, "%s %s (seed %" PRIu64 ")", g.label, g.bound, seed);
+            if (g.r.passed) {
+                sl_junit_case(su, name, case_name, s->path, g.r.line, 0, SL_JUNIT_PASS, NULL, NULL);
+            } else {
+                char *msg = sl_tx_printf("%s: %s (seed %" PRIu64 ")", g.label, eg, seed);
+                char *body = sl_tx_printf("%s:%d:%d: %s: %s\nseed: %" PRIu64 "\nreproduce: %s\nrun directory: %s\n",
+                                          s->path, g.r.line, g.r.col, g.label, eg, seed, repro ? repro : "", dir);
+                sl_junit_case(su, name, case_name, s->path, g.r.line, 0, SL_JUNIT_FAILURE, msg, body);
+                free(msg);
+                free(body);
+            }
+        }
+    }
+    if (rp->json)
+        fputs("]}", rp->json_out);
+    if (n == 0) {
+        if (!rp->json && !rp->quiet)
+            printf("%-*s %6" PRIu64 "  %-30s %-16s %14s  %s\n", rp->name_w, name, seed, "(no expect: gates)", "-",
+                   "-", "ran");
+        if (su)
+            sl_junit_case(su, name, "run (no expect: gates)", s->path, 0, wall, SL_JUNIT_PASS, NULL, NULL);
+    }
+    if (breached) {
+        rp->runs_failed++;
+        code = SL_EXIT_EXPECT;
+        /* the breach block goes to stderr in --json mode, keeping stdout JSON */
+        FILE *o = rp->json ? stderr : stdout;
+        for (int i = 0; i < n; i++) {
+            gate_t g;
+            memset(&g, 0, sizeof g);
+            if (sl_sim_expect_result(sim, i, &g.r) != SL_OK || g.r.passed)
+                continue;
+            describe(&g);
+            char eg[256];
+            expected_got(&g, eg, sizeof eg);
+            fprintf(o, "  %s:%d:%d: %s: %s\n", s->path, g.r.line, g.r.col, g.label, eg);
+        }
+        fprintf(o, "  reproduce: %s\n  run directory: %s/\n", repro ? repro : "", dir);
+    }
+    free(repro);
+    sl_sim_destroy(sim);
+    return code;
+}
+
+static int worse(int a, int b) {
+    static const int rank[] = {0, 1, 3, 2}; /* exit code -> severity: 2 > 3 > 1 > 0 */
+    return rank[b] > rank[a] ? b : a;
+}
+
+int sl_cmd_check(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"junit", required_argument, 0, 'J'}, {"seed", required_argument, 0, 's'},
+        {"seeds", required_argument, 0, 'K'}, {"set", required_argument, 0, 'S'},
+        {"out", required_argument, 0, 'o'},   {"json", no_argument, 0, 'j'},
+        {"quiet", no_argument, 0, 'q'},       {"cluster", required_argument, 0, 'C'},
+        {"help", no_argument, 0, 'h'},        {0, 0, 0, 0}};
+    const char *sets[MAX_SETS];
+    size_t n_sets = 0;
+    const char *junit = NULL, *outdir = "runs/check", *cluster = NULL;
+    uint64_t seed = 0, seeds = 1;
+    int have_seed = 0, c;
+    report_t rp;
+    memset(&rp, 0, sizeof rp);
+    rp.first_run = 1;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "hqo:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'J': junit = optarg; break;
+        case 's':
+            if (sl_cli_parse_u64(optarg, &seed) < 0) {
+                fprintf(stderr, "stormlab check: --seed: '%s' is not a seed, expected an integer 0..%" PRIu64 "\n",
+                        optarg, UINT64_MAX);
+                return SL_EXIT_USAGE;
+            }
+            have_seed = 1;
+            break;
+        case 'K':
+            if (sl_cli_parse_u64(optarg, &seeds) < 0 || seeds < 1 || seeds > MAX_SEEDS) {
+                fprintf(stderr, "stormlab check: --seeds: '%s' is not a count, expected an integer 1..%d\n", optarg,
+                        MAX_SEEDS);
+                return SL_EXIT_USAGE;
+            }
+            break;
+        case 'S':
+            if (n_sets == MAX_SETS) {
+                fprintf(stderr, "stormlab check: too many --set options (at most %d)\n", MAX_SETS);
+                return SL_EXIT_USAGE;
+            }
+            sets[n_sets++] = optarg;
+            break;
+        case 'o': outdir = optarg; break;
+        case 'j': rp.json = 1; break;
+        case 'q': rp.quiet = 1; break;
+        case 'C': cluster = optarg; break;
+        case 'h': usage(stdout); return SL_EXIT_OK;
+        default:
+            if (optopt && strchr("JsKSoC", optopt))
+                fprintf(stderr, "stormlab check: option '%s' needs a value\n", argv[optind - 1]);
+            else
+                fprintf(stderr, "stormlab check: unknown option '%s'\n", argv[optind - 1]);
+            usage(stderr);
+            return SL_EXIT_USAGE;
+        }
+    }
+    if (cluster) {
+        if (strcmp(cluster, "mock") && strcmp(cluster, "kafka"))
+            fprintf(stderr, "stormlab check: --cluster: '%s' is not a cluster kind, expected mock or kafka\n", cluster);
+        else
+            fprintf(stderr,
+                    "stormlab check: --cluster %s: real-cluster runs are not available in this build; "
+                    "check runs scenarios on the simulator (drop --cluster)\n",
+                    cluster);
+        return SL_EXIT_USAGE;
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "stormlab check: missing SCENARIO\n");
+        usage(stderr);
+        return SL_EXIT_USAGE;
+    }
+    if (!*outdir) {
+        fprintf(stderr, "stormlab check: --out: empty directory name\n");
+        return SL_EXIT_USAGE;
+    }
+    if (junit && !*junit) {
+        fprintf(stderr, "stormlab check: --junit: empty file name\n");
+        return SL_EXIT_USAGE;
+    }
+
+    /* Load every scenario first: a bad file stops the check before anything runs. */
+    size_t n = (size_t)(argc - optind);
+    scen_t *sc = calloc(n, sizeof *sc);
+    sl_junit_t *ju = junit ? sl_junit_new("stormlab check") : NULL;
+    if (!sc || (junit && !ju)) {
+        fprintf(stderr, "stormlab check: out of memory\n");
+        free(sc);
+        sl_junit_destroy(ju);
+        return SL_EXIT_RUN;
+    }
+    int code = SL_EXIT_OK, bad = 0;
+    rp.name_w = 8;
+    for (size_t i = 0; i < n; i++) {
+        char err[2048] = "";
+        sc[i].path = argv[optind + (int)i];
+        sl_err_t rc = sl_scenario_load_file(sc[i].path, sets, n_sets, &sc[i].sc, err, sizeof err);
+        if (rc != SL_OK) {
+            const char *msg = err[0] ? err : sl_strerror(rc);
+            fprintf(stderr, "stormlab: %s\n", msg);
+            bad++;
+            code = worse(code, rc == SL_E_NOMEM ? SL_EXIT_RUN : SL_EXIT_USAGE);
+            if (ju) {
+                sl_junit_suite_t *su = sl_junit_suite(ju, sc[i].path, sc[i].path, 0);
+                if (su) sl_junit_case(su, sc[i].path, "load", sc[i].path, 0, 0, SL_JUNIT_ERROR, msg, msg);
+            }
+            continue;
+        }
+        const char *name = sl_scenario_name(sc[i].sc);
+        int w = (int)strlen(name);
+        if (w > rp.name_w) rp.name_w = w < 40 ? w : 40;
+        char base[220];
+        sl_cli_safe_name(name, base, sizeof base);
+        snprintf(sc[i].dirname, sizeof sc[i].dirname, "%s", base);
+        /* two files with one name: number the later ones */
+        for (int k = 2;; k++) {
+            int clash = 0;
+            for (size_t j = 0; j < i; j++)
+                if (sc[j].sc && !strcmp(sc[j].dirname, sc[i].dirname)) clash = 1;
+            if (!clash) break;
+            snprintf(sc[i].dirname, sizeof sc[i].dirname, "%s-%d", base, k);
+        }
+    }
+    char jerr[4200];
+    if (bad) {
+        fprintf(stderr, "stormlab check: %d of %zu scenario%s could not be loaded; nothing was run\n", bad, n,
+                n == 1 ? "" : "s");
+        if (ju && sl_junit_write_file(ju, junit, jerr, sizeof jerr) != 0)
+            fprintf(stderr, "stormlab check: --junit %s\n", jerr);
+        goto out;
+    }
+
+    double t0 = sl_cli_wall_seconds();
+    char *jbuf = NULL;
+    size_t jlen = 0;
+    if (rp.json) {
+        rp.json_out = open_memstream(&jbuf, &jlen);
+        if (!rp.json_out) {
+            fprintf(stderr, "stormlab check: out of memory\n");
+            code = SL_EXIT_RUN;
+            goto out;
+        }
+    } else if (!rp.quiet) {
+        printf("stormlab check: %zu scenario%s x %" PRIu64 " seed%s on the simulator\n", n, n == 1 ? "" : "s", seeds,
+               seeds == 1 ? "" : "s");
+        print_header(&rp);
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint64_t base = have_seed ? seed : sl_scenario_seed(sc[i].sc);
+        for (uint64_t k = 0; k < seeds; k++) /* wraps past 2^64-1 to 0: a seed like any other */
+            code = worse(code, run_one(&rp, ju, &sc[i], base + k, outdir, sets, n_sets));
+        fflush(stdout);
+    }
+    double wall = sl_cli_wall_seconds() - t0;
+    if (rp.json) {
+        fclose(rp.json_out);
+        printf("{\"ok\": %s, \"exit\": %d, \"runs\": %zu, \"gates\": %zu, \"breached\": %zu, \"run_errors\": %zu, "
+               "\"wall_s\": %.3f, \"results\": [%s\n]}\n",
+               code == SL_EXIT_OK ? "true" : "false", code, rp.runs, rp.gates, rp.breached, rp.run_errors, wall,
+               jbuf ? jbuf : "");
+        free(jbuf);
+    } else if (code == SL_EXIT_OK) {
+        if (!rp.quiet)
+            printf("check: ok: %zu gate%s kept in %zu run%s (%.2f s)\n", rp.gates, rp.gates == 1 ? "" : "s", rp.runs,
+                   rp.runs == 1 ? "" : "s", wall);
+    } else {
+        printf("check: FAILED:");
+        if (rp.breached)
+            printf(" %zu of %zu gate%s breached in %zu of %zu run%s%s", rp.breached, rp.gates,
+                   rp.gates == 1 ? "" : "s", rp.runs_failed, rp.runs, rp.runs == 1 ? "" : "s",
+                   rp.run_errors ? ";" : "");
+        if (rp.run_errors)
+            printf(" %zu of %zu run%s could not be carried out", rp.run_errors, rp.runs, rp.runs == 1 ? "" : "s");
+        printf(" (%.2f s)\n", wall);
+    }
+    if (ju) {
+        if (sl_junit_write_file(ju, junit, jerr, sizeof jerr) != 0) {
+            fprintf(stderr, "stormlab check: --junit %s\n", jerr);
+            code = worse(code, SL_EXIT_RUN);
+        } else if (!rp.json && !rp.quiet) {
+            printf("junit: %s\n", junit);
+        }
+    }
+out:
+    for (size_t i = 0; i < n; i++)
+        sl_scenario_destroy(sc[i].sc);
+    free(sc);
+    sl_junit_destroy(ju);
+    return code;
+}

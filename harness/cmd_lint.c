@@ -1,0 +1,315 @@
+/*
+ * stormlab lint FILE.properties... [--broker server.properties]: flag
+ * storm-prone consumer and broker settings, each with file:line, the
+ * reason, the fix and the bundled scenario that rehearses it (with the
+ * file's own values as --set overrides, checked by loading the scenario).
+ *
+ * Exit codes: 0 clean (notes allowed), 1 an error or warning found, 2 bad
+ * usage or unreadable input.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "lint.h"
+#include "stormlab/stormlab.h"
+#include "textout.h"
+
+#ifndef SL_SCENARIOS_DIR
+#define SL_SCENARIOS_DIR "scenarios"
+#endif
+
+#define MAX_FILES 1024
+
+static void usage(FILE *f) {
+    fputs("usage: stormlab lint CONSUMER.properties... [--broker server.properties]\n"
+          "                     [--client java|librdkafka] [--processing DURATION] [--stateful]\n"
+          "                     [--json] [--quiet]\n"
+          "\n"
+          "Reads Kafka consumer properties files (Java client or librdkafka names; Kafka\n"
+          "Streams' consumer./main.consumer. and Spring's spring.kafka.*properties.\n"
+          "prefixes too) and a broker's server.properties, and flags settings that make\n"
+          "rebalance storms: heartbeat over a third of the session timeout, a session\n"
+          "timeout near or outside the broker's bounds, a batch that nearly fills\n"
+          "max.poll.interval.ms, eager assignors, no static membership, a request timeout\n"
+          "longer than the session timeout, values the client or broker refuses, typos.\n"
+          "Each finding names file:line, why, the fix, and the bundled scenario that\n"
+          "rehearses it with your values.\n"
+          "\n"
+          "options:\n"
+          "  --broker FILE     the broker's server.properties: its group.min/max.session.\n"
+          "                    timeout.ms bound the clients' checks, and it is linted too\n"
+          "  --client KIND     java or librdkafka (default: detected per file from keys\n"
+          "                    only one client knows; Java when nothing decides)\n"
+          "  --processing D    typical time to process one record (e.g. 20ms), for the\n"
+          "                    max.poll.records x time vs max.poll.interval.ms check\n"
+          "                    (default: 10ms assumed)\n"
+          "  --stateful        the consumers keep local state: missing static membership\n"
+          "                    is a warning, not a note\n"
+          "  --json            print findings as JSON\n"
+          "  -q, --quiet       print findings only, no summary line\n"
+          "  -h, --help        this help\n"
+          "\n"
+          "exit codes: 0 clean (notes do not count), 1 an error or warning found,\n"
+          "2 bad usage or unreadable input\n",
+          f);
+}
+
+static int parse_duration_ms(const char *s, double *ms) {
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || errno || v <= 0 || v != v || v > 3.6e6) return -1;
+    if (!strcmp(end, "us")) v /= 1000;
+    else if (!strcmp(end, "ms")) {}
+    else if (!strcmp(end, "s")) v *= 1000;
+    else if (!strcmp(end, "m")) v *= 60000;
+    else return -1;
+    *ms = v;
+    return 0;
+}
+
+/* The scenario file to show for name: scenarios/NAME.yaml when the working
+ * directory has it (a checkout), else the bundled path.  0 when found. */
+static int scenario_path(const char *name, char *buf, size_t n) {
+    snprintf(buf, n, "scenarios/%s.yaml", name);
+    if (access(buf, R_OK) == 0) return 0;
+    const char *dir = getenv("STORMLAB_SCENARIOS_DIR");
+    snprintf(buf, n, "%s/%s.yaml", dir && *dir ? dir : SL_SCENARIOS_DIR, name);
+    if (access(buf, R_OK) == 0) return 0;
+    snprintf(buf, n, "scenarios/%s.yaml", name);
+    return -1;
+}
+
+/* Builds the rehearse command of f into a malloc'd string: the file's
+ * values are kept only if the scenario loads with them. */
+static char *rehearse(const sl_finding_t *f) {
+    if (!f->scenario) return NULL;
+    char path[PATH_MAX + 64];
+    int found = scenario_path(f->scenario, path, sizeof path) == 0;
+    /* Keep each of the file's values that the scenario still loads with
+     * (greedy, in order): a value the simulator refuses (a session timeout
+     * outside the broker's bounds) is left out, the others still count. */
+    const char *kept[16];
+    size_t n_kept = 0;
+    for (size_t i = 0; found && i < f->n_sets && n_kept < 16; i++) {
+        sl_scenario_t *sc = NULL;
+        char err[1024];
+        kept[n_kept] = f->sets[i];
+        if (sl_scenario_load_file(path, kept, n_kept + 1, &sc, err, sizeof err) == SL_OK) n_kept++;
+        sl_scenario_destroy(sc);
+    }
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (!m) return NULL;
+    sl_tx_shell(m, sl_tx_self());
+    fputs(" sim ", m);
+    sl_tx_shell(m, path);
+    for (size_t i = 0; i < n_kept; i++) {
+        fputs(" --set ", m);
+        sl_tx_shell(m, kept[i]);
+    }
+    fclose(m);
+    return buf;
+}
+
+typedef struct {
+    const sl_finding_t *f;
+    size_t file_idx, order;
+} ref_t;
+
+static int cmp_ref(const void *a, const void *b) {
+    const ref_t *x = a, *y = b;
+    if (x->file_idx != y->file_idx) return x->file_idx < y->file_idx ? -1 : 1;
+    int lx = x->f->line ? x->f->line : INT_MAX, ly = y->f->line ? y->f->line : INT_MAX;
+    if (lx != ly) return lx < ly ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+int sl_cmd_lint(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"broker", required_argument, 0, 'b'}, {"client", required_argument, 0, 'c'},
+        {"processing", required_argument, 0, 'p'}, {"stateful", no_argument, 0, 's'},
+        {"json", no_argument, 0, 'j'},         {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+    const char *broker_path = NULL;
+    sl_lint_opts_t o = {SL_CLIENT_AUTO, 0, 0};
+    int json = 0, quiet = 0, c, code = SL_EXIT_USAGE;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "hq", opts, NULL)) != -1) {
+        switch (c) {
+        case 'b':
+            if (broker_path) {
+                fprintf(stderr, "stormlab lint: --broker given twice, expected one server.properties\n");
+                return SL_EXIT_USAGE;
+            }
+            broker_path = optarg;
+            break;
+        case 'c':
+            if (!strcmp(optarg, "java")) o.client = SL_CLIENT_JAVA;
+            else if (!strcmp(optarg, "librdkafka")) o.client = SL_CLIENT_LIBRDKAFKA;
+            else {
+                fprintf(stderr, "stormlab lint: --client: '%s' is not a client, expected java or librdkafka\n",
+                        optarg);
+                return SL_EXIT_USAGE;
+            }
+            break;
+        case 'p':
+            if (parse_duration_ms(optarg, &o.processing_ms) != 0) {
+                fprintf(stderr, "stormlab lint: --processing: '%s' is not a duration, expected a positive number "
+                        "with a unit (us, ms, s, m) such as 20ms\n", optarg);
+                return SL_EXIT_USAGE;
+            }
+            break;
+        case 's': o.stateful = 1; break;
+        case 'j': json = 1; break;
+        case 'q': quiet = 1; break;
+        case 'h': usage(stdout); return SL_EXIT_OK;
+        default:
+            if (optopt && strchr("bcp", optopt))
+                fprintf(stderr, "stormlab lint: option '%s' needs a value\n", argv[optind - 1]);
+            else
+                fprintf(stderr, "stormlab lint: unknown option '%s'\n", argv[optind - 1]);
+            usage(stderr);
+            return SL_EXIT_USAGE;
+        }
+    }
+    size_t n = (size_t)(argc - optind);
+    if (n == 0 && !broker_path) {
+        fprintf(stderr, "stormlab lint: nothing to lint, expected consumer .properties files and/or --broker "
+                "server.properties\n");
+        usage(stderr);
+        return SL_EXIT_USAGE;
+    }
+    if (n > MAX_FILES) {
+        fprintf(stderr, "stormlab lint: %zu files, expected at most %d\n", n, MAX_FILES);
+        return SL_EXIT_USAGE;
+    }
+    sl_props_t **files = calloc(n + 1, sizeof *files), *broker = NULL;
+    sl_lint_t lint = {0};
+    ref_t *refs = NULL;
+    if (!files) return SL_EXIT_RUN;
+    int unreadable = 0;
+    char err[2048];
+    for (size_t i = 0; i < n; i++) {
+        sl_err_t rc = sl_props_read(argv[optind + (int)i], &files[i], err, sizeof err);
+        if (rc != SL_OK) {
+            fprintf(stderr, "stormlab lint: %s\n", err);
+            unreadable++;
+        }
+    }
+    if (broker_path) {
+        sl_err_t rc = sl_props_read(broker_path, &broker, err, sizeof err);
+        if (rc != SL_OK) {
+            fprintf(stderr, "stormlab lint: --broker %s\n", err);
+            unreadable++;
+        }
+    }
+    if (unreadable) goto out;
+
+    code = SL_EXIT_RUN;
+    if (broker && sl_lint_broker(&lint, broker) != 0) goto oom;
+    for (size_t i = 0; i < n; i++)
+        if (sl_lint_client(&lint, files[i], broker, &o) != 0) goto oom;
+    if (n > 1 && sl_lint_groups(&lint, (const sl_props_t *const *)files, n, &o) != 0) goto oom;
+
+    refs = calloc(lint.n + 1, sizeof *refs);
+    if (!refs) goto oom;
+    for (size_t i = 0; i < lint.n; i++) {
+        size_t fi = n; /* the broker's file sorts last */
+        for (size_t k = 0; k < n; k++)
+            if (lint.items[i].file == files[k]->path) fi = k;
+        refs[i] = (ref_t){&lint.items[i], fi, i};
+    }
+    qsort(refs, lint.n, sizeof *refs, cmp_ref);
+
+    size_t errors = sl_lint_count(&lint, SL_SEV_ERROR), warnings = sl_lint_count(&lint, SL_SEV_WARNING),
+           notes = sl_lint_count(&lint, SL_SEV_NOTE);
+    if (json) {
+        printf("{\"files\": [");
+        for (size_t i = 0; i < n; i++) {
+            const char *marker = NULL;
+            sl_lint_client_t k = o.client != SL_CLIENT_AUTO ? o.client : sl_lint_detect(files[i], &marker);
+            printf("%s\n  {\"file\": ", i ? "," : "");
+            sl_tx_json(stdout, files[i]->path);
+            printf(", \"kind\": \"%s\", \"detected_by\": ", sl_lint_client_name(k));
+            sl_tx_json(stdout, o.client != SL_CLIENT_AUTO ? "--client" : marker);
+            printf("}");
+        }
+        if (broker) {
+            printf("%s\n  {\"file\": ", n ? "," : "");
+            sl_tx_json(stdout, broker->path);
+            printf(", \"kind\": \"broker\", \"detected_by\": \"--broker\"}");
+        }
+        printf("],\n \"findings\": [");
+        for (size_t i = 0; i < lint.n; i++) {
+            const sl_finding_t *f = refs[i].f;
+            char *cmd = rehearse(f);
+            printf("%s\n  {\"file\": ", i ? "," : "");
+            sl_tx_json(stdout, f->file);
+            if (f->line) printf(", \"line\": %d", f->line);
+            else printf(", \"line\": null");
+            printf(", \"severity\": \"%s\", \"rule\": \"%s\", \"key\": ", sl_lint_sev_name(f->sev), f->rule);
+            sl_tx_json(stdout, f->key);
+            printf(", \"value\": ");
+            sl_tx_json(stdout, f->value);
+            printf(", \"message\": ");
+            sl_tx_json(stdout, f->message);
+            printf(", \"why\": ");
+            sl_tx_json(stdout, f->why);
+            printf(", \"fix\": ");
+            sl_tx_json(stdout, f->fix);
+            printf(", \"scenario\": ");
+            sl_tx_json(stdout, f->scenario);
+            printf(", \"rehearse\": ");
+            sl_tx_json(stdout, cmd);
+            printf("}");
+            free(cmd);
+        }
+        printf("],\n \"errors\": %zu, \"warnings\": %zu, \"notes\": %zu}\n", errors, warnings, notes);
+    } else {
+        for (size_t i = 0; i < lint.n; i++) {
+            const sl_finding_t *f = refs[i].f;
+            char *cmd = rehearse(f);
+            if (f->line) printf("%s:%d: %s: %s [%s]\n", f->file, f->line, sl_lint_sev_name(f->sev), f->message, f->rule);
+            else printf("%s: %s: %s [%s]\n", f->file, sl_lint_sev_name(f->sev), f->message, f->rule);
+            printf("    why: %s\n    fix: %s\n", f->why, f->fix);
+            if (cmd) printf("    rehearse: %s\n", cmd);
+            free(cmd);
+        }
+        if (!quiet) {
+            printf("lint: ");
+            for (size_t i = 0; i < n; i++) {
+                const char *marker = NULL;
+                sl_lint_client_t k = o.client != SL_CLIENT_AUTO ? o.client : sl_lint_detect(files[i], &marker);
+                printf("%s%s (%s%s%s%s)", i ? ", " : "", files[i]->path,
+                       k == SL_CLIENT_JAVA ? "Java client" : "librdkafka", marker || o.client ? ", by " : "",
+                       o.client != SL_CLIENT_AUTO ? "--client" : marker ? marker : "",
+                       !marker && o.client == SL_CLIENT_AUTO ? ", the default" : "");
+            }
+            if (broker) printf("%s%s (broker)", n ? ", " : "", broker->path);
+            if (!lint.n) printf(": clean\n");
+            else
+                printf(": %zu error%s, %zu warning%s, %zu note%s\n", errors, errors == 1 ? "" : "s", warnings,
+                       warnings == 1 ? "" : "s", notes, notes == 1 ? "" : "s");
+        }
+    }
+    code = errors + warnings ? SL_EXIT_EXPECT : SL_EXIT_OK;
+    goto out;
+oom:
+    fprintf(stderr, "stormlab lint: out of memory\n");
+out:
+    free(refs);
+    sl_lint_free(&lint);
+    for (size_t i = 0; i < n; i++) sl_props_destroy(files[i]);
+    free(files);
+    sl_props_destroy(broker);
+    return code;
+}

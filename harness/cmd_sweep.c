@@ -1,0 +1,1056 @@
+/*
+ * stormlab sweep SCENARIO --vary K=V1,V2 [--vary ..]: run the Cartesian grid
+ * of overrides on the simulator, each point in its own process and its own
+ * run directory, and write results.tsv (one row per point).  --shard I/N
+ * runs a deterministic slice; `sweep --merge DIR...` joins the slices.
+ *
+ * Processes: the parent validates every point first (a bad value stops the
+ * sweep before anything runs), then forks up to --jobs children; each child
+ * loads its point, runs it with sl_sim_run_to_dir() into DIR/points/NNNN and
+ * sends its result row back through a pipe.  A child that dies without a row
+ * is reported as crashed.  Rows are written in point order, so results.tsv
+ * is the same bytes for any --jobs and for merged shards.
+ */
+#define _GNU_SOURCE /* pipe2 */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "stormlab/stormlab.h"
+#include "sweep.h"
+#include "textout.h"
+
+#ifndef SL_PLOTS_DIR
+#define SL_PLOTS_DIR "plots"
+#endif
+
+#define MAX_SETS 256
+#define MAX_JOBS 1024
+
+static const char *const group_metrics[] = {"rebalances",     "generation", "rebalance_s",    "unowned_partition_s",
+                                            "max_lag",        "duplicates", "first_stable_s", "stable_from_s"};
+#define N_GROUP_METRICS (sizeof group_metrics / sizeof group_metrics[0])
+
+static void usage(FILE *f) {
+    fputs("usage: stormlab sweep SCENARIO --vary PATH=V1,V2,... [--vary ...] [--set PATH=VALUE]...\n"
+          "                      [--seed N] [--jobs N] [--shard I/N] [--out DIR] [--metric M]\n"
+          "                      [--no-plots] [--json] [--quiet]\n"
+          "       stormlab sweep --merge DIR... [--out DIR] [--metric M] [--no-plots] [--json] [--quiet]\n"
+          "\n"
+          "Runs SCENARIO once for every combination of the --vary values (the Cartesian\n"
+          "grid), in parallel processes, each point in DIR/points/NNNN/ (a full run\n"
+          "directory), and writes DIR/results.tsv: one row per point with the varied\n"
+          "values, the seed, every summary metric per group and for the cluster, the\n"
+          "number of `expect:` gates breached, and the point's status.  With gnuplot,\n"
+          "also a heatmap (two varied keys) or line plot (one) of --metric.\n"
+          "\n"
+          "options:\n"
+          "  --vary PATH=V1,V2,...  a scenario path (as --set takes it) and its values;\n"
+          "                    commas inside [] or {} do not split, \\, is a literal comma\n"
+          "  --set PATH=VALUE  a fixed override applied to every point (repeatable)\n"
+          "  --seed N          seed of every point (default: the scenario's)\n"
+          "  -j, --jobs N      parallel processes (default: the number of cores)\n"
+          "  --shard I/N       run only shard I of N (1 <= I <= N): points p with\n"
+          "                    p mod N = I-1; the same grid splits the same way anywhere\n"
+          "  -o, --out DIR     output directory (default: runs/<scenario>-sweep, or\n"
+          "                    runs/<scenario>-sweep-shard-I-of-N)\n"
+          "  --merge DIR...    join the results.tsv of shard directories into --out\n"
+          "                    (refuses different grids, duplicate or missing points)\n"
+          "  --metric M        the column the plot and the printed matrix show\n"
+          "                    (default: <first group>.rebalances)\n"
+          "  --no-plots        do not render the plot\n"
+          "  --json            print the rows as JSON on stdout\n"
+          "  -q, --quiet       print nothing but errors; no progress bar\n"
+          "  -h, --help        this help\n"
+          "\n"
+          "A sweep does not gate: use `stormlab check` for that.  Sharding and merging on\n"
+          "GNU parallel, Slurm and Kubernetes: docs/scale.md.\n"
+          "\n"
+          "exit codes: 0 every point ran, 2 bad usage or a bad point (nothing runs) or a\n"
+          "point the simulator refused, 3 a point could not be carried out\n",
+          f);
+}
+
+/* ---------------------------------------------------------------- grid */
+
+typedef struct {
+    const char *path;
+    const char *base_sets[MAX_SETS];
+    size_t n_base;
+    sl_vary_t vary[SL_SWEEP_MAX_VARY];
+    size_t n_vary;
+    size_t points;
+    int have_seed;
+    uint64_t seed;
+    const char *out;
+    char **groups; /* column groups, from point 0 */
+    size_t n_groups;
+    int width;     /* digits of point directory names */
+} sweep_t;
+
+/* The --set list of point p: the fixed sets, then KEY=VALUE of each vary.
+ * The vary strings are malloc'd into owned[]; free with free_owned(). */
+static int point_sets(const sweep_t *s, size_t p, const char **sets, char **owned) {
+    size_t idx[SL_SWEEP_MAX_VARY];
+    sl_grid_point(s->vary, s->n_vary, p, idx);
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_base; i++) sets[n++] = s->base_sets[i];
+    for (size_t i = 0; i < s->n_vary; i++) {
+        owned[i] = sl_tx_printf("%s=%s", s->vary[i].key, s->vary[i].values[idx[i]]);
+        if (!owned[i]) return -1;
+        sets[n++] = owned[i];
+    }
+    return (int)n;
+}
+
+static void free_owned(const sweep_t *s, char **owned) {
+    for (size_t i = 0; i < s->n_vary; i++) { free(owned[i]); owned[i] = NULL; }
+}
+
+/* "k1=v1, k2=v2" for messages */
+static void point_label(const sweep_t *s, size_t p, char *buf, size_t n) {
+    size_t idx[SL_SWEEP_MAX_VARY], len = 0;
+    sl_grid_point(s->vary, s->n_vary, p, idx);
+    buf[0] = '\0';
+    for (size_t i = 0; i < s->n_vary && len < n; i++)
+        len += (size_t)snprintf(buf + len, n - len, "%s%s=%s", i ? ", " : "", s->vary[i].key,
+                                s->vary[i].values[idx[i]]);
+}
+
+static sl_err_t load_point(const sweep_t *s, size_t p, sl_scenario_t **sc, char *err, size_t errsz) {
+    const char *sets[MAX_SETS + SL_SWEEP_MAX_VARY];
+    char *owned[SL_SWEEP_MAX_VARY] = {0};
+    int n = point_sets(s, p, sets, owned);
+    sl_err_t rc = n < 0 ? SL_E_NOMEM : sl_scenario_load_file(s->path, sets, (size_t)n, sc, err, errsz);
+    free_owned(s, owned);
+    if (rc == SL_OK && s->have_seed) sl_scenario_set_seed(*sc, s->seed);
+    return rc;
+}
+
+/* The column line (without newline) into f. */
+static void write_columns(FILE *f, const sl_vary_t *vary, size_t n_vary, char *const *groups, size_t n_groups) {
+    fputs("point", f);
+    for (size_t i = 0; i < n_vary; i++) fprintf(f, "\t%s", vary[i].key);
+    fputs("\tseed", f);
+    for (size_t g = 0; g < n_groups; g++)
+        for (size_t m = 0; m < N_GROUP_METRICS; m++) fprintf(f, "\t%s.%s", groups[g], group_metrics[m]);
+    fputs("\tunavailable_partition_s\tproduce_errors\tlost_records\tproduced_records\tgates\tgates_failed\tstatus", f);
+}
+
+/* ------------------------------------------------------------- children */
+
+static void put_s(FILE *f, double v) {
+    if (v < 0) fputs("\tNA", f);
+    else fprintf(f, "\t%.3f", v);
+}
+
+/* The row of a point after its vary values: seed, metrics, gates, status. */
+static char *result_row(const sweep_t *s, const sl_scenario_t *sc, sl_sim_t *sim, const char *status) {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) return NULL;
+    fprintf(f, "%" PRIu64, sl_scenario_seed(sc));
+    for (size_t g = 0; g < s->n_groups; g++) {
+        sl_group_result_t r;
+        int found = 0;
+        for (int i = 0; sim && i < sl_sim_group_count(sim); i++)
+            if (sl_sim_group_result(sim, i, &r) == SL_OK && !strcmp(r.group, s->groups[g])) { found = 1; break; }
+        if (!found) {
+            for (size_t m = 0; m < N_GROUP_METRICS; m++) fputs("\tNA", f);
+            continue;
+        }
+        fprintf(f, "\t%d\t%d\t%.3f\t%.3f\t%lld\t%lld", r.rebalances, r.generation, r.rebalance_s,
+                r.unowned_partition_s, (long long)r.max_lag, (long long)r.duplicates);
+        put_s(f, r.first_stable_s);
+        put_s(f, r.stable_from_s);
+    }
+    if (sim) {
+        sl_cluster_result_t c;
+        sl_sim_cluster_result(sim, &c);
+        fprintf(f, "\t%.3f\t%lld\t%lld\t%lld", c.unavailable_partition_s, (long long)c.produce_errors,
+                (long long)c.lost_records, (long long)c.produced_records);
+        int n = sl_sim_expect_count(sim), failed = 0;
+        for (int i = 0; i < n; i++) {
+            sl_expect_result_t e;
+            if (sl_sim_expect_result(sim, i, &e) == SL_OK && !e.passed) failed++;
+        }
+        fprintf(f, "\t%d\t%d", n, failed);
+    } else {
+        fputs("\tNA\tNA\tNA\tNA\tNA\tNA", f);
+    }
+    fprintf(f, "\t%s\n", status);
+    fclose(f);
+    return buf;
+}
+
+static void write_all(int fd, const char *buf, size_t len) {
+    while (len) {
+        ssize_t w = write(fd, buf, len);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return;
+        buf += w;
+        len -= (size_t)w;
+    }
+}
+
+/* In the child: run point p, send the row, exit with the point's code. */
+static void child_main(const sweep_t *s, size_t p, int fd) {
+    signal(SIGPIPE, SIG_IGN);
+    char err[2048] = "", dir[4096], label[1024];
+    sl_scenario_t *sc = NULL;
+    sl_sim_t *sim = NULL;
+    point_label(s, p, label, sizeof label);
+    sl_err_t rc = load_point(s, p, &sc, err, sizeof err);
+    int code = SL_EXIT_OK;
+    if (rc == SL_OK) {
+        snprintf(dir, sizeof dir, "%s/points/%0*zu", s->out, s->width, p);
+        rc = sl_sim_run_to_dir(sc, dir, &sim, err, sizeof err);
+    }
+    if (rc != SL_OK) {
+        code = rc == SL_E_INVAL ? SL_EXIT_USAGE : SL_EXIT_RUN;
+        fprintf(stderr, "\nstormlab sweep: point %zu (%s): %s\n", p, label, err[0] ? err : sl_strerror(rc));
+    }
+    char *row = sc ? result_row(s, sc, sim, code == SL_EXIT_OK ? "ok" : code == SL_EXIT_USAGE ? "refused" : "failed")
+                   : NULL;
+    if (row) write_all(fd, row, strlen(row));
+    free(row);
+    sl_sim_destroy(sim);
+    sl_scenario_destroy(sc);
+    close(fd);
+    _exit(code);
+}
+
+typedef struct {
+    pid_t pid;
+    int fd;
+    size_t point;
+    char *buf;
+    size_t len, cap;
+} slot_t;
+
+static void progress(size_t done, size_t total, size_t running, double t0) {
+    static double last; /* redraw at most 10 times a second, and at the end */
+    double now = sl_cli_wall_seconds();
+    if (done < total && now - last < 0.1) return;
+    last = now;
+    char bar[31];
+    size_t fill = total ? done * 30 / total : 30;
+    for (size_t i = 0; i < 30; i++) bar[i] = i < fill ? '#' : '.';
+    bar[30] = '\0';
+    fprintf(stderr, "\r\033[Ksweep [%s] %zu/%zu points, %zu running, %.1f s", bar, done, total, running,
+            sl_cli_wall_seconds() - t0);
+}
+
+/* Runs the points in list[0..count) with up to jobs children; rows[p] gets
+ * each point's row (after the vary values).  Returns the worst exit code. */
+static int run_points(const sweep_t *s, const size_t *list, size_t count, size_t jobs, char **rows, int show) {
+    slot_t *slots = calloc(jobs, sizeof *slots);
+    struct pollfd *pf = calloc(jobs, sizeof *pf);
+    if (!slots || !pf) {
+        free(slots);
+        free(pf);
+        fprintf(stderr, "stormlab sweep: out of memory\n");
+        return SL_EXIT_RUN;
+    }
+    size_t next = 0, running = 0, done = 0;
+    int code = SL_EXIT_OK;
+    double t0 = sl_cli_wall_seconds();
+    while (next < count || running) {
+        while (running < jobs && next < count) {
+            size_t k = 0;
+            while (slots[k].pid) k++;
+            int fds[2];
+            size_t p = list[next++];
+            if (pipe2(fds, O_CLOEXEC) != 0) {
+                fprintf(stderr, "stormlab sweep: point %zu: pipe: %s\n", p, strerror(errno));
+                code = SL_EXIT_RUN;
+                done++;
+                continue;
+            }
+            fflush(NULL);
+            pid_t pid = fork();
+            if (pid < 0) {
+                fprintf(stderr, "stormlab sweep: point %zu: fork: %s\n", p, strerror(errno));
+                close(fds[0]);
+                close(fds[1]);
+                code = SL_EXIT_RUN;
+                done++;
+                continue;
+            }
+            if (pid == 0) {
+                close(fds[0]);
+                child_main(s, p, fds[1]);
+            }
+            close(fds[1]);
+            slots[k] = (slot_t){.pid = pid, .fd = fds[0], .point = p};
+            running++;
+        }
+        if (!running) break;
+        size_t np = 0;
+        size_t map[MAX_JOBS];
+        for (size_t k = 0; k < jobs; k++)
+            if (slots[k].pid) {
+                pf[np] = (struct pollfd){.fd = slots[k].fd, .events = POLLIN};
+                map[np++] = k;
+            }
+        int r = poll(pf, np, show ? 200 : -1);
+        if (r < 0 && errno != EINTR) {
+            fprintf(stderr, "stormlab sweep: poll: %s\n", strerror(errno));
+            code = SL_EXIT_RUN;
+            break;
+        }
+        for (size_t i = 0; r > 0 && i < np; i++) {
+            if (!pf[i].revents) continue;
+            slot_t *sl = &slots[map[i]];
+            if (sl->cap - sl->len < 4096) {
+                size_t ncap = sl->cap ? sl->cap * 2 : 8192;
+                char *nb = realloc(sl->buf, ncap);
+                if (!nb) { fprintf(stderr, "stormlab sweep: out of memory\n"); abort(); }
+                sl->buf = nb;
+                sl->cap = ncap;
+            }
+            ssize_t got = read(sl->fd, sl->buf + sl->len, sl->cap - sl->len - 1);
+            if (got < 0 && errno == EINTR) continue;
+            if (got > 0) { sl->len += (size_t)got; continue; }
+            /* EOF: the child is done */
+            close(sl->fd);
+            int st = 0;
+            while (waitpid(sl->pid, &st, 0) < 0 && errno == EINTR) {}
+            int ok_row = sl->len > 0 && sl->buf[sl->len - 1] == '\n';
+            int ccode = WIFEXITED(st) ? WEXITSTATUS(st) : SL_EXIT_RUN;
+            if (ok_row) {
+                sl->buf[sl->len - 1] = '\0';
+                rows[sl->point] = strdup(sl->buf);
+            } else {
+                if (WIFSIGNALED(st))
+                    fprintf(stderr, "\nstormlab sweep: point %zu: killed by signal %d\n", sl->point, WTERMSIG(st));
+                else
+                    fprintf(stderr, "\nstormlab sweep: point %zu: exited %d without a result\n", sl->point, ccode);
+                ccode = SL_EXIT_RUN;
+            }
+            if (ccode == SL_EXIT_USAGE) code = SL_EXIT_USAGE;
+            else if (ccode != SL_EXIT_OK && code != SL_EXIT_USAGE) code = SL_EXIT_RUN;
+            free(sl->buf);
+            memset(sl, 0, sizeof *sl);
+            running--;
+            done++;
+        }
+        if (show) progress(done, count, running, t0);
+    }
+    if (show) fputs("\r\033[K", stderr);
+    free(slots);
+    free(pf);
+    return code;
+}
+
+/* ------------------------------------------------------ matrix and plot */
+
+/* Field k (0-based, tab-separated) of line into buf. */
+static void field(const char *line, size_t k, char *buf, size_t n) {
+    for (; k && line; k--) {
+        line = strchr(line, '\t');
+        if (line) line++;
+    }
+    if (!line) { snprintf(buf, n, "NA"); return; }
+    size_t len = strcspn(line, "\t");
+    snprintf(buf, n, "%.*s", (int)(len < n ? len : n - 1), line);
+}
+
+static long column_index(const char *columns, const char *name) {
+    size_t k = 0;
+    for (const char *p = columns; p; k++) {
+        size_t len = strcspn(p, "\t");
+        if (len == strlen(name) && !strncmp(p, name, len)) return (long)k;
+        p = strchr(p, '\t');
+        if (p) p++;
+    }
+    return -1;
+}
+
+/* The plain metric columns a user may pick with --metric. */
+static int is_metric_column(const char *columns, long k, size_t n_vary) {
+    char name[512];
+    field(columns, (size_t)k, name, sizeof name);
+    return k > (long)n_vary + 1 && strcmp(name, "status") != 0;
+}
+
+static void metric_list(const char *columns, size_t n_vary, char *buf, size_t n) {
+    size_t len = 0;
+    buf[0] = '\0';
+    for (long k = (long)n_vary + 2;; k++) {
+        char name[512];
+        field(columns, (size_t)k, name, sizeof name);
+        if (!strcmp(name, "NA") || !strcmp(name, "status")) break;
+        if (len < n) len += (size_t)snprintf(buf + len, n - len, "%s%s", len ? ", " : "", name);
+    }
+}
+
+/* The metric over the grid as a table on stdout (one or two varied keys). */
+static void print_matrix(const sl_vary_t *vary, size_t n_vary, char *const *rows, long col, const char *metric) {
+    char v[128];
+    if (n_vary == 1) {
+        printf("%s by %s:\n", metric, vary[0].key);
+        for (size_t a = 0; a < vary[0].n; a++) {
+            field(rows[a], (size_t)col, v, sizeof v);
+            printf("  %-24s %12s\n", vary[0].values[a], v);
+        }
+        return;
+    }
+    if (n_vary != 2) return;
+    int w0 = 6;
+    for (size_t a = 0; a < vary[0].n; a++)
+        if ((int)strlen(vary[0].values[a]) + 2 > w0) w0 = (int)strlen(vary[0].values[a]) + 2;
+    if (w0 > 40) w0 = 40;
+    printf("%s (rows: %s, columns: %s):\n", metric, vary[0].key, vary[1].key);
+    printf("  %-*s", w0, "");
+    for (size_t b = 0; b < vary[1].n; b++) printf(" %12.12s", vary[1].values[b]);
+    putchar('\n');
+    for (size_t a = 0; a < vary[0].n; a++) {
+        printf("  %-*.*s", w0, w0, vary[0].values[a]);
+        for (size_t b = 0; b < vary[1].n; b++) {
+            field(rows[a * vary[1].n + b], (size_t)col, v, sizeof v);
+            printf(" %12s", v);
+        }
+        putchar('\n');
+    }
+}
+
+static int in_path(const char *prog) {
+    const char *path = getenv("PATH");
+    while (path && *path) {
+        const char *end = strchr(path, ':');
+        size_t len = end ? (size_t)(end - path) : strlen(path);
+        char cand[4096];
+        snprintf(cand, sizeof cand, "%.*s/%s", (int)len, len ? path : ".", prog);
+        if (access(cand, X_OK) == 0) return 1;
+        path = end ? end + 1 : NULL;
+    }
+    return 0;
+}
+
+/* A gnuplot single-quoted string: '' stands for '. */
+static void gp_str(FILE *f, const char *name, const char *s) {
+    fprintf(f, "%s='", name);
+    for (; *s; s++) {
+        if (*s == '\'') fputc('\'', f);
+        fputc(*s == '\n' ? ' ' : *s, f);
+    }
+    fputs("'; ", f);
+}
+
+/* Renders plots/sweep.gp for metric; prints what happened.  Never fails
+ * the sweep: results.tsv is the product, the plot a view of it. */
+static void render_plot(const char *out, const char *scenario, const sl_vary_t *vary, size_t n_vary,
+                        char *const *rows, long col, const char *metric, int quiet) {
+    if (n_vary > 2) {
+        if (!quiet)
+            printf("plot: skipped: a plot shows one or two varied keys, this sweep varies %zu (results.tsv has "
+                   "every point)\n", n_vary);
+        return;
+    }
+    if (!in_path("gnuplot")) {
+        if (!quiet)
+            printf("plot: skipped: gnuplot not found; install it with `sudo apt-get install gnuplot-nox` "
+                   "(results.tsv is written)\n");
+        return;
+    }
+    const char *pdir = getenv("STORMLAB_PLOTS_DIR");
+    char script[4096], pl[4096], dat[4600], base[4600], safe[256];
+    snprintf(script, sizeof script, "%s/sweep.gp", pdir && *pdir ? pdir : SL_PLOTS_DIR);
+    if (access(script, R_OK) != 0) {
+        fprintf(stderr, "stormlab sweep: plot skipped: %s: %s (set STORMLAB_PLOTS_DIR to the plots/ folder)\n",
+                script, strerror(errno));
+        return;
+    }
+    snprintf(pl, sizeof pl, "%s/plots", out);
+    sl_cli_safe_name(metric, safe, sizeof safe);
+    snprintf(dat, sizeof dat, "%s/sweep-%s.dat", pl, safe);
+    snprintf(base, sizeof base, "%s/sweep-%s", pl, safe);
+    FILE *f = sl_tx_mkdirs(pl) == 0 ? fopen(dat, "w") : NULL;
+    if (!f) {
+        fprintf(stderr, "stormlab sweep: plot skipped: %s: %s\n", dat, strerror(errno));
+        return;
+    }
+    char v[128];
+    /* heatmap: x = second key (columns), y = first key (rows), as printed */
+    size_t nx = n_vary == 2 ? vary[1].n : vary[0].n, ny = n_vary == 2 ? vary[0].n : 1;
+    for (size_t a = 0; a < ny; a++)
+        for (size_t b = 0; b < nx; b++) {
+            field(rows[a * nx + b], (size_t)col, v, sizeof v);
+            const char *xl = n_vary == 2 ? vary[1].values[b] : vary[0].values[b];
+            const char *yl = n_vary == 2 ? vary[0].values[a] : "";
+            fprintf(f, "%zu\t%zu\t%s\t\"%s\"\t\"%s\"\n", b, a, strcmp(v, "NA") ? v : "NaN", xl, yl);
+        }
+    fclose(f);
+    char *expr = NULL;
+    size_t elen = 0;
+    FILE *e = open_memstream(&expr, &elen);
+    if (!e) return;
+    gp_str(e, "datafile", dat);
+    gp_str(e, "outbase", base);
+    gp_str(e, "mode", n_vary == 2 ? "heatmap" : "line");
+    gp_str(e, "metric", metric);
+    gp_str(e, "scenario", scenario);
+    gp_str(e, "xname", n_vary == 2 ? vary[1].key : vary[0].key);
+    gp_str(e, "yname", n_vary == 2 ? vary[0].key : "");
+    fprintf(e, "nx=%zu; ny=%zu", nx, ny);
+    fclose(e);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execlp("gnuplot", "gnuplot", "-e", expr, script, (char *)NULL);
+        fprintf(stderr, "stormlab sweep: gnuplot: %s\n", strerror(errno));
+        _exit(127);
+    }
+    int st = 0;
+    if (pid > 0)
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+    free(expr);
+    if (pid < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        fprintf(stderr, "stormlab sweep: plot failed: gnuplot %s (results.tsv is written)\n",
+                pid < 0 ? strerror(errno) : "exited with an error");
+    else if (!quiet)
+        printf("plot: %s.png, %s.svg (%s)\n", base, base, metric);
+}
+
+/* ------------------------------------------------------------- outputs */
+
+static int write_results(const char *out, char *const *header, size_t n_header, const char *columns,
+                         char *const *rows, size_t points) {
+    char path[4200], tmp[4300];
+    snprintf(path, sizeof path, "%s/results.tsv", out);
+    snprintf(tmp, sizeof tmp, "%s.partial", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        fprintf(stderr, "stormlab sweep: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    for (size_t i = 0; i < n_header; i++) fprintf(f, "%s\n", header[i]);
+    fprintf(f, "%s\n", columns);
+    for (size_t p = 0; p < points; p++)
+        if (rows[p]) fprintf(f, "%s\n", rows[p]);
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
+        fprintf(stderr, "stormlab sweep: %s: %s\n", path, strerror(errno ? errno : EIO));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+static void print_json(const char *columns, char *const *rows, size_t points, size_t n_vary) {
+    char name[512], v[4096];
+    long n_cols = 1;
+    for (const char *p = columns; *p; p++) n_cols += *p == '\t';
+    printf("[");
+    int first = 1;
+    for (size_t p = 0; p < points; p++) {
+        if (!rows[p]) continue;
+        printf("%s\n  {", first ? "" : ",");
+        first = 0;
+        for (long k = 0; k < n_cols; k++) {
+            field(columns, (size_t)k, name, sizeof name);
+            field(rows[p], (size_t)k, v, sizeof v);
+            if (k) fputs(", ", stdout);
+            sl_tx_json(stdout, name);
+            fputs(": ", stdout);
+            int is_text = (k >= 1 && k <= (long)n_vary) || k == n_cols - 1;
+            if (is_text) sl_tx_json(stdout, v);
+            else if (!strcmp(v, "NA")) fputs("null", stdout);
+            else fputs(v, stdout);
+        }
+        putchar('}');
+    }
+    printf("\n]\n");
+}
+
+/* After results.tsv: the matrix and the plot, when every point is there. */
+static void show_results(const char *out, const char *scenario, const sl_vary_t *vary, size_t n_vary,
+                         const char *columns, char *const *rows, size_t points, const char *metric, int plots,
+                         int quiet) {
+    for (size_t p = 0; p < points; p++)
+        if (!rows[p]) return; /* a shard: the merged results show the grid */
+    long col = column_index(columns, metric);
+    if (col < 0) return;
+    if (!quiet) print_matrix(vary, n_vary, rows, col, metric);
+    if (plots) render_plot(out, scenario, vary, n_vary, rows, col, metric, quiet);
+}
+
+/* --------------------------------------------------------------- merge */
+
+static int do_merge(char **dirs, int n, const char *out, const char *metric, int plots, int json, int quiet) {
+    sl_results_t *in = calloc((size_t)n, sizeof *in);
+    char err[4400], path[4200];
+    int code = SL_EXIT_USAGE;
+    sl_vary_t vary[SL_SWEEP_MAX_VARY];
+    size_t n_vary = 0;
+    char **rows = NULL;
+    if (!in) return SL_EXIT_RUN;
+    for (int i = 0; i < n; i++) {
+        struct stat st;
+        if (stat(dirs[i], &st) == 0 && S_ISDIR(st.st_mode))
+            snprintf(path, sizeof path, "%s/results.tsv", dirs[i]);
+        else
+            snprintf(path, sizeof path, "%s", dirs[i]);
+        if (sl_results_read(path, &in[i], err, sizeof err) != 0) {
+            fprintf(stderr, "stormlab sweep --merge: %s\n", err);
+            goto out;
+        }
+        if (i == 0) continue;
+        int same = in[i].n_header == in[0].n_header && !strcmp(in[i].columns, in[0].columns);
+        for (size_t h = 0; same && h < in[0].n_header; h++) same = !strcmp(in[i].header[h], in[0].header[h]);
+        if (!same) {
+            fprintf(stderr, "stormlab sweep --merge: %s is a different sweep than %s (its header lines differ: "
+                    "scenario, grid, --vary, --set or --seed), expected shards of one sweep\n", dirs[i], dirs[0]);
+            goto out;
+        }
+        for (int j = 0; j < i; j++)
+            if (in[i].shard && in[j].shard && !strcmp(in[i].shard, in[j].shard)) {
+                fprintf(stderr, "stormlab sweep --merge: %s and %s are both shard %s\n", dirs[j], dirs[i],
+                        in[i].shard);
+                goto out;
+            }
+    }
+    size_t points = in[0].points;
+    rows = calloc(points, sizeof *rows);
+    if (!rows) { code = SL_EXIT_RUN; goto out; }
+    for (int i = 0; i < n; i++)
+        for (size_t p = 0; p < points; p++) {
+            if (!in[i].rows[p]) continue;
+            if (rows[p]) {
+                int j = 0;
+                while (!in[j].rows[p]) j++;
+                fprintf(stderr, "stormlab sweep --merge: point %zu is in both %s and %s\n", p, dirs[j], dirs[i]);
+                goto out;
+            }
+            rows[p] = in[i].rows[p];
+        }
+    size_t missing = 0;
+    for (size_t p = 0; p < points; p++) missing += !rows[p];
+    if (missing) {
+        unsigned si = 0, sn = 0;
+        char e2[256];
+        if (in[0].shard) sl_shard_parse(in[0].shard, &si, &sn, e2, sizeof e2);
+        fprintf(stderr, "stormlab sweep --merge: %zu of %zu points missing:", missing, points);
+        size_t shown = 0;
+        for (size_t p = 0; p < points && shown < 10; p++)
+            if (!rows[p]) {
+                if (sn) fprintf(stderr, "%s %zu (shard %zu/%u)", shown ? "," : "", p, p % sn + 1, sn);
+                else fprintf(stderr, "%s %zu", shown ? "," : "", p);
+                shown++;
+            }
+        fprintf(stderr, "%s; expected every shard's directory\n", missing > shown ? ", ..." : "");
+        goto out;
+    }
+    for (size_t h = 0; h < in[0].n_header; h++)
+        if (!strncmp(in[0].header[h], "# vary: ", 8)) {
+            if (n_vary == SL_SWEEP_MAX_VARY || sl_vary_parse(in[0].header[h] + 8, &vary[n_vary], err, sizeof err)) {
+                fprintf(stderr, "stormlab sweep --merge: %s: bad \"# vary:\" line\n", dirs[0]);
+                goto out;
+            }
+            n_vary++;
+        }
+    const char *scen = sl_results_header(&in[0], "scenario");
+    char defout[512], safe[256];
+    if (!out) {
+        sl_cli_safe_name(scen ? scen : "sweep", safe, sizeof safe);
+        snprintf(defout, sizeof defout, "runs/%s-sweep", safe);
+        out = defout;
+    }
+    if (sl_tx_mkdirs(out) != 0) {
+        fprintf(stderr, "stormlab sweep --merge: %s: %s\n", out, strerror(errno));
+        code = SL_EXIT_RUN;
+        goto out;
+    }
+    char mdef[600];
+    if (!metric) {
+        field(in[0].columns, n_vary + 2, mdef, sizeof mdef);
+        metric = mdef;
+    }
+    long col = column_index(in[0].columns, metric);
+    if (col < 0 || !is_metric_column(in[0].columns, col, n_vary)) {
+        char list[4096];
+        metric_list(in[0].columns, n_vary, list, sizeof list);
+        fprintf(stderr, "stormlab sweep --merge: --metric %s: no such column, expected one of %s\n", metric, list);
+        goto out;
+    }
+    if (write_results(out, in[0].header, in[0].n_header, in[0].columns, rows, points) != 0) {
+        code = SL_EXIT_RUN;
+        goto out;
+    }
+    if (json)
+        print_json(in[0].columns, rows, points, n_vary);
+    else if (!quiet)
+        printf("stormlab sweep --merge: %s, %zu points from %d director%s\n", scen ? scen : "?", points, n,
+               n == 1 ? "y" : "ies");
+    show_results(out, scen ? scen : "", vary, n_vary, in[0].columns, rows, points, metric, plots, quiet || json);
+    if (!quiet && !json) printf("results: %s/results.tsv\n", out);
+    code = SL_EXIT_OK;
+out:
+    for (int i = 0; i < n; i++) sl_results_free(&in[i]);
+    for (size_t i = 0; i < n_vary; i++) sl_vary_free(&vary[i]);
+    free(in);
+    free(rows); /* the strings were in[]'s */
+    return code;
+}
+
+/* --------------------------------------------------------------- sweep */
+
+int sl_cmd_sweep(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"vary", required_argument, 0, 'V'},  {"set", required_argument, 0, 'S'},
+        {"seed", required_argument, 0, 's'},  {"jobs", required_argument, 0, 'j'},
+        {"shard", required_argument, 0, 'H'}, {"out", required_argument, 0, 'o'},
+        {"merge", no_argument, 0, 'M'},       {"metric", required_argument, 0, 'm'},
+        {"no-plots", no_argument, 0, 'P'},    {"json", no_argument, 0, 'J'},
+        {"quiet", no_argument, 0, 'q'},       {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    sweep_t s;
+    memset(&s, 0, sizeof s);
+    const char *metric = NULL, *shard = NULL;
+    long jobs = 0;
+    int merge = 0, plots = 1, json = 0, quiet = 0, c, code = SL_EXIT_USAGE;
+    char err[4400];
+    char **rows = NULL;
+    size_t *list = NULL;
+    char **header = NULL;
+    size_t n_header = 0;
+    char *columns = NULL;
+    sl_scenario_t *sc0 = NULL;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "hqo:j:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'V':
+            if (s.n_vary == SL_SWEEP_MAX_VARY) {
+                fprintf(stderr, "stormlab sweep: too many --vary options (at most %d)\n", SL_SWEEP_MAX_VARY);
+                goto out;
+            }
+            if (sl_vary_parse(optarg, &s.vary[s.n_vary], err, sizeof err) != 0) {
+                fprintf(stderr, "stormlab sweep: %s\n", err);
+                goto out;
+            }
+            for (size_t i = 0; i < s.n_vary; i++)
+                if (!strcmp(s.vary[i].key, s.vary[s.n_vary].key)) {
+                    fprintf(stderr, "stormlab sweep: --vary %s: %s is varied twice, expected each path once\n",
+                            optarg, s.vary[i].key);
+                    s.n_vary++;
+                    goto out;
+                }
+            s.n_vary++;
+            break;
+        case 'S':
+            if (s.n_base == MAX_SETS) {
+                fprintf(stderr, "stormlab sweep: too many --set options (at most %d)\n", MAX_SETS);
+                goto out;
+            }
+            if (strpbrk(optarg, "\n\r")) {
+                fprintf(stderr, "stormlab sweep: --set: a newline in '%s', expected one line\n", optarg);
+                goto out;
+            }
+            s.base_sets[s.n_base++] = optarg;
+            break;
+        case 's': {
+            char *end;
+            errno = 0;
+            s.seed = strtoull(optarg, &end, 10);
+            if (!*optarg || *optarg == '-' || *optarg == ' ' || *end || errno) {
+                fprintf(stderr, "stormlab sweep: --seed: '%s' is not a seed, expected an integer 0..%" PRIu64 "\n",
+                        optarg, UINT64_MAX);
+                goto out;
+            }
+            s.have_seed = 1;
+            break;
+        }
+        case 'j': {
+            char *end;
+            jobs = strtol(optarg, &end, 10);
+            if (!*optarg || *end || jobs < 1 || jobs > MAX_JOBS) {
+                fprintf(stderr, "stormlab sweep: --jobs: '%s' is not a process count, expected 1..%d\n", optarg,
+                        MAX_JOBS);
+                goto out;
+            }
+            break;
+        }
+        case 'H': shard = optarg; break;
+        case 'o': s.out = optarg; break;
+        case 'M': merge = 1; break;
+        case 'm': metric = optarg; break;
+        case 'P': plots = 0; break;
+        case 'J': json = 1; break;
+        case 'q': quiet = 1; break;
+        case 'h': usage(stdout); code = SL_EXIT_OK; goto out;
+        default:
+            if (optopt && strchr("VSsjHom", optopt))
+                fprintf(stderr, "stormlab sweep: option '%s' needs a value\n", argv[optind - 1]);
+            else
+                fprintf(stderr, "stormlab sweep: unknown option '%s'\n", argv[optind - 1]);
+            usage(stderr);
+            goto out;
+        }
+    }
+    if (s.out && !*s.out) {
+        fprintf(stderr, "stormlab sweep: --out: empty directory name\n");
+        goto out;
+    }
+    if (merge) {
+        if (s.n_vary || s.n_base || shard || s.have_seed || jobs) {
+            fprintf(stderr, "stormlab sweep: --merge joins finished shards; --vary, --set, --seed, --jobs and "
+                    "--shard belong to the sweep itself\n");
+            goto out;
+        }
+        if (optind >= argc) {
+            fprintf(stderr, "stormlab sweep: --merge: expected the shard directories (or results.tsv files)\n");
+            goto out;
+        }
+        code = do_merge(argv + optind, argc - optind, s.out, metric, plots, json, quiet);
+        goto out;
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "stormlab sweep: missing SCENARIO\n");
+        usage(stderr);
+        goto out;
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "stormlab sweep: expected exactly one SCENARIO, got '%s' too\n", argv[optind + 1]);
+        goto out;
+    }
+    if (!s.n_vary) {
+        fprintf(stderr, "stormlab sweep: nothing to vary, expected at least one --vary PATH=V1,V2,...\n");
+        goto out;
+    }
+    for (size_t i = 0; i < s.n_vary; i++)
+        if (s.have_seed && !strcmp(s.vary[i].key, "seed")) {
+            fprintf(stderr, "stormlab sweep: --seed and --vary seed=... both set the seed, expected one of them\n");
+            goto out;
+        }
+    unsigned si = 1, sn = 1;
+    if (shard && sl_shard_parse(shard, &si, &sn, err, sizeof err) != 0) {
+        fprintf(stderr, "stormlab sweep: %s\n", err);
+        goto out;
+    }
+    s.path = argv[optind];
+    s.points = sl_grid_points(s.vary, s.n_vary);
+    if (!s.points) {
+        fprintf(stderr, "stormlab sweep: the grid has more than %d points, expected fewer values\n",
+                SL_SWEEP_MAX_POINTS);
+        goto out;
+    }
+    s.width = 4;
+    for (size_t p = s.points - 1; p >= 10000; p /= 10) s.width++;
+
+    /* Every point loads before any runs: a bad value stops the sweep here,
+     * in every shard alike. */
+    size_t bad = 0;
+    for (size_t p = 0; p < s.points; p++) {
+        sl_scenario_t *sc = NULL;
+        char label[1024];
+        err[0] = '\0';
+        sl_err_t rc = load_point(&s, p, &sc, err, sizeof err);
+        if (rc != SL_OK) {
+            if (rc == SL_E_IO || (p == 0 && rc != SL_E_INVAL)) {
+                fprintf(stderr, "stormlab: %s\n", err[0] ? err : sl_strerror(rc));
+                bad = s.points;
+                break;
+            }
+            if (bad < 10) {
+                point_label(&s, p, label, sizeof label);
+                fprintf(stderr, "stormlab sweep: point %zu (%s): %s\n", p, label, err[0] ? err : sl_strerror(rc));
+            }
+            bad++;
+            continue;
+        }
+        if (p == 0) sc0 = sc;
+        else sl_scenario_destroy(sc);
+    }
+    if (bad) {
+        if (bad < s.points || s.points > 1)
+            fprintf(stderr, "stormlab sweep: %zu of %zu points are invalid; nothing was run\n", bad < s.points ? bad :
+                    s.points, s.points);
+        goto out;
+    }
+    /* Column groups come from point 0; a point without one writes NA. */
+    {
+        sl_sim_t *probe = NULL;
+        /* group ids are only reachable through a simulation's results */
+        if (sl_sim_new(sc0, &(sl_sinks_t){0}, &probe, err, sizeof err) != SL_OK) {
+            fprintf(stderr, "stormlab sweep: %s\n", err);
+            code = SL_EXIT_USAGE;
+            goto out;
+        }
+        int ng = sl_sim_group_count(probe);
+        s.groups = calloc((size_t)(ng > 0 ? ng : 1), sizeof *s.groups);
+        for (int g = 0; s.groups && g < ng; g++) {
+            sl_group_result_t r;
+            if (sl_sim_group_result(probe, g, &r) == SL_OK) s.groups[s.n_groups++] = strdup(r.group);
+        }
+        sl_sim_destroy(probe);
+        if (!s.groups) { code = SL_EXIT_RUN; goto out; }
+    }
+    const char *name = sl_scenario_name(sc0);
+    char defout[600], safe[256];
+    if (!s.out) {
+        sl_cli_safe_name(name, safe, sizeof safe);
+        if (shard) snprintf(defout, sizeof defout, "runs/%s-sweep-shard-%u-of-%u", safe, si, sn);
+        else snprintf(defout, sizeof defout, "runs/%s-sweep", safe);
+        s.out = defout;
+    }
+
+    /* The header names the grid: the resolved scenario of point 0 (every
+     * default and override in it) and the grid options, hashed, so merge
+     * refuses shards of different sweeps. */
+    uint64_t h = SL_TX_FNV_INIT;
+    {
+        char *res = NULL;
+        size_t rlen = 0;
+        FILE *f = open_memstream(&res, &rlen);
+        if (f) {
+            sl_scenario_write_resolved(sc0, f);
+            fclose(f);
+            h = sl_tx_fnv1a(h, res, rlen);
+            free(res);
+        }
+    }
+    header = calloc(8 + s.n_vary + s.n_base, sizeof *header);
+    if (!header) { code = SL_EXIT_RUN; goto out; }
+    header[n_header++] = strdup("# stormlab sweep");
+    header[n_header++] = sl_tx_printf("# scenario: %s", name);
+    for (size_t i = 0; i < s.n_vary; i++) {
+        header[n_header++] = sl_tx_printf("# vary: %s", s.vary[i].spec);
+        h = sl_tx_fnv1a(h, s.vary[i].spec, strlen(s.vary[i].spec) + 1);
+    }
+    for (size_t i = 0; i < s.n_base; i++) {
+        header[n_header++] = sl_tx_printf("# set: %s", s.base_sets[i]);
+        h = sl_tx_fnv1a(h, s.base_sets[i], strlen(s.base_sets[i]) + 1);
+    }
+    if (s.have_seed) header[n_header++] = sl_tx_printf("# seed: %" PRIu64, s.seed);
+    header[n_header++] = sl_tx_printf("# points: %zu", s.points);
+    header[n_header++] = sl_tx_printf("# grid: fnv1a64:%016" PRIx64, h);
+    for (size_t i = 0; i < n_header; i++)
+        if (!header[i]) { code = SL_EXIT_RUN; goto out; }
+    {
+        char *cbuf = NULL;
+        size_t clen = 0;
+        FILE *f = open_memstream(&cbuf, &clen);
+        if (!f) { code = SL_EXIT_RUN; goto out; }
+        write_columns(f, s.vary, s.n_vary, s.groups, s.n_groups);
+        fclose(f);
+        columns = cbuf;
+    }
+    char mdef[600];
+    if (!metric) {
+        if (s.n_groups) snprintf(mdef, sizeof mdef, "%s.rebalances", s.groups[0]);
+        else snprintf(mdef, sizeof mdef, "unavailable_partition_s");
+        metric = mdef;
+    }
+    long mcol = column_index(columns, metric);
+    if (mcol < 0 || !is_metric_column(columns, mcol, s.n_vary)) {
+        char mlist[4096];
+        metric_list(columns, s.n_vary, mlist, sizeof mlist);
+        fprintf(stderr, "stormlab sweep: --metric %s: no such column, expected one of %s\n", metric, mlist);
+        goto out;
+    }
+
+    char pdir[4200];
+    snprintf(pdir, sizeof pdir, "%s/points", s.out);
+    if (sl_tx_mkdirs(pdir) != 0) {
+        fprintf(stderr, "stormlab sweep: %s: %s\n", pdir, strerror(errno));
+        code = SL_EXIT_RUN;
+        goto out;
+    }
+    list = calloc(s.points, sizeof *list);
+    rows = calloc(s.points, sizeof *rows);
+    if (!list || !rows) { code = SL_EXIT_RUN; goto out; }
+    size_t count = 0;
+    for (size_t p = 0; p < s.points; p++)
+        if (sl_shard_has(p, si, sn)) list[count++] = p;
+    if (!jobs) {
+        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        jobs = ncpu > 0 ? (ncpu < MAX_JOBS ? ncpu : MAX_JOBS) : 1;
+    }
+    if ((size_t)jobs > count) jobs = count ? (long)count : 1;
+    if (shard) {
+        char *sh = sl_tx_printf("# shard: %u/%u", si, sn);
+        /* the shard line sits after the fixed header so merge can drop it */
+        header[n_header++] = sh;
+    }
+    if (!quiet && !json) {
+        printf("stormlab sweep: %s, %zu point%s (", name, s.points, s.points == 1 ? "" : "s");
+        for (size_t i = 0; i < s.n_vary; i++) printf("%s%zu", i ? " x " : "", s.vary[i].n);
+        printf(")");
+        if (shard) printf(", shard %u/%u: %zu point%s", si, sn, count, count == 1 ? "" : "s");
+        printf(", %ld job%s\n", jobs, jobs == 1 ? "" : "s");
+        fflush(stdout);
+    }
+    double t0 = sl_cli_wall_seconds();
+    int rcode = run_points(&s, list, count, (size_t)jobs, rows, !quiet && isatty(STDERR_FILENO));
+    double wall = sl_cli_wall_seconds() - t0;
+    /* complete each row: point and vary values before the child's fields */
+    for (size_t i = 0; i < count; i++) {
+        size_t p = list[i], idx[SL_SWEEP_MAX_VARY];
+        sl_grid_point(s.vary, s.n_vary, p, idx);
+        char *buf = NULL;
+        size_t blen = 0;
+        FILE *f = open_memstream(&buf, &blen);
+        if (!f) { code = SL_EXIT_RUN; goto out; }
+        fprintf(f, "%zu", p);
+        for (size_t k = 0; k < s.n_vary; k++) fprintf(f, "\t%s", s.vary[k].values[idx[k]]);
+        if (rows[p]) {
+            fprintf(f, "\t%s", rows[p]);
+        } else {
+            /* the child died without a row */
+            long n_cols = 1;
+            for (const char *q = columns; *q; q++) n_cols += *q == '\t';
+            for (long k = (long)s.n_vary + 1; k < n_cols - 1; k++) fputs("\tNA", f);
+            fputs("\tcrashed", f);
+        }
+        fclose(f);
+        free(rows[p]);
+        rows[p] = buf;
+    }
+    if (write_results(s.out, header, n_header, columns, rows, s.points) != 0) {
+        code = SL_EXIT_RUN;
+        goto out;
+    }
+    if (json)
+        print_json(columns, rows, s.points, s.n_vary);
+    show_results(s.out, name, s.vary, s.n_vary, columns, rows, s.points, metric, plots, quiet || json);
+    if (!quiet && !json) {
+        printf("results: %s/results.tsv (one row per point; run directories in %s/points/)\n", s.out, s.out);
+        if (shard) {
+            printf("merge the shards: %s sweep --merge ", sl_tx_self());
+            for (unsigned k = 1; k <= sn; k++) printf("%sDIR_%u", k > 1 ? " " : "", k);
+            printf("\n");
+        }
+        printf("wall time: %.2f s\n", wall);
+    }
+    code = rcode;
+    if (code != SL_EXIT_OK)
+        fprintf(stderr, "stormlab sweep: %s (see the status column of %s/results.tsv)\n",
+                code == SL_EXIT_USAGE ? "the simulator refused a point" : "a point could not be carried out", s.out);
+out:
+    for (size_t i = 0; i < s.n_vary; i++) sl_vary_free(&s.vary[i]);
+    for (size_t i = 0; i < s.n_groups; i++) free(s.groups[i]);
+    free(s.groups);
+    if (rows)
+        for (size_t p = 0; p < s.points; p++) free(rows[p]);
+    free(rows);
+    free(list);
+    for (size_t i = 0; i < n_header; i++) free(header[i]);
+    free(header);
+    free(columns);
+    sl_scenario_destroy(sc0);
+    return code;
+}

@@ -1,0 +1,30 @@
+/*
+ * The small tab-separated files plots/NAME.gp read (docs/plots.md), written
+ * from a loaded run: gnuplot cannot follow cause chains or filter
+ * interleaved groups, so the harness does that once here.
+ */
+#ifndef SL_EXTRACT_H
+#define SL_EXTRACT_H
+
+#include <stddef.h>
+
+#include "causes.h"
+#include "runfiles.h"
+
+/* Swimlane states, in legend order; the index is the `state` column. */
+enum { SL_LANE_JOINING, SL_LANE_SYNCING, SL_LANE_CONSUMING, SL_LANE_REVOKED,
+       SL_LANE_LOST, SL_LANE_PAUSED, SL_LANE_STALLED, SL_LANE__COUNT };
+
+/* A group id made safe for a file name (anything but [A-Za-z0-9._-] becomes _). */
+void sl_extract_safe_name(const char *group, char *out, size_t n);
+
+/*
+ * Writes into datadir (which must exist): faults.tsv, and per group
+ * <safe>.series.tsv, <safe>.unsettled.tsv, <safe>.lanes.tsv,
+ * <safe>.lanenames.tsv, <safe>.meta.gp.  *fault_rows is how many label rows the fault
+ * strip needs (0: nothing was injected).  Returns 0, or -1 with err.
+ */
+int sl_extract_write(const sl_run_t *run, const sl_causes_t *c, const char *datadir, int *fault_rows, char *err,
+                     size_t errsz);
+
+#endif

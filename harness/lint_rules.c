@@ -1,0 +1,738 @@
+/*
+ * `stormlab lint` rules (see lint.h).  Defaults are Kafka 4.x's (Java
+ * client, broker) and librdkafka 2.x's; each rule says what the setting does
+ * to a consumer group, what to write instead, and which bundled scenario
+ * rehearses it, with the file's own values carried in as --set overrides.
+ */
+#include "lint.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "textout.h"
+
+#define P sl_tx_printf
+
+/* Kafka's defaults. */
+#define BROKER_MIN_SESSION_MS 6000
+#define BROKER_MAX_SESSION_MS 1800000
+#define DEF_SESSION_MS 45000
+#define DEF_HEARTBEAT_MS 3000
+#define DEF_POLL_INTERVAL_MS 300000
+#define DEF_POLL_RECORDS 500
+#define DEF_REQUEST_TIMEOUT_MS 30000
+#define ASSUMED_PROCESSING_MS 10.0
+#define LONG_POLL_INTERVAL_MS 600000
+
+const char *sl_lint_client_name(sl_lint_client_t c) {
+    return c == SL_CLIENT_LIBRDKAFKA ? "librdkafka" : c == SL_CLIENT_JAVA ? "java" : "auto";
+}
+
+const char *sl_lint_sev_name(sl_lint_sev_t s) { return s == SL_SEV_ERROR ? "error" : s == SL_SEV_WARNING ? "warning" : "note"; }
+
+void sl_lint_free(sl_lint_t *l) {
+    for (size_t i = 0; i < l->n; i++) {
+        sl_finding_t *f = &l->items[i];
+        free(f->key); free(f->value); free(f->message); free(f->why); free(f->fix);
+        for (size_t k = 0; k < f->n_sets; k++) free(f->sets[k]);
+        free(f->sets);
+    }
+    free(l->items);
+    memset(l, 0, sizeof *l);
+}
+
+size_t sl_lint_count(const sl_lint_t *l, sl_lint_sev_t sev) {
+    size_t n = 0;
+    for (size_t i = 0; i < l->n; i++) n += l->items[i].sev == sev;
+    return n;
+}
+
+typedef struct {
+    const sl_props_t *p;
+    sl_lint_client_t client;
+    sl_lint_t *out;
+    const sl_props_t *broker;
+    const sl_lint_opts_t *o;
+    char *sets[16];
+    size_t n_sets;
+    int oom;
+} ctx_t;
+
+/* Adds a finding; takes ownership of message, why, fix (malloc'd). */
+static sl_finding_t *add(ctx_t *c, int line, sl_lint_sev_t sev, const char *rule, const char *key, const char *value,
+                         const char *scenario, char *message, char *why, char *fix) {
+    sl_lint_t *l = c->out;
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 16;
+        sl_finding_t *ni = realloc(l->items, nc * sizeof *ni);
+        if (!ni) { c->oom = 1; free(message); free(why); free(fix); return NULL; }
+        l->items = ni;
+        l->cap = nc;
+    }
+    sl_finding_t *f = &l->items[l->n++];
+    memset(f, 0, sizeof *f);
+    f->file = c->p->path;
+    f->line = line;
+    f->sev = sev;
+    f->rule = rule;
+    f->key = strdup(key);
+    f->value = value ? strdup(value) : NULL;
+    f->message = message;
+    f->why = why;
+    f->fix = fix;
+    f->scenario = scenario;
+    if (c->n_sets && (f->sets = calloc(c->n_sets, sizeof *f->sets)))
+        for (size_t i = 0; i < c->n_sets; i++)
+            if ((f->sets[f->n_sets] = strdup(c->sets[i]))) f->n_sets++;
+    if (!f->key || !f->message || !f->why || !f->fix) c->oom = 1;
+    return f;
+}
+
+/* ---------------------------------------------------------------- lookup */
+
+/* Prefixes under which a consumer's settings also appear: Kafka Streams
+ * (main.consumer., consumer.) and Spring Boot; the more specific wins. */
+static const char *const prefixes[] = {"main.consumer.", "consumer.", "spring.kafka.consumer.properties.", "",
+                                       "spring.kafka.properties."};
+
+static const sl_prop_t *lookup(const sl_props_t *p, const char *key) {
+    char buf[512];
+    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+        snprintf(buf, sizeof buf, "%s%s", prefixes[i], key);
+        const sl_prop_t *e = sl_props_get(p, buf);
+        if (e) return e;
+    }
+    return NULL;
+}
+
+static const char *strip_prefix(const char *key) {
+    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+        size_t n = strlen(prefixes[i]);
+        if (n && !strncmp(key, prefixes[i], n)) return key + n;
+    }
+    return key;
+}
+
+typedef struct {
+    const sl_prop_t *e; /* NULL: absent, the default applies */
+    int ok;             /* a usable number (absent counts) */
+    int64_t v;
+} ival_t;
+
+static const char *scenario_for_key(const char *key) {
+    if (!strcmp(key, "max.poll.interval.ms") || !strcmp(key, "max.poll.records")) return "member-pause-vs-stall";
+    if (!strcmp(key, "partition.assignment.strategy") || !strcmp(key, "group.instance.id"))
+        return "rolling-restart-eager";
+    if (!strcmp(key, "request.timeout.ms")) return "broker-pause";
+    if (!strcmp(key, "group.protocol") || !strcmp(key, "group.remote.assignor")) return "rolling-restart-kip848";
+    if (!strcmp(key, "group.initial.rebalance.delay.ms")) return "steady-state";
+    if (!strcmp(key, "offsets.topic.replication.factor")) return "coordinator-killed";
+    return "member-cut-short";
+}
+
+/* An integer setting: absent -> def; present -> parsed and range-checked,
+ * a bad value becomes an error finding and ok = 0. */
+static ival_t get_int(ctx_t *c, const char *key, int64_t def, int64_t min, int64_t max, const char *who) {
+    ival_t r = {lookup(c->p, key), 1, def};
+    if (!r.e) return r;
+    const char *s = r.e->value;
+    if (strstr(s, "${")) {
+        r.ok = 0;
+        add(c, r.e->line, SL_SEV_NOTE, "placeholder", r.e->key, s, scenario_for_key(key),
+            P("%s=%s is a placeholder; not checked", r.e->key, s),
+            P("stormlab lint reads the file as written; the value is filled in at deploy time"),
+            P("lint the rendered file (after templating) to check %s", key));
+        return r;
+    }
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    while (*end == ' ' || *end == '\t') end++;
+    if (!*s || end == s || *end || errno || v < min || v > max) {
+        r.ok = 0;
+        const char *kind = (!*s || end == s || *end) ? "is not a whole number" : "is out of range";
+        add(c, r.e->line, SL_SEV_ERROR, "bad-value", r.e->key, s, scenario_for_key(key),
+            P("%s=%s %s (expected %lld..%lld)", r.e->key, s, kind, (long long)min, (long long)max),
+            P("%s", who),
+            P("write %s as a whole number of %s in %lld..%lld, e.g. %s=%lld", key,
+              strstr(key, ".ms") ? "milliseconds" : "units", (long long)min, (long long)max, key, (long long)def));
+        return r;
+    }
+    r.v = v;
+    return r;
+}
+
+static void add_set(ctx_t *c, const char *path, int64_t ms, int is_ms) {
+    if (c->n_sets == sizeof c->sets / sizeof c->sets[0]) return;
+    char d[64];
+    if (is_ms) sl_tx_ms(d, sizeof d, ms);
+    else snprintf(d, sizeof d, "%lld", (long long)ms);
+    c->sets[c->n_sets++] = P("%s=%s", path, d);
+}
+
+static void free_sets(ctx_t *c) {
+    for (size_t i = 0; i < c->n_sets; i++) free(c->sets[i]);
+    c->n_sets = 0;
+}
+
+/* --------------------------------------------------------------- detect */
+
+static const char *const java_keys[] = {"key.deserializer", "value.deserializer", "max.poll.records",
+                                        "fetch.max.wait.ms", "default.api.timeout.ms", "interceptor.classes",
+                                        "client.dns.lookup", "sasl.jaas.config", "application.id",
+                                        "retry.backoff.max.ms", "allow.auto.create.topics", NULL};
+static const char *const rdk_keys[] = {"metadata.broker.list", "socket.timeout.ms", "enable.auto.offset.store",
+                                       "coordinator.query.interval.ms", "queued.min.messages",
+                                       "queued.max.messages.kbytes", "fetch.wait.max.ms", "statistics.interval.ms",
+                                       "debug", "enable.partition.eof", "topic.metadata.refresh.interval.ms",
+                                       "api.version.request", "broker.version.fallback", "log_level",
+                                       "log.connection.close", "socket.keepalive.enable", "fetch.error.backoff.ms",
+                                       "builtin.features", NULL};
+
+sl_lint_client_t sl_lint_detect(const sl_props_t *p, const char **marker) {
+    int java = 0, rdk = 0;
+    const char *jm = NULL, *rm = NULL;
+    for (size_t i = 0; i < p->n; i++) {
+        const char *k = strip_prefix(p->items[i].key);
+        for (int j = 0; java_keys[j]; j++)
+            if (!strcmp(k, java_keys[j])) { java++; if (!jm) jm = p->items[i].key; }
+        for (int j = 0; rdk_keys[j]; j++)
+            if (!strcmp(k, rdk_keys[j])) { rdk++; if (!rm) rm = p->items[i].key; }
+        if (!strcmp(k, "partition.assignment.strategy")) {
+            if (strstr(p->items[i].value, "org.apache.kafka") || strstr(p->items[i].value, "Assignor")) {
+                java++;
+                if (!jm) jm = p->items[i].key;
+            } else if (strstr(p->items[i].value, "range") || strstr(p->items[i].value, "roundrobin") ||
+                       strstr(p->items[i].value, "cooperative-sticky")) {
+                rdk++;
+                if (!rm) rm = p->items[i].key;
+            }
+        }
+    }
+    if (marker) *marker = rdk > java ? rm : jm;
+    return rdk > java ? SL_CLIENT_LIBRDKAFKA : SL_CLIENT_JAVA;
+}
+
+/* ------------------------------------------------------------- assignors */
+
+typedef enum { A_RANGE, A_ROUNDROBIN, A_STICKY, A_COOP, A_CUSTOM, A_UNKNOWN } assignor_t;
+
+static const char *assignor_name(assignor_t a) {
+    static const char *const n[] = {"range", "roundrobin", "sticky", "cooperative-sticky", "custom", "unknown"};
+    return n[a];
+}
+
+static assignor_t classify(const char *s, sl_lint_client_t client) {
+    static const struct { const char *java, *rdk; assignor_t a; } t[] = {
+        {"org.apache.kafka.clients.consumer.RangeAssignor", "range", A_RANGE},
+        {"org.apache.kafka.clients.consumer.RoundRobinAssignor", "roundrobin", A_ROUNDROBIN},
+        {"org.apache.kafka.clients.consumer.StickyAssignor", NULL, A_STICKY},
+        {"org.apache.kafka.clients.consumer.CooperativeStickyAssignor", "cooperative-sticky", A_COOP},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        if (client == SL_CLIENT_JAVA && !strcmp(s, t[i].java)) return t[i].a;
+        if (client == SL_CLIENT_LIBRDKAFKA && t[i].rdk && !strcmp(s, t[i].rdk)) return t[i].a;
+    }
+    if (client == SL_CLIENT_JAVA && strchr(s, '.') && !strchr(s, ' ')) return A_CUSTOM;
+    return A_UNKNOWN;
+}
+
+#define MAX_ASSIGNORS 8
+
+/* Splits a comma list (blanks trimmed) into up to MAX_ASSIGNORS names. */
+static size_t split_list(const char *v, char out[][128]) {
+    size_t n = 0;
+    while (*v && n < MAX_ASSIGNORS) {
+        while (*v == ' ' || *v == '\t' || *v == ',') v++;
+        if (!*v) break;
+        size_t len = strcspn(v, ",");
+        size_t t = len;
+        while (t && (v[t - 1] == ' ' || v[t - 1] == '\t')) t--;
+        snprintf(out[n++], 128, "%.*s", (int)(t < 127 ? t : 127), v);
+        v += len;
+    }
+    return n;
+}
+
+static int is_eager(assignor_t a) { return a == A_RANGE || a == A_ROUNDROBIN || a == A_STICKY; }
+
+/* ------------------------------------------------------------- the rules */
+
+static int ieq(const char *a, const char *b) {
+    for (; *a && *b; a++, b++)
+        if (tolower((unsigned char)*a) != tolower((unsigned char)*b)) return 0;
+    return *a == *b;
+}
+
+static int lev(const char *a, const char *b) {
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64) return 99;
+    int d[65][65];
+    for (size_t i = 0; i <= la; i++) d[i][0] = (int)i;
+    for (size_t j = 0; j <= lb; j++) d[0][j] = (int)j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            int cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+            int m = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < m) m = d[i][j - 1] + 1;
+            if (d[i - 1][j - 1] + cost < m) m = d[i - 1][j - 1] + cost;
+            d[i][j] = m;
+        }
+    return d[la][lb];
+}
+
+static const char *const linted_client_keys[] = {"session.timeout.ms", "heartbeat.interval.ms",
+                                                 "max.poll.interval.ms", "max.poll.records", "request.timeout.ms",
+                                                 "partition.assignment.strategy", "group.instance.id",
+                                                 "group.protocol", "group.remote.assignor", NULL};
+static const char *const linted_broker_keys[] = {"group.min.session.timeout.ms", "group.max.session.timeout.ms",
+                                                 "group.initial.rebalance.delay.ms",
+                                                 "offsets.topic.replication.factor", NULL};
+
+/* A key one or two edits from a linted key is almost surely that key
+ * mistyped: Java ignores it (the default applies, with only a WARN log);
+ * librdkafka refuses to create the client. */
+static void typos_and_duplicates(ctx_t *c, const char *const *keys, int broker) {
+    for (size_t i = 0; i < c->p->n; i++) {
+        const sl_prop_t *e = &c->p->items[i];
+        const char *k = strip_prefix(e->key);
+        int known = 0;
+        for (int j = 0; keys[j]; j++) known |= !strcmp(k, keys[j]);
+        if (known) {
+            /* the same key again later: the later line wins */
+            for (size_t j = i + 1; j < c->p->n; j++)
+                if (!strcmp(c->p->items[j].key, e->key)) {
+                    add(c, e->line, SL_SEV_WARNING, "duplicate-key", e->key, e->value, scenario_for_key(k),
+                        P("%s is set twice: line %d (%s) is overridden by line %d (%s)", e->key, e->line, e->value,
+                          c->p->items[j].line, c->p->items[j].value),
+                        P("a properties file keeps the last value; whoever edits line %d changes nothing", e->line),
+                        P("keep one %s line", e->key));
+                    break;
+                }
+            continue;
+        }
+        for (int j = 0; keys[j]; j++) {
+            int d = lev(k, keys[j]);
+            if (d > 0 && d <= 2 && strlen(k) >= 8) {
+                int rdk = !broker && c->client == SL_CLIENT_LIBRDKAFKA;
+                add(c, e->line, rdk ? SL_SEV_ERROR : SL_SEV_WARNING, "unknown-key", e->key, e->value,
+                    scenario_for_key(keys[j]), P("%s is not a Kafka setting (did you mean %s?)", e->key, keys[j]),
+                    rdk ? P("librdkafka refuses unknown properties: the consumer does not start")
+                        : broker ? P("the broker ignores unknown settings: %s keeps its default", keys[j])
+                                 : P("the Java client ignores unknown settings (a WARN log line): %s keeps its "
+                                     "default", keys[j]),
+                    P("%s=%s", keys[j], e->value));
+                break;
+            }
+        }
+    }
+}
+
+/* The broker's bounds for a classic session timeout. */
+static void broker_bounds(const sl_props_t *b, int64_t *min, int64_t *max, int *from_file) {
+    *min = BROKER_MIN_SESSION_MS;
+    *max = BROKER_MAX_SESSION_MS;
+    *from_file = 0;
+    if (!b) return;
+    const sl_prop_t *e;
+    char *end;
+    if ((e = sl_props_get(b, "group.min.session.timeout.ms"))) {
+        long long v = strtoll(e->value, &end, 10);
+        if (end != e->value && !*end && v >= 0) { *min = v; *from_file = 1; }
+    }
+    if ((e = sl_props_get(b, "group.max.session.timeout.ms"))) {
+        long long v = strtoll(e->value, &end, 10);
+        if (end != e->value && !*end && v >= 0) { *max = v; *from_file = 1; }
+    }
+}
+
+static void broker_sets(ctx_t *c, const sl_props_t *b) {
+    static const struct { const char *key, *path; int ms; } m[] = {
+        {"group.initial.rebalance.delay.ms", "cluster.group_initial_rebalance_delay", 1},
+        {"group.min.session.timeout.ms", "cluster.group_min_session_timeout", 1},
+        {"group.max.session.timeout.ms", "cluster.group_max_session_timeout", 1},
+        {"offsets.topic.replication.factor", "cluster.offsets_replication", 0},
+    };
+    if (!b) return;
+    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
+        const sl_prop_t *e = sl_props_get(b, m[i].key);
+        char *end;
+        if (!e) continue;
+        long long v = strtoll(e->value, &end, 10);
+        if (end != e->value && !*end && v >= 0) add_set(c, m[i].path, v, m[i].ms);
+    }
+}
+
+int sl_lint_client(sl_lint_t *out, const sl_props_t *client, const sl_props_t *broker, const sl_lint_opts_t *o) {
+    ctx_t c = {.p = client, .out = out, .broker = broker, .o = o};
+    c.client = o->client != SL_CLIENT_AUTO ? o->client : sl_lint_detect(client, NULL);
+    int java = c.client == SL_CLIENT_JAVA;
+    const char *who = java ? "the Java client refuses to start (ConfigException)"
+                           : "librdkafka refuses to create the consumer (invalid configuration)";
+    int64_t imax = java ? 2147483647 : 3600000;
+    ival_t session = get_int(&c, "session.timeout.ms", DEF_SESSION_MS, java ? 0 : 1, imax, who);
+    ival_t hb = get_int(&c, "heartbeat.interval.ms", DEF_HEARTBEAT_MS, java ? 0 : 1, imax, who);
+    ival_t poll_iv = get_int(&c, "max.poll.interval.ms", DEF_POLL_INTERVAL_MS, 1, java ? 2147483647 : 86400000, who);
+    ival_t records = {NULL, 1, DEF_POLL_RECORDS}, req = {NULL, 1, DEF_REQUEST_TIMEOUT_MS};
+    if (java) {
+        records = get_int(&c, "max.poll.records", DEF_POLL_RECORDS, 1, 2147483647, who);
+        req = get_int(&c, "request.timeout.ms", DEF_REQUEST_TIMEOUT_MS, 0, 2147483647, who);
+    }
+    /* the file's own values, carried into the rehearsal: what the group is
+     * first (a protocol bounds the timeouts), then its timers */
+    if (!java) c.sets[c.n_sets++] = P("groups." SL_LINT_GROUP ".client=librdkafka");
+    const sl_prop_t *pe = lookup(client, "group.protocol");
+    if (pe && ieq(pe->value, "consumer")) c.sets[c.n_sets++] = P("groups." SL_LINT_GROUP ".protocol=consumer");
+    const sl_prop_t *ae = lookup(client, "partition.assignment.strategy");
+    if (ae) {
+        char first[MAX_ASSIGNORS][128];
+        assignor_t a = split_list(ae->value, first) ? classify(first[0], c.client) : A_UNKNOWN;
+        if (a <= A_COOP) c.sets[c.n_sets++] = P("groups." SL_LINT_GROUP ".assignor=%s", assignor_name(a));
+    }
+    const sl_prop_t *ie = lookup(client, "group.instance.id");
+    if (ie && *ie->value) c.sets[c.n_sets++] = P("groups." SL_LINT_GROUP ".static=true");
+    if (session.e && session.ok) add_set(&c, "groups." SL_LINT_GROUP ".session_timeout", session.v, 1);
+    if (hb.e && hb.ok) add_set(&c, "groups." SL_LINT_GROUP ".heartbeat_interval", hb.v, 1);
+    if (poll_iv.e && poll_iv.ok) add_set(&c, "groups." SL_LINT_GROUP ".max_poll_interval", poll_iv.v, 1);
+    if (records.e && records.ok) add_set(&c, "groups." SL_LINT_GROUP ".max_poll_records", records.v, 0);
+    if (req.e && req.ok) add_set(&c, "groups." SL_LINT_GROUP ".request_timeout", req.v, 1);
+    if (o->processing_ms > 0 && c.n_sets < 16) {
+        char d[64];
+        if (o->processing_ms >= 1 && o->processing_ms == (double)(int64_t)o->processing_ms)
+            sl_tx_ms(d, sizeof d, (int64_t)o->processing_ms);
+        else
+            snprintf(d, sizeof d, "%lldus", (long long)(o->processing_ms * 1000 + 0.5));
+        c.sets[c.n_sets++] = P("groups." SL_LINT_GROUP ".processing=%s", d);
+    }
+    broker_sets(&c, broker);
+
+    typos_and_duplicates(&c, linted_client_keys, 0);
+
+    /* a broker's file given as a client's */
+    static const char *const broker_only[] = {"process.roles", "node.id", "broker.id", "log.dirs",
+                                              "controller.quorum.voters", "group.min.session.timeout.ms", NULL};
+    for (int i = 0; broker_only[i]; i++) {
+        const sl_prop_t *e = sl_props_get(client, broker_only[i]);
+        if (e) {
+            add(&c, e->line, SL_SEV_NOTE, "broker-file", e->key, e->value, "steady-state",
+                P("%s is a broker setting: this looks like a server.properties", e->key),
+                P("client rules do not apply to a broker's file"),
+                P("pass it as --broker %s", client->path));
+            break;
+        }
+    }
+
+    /* group.protocol */
+    const sl_prop_t *proto = lookup(client, "group.protocol");
+    int kip848 = 0;
+    if (proto) {
+        if (ieq(proto->value, "consumer")) kip848 = 1;
+        else if (!ieq(proto->value, "classic"))
+            add(&c, proto->line, SL_SEV_ERROR, "bad-value", proto->key, proto->value, "steady-state",
+                P("%s=%s is not a group protocol (expected classic or consumer)", proto->key, proto->value), P("%s", who),
+                P("group.protocol=classic, or group.protocol=consumer for KIP-848"));
+    }
+    if (kip848) {
+        static const char *const classic_only[] = {"session.timeout.ms", "heartbeat.interval.ms",
+                                                   "partition.assignment.strategy", NULL};
+        for (int i = 0; classic_only[i]; i++) {
+            const sl_prop_t *e = lookup(client, classic_only[i]);
+            if (!e) continue;
+            add(&c, e->line, java ? SL_SEV_ERROR : SL_SEV_WARNING, "classic-setting-with-consumer-protocol", e->key,
+                e->value, "rolling-restart-kip848",
+                P("%s is a classic-protocol setting, but group.protocol=consumer (line %d)", e->key, proto->line),
+                java ? P("the Java client refuses it under group.protocol=consumer (ConfigException); the broker's "
+                         "group.consumer.* settings decide instead")
+                     : P("the consumer protocol ignores it: the broker's group.consumer.* settings decide"),
+                P("remove %s; set group.consumer.%s on the broker%s", e->key,
+                  !strcmp(classic_only[i], "session.timeout.ms") ? "session.timeout.ms"
+                  : !strcmp(classic_only[i], "heartbeat.interval.ms") ? "heartbeat.interval.ms"
+                                                                     : "assignors (or group.remote.assignor here)",
+                  ""));
+        }
+    } else {
+        const sl_prop_t *ra = lookup(client, "group.remote.assignor");
+        if (ra && java)
+            add(&c, ra->line, SL_SEV_ERROR, "consumer-setting-with-classic-protocol", ra->key, ra->value,
+                "rolling-restart-kip848",
+                P("%s is a consumer-protocol (KIP-848) setting, but the group protocol is classic", ra->key),
+                P("the Java client refuses it unless group.protocol=consumer (ConfigException)"),
+                P("remove it, or set group.protocol=consumer"));
+    }
+
+    /* session timeout against the broker's bounds */
+    int64_t bmin, bmax;
+    int from_file;
+    broker_bounds(broker, &bmin, &bmax, &from_file);
+    char src[512];
+    if (from_file) snprintf(src, sizeof src, "%s", broker->path);
+    else snprintf(src, sizeof src, "Kafka's defaults; pass --broker server.properties for yours");
+    int session_line = session.e ? session.e->line : 0;
+    /* the session rules' rehearsal: librdkafka's own timer has its own scenario */
+    const char *session_scn = java ? "member-cut-short" : "librdkafka-session-timeout";
+    char sv[32];
+    snprintf(sv, sizeof sv, "%lld", (long long)session.v);
+    if (!kip848 && session.ok) {
+        if (session.v < bmin || session.v > bmax) {
+            add(&c, session_line, SL_SEV_ERROR, "session-outside-broker-range", "session.timeout.ms", sv,
+                "coordinator-restart-storm",
+                P("session.timeout.ms=%lld%s is outside the broker's group.min.session.timeout.ms.."
+                  "group.max.session.timeout.ms = %lld..%lld (%s)", (long long)session.v,
+                  session.e ? "" : " (the default)", (long long)bmin, (long long)bmax, src),
+                P("the coordinator answers every JoinGroup with INVALID_SESSION_TIMEOUT: the consumer never joins "
+                  "(changing it under fire, as the scenario's on-call does, takes members out one by one)"),
+                P("session.timeout.ms=%lld", (long long)(session.v < bmin ? (bmin * 3 > DEF_SESSION_MS ? bmin * 3 :
+                  (DEF_SESSION_MS < bmax ? DEF_SESSION_MS : bmax)) : bmax)));
+        } else if (session.v < 2 * bmin) {
+            add(&c, session_line, SL_SEV_WARNING, "session-near-broker-min", "session.timeout.ms", sv,
+                session_scn,
+                P("session.timeout.ms=%lld is near the broker's minimum %lld (%s)", (long long)session.v,
+                  (long long)bmin, src),
+                P("a GC pause, a slow disk or a network blip longer than %lld ms expels the member and rebalances "
+                  "the group; the scenario's cut, absorbed at the default 45 s, costs rebalances with yours",
+                  (long long)session.v),
+                P("session.timeout.ms=%d (the default) and fix what makes members miss heartbeats", DEF_SESSION_MS));
+        }
+    }
+    /* heartbeat against session */
+    if (!kip848 && session.ok && hb.ok) {
+        char hv[32];
+        snprintf(hv, sizeof hv, "%lld", (long long)hb.v);
+        int hb_line = hb.e ? hb.e->line : session_line;
+        if (hb.v >= session.v) {
+            add(&c, hb_line, SL_SEV_ERROR, "heartbeat-not-below-session", "heartbeat.interval.ms", hv,
+                session_scn,
+                P("heartbeat.interval.ms=%lld is not below session.timeout.ms=%lld", (long long)hb.v,
+                  (long long)session.v),
+                java ? P("the Java consumer refuses it (\"Heartbeat must be set lower than the session timeout\")")
+                     : P("the coordinator expels the member between two heartbeats"),
+                P("heartbeat.interval.ms=%lld (a third of session.timeout.ms)", (long long)(session.v / 3)));
+        } else if (hb.v * 3 > session.v) {
+            add(&c, hb_line, SL_SEV_WARNING, "heartbeat-over-third", "heartbeat.interval.ms", hv, session_scn,
+                P("heartbeat.interval.ms=%lld is more than a third of session.timeout.ms=%lld", (long long)hb.v,
+                  (long long)session.v),
+                P("fewer than three heartbeats fit in a session: one delayed or lost heartbeat (a retransmit, a "
+                  "coordinator busy loading) and the member is expelled"),
+                P("heartbeat.interval.ms=%lld (at most session.timeout.ms / 3)", (long long)(session.v / 3)));
+        }
+    }
+    /* request timeout against session (Java: the consumer waits a hung
+     * request out before it looks for the coordinator again) */
+    if (java && !kip848 && session.ok && req.ok && req.v > session.v) {
+        char rv[32];
+        snprintf(rv, sizeof rv, "%lld", (long long)req.v);
+        add(&c, req.e ? req.e->line : session_line, SL_SEV_WARNING, "request-timeout-over-session",
+            "request.timeout.ms", rv, "broker-pause",
+            P("request.timeout.ms=%lld%s is longer than session.timeout.ms=%lld", (long long)req.v,
+              req.e ? "" : " (the default)", (long long)session.v),
+            P("a heartbeat sent into a dead connection waits out request.timeout.ms before the consumer looks for "
+              "the coordinator again: the coordinator has expelled the member before it even notices"),
+            P("request.timeout.ms=%lld (below session.timeout.ms), or a longer session.timeout.ms",
+              (long long)(session.v * 2 / 3)));
+    }
+    /* one batch against max.poll.interval.ms */
+    if (java && poll_iv.ok && records.ok) {
+        double per = o->processing_ms > 0 ? o->processing_ms : ASSUMED_PROCESSING_MS;
+        double batch_ms = per * (double)records.v;
+        if (batch_ms * 2 >= (double)poll_iv.v) {
+            long long fit = (long long)((double)poll_iv.v / 4 / per);
+            char pv[32];
+            snprintf(pv, sizeof pv, "%lld", (long long)poll_iv.v);
+            add(&c, poll_iv.e ? poll_iv.e->line : (records.e ? records.e->line : 0), SL_SEV_WARNING,
+                "poll-budget", "max.poll.interval.ms", pv, "member-pause-vs-stall",
+                P("max.poll.records=%lld x %g ms per record%s = %.0f ms, %.0f%% of max.poll.interval.ms=%lld",
+                  (long long)records.v, per, o->processing_ms > 0 ? "" : " (assumed; --processing sets yours)",
+                  batch_ms, 100.0 * batch_ms / (double)poll_iv.v, (long long)poll_iv.v),
+                P("one slow batch and the member misses max.poll.interval.ms: it leaves the group, which "
+                  "rebalances, and its uncommitted records are processed twice; a slow member also stretches "
+                  "every rebalance, which waits for its next poll()"),
+                P("max.poll.records=%lld, or max.poll.interval.ms=%.0f (4x the batch)", fit > 0 ? fit : 1,
+                  batch_ms * 4));
+        }
+    }
+    if (poll_iv.ok && poll_iv.e && poll_iv.v > LONG_POLL_INTERVAL_MS) {
+        add(&c, poll_iv.e->line, SL_SEV_WARNING, "poll-interval-long", poll_iv.e->key, poll_iv.e->value,
+            "coordinator-restart-storm",
+            P("max.poll.interval.ms=%lld is over %d minutes", (long long)poll_iv.v, LONG_POLL_INTERVAL_MS / 60000),
+            P("it is also the rebalance timeout: every rebalance waits up to this long for a member stuck in "
+              "its poll loop, and with eager assignors the whole group stops consuming meanwhile"),
+            P("max.poll.interval.ms=%d and a smaller max.poll.records; move long work off the poll thread",
+              DEF_POLL_INTERVAL_MS));
+    }
+    /* assignors */
+    if (!kip848) {
+        const sl_prop_t *pa = lookup(client, "partition.assignment.strategy");
+        char names[MAX_ASSIGNORS][128];
+        size_t n = 0;
+        if (pa) n = split_list(pa->value, names);
+        else if (java) {
+            snprintf(names[0], 128, "org.apache.kafka.clients.consumer.RangeAssignor");
+            snprintf(names[1], 128, "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
+            n = 2;
+        } else {
+            snprintf(names[0], 128, "range");
+            snprintf(names[1], 128, "roundrobin");
+            n = 2;
+        }
+        int eager = 0, coop = 0, unknown = 0;
+        assignor_t first = A_UNKNOWN;
+        for (size_t i = 0; i < n; i++) {
+            assignor_t a = classify(names[i], c.client);
+            if (i == 0) first = a;
+            eager |= is_eager(a);
+            coop |= a == A_COOP;
+            if (a == A_UNKNOWN) {
+                unknown = 1;
+                add(&c, pa ? pa->line : 0, SL_SEV_ERROR, "unknown-assignor", pa ? pa->key : "partition.assignment.strategy",
+                    names[i], "rolling-restart-eager",
+                    P("'%s' is not a %s assignor", names[i], java ? "Java" : "librdkafka"),
+                    P("%s", java ? "the Java client expects class names and refuses the consumer (ConfigException)"
+                                 : "librdkafka refuses the consumer (unsupported partition.assignment.strategy)"),
+                    P("partition.assignment.strategy=%s",
+                      java ? "org.apache.kafka.clients.consumer.CooperativeStickyAssignor" : "cooperative-sticky"));
+            }
+        }
+        if (!unknown && !java && eager && coop && pa) {
+            add(&c, pa->line, SL_SEV_ERROR, "mixed-assignor-protocols", pa->key, pa->value,
+                "rolling-restart-cooperative",
+                P("partition.assignment.strategy=%s mixes eager and cooperative assignors", pa->value),
+                P("librdkafka refuses the consumer: all assignors must share one rebalance protocol, so it cannot "
+                  "migrate online the way the Java client does"),
+                P("partition.assignment.strategy=cooperative-sticky on every member (one rolling restart)"));
+        } else if (!unknown && is_eager(first)) {
+            char *msg = pa ? P("%s=%s rebalances eagerly (%s first)", pa->key, pa->value, assignor_name(first))
+                           : P("partition.assignment.strategy is not set: the %s default (%s) rebalances eagerly",
+                               java ? "Java" : "librdkafka", java ? "RangeAssignor, CooperativeStickyAssignor" :
+                               "range,roundrobin");
+            add(&c, pa ? pa->line : 0, SL_SEV_WARNING, "eager-assignor", "partition.assignment.strategy",
+                pa ? pa->value : names[0], "rolling-restart-eager", msg,
+                P("every rebalance revokes every partition of every member before it rejoins: the whole group "
+                  "stops consuming, and a rolling restart of N members stops it about 2N times%s",
+                  coop ? "; the group stays on the first assignor until every member drops it" : ""),
+                P("partition.assignment.strategy=%s%s; compare scenarios/rolling-restart-cooperative.yaml",
+                  java ? "org.apache.kafka.clients.consumer.CooperativeStickyAssignor" : "cooperative-sticky",
+                  java ? " (from the default: one rolling restart without RangeAssignor)"
+                       : " (from an eager list: a full stop and restart of the group, not a rolling one)"));
+        }
+    }
+    /* static membership */
+    const sl_prop_t *gi = lookup(client, "group.instance.id");
+    if (!gi || !*gi->value) {
+        const sl_prop_t *hint = lookup(client, "application.id");
+        if (!hint) hint = sl_props_get(client, "state.dir");
+        int stateful = o->stateful || hint;
+        char sf[300] = "";
+        if (hint) snprintf(sf, sizeof sf, " on a stateful consumer (%s is set)", hint->key);
+        else if (stateful) snprintf(sf, sizeof sf, " on a stateful consumer (--stateful)");
+        add(&c, gi ? gi->line : 0, stateful ? SL_SEV_WARNING : SL_SEV_NOTE, "no-static-membership",
+            "group.instance.id", gi ? gi->value : NULL, "rolling-restart-eager",
+            P("group.instance.id is %s%s", gi ? "empty" : "not set", sf),
+            P("every restart (a deploy, a rescheduled pod) is two rebalances: LeaveGroup, then a new member joins"
+              "%s; a static member restarted within session.timeout.ms gets its partitions back with none",
+              stateful ? ", and local state is rebuilt for partitions that moved" : ""),
+            P("group.instance.id=<a name stable across restarts, e.g. the pod or host name>, and a "
+              "session.timeout.ms longer than a restart; compare scenarios/rolling-restart-static.yaml"));
+    }
+    free_sets(&c);
+    return c.oom ? -1 : 0;
+}
+
+int sl_lint_broker(sl_lint_t *out, const sl_props_t *broker) {
+    ctx_t c = {.p = broker, .out = out};
+    const char *who = "the broker refuses to start (ConfigException)";
+    ival_t mn = get_int(&c, "group.min.session.timeout.ms", BROKER_MIN_SESSION_MS, 0, 2147483647, who);
+    ival_t mx = get_int(&c, "group.max.session.timeout.ms", BROKER_MAX_SESSION_MS, 0, 2147483647, who);
+    ival_t delay = get_int(&c, "group.initial.rebalance.delay.ms", 3000, 0, 2147483647, who);
+    ival_t repl = get_int(&c, "offsets.topic.replication.factor", 3, 1, 32767, who);
+    broker_sets(&c, broker);
+    typos_and_duplicates(&c, linted_broker_keys, 1);
+    if (sl_props_get(broker, "group.id") || sl_props_get(broker, "key.deserializer")) {
+        const sl_prop_t *e = sl_props_get(broker, "group.id");
+        if (!e) e = sl_props_get(broker, "key.deserializer");
+        add(&c, e->line, SL_SEV_NOTE, "client-file", e->key, e->value, "steady-state",
+            P("%s is a client setting: this looks like a consumer's properties", e->key),
+            P("broker rules do not apply to a client's file"), P("pass it without --broker"));
+    }
+    if (mn.ok && mx.ok && mn.v > mx.v) {
+        char v[32];
+        snprintf(v, sizeof v, "%lld", (long long)mn.v);
+        add(&c, mn.e ? mn.e->line : mx.e->line, SL_SEV_ERROR, "broker-session-range", "group.min.session.timeout.ms",
+            v, "coordinator-restart-storm",
+            P("group.min.session.timeout.ms=%lld is above group.max.session.timeout.ms=%lld", (long long)mn.v,
+              (long long)mx.v),
+            P("no session timeout is acceptable: every JoinGroup is answered INVALID_SESSION_TIMEOUT"),
+            P("group.min.session.timeout.ms=%d and group.max.session.timeout.ms=%d (Kafka's defaults)",
+              BROKER_MIN_SESSION_MS, BROKER_MAX_SESSION_MS));
+    } else if (mx.ok && mx.v < DEF_SESSION_MS) {
+        char v[32];
+        snprintf(v, sizeof v, "%lld", (long long)mx.v);
+        add(&c, mx.e->line, SL_SEV_WARNING, "broker-rejects-default-session", "group.max.session.timeout.ms", v,
+            "coordinator-restart-storm",
+            P("group.max.session.timeout.ms=%lld is below the clients' default session.timeout.ms=%d",
+              (long long)mx.v, DEF_SESSION_MS),
+            P("every consumer left at the default is refused with INVALID_SESSION_TIMEOUT and never joins"),
+            P("group.max.session.timeout.ms=%d (the default), or set session.timeout.ms on every client",
+              BROKER_MAX_SESSION_MS));
+    }
+    if (delay.ok && delay.e && delay.v == 0) {
+        add(&c, delay.e->line, SL_SEV_WARNING, "no-initial-rebalance-delay", delay.e->key, delay.e->value,
+            "steady-state",
+            P("group.initial.rebalance.delay.ms=0: an empty group rebalances at its first member"),
+            P("when a group (re)starts, each of its N members joining triggers its own rebalance: N rebalances "
+              "instead of one, each revoking what the previous one assigned"),
+            P("group.initial.rebalance.delay.ms=3000 (the default; 0 is meant for tests)"));
+    }
+    if (repl.ok && repl.e && repl.v == 1) {
+        add(&c, repl.e->line, SL_SEV_WARNING, "offsets-replication-one", repl.e->key, repl.e->value,
+            "coordinator-killed",
+            P("offsets.topic.replication.factor=1: each group's coordinator and committed offsets live on one "
+              "broker"),
+            P("when that broker stops, its groups have no coordinator until it returns: no commits, no joins, "
+              "and members that restart meanwhile cannot get their partitions"),
+            P("offsets.topic.replication.factor=3 (the default; set before the first group is created)"));
+    }
+    free_sets(&c);
+    return c.oom ? -1 : 0;
+}
+
+int sl_lint_groups(sl_lint_t *out, const sl_props_t *const *clients, size_t n, const sl_lint_opts_t *o) {
+    int oom = 0;
+    for (size_t i = 0; i < n; i++) {
+        const sl_prop_t *gi = lookup(clients[i], "group.id");
+        if (!gi) continue;
+        sl_lint_client_t ci = o->client != SL_CLIENT_AUTO ? o->client : sl_lint_detect(clients[i], NULL);
+        for (size_t j = 0; j < i; j++) {
+            const sl_prop_t *gj = lookup(clients[j], "group.id");
+            if (!gj || strcmp(gi->value, gj->value) != 0) continue;
+            sl_lint_client_t cj = o->client != SL_CLIENT_AUTO ? o->client : sl_lint_detect(clients[j], NULL);
+            const sl_prop_t *pi = lookup(clients[i], "partition.assignment.strategy");
+            const sl_prop_t *pj = lookup(clients[j], "partition.assignment.strategy");
+            char ai[MAX_ASSIGNORS][128], aj[MAX_ASSIGNORS][128];
+            size_t ni = pi ? split_list(pi->value, ai) : 0, nj = pj ? split_list(pj->value, aj) : 0;
+            if (!pi) { ni = 1; snprintf(ai[0], 128, "%s", ci == SL_CLIENT_JAVA ? "org.apache.kafka.clients.consumer.RangeAssignor" : "range"); }
+            if (!pj) { nj = 1; snprintf(aj[0], 128, "%s", cj == SL_CLIENT_JAVA ? "org.apache.kafka.clients.consumer.RangeAssignor" : "range"); }
+            int common = 0;
+            for (size_t a = 0; a < ni; a++)
+                for (size_t b = 0; b < nj; b++) {
+                    assignor_t x = classify(ai[a], ci), y = classify(aj[b], cj);
+                    if (x != A_UNKNOWN && x == y && (x != A_CUSTOM || !strcmp(ai[a], aj[b]))) common = 1;
+                }
+            if (common) continue;
+            ctx_t c = {.p = clients[i], .out = out};
+            add(&c, pi ? pi->line : gi->line, SL_SEV_ERROR, "no-common-assignor", "partition.assignment.strategy",
+                pi ? pi->value : NULL, "rolling-restart-eager",
+                P("group.id=%s is also used by %s:%d, and the two share no assignor (%s vs %s)", gi->value,
+                  clients[j]->path, pj ? pj->line : gj->line, pi ? pi->value : "the default",
+                  pj ? pj->value : "the default"),
+                P("the coordinator refuses the member that cannot agree with the group "
+                  "(INCONSISTENT_GROUP_PROTOCOL): during a rolling change half the fleet cannot join"),
+                P("list the new assignor and the old one on every member first, then drop the old one in a "
+                  "second rolling restart"));
+            oom |= c.oom;
+        }
+    }
+    return oom ? -1 : 0;
+}

@@ -1,0 +1,331 @@
+/*
+ * Reading a run directory back (docs/outputs.md).  A malformed line of
+ * trace.jsonl, series.tsv or summary.json is an error naming file and line:
+ * a report built on a half-read trace would tell a wrong story, which is
+ * worse than none.  log.txt is read leniently: it only supplies first signals.
+ */
+#include "runfiles.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#define GROW(arr, n, cap)                                                                                              \
+    do {                                                                                                               \
+        if ((n) == (cap)) {                                                                                            \
+            size_t c_ = (cap) ? (cap) * 2 : 64;                                                                        \
+            void *p_ = realloc((arr), c_ * sizeof *(arr));                                                             \
+            if (!p_)                                                                                                   \
+                abort();                                                                                               \
+            (arr) = p_;                                                                                                \
+            (cap) = c_;                                                                                                \
+        }                                                                                                              \
+    } while (0)
+
+static char *xstrdup(const char *s) {
+    if (!s)
+        return NULL;
+    char *d = strdup(s);
+    if (!d)
+        abort();
+    return d;
+}
+
+static FILE *open_in(const sl_run_t *run, const char *name, char *path, size_t pathsz) {
+    snprintf(path, pathsz, "%s/%s", run->dir, name);
+    return fopen(path, "r");
+}
+
+static void chomp(char *s) {
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+        s[--n] = 0;
+}
+
+/* A string or null member; anything else is malformed. */
+static int get_str(json_t *o, const char *key, char **out) {
+    json_t *v = json_object_get(o, key);
+    if (!v || json_is_null(v)) {
+        *out = NULL;
+        return 0;
+    }
+    if (!json_is_string(v))
+        return -1;
+    *out = xstrdup(json_string_value(v));
+    return 0;
+}
+
+static int get_int(json_t *o, const char *key, int64_t *out, int nullable) {
+    json_t *v = json_object_get(o, key);
+    if (nullable && (!v || json_is_null(v))) {
+        *out = -1;
+        return 0;
+    }
+    if (!json_is_integer(v))
+        return -1;
+    *out = json_integer_value(v);
+    return 0;
+}
+
+static int load_trace(sl_run_t *run, char *err, size_t errsz) {
+    char path[4096];
+    FILE *f = open_in(run, "trace.jsonl", path, sizeof path);
+    if (!f) {
+        snprintf(err, errsz, "%s: %s (is %s a run directory?)", path, strerror(errno), run->dir);
+        return -1;
+    }
+    size_t cap = 0, lineno = 0, len = 0;
+    char *line = NULL;
+    int rc = 0;
+    while (getline(&line, &len, f) > 0) {
+        lineno++;
+        json_error_t jerr;
+        json_t *o = json_loads(line, 0, &jerr);
+        GROW(run->ev, run->n_ev, cap);
+        sl_rf_event_t *e = &run->ev[run->n_ev];
+        memset(e, 0, sizeof *e);
+        int64_t gen = -1;
+        const char *what = NULL;
+        if (!o || !json_is_object(o))
+            what = o ? "not a JSON object" : jerr.text;
+        else if (get_int(o, "t_us", &e->t_us, 0) || get_int(o, "seq", &e->seq, 0))
+            what = "t_us and seq must be integers";
+        else if (get_int(o, "cause", &e->cause, 1) || get_int(o, "generation", &gen, 1))
+            what = "cause and generation must be integers or null";
+        else if (get_str(o, "kind", &e->kind) || !e->kind || get_str(o, "node", &e->node) ||
+                 get_str(o, "group", &e->group) || get_str(o, "member", &e->member) || get_str(o, "detail", &e->detail))
+            what = "kind must be a string; node, group, member, detail strings or null";
+        else if (e->seq != (int64_t)run->n_ev)
+            what = "seq is not the event's position in the file (0, 1, 2, ...)";
+        else if (e->cause >= e->seq)
+            what = "cause must name an earlier event";
+        else if (run->n_ev && e->t_us < run->ev[run->n_ev - 1].t_us)
+            what = "events are not in time order";
+        e->generation = (int)gen;
+        run->n_ev++; /* counted even when bad, so destroy frees its strings */
+        json_decref(o);
+        if (what) {
+            snprintf(err, errsz, "%s:%zu: %s", path, lineno, what);
+            rc = -1;
+            break;
+        }
+    }
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+static int add_group(sl_run_t *run, const char *g) {
+    if (sl_run_group_index(run, g) >= 0)
+        return 0;
+    run->groups = realloc(run->groups, (run->n_groups + 1) * sizeof *run->groups);
+    if (!run->groups)
+        abort();
+    run->groups[run->n_groups++] = xstrdup(g);
+    return 0;
+}
+
+static int load_series(sl_run_t *run, char *err, size_t errsz) {
+    char path[4096];
+    FILE *f = open_in(run, "series.tsv", path, sizeof path);
+    if (!f) {
+        snprintf(err, errsz, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    size_t cap = 0, lineno = 0, len = 0;
+    char *line = NULL;
+    int rc = 0, header_seen = 0;
+    while (getline(&line, &len, f) > 0) {
+        lineno++;
+        chomp(line);
+        if (line[0] == '#' || !line[0])
+            continue;
+        if (!header_seen) { /* the column header line */
+            header_seen = 1;
+            static const char cols[] = "t_s\tgroup\tmembers\tgeneration\tstate\towned\tunowned\tlag\tconsumed_per_s";
+            if (strncmp(line, cols, sizeof cols - 1)) { /* later columns may be added */
+                snprintf(err, errsz, "%s:%zu: unexpected column header", path, lineno);
+                rc = -1;
+                break;
+            }
+            continue;
+        }
+        char group[256], state[64];
+        sl_rf_sample_t s;
+        memset(&s, 0, sizeof s);
+        if (sscanf(line, "%lf\t%255[^\t]\t%d\t%d\t%63[^\t]\t%d\t%d\t%lld\t%lf", &s.t_s, group, &s.members,
+                   &s.generation, state, &s.owned, &s.unowned, &s.lag, &s.consumed_per_s) != 9) {
+            snprintf(err, errsz, "%s:%zu: expected 9 tab-separated columns", path, lineno);
+            rc = -1;
+            break;
+        }
+        s.group = xstrdup(group);
+        s.state = xstrdup(state);
+        GROW(run->samples, run->n_samples, cap);
+        run->samples[run->n_samples++] = s;
+        add_group(run, group);
+    }
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+/* log.txt is optional: a real-cluster run may have captured no logs. */
+static int load_log(sl_run_t *run) {
+    char path[4096];
+    FILE *f = open_in(run, "log.txt", path, sizeof path);
+    if (!f)
+        return 0;
+    size_t cap = 0, len = 0;
+    char *line = NULL;
+    while (getline(&line, &len, f) > 0) {
+        chomp(line);
+        if (line[0] == '#' || !line[0])
+            continue;
+        int h, m, s, ms, off = 0;
+        char level[8], node[256];
+        if (sscanf(line, "[%d:%d:%d.%d] %7s %255s %n", &h, &m, &s, &ms, level, node, &off) != 6 || !off)
+            continue; /* a continuation (a stack trace in a real run's log): nothing to match a trace event */
+        GROW(run->log, run->n_log, cap);
+        sl_rf_log_t *l = &run->log[run->n_log++];
+        l->t_ms = (((int64_t)h * 60 + m) * 60 + s) * 1000 + ms;
+        snprintf(l->level, sizeof l->level, "%s", level);
+        l->node = xstrdup(node);
+        l->message = xstrdup(line + off);
+        l->injected = !strncmp(l->message, "[stormlab]", 10);
+    }
+    free(line);
+    fclose(f);
+    return 0;
+}
+
+static int load_summary(sl_run_t *run, char *err, size_t errsz) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/summary.json", run->dir);
+    json_error_t jerr;
+    run->summary = json_load_file(path, 0, &jerr);
+    if (!run->summary) {
+        snprintf(err, errsz, "%s:%d: %s", path, jerr.line, jerr.text);
+        return -1;
+    }
+    json_t *d = json_object_get(run->summary, "duration_s");
+    if (!json_is_object(json_object_get(run->summary, "groups")) || !json_is_number(d)) {
+        snprintf(err, errsz, "%s: expected \"groups\" and \"duration_s\"", path);
+        return -1;
+    }
+    run->duration_s = json_number_value(d);
+    run->name = xstrdup(json_string_value(json_object_get(run->summary, "scenario")));
+    return 0;
+}
+
+/*
+ * Top-level `name:` and `description:` of scenario.resolved.yaml.  The
+ * sim's loader would validate the whole file, but a run directory from an
+ * older or newer stormlab should still report, so only these two keys are
+ * read (and a file that does not parse is simply ignored).
+ */
+static void load_scenario_text(sl_run_t *run) {
+    char path[4096];
+    FILE *f = open_in(run, "scenario.resolved.yaml", path, sizeof path);
+    if (!f)
+        return;
+    yaml_parser_t p;
+    yaml_parser_initialize(&p);
+    yaml_parser_set_input_file(&p, f);
+    int depth = 0, want_key = 0, done = 0;
+    char **target = NULL;
+    while (!done) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&p, &ev))
+            break;
+        switch (ev.type) {
+        case YAML_MAPPING_START_EVENT:
+        case YAML_SEQUENCE_START_EVENT:
+            depth++;
+            want_key = depth == 1 && ev.type == YAML_MAPPING_START_EVENT;
+            target = NULL;
+            break;
+        case YAML_MAPPING_END_EVENT:
+        case YAML_SEQUENCE_END_EVENT:
+            depth--;
+            want_key = depth == 1;
+            break;
+        case YAML_SCALAR_EVENT:
+            if (depth != 1)
+                break;
+            if (want_key) {
+                const char *k = (const char *)ev.data.scalar.value;
+                target = !strcmp(k, "name") ? &run->name : !strcmp(k, "description") ? &run->description : NULL;
+                want_key = 0;
+            } else {
+                if (target) {
+                    free(*target);
+                    *target = xstrdup((const char *)ev.data.scalar.value);
+                }
+                target = NULL;
+                want_key = 1;
+            }
+            break;
+        case YAML_STREAM_END_EVENT: done = 1; break;
+        default: break;
+        }
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&p);
+    fclose(f);
+}
+
+int sl_run_load(const char *dir, sl_run_t **out, char *err, size_t errsz) {
+    sl_run_t *run = calloc(1, sizeof *run);
+    if (!run)
+        abort();
+    run->dir = xstrdup(dir);
+    size_t n = strlen(run->dir);
+    while (n > 1 && run->dir[n - 1] == '/')
+        run->dir[--n] = 0;
+    if (load_trace(run, err, errsz) || load_series(run, err, errsz) || load_summary(run, err, errsz) ||
+        load_log(run)) {
+        sl_run_destroy(run);
+        return -1;
+    }
+    load_scenario_text(run);
+    if (!run->name)
+        run->name = xstrdup("(unnamed)");
+    *out = run;
+    return 0;
+}
+
+void sl_run_destroy(sl_run_t *run) {
+    if (!run)
+        return;
+    for (size_t i = 0; i < run->n_ev; i++) {
+        sl_rf_event_t *e = &run->ev[i];
+        free(e->kind), free(e->node), free(e->group), free(e->member), free(e->detail);
+    }
+    for (size_t i = 0; i < run->n_samples; i++)
+        free(run->samples[i].group), free(run->samples[i].state);
+    for (size_t i = 0; i < run->n_log; i++)
+        free(run->log[i].node), free(run->log[i].message);
+    for (size_t i = 0; i < run->n_groups; i++)
+        free(run->groups[i]);
+    free(run->ev), free(run->samples), free(run->log), free(run->groups);
+    json_decref(run->summary);
+    free(run->dir), free(run->name), free(run->description);
+    free(run);
+}
+
+int sl_run_group_index(const sl_run_t *run, const char *group) {
+    for (size_t i = 0; group && i < run->n_groups; i++)
+        if (!strcmp(run->groups[i], group))
+            return (int)i;
+    return -1;
+}
+
+void sl_fmt_clock(char *buf, size_t n, int64_t t_us) {
+    int64_t ms = t_us / 1000;
+    snprintf(buf, n, "%02" PRId64 ":%02" PRId64 ":%02" PRId64 ".%03" PRId64, ms / 3600000, ms / 60000 % 60,
+             ms / 1000 % 60, ms % 1000);
+}
