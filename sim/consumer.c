@@ -27,6 +27,7 @@
 static void do_poll(sl_sim_t *s, sl_member_t *m);
 static void end_flow(sl_sim_t *s, sl_member_t *m);
 static void stop_flow(sl_member_t *m);
+static void wake_polls(sl_sim_t *s, sl_member_t *m);
 void sl_c_ensure_find(sl_sim_t *s, sl_member_t *m);
 static void hb_arm(sl_sim_t *s, sl_member_t *m);
 static void send_join(sl_sim_t *s, sl_member_t *m);
@@ -58,6 +59,7 @@ static void member_id_str(sl_sim_t *s, const sl_member_t *m, sl_mid_t id, char *
 /* ---- ownership ---- */
 
 void sl_c_release(sl_sim_t *s, sl_member_t *m, bool lost, int64_t cause) {
+    wake_polls(s, m); /* its virtual commits happened; the partitions leave it */
     end_flow(s, m);
     if (m->n_owned == 0)
         return;
@@ -145,6 +147,7 @@ static void inflight_timeout(void *ctx, sl_timer_t *t) {
 void sl_member_broker_reset(sl_sim_t *s, sl_member_t *m, int broker, int64_t cause) {
     if (m->proc != PROC_RUNNING)
         return;
+    sl_member_wake_heartbeats(s, m);
     bool any = false;
     for (int i = 0; i < IF__COUNT; i++)
         any |= m->inflight[i].req_id && m->inflight[i].broker == broker;
@@ -171,6 +174,7 @@ void sl_member_broker_reset(sl_sim_t *s, sl_member_t *m, int broker, int64_t cau
 
 void sl_c_mark_unknown(sl_sim_t *s, sl_member_t *m, const char *why, bool disconnected,
                                      int64_t cause) {
+    sl_member_wake_heartbeats(s, m);
     if (!m->coordinator)
         return;
     int old = m->coordinator;
@@ -260,6 +264,7 @@ static void on_find_response(sl_sim_t *s, sl_member_t *m, sl_msg_t *r) {
 static uint32_t protocol_hash(const sl_member_t *m) { return 1u + (uint32_t)m->cfg.assignor; }
 
 static void reset_membership(sl_sim_t *s, sl_member_t *m, bool reset_id, int64_t cause) {
+    sl_member_wake_heartbeats(s, m);
     sl_c_release(s, m, true, cause);
     free(m->prev_assigned); /* a lost assignment is no claim any more */
     m->prev_assigned = NULL;
@@ -342,6 +347,7 @@ static void revoke_done(void *ctx, sl_timer_t *t) {
 }
 
 static void start_rejoin(sl_sim_t *s, sl_member_t *m) {
+    sl_member_wake_heartbeats(s, m);
     m->in_poll = true;
     if (m->n_owned > 0 && !cooperative(m)) {
         m->mstate = MS_REVOKING;
@@ -634,6 +640,11 @@ static void hb_tick(void *ctx, sl_timer_t *t) {
         m->last_hb_sent_us = m->last_hb_ok_us = now;
         m->last_err = KE_NONE;
         coordinator_answered(m);
+        if (m->idle_flow) {
+            /* caught up and quiet: the next heartbeats need no events either */
+            m->hb_virtual = true;
+            return;
+        }
     } else if (!m->inflight[IF_HEARTBEAT].req_id && now - m->last_hb_sent_us >= m->cfg.heartbeat_interval_us) {
         m->last_hb_sent_us = now;
         sl_msg_t *req = sl_c_new_req(s, m, MSG_HEARTBEAT, m->coordinator, -1);
@@ -784,6 +795,111 @@ void sl_members_catch_up(sl_sim_t *s) {
         sl_member_catch_up(s, s->node_member[n]);
 }
 
+/* Time of the last virtual tick of period `iv` counted from `from`, or
+ * `from` when none has passed yet. */
+static int64_t last_tick(int64_t from, int64_t iv, int64_t now) {
+    return from + (now - from) / iv * iv;
+}
+
+/* End offset of p at time t (t <= now): nothing that changes writability
+ * happened since a member went virtual, so the log grew linearly. */
+static int64_t end_offset_at(sl_sim_t *s, sl_partition_t *p, int64_t t) {
+    sl_partition_sync(s, p);
+    if (p->pending_since_us >= 0 || t >= sl_now(s))
+        return p->end_offset;
+    return (int64_t)(p->appended_d - p->rate_per_us * (double)(sl_now(s) - t));
+}
+
+int64_t sl_gpart_committed(sl_sim_t *s, sl_gpart_t *gp) {
+    sl_member_t *m = gp->vowner;
+    if (!m)
+        return gp->committed;
+    int64_t t = last_tick(m->last_commit_us, m->cfg.auto_commit_interval_us, sl_now(s));
+    int64_t c = t > m->last_commit_us ? end_offset_at(s, gp->p, t) : gp->committed;
+    return c > gp->committed ? c : gp->committed;
+}
+
+/* Virtual polls: a caught-up, quiet member polls every auto-commit
+ * interval; each poll commits what it has consumed (the end offsets).
+ * Materialise the last such poll and go back to a real poll timer. */
+static void wake_polls(sl_sim_t *s, sl_member_t *m) {
+    if (!m->poll_virtual)
+        return;
+    m->poll_virtual = false;
+    int64_t iv = m->cfg.auto_commit_interval_us, t = last_tick(m->last_commit_us, iv, sl_now(s));
+    for (int k = 0; k < m->n_owned; k++) {
+        sl_gpart_t *gp = &m->g->parts[m->owned[k]];
+        if (gp->vowner != m)
+            continue;
+        gp->committed = sl_gpart_committed(s, gp);
+        gp->vowner = NULL;
+    }
+    if (t > m->last_commit_us) {
+        m->last_commit_us = t;
+        m->last_poll_us = t;
+    }
+    sl_timer_arm(&s->eng, &m->poll_timer, m->last_poll_us + iv > sl_now(s) ? m->last_poll_us + iv : sl_now(s), -1);
+}
+
+static void start_virtual_polls(sl_sim_t *s, sl_member_t *m) {
+    m->poll_virtual = true;
+    sl_timer_cancel(&s->eng, &m->poll_timer);
+    for (int k = 0; k < m->n_owned; k++) {
+        sl_gpart_t *gp = &m->g->parts[m->owned[k]];
+        if (fetchable(s, m, gp->p))
+            gp->vowner = m;
+    }
+}
+
+/* Virtual heartbeat time of the last one before now. */
+static int64_t last_virtual_hb(const sl_member_t *m, int64_t now) {
+    return last_tick(m->last_hb_sent_us, m->cfg.heartbeat_interval_us, now);
+}
+
+bool sl_member_session_parked(sl_sim_t *s, sl_member_t *m, sl_cmember_t *cm) {
+    if (!m->hb_virtual || m->member_id != cm->id)
+        return false;
+    int64_t last = last_virtual_hb(m, sl_now(s));
+    if (cm->last_heard_us < last)
+        cm->last_heard_us = last;
+    cm->session_parked = true; /* nothing can expire it until it is woken */
+    return true;
+}
+
+/* The virtual heartbeats since the last real one all succeeded (nothing
+ * that could change their answer happened without waking us first): the
+ * last one is the client's last success and the coordinator's last word. */
+void sl_member_wake_heartbeats(sl_sim_t *s, sl_member_t *m) {
+    wake_polls(s, m);
+    if (!m->hb_virtual)
+        return;
+    m->hb_virtual = false;
+    int64_t last = last_virtual_hb(m, sl_now(s));
+    m->last_hb_sent_us = m->last_hb_ok_us = last;
+    sl_cmember_t *cm = sl_cm_find(m->g, m->member_id);
+    if (cm) {
+        if (cm->last_heard_us < last)
+            cm->last_heard_us = last;
+        if (cm->session_parked || !sl_timer_armed(&cm->session_timer)) {
+            cm->session_parked = false;
+            sl_timer_arm(&s->eng, &cm->session_timer, sl_cm_session_deadline(cm), -1);
+        }
+    }
+    sl_timer_arm(&s->eng, &m->hb_timer, last + m->cfg.heartbeat_interval_us, -1);
+}
+
+void sl_group_wake_heartbeats(sl_sim_t *s, sl_group_t *g) {
+    for (int i = 0; i < g->n_member_slots; i++)
+        sl_member_wake_heartbeats(s, g->members[i]);
+}
+
+void sl_members_settle(sl_sim_t *s) {
+    for (int n = s->first_member_node; n < s->first_producer_node; n++) {
+        sl_member_catch_up(s, s->node_member[n]);
+        sl_member_wake_heartbeats(s, s->node_member[n]);
+    }
+}
+
 static void start_flow(sl_sim_t *s, sl_member_t *m);
 
 /* Whether m has no backlog worth a batch on what it can fetch now. */
@@ -868,12 +984,19 @@ void sl_c_fetch_and_process(sl_sim_t *s, sl_member_t *m) {
         if (arrival_per_us * mean_record_us(m) < 0.5)
             start_flow(s, m);
     }
+    if (!m->idle_flow)
+        sl_member_wake_heartbeats(s, m); /* busy again: its poll loop may overrun */
     int64_t end = got ? sl_now(s) + rtt + processing_us(m, got) : sl_now(s) + m->cfg.fetch_max_wait_us;
     m->batch_end_us = got ? end : sl_now(s);
     if (m->idle_flow) {
         int64_t tick = m->cfg.commit == SL_COMMIT_AUTO ? m->cfg.auto_commit_interval_us : m->cfg.fetch_max_wait_us;
         if (end < sl_now(s) + tick)
             end = sl_now(s) + tick;
+        if (m->hb_virtual && m->cfg.commit == SL_COMMIT_AUTO && !got && m->mstate == MS_STABLE &&
+            sl_now(s) == m->last_commit_us) {
+            start_virtual_polls(s, m); /* quiet and caught up: no more poll events */
+            return;
+        }
     }
     sl_timer_arm(&s->eng, &m->poll_timer, end, -1);
 }
@@ -1003,6 +1126,7 @@ void sl_member_start(sl_sim_t *s, sl_member_t *m, int64_t cause) {
 void sl_member_stop(sl_sim_t *s, sl_member_t *m, bool clean, int64_t cause) {
     if (m->proc == PROC_DOWN)
         return;
+    sl_member_wake_heartbeats(s, m);
     end_flow(s, m);
     if (clean && m->member_id && m->coordinator && m->proc == PROC_RUNNING) {
         /* close(): commit, revoke, and LeaveGroup unless static (KIP-345). */
@@ -1045,6 +1169,7 @@ void sl_member_pause(sl_sim_t *s, sl_member_t *m, bool paused, int64_t until_us,
     if (m->proc == PROC_DOWN)
         return;
     if (paused) {
+        sl_member_wake_heartbeats(s, m);
         end_flow(s, m);
         m->proc = PROC_PAUSED;
         m->paused_until_us = until_us;
@@ -1058,6 +1183,7 @@ void sl_member_pause(sl_sim_t *s, sl_member_t *m, bool paused, int64_t until_us,
 void sl_member_stall(sl_sim_t *s, sl_member_t *m, bool stalled, int64_t cause) {
     if (m->proc == PROC_DOWN)
         return;
+    sl_member_wake_heartbeats(s, m);
     if (stalled && m->idle_flow) {
         end_flow(s, m); /* its last poll was just now */
         m->last_poll_us = sl_now(s);

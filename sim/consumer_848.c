@@ -92,6 +92,7 @@ void sl_c848_start(sl_sim_t *s, sl_member_t *m) {
 void sl_c848_coordinator_found(sl_sim_t *s, sl_member_t *m) { send_heartbeat(s, m, m->rejoin_cause); }
 
 void sl_c848_leave(sl_sim_t *s, sl_member_t *m, int64_t cause) {
+    sl_member_wake_heartbeats(s, m);
     if (!m->coordinator || !m->member_id || m->mstate == MS_UNJOINED)
         return;
     char idb[160];
@@ -103,6 +104,7 @@ void sl_c848_leave(sl_sim_t *s, sl_member_t *m, int64_t cause) {
 }
 
 static void lose_membership(sl_sim_t *s, sl_member_t *m, int64_t cause) {
+    sl_member_wake_heartbeats(s, m);
     sl_c_release(s, m, true, cause);
     free(m->pending);
     m->pending = NULL;
@@ -137,7 +139,10 @@ static bool quiet_heartbeat(sl_sim_t *s, sl_member_t *m) {
         return false;
     m->last_hb_sent_us = m->last_hb_ok_us = sl_now(s);
     m->last_err = KE_NONE;
-    arm_tick(s, m);
+    if (m->idle_flow)
+        m->hb_virtual = true; /* caught up and quiet: no events until woken */
+    else
+        arm_tick(s, m);
     return true;
 }
 

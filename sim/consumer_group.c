@@ -73,6 +73,7 @@ static int members_sorted(sl_sim_t *s, const sl_group_t *g, sl_cmember_t ***out)
 /* A membership change: bump the group epoch and compute the new target
  * with the broker-side assignor, sticky to the previous target. */
 static void bump_epoch(sl_sim_t *s, sl_group_t *g, int64_t cause, const char *reason) {
+    sl_group_wake_heartbeats(s, g); /* the answers change from here */
     g->generation++;
     g->rebalance_seq = sl_trace(s, "group.rebalance.start", sl_broker_node(g->coordinator), g->index, 0,
                                 g->generation, cause, "group epoch %d: %s", g->generation, reason);
@@ -133,6 +134,7 @@ static void update_state(sl_sim_t *s, sl_group_t *g, int64_t cause) {
             st = GS_RECONCILING;
     }
     if (st != g->state) {
+        sl_group_wake_heartbeats(s, g);
         g->state = st;
         sl_trace(s, "group.state", sl_broker_node(g->coordinator), g->index, 0, g->generation, cause, "%s",
                  sl_gstate_name(st));
@@ -272,19 +274,24 @@ void sl_cg_handle(sl_sim_t *s, sl_group_t *g, sl_msg_t *req) {
     update_state(s, g, req->cause);
 }
 
-void sl_cg_commit(sl_sim_t *s, sl_group_t *g, sl_msg_t *req) {
-    sl_cmember_t *cm = sl_cm_find(g, req->member_id);
-    sl_kerr_t err = KE_NONE;
+sl_kerr_t sl_cg_commit_offsets(sl_sim_t *s, sl_group_t *g, sl_mid_t member_id, int epoch, const int *parts,
+                               const int64_t *offsets, int n) {
+    (void)s;
+    sl_cmember_t *cm = sl_cm_find(g, member_id);
     if (!cm)
-        err = KE_UNKNOWN_MEMBER_ID;
-    else if (req->generation != cm->member_epoch && req->generation != cm->member_epoch - 1)
-        err = KE_FENCED_MEMBER_EPOCH; /* Kafka accepts the current or the previous epoch's commits */
-    if (err == KE_NONE)
-        for (int i = 0; i < req->n_parts; i++) {
-            sl_gpart_t *gp = &g->parts[req->parts[i]];
-            if (req->offsets[i] > gp->committed)
-                gp->committed = req->offsets[i];
-        }
+        return KE_UNKNOWN_MEMBER_ID;
+    if (epoch != cm->member_epoch && epoch != cm->member_epoch - 1)
+        return KE_FENCED_MEMBER_EPOCH; /* Kafka accepts the current or the previous epoch's commits */
+    for (int i = 0; i < n; i++) {
+        sl_gpart_t *gp = &g->parts[parts[i]];
+        if (offsets[i] > gp->committed)
+            gp->committed = offsets[i];
+    }
+    return KE_NONE;
+}
+
+void sl_cg_commit(sl_sim_t *s, sl_group_t *g, sl_msg_t *req) {
+    sl_kerr_t err = sl_cg_commit_offsets(s, g, req->member_id, req->generation, req->parts, req->offsets, req->n_parts);
     sl_net_send(s, sl_coord_reply(s, g->coordinator, req, err));
 }
 

@@ -37,6 +37,7 @@ static int coord_node(const sl_group_t *g) { return sl_broker_node(g->coordinato
 static void set_state(sl_sim_t *s, sl_group_t *g, sl_gstate_t st, int64_t cause) {
     if (g->state == st)
         return;
+    sl_group_wake_heartbeats(s, g); /* their answers change from here */
     g->state = st;
     sl_trace(s, "group.state", g->coordinator ? coord_node(g) : -1, g->index, 0, g->generation, cause, "%s",
              sl_gstate_name(st));
@@ -440,6 +441,11 @@ static void session_expired(void *ctx, sl_timer_t *t) {
     sl_group_t *g = cm->group;
     sl_sim_t *s = g->sim;
     (void)t;
+    /* A quiet client heartbeats virtually: count those heartbeats first. */
+    sl_member_t *owner = cm->client >= 0 && cm->client < g->n_member_slots ? g->members[cm->client] : NULL;
+    if (owner && sl_member_session_parked(s, owner, cm))
+        return;
+    cm->session_parked = false;
     if (sl_cm_session_deadline(cm) > sl_now(s)) {
         /* heard from since the timer was set: move it (lazily) */
         sl_timer_arm(&s->eng, &cm->session_timer, sl_cm_session_deadline(cm), -1);
@@ -891,8 +897,10 @@ bool sl_coord_quiet_heartbeat(sl_sim_t *s, sl_group_t *g, int broker, sl_mid_t m
 
 bool sl_coord_quiet_commit(sl_sim_t *s, sl_group_t *g, int broker, sl_mid_t member_id, int generation,
                            const int *parts, const int64_t *offsets, int n) {
-    if (!quiet(s, g, broker) || sl_cg_is_consumer(g))
+    if (!quiet(s, g, broker))
         return false;
+    if (sl_cg_is_consumer(g))
+        return sl_cg_commit_offsets(s, g, member_id, generation, parts, offsets, n) == KE_NONE;
     return commit_offsets(s, g, member_id, generation, parts, offsets, n) == KE_NONE;
 }
 
@@ -929,6 +937,7 @@ void sl_coord_handle(sl_sim_t *s, sl_group_t *g, int broker, sl_msg_t *req) {
 /* ---- coordinator moves ---- */
 
 static void unload(sl_sim_t *s, sl_group_t *g, int64_t cause) {
+    sl_group_wake_heartbeats(s, g);
     int old = g->coordinator;
     bool alive = sl_broker_serving(s, old);
     sl_trace(s, "coordinator.unload", sl_broker_node(old), g->index, 0, g->generation, cause,

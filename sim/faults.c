@@ -103,7 +103,7 @@ static uint8_t *bitmap(sl_sim_t *s, const int *nodes, int n) {
 static void link_end(void *ctx, sl_timer_t *t) {
     sl_action_t *a = ctx;
     sl_sim_t *s = a->sim;
-    sl_members_catch_up(s); /* consumption up to the change */
+    sl_members_settle(s); /* consumption up to the change */
     for (int i = 0; i < 2; i++)
         if (a->faults[i] >= 0)
             s->faults[a->faults[i]].active = false;
@@ -117,7 +117,7 @@ static void link_end(void *ctx, sl_timer_t *t) {
 
 static void link_start(sl_sim_t *s, sl_action_t *a) {
     const sl_event_cfg_t *ev = a->ev;
-    sl_members_catch_up(s); /* consumption up to the change */
+    sl_members_settle(s); /* consumption up to the change */
     int *from = NULL, *to = NULL, nf = 0, nt = 0;
     for (int i = 0; i < ev->n_from; i++)
         resolve(s, &ev->from[i], &from, &nf);

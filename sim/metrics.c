@@ -72,7 +72,7 @@ int64_t sl_group_lag(sl_sim_t *s, sl_group_t *g) {
     int64_t lag = 0;
     for (int i = 0; i < g->n_parts; i++) {
         sl_partition_sync(s, g->parts[i].p);
-        int64_t l = g->parts[i].p->end_offset - g->parts[i].committed;
+        int64_t l = g->parts[i].p->end_offset - sl_gpart_committed(s, &g->parts[i]);
         if (l > 0)
             lag += l;
     }

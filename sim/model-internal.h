@@ -155,6 +155,7 @@ typedef struct sl_cmember_s {
     int join_src, sync_src;
     int64_t session_timeout_us, rebalance_timeout_us;
     int64_t last_heard_us;     /* the session runs from here (the timer is re-armed lazily) */
+    bool session_parked;       /* timer off while its member heartbeats virtually */
     uint32_t protocol_hash;
     int *assignment;           /* group-local partition indexes */
     int n_assignment;
@@ -189,6 +190,8 @@ typedef struct sl_gpart_s {
     int64_t committed;         /* at the coordinator */
     int64_t processed_hwm;     /* highest offset any member processed */
     int owners;                /* members currently holding it */
+    struct sl_member_s *vowner; /* a member polling it virtually: it commits
+                                 * end offsets every auto-commit interval */
 } sl_gpart_t;
 
 struct sl_group_s {
@@ -313,6 +316,10 @@ struct sl_member_s {
     bool ack_needed;           /* KIP-848: heartbeat again as soon as possible */
     int64_t revoking_until_us; /* KIP-848: onPartitionsRevoked runs until then (0: not) */
     bool idle_flow;            /* caught up: consumes as records arrive, polled in ticks */
+    bool poll_virtual;         /* quiet and caught up: polls (and auto-commits) happen every
+                                * auto_commit_interval from last_commit_us without events */
+    bool hb_virtual;           /* quiet: heartbeats happen every interval from last_hb_sent_us
+                                * without events, until something wakes it (docs/model.md) */
     uint64_t flow_epoch;       /* s->net_epoch when all_fetchable was worked out */
     bool all_fetchable;        /* every owned partition's leader serves and is reachable */
     double flow_rate_per_us;   /* records/us it consumes while caught up */
@@ -493,6 +500,8 @@ enum { CG_STABLE, CG_UNREVOKED, CG_UNRELEASED };
 bool sl_cg_is_consumer(const sl_group_t *g);
 void sl_cg_handle(sl_sim_t *s, sl_group_t *g, sl_msg_t *req);
 void sl_cg_commit(sl_sim_t *s, sl_group_t *g, sl_msg_t *req);
+sl_kerr_t sl_cg_commit_offsets(sl_sim_t *s, sl_group_t *g, sl_mid_t member_id, int epoch, const int *parts,
+                               const int64_t *offsets, int n);
 /* The coordinator resigns: timers stop, state stays (it is all in records). */
 void sl_cg_unload(sl_sim_t *s, sl_group_t *g);
 /* A new coordinator has replayed the records: timers restart. */
@@ -528,8 +537,20 @@ void sl_members_catch_up(sl_sim_t *s);
 void sl_member_catch_up(sl_sim_t *s, sl_member_t *m);
 /* After reachability or leadership changed: caught-up members' rates follow. */
 void sl_members_reflow(sl_sim_t *s);
+/* Before anything changes that a quiet member's heartbeats or consumption
+ * depend on: bring them up to now (the heartbeats that happened virtually
+ * succeeded) and return the members to explicit heartbeats. */
+void sl_members_settle(sl_sim_t *s);
+void sl_group_wake_heartbeats(sl_sim_t *s, sl_group_t *g);
+void sl_member_wake_heartbeats(sl_sim_t *s, sl_member_t *m);
+/* The coordinator's session timer fired for cm: if its member heartbeats
+ * virtually, count those heartbeats and park the timer (true). */
+bool sl_member_session_parked(sl_sim_t *s, sl_member_t *m, sl_cmember_t *cm);
 /* Broker connection reset: fails every request in flight to it. */
 void sl_member_broker_reset(sl_sim_t *s, sl_member_t *m, int broker, int64_t cause);
+
+/* Committed offset of gp as of now, counting a virtual poller's commits. */
+int64_t sl_gpart_committed(sl_sim_t *s, sl_gpart_t *gp);
 
 /* ---- metrics.c ---- */
 void sl_metrics_group_changed(sl_sim_t *s, sl_group_t *g, int64_t cause);
