@@ -163,8 +163,8 @@ void sl_member_broker_reset(sl_sim_t *s, sl_member_t *m, int broker, int64_t cau
              "Group coordinator broker%d:9092 (id: %d rack: null) is unavailable or invalid due to cause: "
              "coordinator unavailable. isDisconnected: true. Rediscovery will be attempted.",
              broker, 2147483647 - broker);
-        sl_trace(s, "member.coordinator_unknown", m->node, m->g->index, m->member_id, m->generation, cause,
-                 "connection to coordinator broker %d reset", broker);
+        m->find_cause = sl_trace(s, "member.coordinator_unknown", m->node, m->g->index, m->member_id,
+                                 m->generation, cause, "connection to coordinator broker %d reset", broker);
         m->coordinator = 0;
         sl_c_ensure_find(s, m);
     }
@@ -182,7 +182,8 @@ void sl_c_mark_unknown(sl_sim_t *s, sl_member_t *m, const char *why, bool discon
          "Group coordinator broker%d:9092 (id: %d rack: null) is unavailable or invalid due to cause: %s. "
          "isDisconnected: %s. Rediscovery will be attempted.",
          old, 2147483647 - old, why, disconnected ? "true" : "false");
-    sl_trace(s, "member.coordinator_unknown", m->node, m->g->index, m->member_id, m->generation, cause, "%s", why);
+    m->find_cause = sl_trace(s, "member.coordinator_unknown", m->node, m->g->index, m->member_id, m->generation,
+                             cause, "%s", why);
     m->coordinator = 0;
     m->find_attempts++; /* rediscovery backs off until the coordinator answers */
     if (m->cfg.client == SL_CLIENT_LIBRDKAFKA && m->mstate == MS_STABLE)
@@ -208,7 +209,7 @@ int64_t sl_c_backoff_us(sl_member_t *m, int attempts) {
 static void send_find(sl_sim_t *s, sl_member_t *m) {
     /* Java asks the least loaded node; rotate over brokers. */
     int broker = (int)((m->index + m->find_attempts) % s->n_brokers) + 1;
-    sl_msg_t *req = sl_c_new_req(s, m, MSG_FIND_COORDINATOR, broker, m->blame_seq);
+    sl_msg_t *req = sl_c_new_req(s, m, MSG_FIND_COORDINATOR, broker, m->find_cause);
     sl_c_send_req(s, m, IF_FIND, req, broker, m->cfg.request_timeout_us);
 }
 
@@ -227,7 +228,7 @@ void sl_c_ensure_find(sl_sim_t *s, sl_member_t *m) {
     int64_t delay = m->find_attempts > 0 ? sl_c_backoff_us(m, m->find_attempts - 1) : 0;
     if (m->cfg.client == SL_CLIENT_LIBRDKAFKA && m->find_attempts > 0)
         delay = RDK_COORD_QUERY_US; /* a fixed cadence, not a backoff */
-    sl_timer_arm(&s->eng, &m->find_timer, sl_now(s) + delay, m->blame_seq);
+    sl_timer_arm(&s->eng, &m->find_timer, sl_now(s) + delay, m->find_cause);
 }
 
 /* A coordinator that answers ends the rediscovery backoff. */
@@ -1115,6 +1116,7 @@ void sl_member_start(sl_sim_t *s, sl_member_t *m, int64_t cause) {
     m->last_commit_us = sl_now(s);
     m->find_attempts = 0;
     m->blame_seq = cause;
+    m->find_cause = cause;
     sl_trace(s, "member.start", m->node, m->g->index, 0, -1, cause, "consumer %s started", m->client_id);
     LOGM(s, m, "INFO", "Subscribed to topic(s): %s", s->sc->topics[m->g->cfg->topics[0]].name);
     if (sl_c848(m))

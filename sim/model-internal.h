@@ -297,6 +297,7 @@ struct sl_member_s {
     int coordinator;           /* broker id, 0 = unknown */
     int find_attempts;         /* failed discoveries since the coordinator last answered */
     int last_found;            /* last coordinator discovered (trace only on change) */
+    int64_t find_cause;        /* why it is looking for a coordinator (trace seq) */
     sl_timer_t find_timer;
     /* membership */
     sl_mid_t member_id;        /* 0 = none */
