@@ -41,6 +41,47 @@ START_TEST(every_scenario_in_the_library_runs) {
 }
 END_TEST
 
+static bool is_root_kind(const char *k) {
+    return !strcmp(k, "link.cut") || !strcmp(k, "link.degrade") || !strncmp(k, "action.", 7) ||
+           !strcmp(k, "group.scale");
+}
+
+START_TEST(every_rebalance_in_the_library_traces_back_to_a_scenario_event) {
+    /* given every scenario in the library */
+    DIR *d = opendir(SL_SOURCE_DIR "/scenarios");
+    struct dirent *e;
+    int checked = 0;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (len < 6 || strcmp(e->d_name + len - 5, ".yaml") != 0)
+            continue;
+        t_run_t *r = run_file(e->d_name);
+        /* then each rebalance after the group first settled walks back, cause by cause, to an injected fault
+         * or operator action: no chain breaks or ends in the middle of the model */
+        for (int i = 0; i < r->n_ev; i++) {
+            const char *kind = json_string_value(json_object_get(r->ev[i], "kind"));
+            if (strcmp(kind, "group.rebalance.start") != 0)
+                continue;
+            const char *gname = json_string_value(json_object_get(r->ev[i], "group"));
+            int gi = 0;
+            while (gi < sl_sim_group_count(r->sim) && strcmp(t_group(r, gi).group, gname) != 0)
+                gi++;
+            if ((double)t_ev_time(r->ev[i]) / 1e6 <= t_group(r, gi).first_stable_s)
+                continue; /* forming the group */
+            json_t *root = t_root(r, t_ev_seq(r->ev[i]));
+            const char *rk = json_string_value(json_object_get(root, "kind"));
+            ck_assert_msg(is_root_kind(rk), "%s: rebalance seq %lld at %lld us ends at %s (seq %lld)", e->d_name,
+                          (long long)t_ev_seq(r->ev[i]), (long long)t_ev_time(r->ev[i]), rk,
+                          (long long)t_ev_seq(root));
+            checked++;
+        }
+        t_free(r);
+    }
+    closedir(d);
+    ck_assert_int_gt(checked, 50);
+}
+END_TEST
+
 START_TEST(restarting_brokers_under_fire_is_worse_than_leaving_the_cluster_alone) {
     /* given the same incident left alone, and with the on-call's rolling hard restart of every broker */
     t_run_t *alone = run_file("storm-left-alone.yaml"), *fix = run_file("storm-rolling-broker-restart.yaml");
@@ -70,6 +111,7 @@ int main(void) {
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, every_scenario_in_the_library_runs);
     tcase_add_test(tc, restarting_brokers_under_fire_is_worse_than_leaving_the_cluster_alone);
+    tcase_add_test(tc, every_rebalance_in_the_library_traces_back_to_a_scenario_event);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

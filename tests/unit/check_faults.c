@@ -1,0 +1,160 @@
+/*
+ * The scenario's faults and operator actions as the model plays them
+ * (SPEC §3 events, §5 "Brokers", "Members", "Network", "Consumers").
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+static char *scenario(int members, const char *extra, const char *events) {
+    return t_fmt("name: faults-test\nseed: 21\nduration: 5m\n"
+                 "topics:\n  - {name: orders, partitions: 12, replication: 3, produce_rate: 240/s}\n"
+                 "groups:\n  - id: billing\n    topics: [orders]\n    members: %d\n%s"
+                 "events:\n%s",
+                 members, extra ? extra : "", events);
+}
+
+static t_run_t *run(int members, const char *extra, const char *events) {
+    char *y = scenario(members, extra, events);
+    t_run_t *r = t_run(y);
+    free(y);
+    return r;
+}
+
+START_TEST(a_paused_broker_answers_nothing_until_clients_time_out) {
+    /* given the coordinator's broker frozen for 20 s at 60 s (sockets open) */
+    char *y = scenario(3, NULL, "  - {at: 60s, restart: coordinator/billing, mode: pause, for: 20s}\n");
+    t_run_t *r = t_start(y);
+    free(y);
+    /* when a member's heartbeat is sent to it */
+    t_until(r, T_S(65));
+    sl_member_t *m = r->sim->groups[0].members[0];
+    /* then it is neither answered nor refused: it waits in flight for the request timeout */
+    ck_assert_int_eq(m->coordinator, 1);
+    ck_assert_msg(m->inflight[IF_HEARTBEAT].req_id != 0, "no heartbeat waiting on the frozen broker");
+    ck_assert_int_eq(t_count(r, "member.coordinator_unknown", NULL, T_S(60), T_S(65)), 0);
+    t_finish(r);
+    /* and the first client to give up does so 30 s (request.timeout.ms) after its unanswered request */
+    json_t *gave_up = t_first(r, "member.coordinator_unknown", NULL, T_S(60));
+    ck_assert_ptr_nonnull(gave_up);
+    ck_assert_msg(t_ev_time(gave_up) >= T_S(90) && t_ev_time(gave_up) < T_S(94), "gave up at %lld",
+                  (long long)t_ev_time(gave_up));
+    ck_assert_int_eq(t_ev_time(t_first(r, "broker.fenced", NULL, 0)), T_S(69));
+    t_free(r);
+}
+END_TEST
+
+START_TEST(a_frozen_member_is_expired_by_the_coordinator_a_stalled_one_leaves_by_itself) {
+    /* given billing/1 frozen for 60 s and, in another run, billing/1's poll loop blocked for 60 s */
+    t_run_t *p = run(3, "    max_poll_interval: 40s\n", "  - {at: 30s, pause: billing/1, for: 60s}\n");
+    t_run_t *st = run(3, "    max_poll_interval: 40s\n", "  - {at: 30s, stall: billing/1, for: 60s}\n");
+    /* then the frozen one is removed by the coordinator's session timer (45 s) */
+    ck_assert_int_ge(t_count(p, "member.session_expired", NULL, T_S(30), T_S(90)), 1);
+    ck_assert_int_eq(t_count(p, "member.poll_timeout", NULL, T_S(30), T_S(90)), 0);
+    /* and the stalled one, whose heartbeat thread goes on, by its own poll timer (40 s): LeaveGroup */
+    ck_assert_int_eq(t_count(st, "member.session_expired", NULL, T_S(30), T_S(90)), 0);
+    json_t *pt = t_first(st, "member.poll_timeout", "billing/1", T_S(30));
+    ck_assert_ptr_nonnull(pt);
+    ck_assert_int_eq(t_ev_time(pt), T_S(70));
+    ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(t_first(st, "group.rebalance.start", NULL, T_S(30)),
+                                                                   "detail")), "on LeaveGroup"));
+    /* both cost two rebalances: out, and back in */
+    ck_assert_int_eq(t_group(p, 0).rebalances, 2);
+    ck_assert_int_eq(t_group(st, 0).rebalances, 2);
+    t_free(p);
+    t_free(st);
+}
+END_TEST
+
+START_TEST(a_config_change_is_applied_by_a_rolling_restart_of_the_members) {
+    /* given `set: session_timeout: 20s` rolled out 10 s apart */
+    t_run_t *r = run(3, NULL, "  - {at: 30s, set: {group: billing, session_timeout: 20s}, rolling: 10s}\n");
+    /* then each member is closed and started again, 10 s apart, with the new timeout */
+    ck_assert_int_eq(t_count(r, "member.stop", NULL, T_S(30), T_S(60)), 3);
+    ck_assert_int_eq(t_ev_time(t_first(r, "member.stop", "billing/2", T_S(30))), T_S(40));
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(r->sim->groups[0].members[i]->cfg.session_timeout_us, T_S(20));
+    /* and each restart is a rebalance (eager, dynamic members) */
+    ck_assert_int_eq(t_group(r, 0).rebalances, 3);
+    t_free(r);
+}
+END_TEST
+
+START_TEST(a_lost_request_is_retried_only_after_the_request_timeout) {
+    /* given every request from billing/1 to the brokers lost for 60 s (loss 1.0 is refused: 0.99) */
+    t_run_t *r = run(3, NULL,
+                     "  - {at: 30s, degrade: {from: [billing/1], to: ['broker/*'], loss: 0.99}, for: 60s}\n");
+    /* then the client notices only when its request times out, 30 s after sending it */
+    json_t *unknown = t_first(r, "member.coordinator_unknown", "billing/1", T_S(30));
+    ck_assert_ptr_nonnull(unknown);
+    ck_assert_msg(t_ev_time(unknown) > T_S(59) && t_ev_time(unknown) < T_S(64), "noticed at %lld",
+                  (long long)t_ev_time(unknown));
+    ck_assert_str_eq(json_string_value(json_object_get(t_root(r, t_ev_seq(unknown)), "kind")), "link.degrade");
+    t_free(r);
+}
+END_TEST
+
+START_TEST(work_not_committed_when_partitions_are_lost_is_redelivered_as_duplicates) {
+    /* given billing/1 cut past its session timeout, once with auto-commit (5 s) and once committing every batch */
+    const char *ev = "  - {at: 30s, partition: {from: [billing/1], to: ['broker/*']}, for: 60s}\n";
+    t_run_t *a = run(3, NULL, ev);
+    t_run_t *b = run(3, "    commit: sync-per-batch\n", ev);
+    /* then its uncommitted records are processed again by the new owners: fewer when it committed every batch */
+    int64_t da = t_group(a, 0).duplicates, db = t_group(b, 0).duplicates;
+    ck_assert_msg(da > 0, "auto-commit: no duplicates");
+    ck_assert_msg(db < da, "commit per batch %lld vs auto %lld duplicates", (long long)db, (long long)da);
+    t_free(a);
+    t_free(b);
+}
+END_TEST
+
+START_TEST(a_slow_revocation_callback_holds_the_whole_rebalance) {
+    /* given eager members whose onPartitionsRevoked takes 8 s, and one leaving */
+    t_run_t *slow = run(3, "    on_revoke: 8s\n", "  - {at: 30s, restart: billing/3, mode: controlled, for: 200s}\n");
+    t_run_t *fast = run(3, NULL, "  - {at: 30s, restart: billing/3, mode: controlled, for: 200s}\n");
+    /* then the join phase lasts at least the callback's 8 s */
+    int64_t ws = t_ev_time(t_first(slow, "group.join.complete", NULL, T_S(30))) -
+                 t_ev_time(t_first(slow, "group.rebalance.start", NULL, T_S(30)));
+    int64_t wf = t_ev_time(t_first(fast, "group.join.complete", NULL, T_S(30))) -
+                 t_ev_time(t_first(fast, "group.rebalance.start", NULL, T_S(30)));
+    ck_assert_msg(ws >= T_S(8) && wf < T_S(4), "join phase %lld us with on_revoke 8 s, %lld us without",
+                  (long long)ws, (long long)wf);
+    t_free(slow);
+    t_free(fast);
+}
+END_TEST
+
+START_TEST(scaling_out_starts_new_members_and_scaling_in_closes_the_last_ones) {
+    /* given a group of 2 scaled to 4 at 30 s and back to 1 at 90 s */
+    t_run_t *r = run(2, NULL,
+                     "  - {at: 30s, scale: {group: billing, members: 4}}\n"
+                     "  - {at: 90s, scale: {group: billing, members: 1}}\n");
+    /* then billing/3 and billing/4 start at 30 s; billing/2..4 close at 90 s; one member is left */
+    ck_assert_int_eq(t_ev_time(t_first(r, "member.start", "billing/4", T_S(1))), T_S(30));
+    ck_assert_int_eq(t_count(r, "member.stop", NULL, T_S(90), T_S(91)), 3);
+    sl_group_t *g = &r->sim->groups[0];
+    ck_assert_int_eq(g->n_members, 1);
+    ck_assert_int_eq(g->members[0]->n_owned, 12);
+    t_free(r);
+}
+END_TEST
+
+int main(void) {
+    Suite *s = suite_create("faults");
+    TCase *tc = tcase_create("faults and actions");
+    tcase_add_test(tc, a_paused_broker_answers_nothing_until_clients_time_out);
+    tcase_add_test(tc, a_frozen_member_is_expired_by_the_coordinator_a_stalled_one_leaves_by_itself);
+    tcase_add_test(tc, a_config_change_is_applied_by_a_rolling_restart_of_the_members);
+    tcase_add_test(tc, a_lost_request_is_retried_only_after_the_request_timeout);
+    tcase_add_test(tc, work_not_committed_when_partitions_are_lost_is_redelivered_as_duplicates);
+    tcase_add_test(tc, a_slow_revocation_callback_holds_the_whole_rebalance);
+    tcase_add_test(tc, scaling_out_starts_new_members_and_scaling_in_closes_the_last_ones);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
