@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* qsort_r */
 /*
  * Cause chains (docs/explain.md).  Every trace event names the earlier
  * event that caused it, so the root of each event is found in one pass in
@@ -37,9 +38,21 @@ static void build_chain(const sl_run_t *run, size_t i, sl_rebalance_t *rb) {
     }
 }
 
-/* Each root's first log line from a descendant event, by a merge of the two time-ordered files. */
+/* Events of one millisecond sorted by node, for lookups by log line. */
+static int cmp_node(const void *a, const void *b, void *ctx) {
+    const sl_run_t *run = ctx;
+    const char *x = run->ev[*(const size_t *)a].node, *y = run->ev[*(const size_t *)b].node;
+    int c = strcmp(x ? x : "", y ? y : "");
+    return c ? c : (*(const size_t *)a < *(const size_t *)b ? -1 : 1);
+}
+
+/* Each root's first log line from a descendant event, by a merge of the
+ * two time-ordered files.  Within one millisecond the events are sorted by
+ * node once, so a crowded millisecond (10,000 members starting) costs
+ * O(n log n), not O(lines x events). */
 static void find_signals(const sl_run_t *run, sl_causes_t *c) {
-    size_t e0 = 0;
+    size_t e0 = 0, cap = 0, *bucket = NULL, nb = 0;
+    long long bucket_ms = -1;
     for (size_t i = 0; i < run->n_ev; i++)
         c->signal_of[i] = -1;
     for (size_t l = 0; l < run->n_log; l++) {
@@ -48,15 +61,36 @@ static void find_signals(const sl_run_t *run, sl_causes_t *c) {
             continue;
         while (e0 < run->n_ev && run->ev[e0].t_us / 1000 < line->t_ms)
             e0++;
-        for (size_t e = e0; e < run->n_ev && run->ev[e].t_us / 1000 == line->t_ms; e++) {
-            const sl_rf_event_t *ev = &run->ev[e];
+        if (bucket_ms != line->t_ms) {
+            bucket_ms = line->t_ms;
+            nb = 0;
+            for (size_t e = e0; e < run->n_ev && run->ev[e].t_us / 1000 == line->t_ms; e++) {
+                if (nb == cap && !(bucket = realloc(bucket, (cap = cap ? cap * 2 : 64) * sizeof *bucket)))
+                    abort();
+                bucket[nb++] = e;
+            }
+            qsort_r(bucket, nb, sizeof *bucket, cmp_node, (void *)run);
+        }
+        /* first event of this node in the bucket */
+        size_t lo = 0, hi = nb;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            const char *n = run->ev[bucket[mid]].node;
+            if (strcmp(n ? n : "", line->node) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (size_t k = lo; k < nb; k++) {
+            const sl_rf_event_t *ev = &run->ev[bucket[k]];
             if (!ev->node || strcmp(ev->node, line->node))
-                continue;
-            size_t r = c->root_of[e];
+                break;
+            size_t r = c->root_of[bucket[k]];
             if (c->signal_of[r] < 0)
                 c->signal_of[r] = (long)l;
         }
     }
+    free(bucket);
 }
 
 sl_causes_t *sl_causes_new(const sl_run_t *run) {
@@ -72,10 +106,24 @@ sl_causes_t *sl_causes_new(const sl_run_t *run) {
     for (size_t g = 0; g < run->n_groups; g++)
         c->first_settled_s[g] = -1;
     int *count = xcalloc(run->n_groups, sizeof *count);
+    /* per group, the next group.join.complete at or after a given event:
+     * one backwards pass instead of a forward scan per rebalance */
+    long *next_join = xcalloc(run->n_ev + 1, sizeof *next_join), *pending = xcalloc(run->n_groups, sizeof *pending);
+    int *ev_group = xcalloc(run->n_ev + 1, sizeof *ev_group);
+    for (size_t g = 0; g < run->n_groups; g++)
+        pending[g] = -1;
+    for (size_t i = 0; i < run->n_ev; i++)
+        ev_group[i] = sl_run_group_index(run, run->ev[i].group);
+    for (size_t i = run->n_ev; i-- > 0;) {
+        int g = ev_group[i];
+        if (g >= 0 && !strcmp(run->ev[i].kind, "group.join.complete"))
+            pending[g] = (long)i;
+        next_join[i] = g >= 0 ? pending[g] : -1;
+    }
     c->rb = xcalloc(run->n_ev, sizeof *c->rb);
     for (size_t i = 0; i < run->n_ev; i++) {
         const sl_rf_event_t *e = &run->ev[i];
-        int g = sl_run_group_index(run, e->group);
+        int g = ev_group[i];
         if (g < 0)
             continue;
         if (!strcmp(e->kind, "group.settled") && c->first_settled_s[g] < 0)
@@ -88,16 +136,15 @@ sl_causes_t *sl_causes_new(const sl_run_t *run) {
         rb->group = g;
         rb->number = ++count[g];
         rb->generation = -1;
-        for (size_t j = i + 1; j < run->n_ev; j++)
-            if (!strcmp(run->ev[j].kind, "group.join.complete") && run->ev[j].group &&
-                !strcmp(run->ev[j].group, e->group)) {
-                rb->generation = run->ev[j].generation;
-                break;
-            }
+        if (next_join[i] >= 0)
+            rb->generation = run->ev[next_join[i]].generation;
         build_chain(run, i, rb);
         rb->first_signal = c->signal_of[c->root_of[i]];
     }
     free(count);
+    free(next_join);
+    free(pending);
+    free(ev_group);
     return c;
 }
 

@@ -15,6 +15,7 @@
 #include "stormlab/stormlab.h"
 
 #define MAX_SETS 256
+#define MAX_TABLE_GROUPS 20 /* rows of the human summary */
 
 static void usage(FILE *f) {
     fputs("usage: stormlab sim SCENARIO [--seed N] [--set PATH=VALUE]... [--out DIR] [--no-plots] [--json] [--quiet]\n"
@@ -51,15 +52,36 @@ static void print_table(sl_sim_t *sim, const sl_scenario_t *sc, const char *out,
     printf("stormlab sim: %s (seed %" PRIu64 ")\n", sl_scenario_name(sc), sl_scenario_seed(sc));
     printf("%-20s %10s %10s %13s %13s %12s %10s %10s\n", "group", "rebalances", "generation", "first stable",
            "stable from", "rebalance s", "max lag", "duplicates");
-    for (int i = 0; i < sl_sim_group_count(sim); i++) {
+    /* Many groups: the ones that rebalanced most first, the rest in summary.json. */
+    int n = sl_sim_group_count(sim), shown = n > MAX_TABLE_GROUPS ? MAX_TABLE_GROUPS : n;
+    int *order = malloc((size_t)(n ? n : 1) * sizeof *order);
+    for (int i = 0; i < n; i++)
+        order[i] = i;
+    if (n > MAX_TABLE_GROUPS) {
+        for (int i = 1; i < n; i++) { /* stable insertion sort by rebalances, descending */
+            int x = order[i], j = i - 1;
+            sl_group_result_t rx, rj;
+            sl_sim_group_result(sim, x, &rx);
+            while (j >= 0 && (sl_sim_group_result(sim, order[j], &rj), rj.rebalances < rx.rebalances)) {
+                order[j + 1] = order[j];
+                j--;
+            }
+            order[j + 1] = x;
+        }
+    }
+    for (int k = 0; k < shown; k++) {
         sl_group_result_t r;
-        sl_sim_group_result(sim, i, &r);
+        sl_sim_group_result(sim, order[k], &r);
         char first[32], from[32];
         fmt_s(first, sizeof first, r.first_stable_s);
         fmt_s(from, sizeof from, r.stable_from_s);
         printf("%-20s %10d %10d %13s %13s %12.1f %10lld %10lld\n", r.group, r.rebalances, r.generation, first, from,
                r.rebalance_s, (long long)r.max_lag, (long long)r.duplicates);
     }
+    if (shown < n)
+        printf("... and %d more groups (the %d with the most rebalances are shown; all are in summary.json)\n",
+               n - shown, shown);
+    free(order);
     printf("cluster: %.1f unavailable partition-s, %lld produce errors, %lld lost records\n",
            c.unavailable_partition_s, (long long)c.produce_errors, (long long)c.lost_records);
     printf("outputs: %s/ (trace.jsonl series.tsv summary.json log.txt scenario.resolved.yaml%s)\n", out, extra);

@@ -104,9 +104,10 @@ static int write_series(const sl_run_t *run, const char *group, const char *safe
     if (!f)
         return -1;
     fprintf(f, "# t_s\tmembers\tgeneration\towned\tunowned\tlag\tconsumed_per_s\n");
+    int gi = sl_run_group_index(run, group);
     for (size_t i = 0; i < run->n_samples; i++) {
         const sl_rf_sample_t *s = &run->samples[i];
-        if (!strcmp(s->group, group))
+        if (s->gi == gi)
             fprintf(f, "%.3f\t%d\t%d\t%d\t%d\t%lld\t%.1f\n", s->t_s, s->members, s->generation, s->owned, s->unowned,
                     s->lag, s->consumed_per_s);
     }
@@ -125,10 +126,10 @@ static int write_unsettled(const sl_run_t *run, const char *group, const char *s
         return -1;
     fprintf(f, "# t_start_s\tt_end_s\tforming\n");
     double open_at = 0;
-    int open = 1, forming = 1;
+    int open = 1, forming = 1, gi = sl_run_group_index(run, group);
     for (size_t i = 0; i < run->n_ev; i++) {
         const sl_rf_event_t *e = &run->ev[i];
-        if (!e->group || strcmp(e->group, group))
+        if (e->gi != gi)
             continue;
         if (!strcmp(e->kind, "group.settled") && open) {
             fprintf(f, "%.6f\t%.6f\t%d\n", open_at, e->t_us / 1e6, forming);
@@ -195,9 +196,9 @@ static int is_member_node(const char *node, const char *group) {
 
 static int write_lanes(const sl_run_t *run, const char *group, const char *safe, const char *datadir, char *err,
                        size_t errsz) {
-    int max = 0;
+    int max = 0, gi = sl_run_group_index(run, group);
     for (size_t i = 0; i < run->n_ev; i++)
-        if (!strncmp(run->ev[i].kind, "member.", 7) && run->ev[i].group && !strcmp(run->ev[i].group, group)) {
+        if (run->ev[i].gi == gi && !strncmp(run->ev[i].kind, "member.", 7)) {
             int n = node_number(run->ev[i].node);
             if (n > max && is_member_node(run->ev[i].node, group))
                 max = n;
@@ -215,7 +216,7 @@ static int write_lanes(const sl_run_t *run, const char *group, const char *safe,
     fprintf(f, "# lane\tt_start_s\tt_end_s\tstate (0 joining 1 syncing 2 consuming 3 revoked 4 lost 5 paused 6 stalled)\n");
     for (size_t i = 0; i < run->n_ev; i++) {
         const sl_rf_event_t *e = &run->ev[i];
-        if (strncmp(e->kind, "member.", 7) || !is_member_node(e->node, group))
+        if (e->gi != gi || strncmp(e->kind, "member.", 7) || !is_member_node(e->node, group))
             continue; /* member.* events the coordinator logs sit on broker nodes */
         int n = node_number(e->node);
         if (n > MAX_LANES)

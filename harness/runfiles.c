@@ -118,12 +118,36 @@ static int load_trace(sl_run_t *run, char *err, size_t errsz) {
     return rc;
 }
 
+/* Position in by_name where g is or would go. */
+static size_t name_slot(const sl_run_t *run, const char *g, int *found) {
+    size_t lo = 0, hi = run->n_groups;
+    *found = 0;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(run->groups[run->by_name[mid]], g);
+        if (c == 0) {
+            *found = 1;
+            return mid;
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 static int add_group(sl_run_t *run, const char *g) {
-    if (sl_run_group_index(run, g) >= 0)
+    int found;
+    size_t at = name_slot(run, g, &found);
+    if (found)
         return 0;
     run->groups = realloc(run->groups, (run->n_groups + 1) * sizeof *run->groups);
-    if (!run->groups)
+    run->by_name = realloc(run->by_name, (run->n_groups + 1) * sizeof *run->by_name);
+    if (!run->groups || !run->by_name)
         abort();
+    memmove(run->by_name + at + 1, run->by_name + at, (run->n_groups - at) * sizeof *run->by_name);
+    run->by_name[at] = run->n_groups;
     run->groups[run->n_groups++] = xstrdup(g);
     return 0;
 }
@@ -294,6 +318,11 @@ int sl_run_load(const char *dir, sl_run_t **out, char *err, size_t errsz) {
     load_scenario_text(run);
     if (!run->name)
         run->name = xstrdup("(unnamed)");
+    /* Group indexes once, so per-group passes compare integers. */
+    for (size_t i = 0; i < run->n_ev; i++)
+        run->ev[i].gi = sl_run_group_index(run, run->ev[i].group);
+    for (size_t i = 0; i < run->n_samples; i++)
+        run->samples[i].gi = sl_run_group_index(run, run->samples[i].group);
     *out = run;
     return 0;
 }
@@ -311,17 +340,18 @@ void sl_run_destroy(sl_run_t *run) {
         free(run->log[i].node), free(run->log[i].message);
     for (size_t i = 0; i < run->n_groups; i++)
         free(run->groups[i]);
-    free(run->ev), free(run->samples), free(run->log), free(run->groups);
+    free(run->ev), free(run->samples), free(run->log), free(run->groups), free(run->by_name);
     json_decref(run->summary);
     free(run->dir), free(run->name), free(run->description);
     free(run);
 }
 
 int sl_run_group_index(const sl_run_t *run, const char *group) {
-    for (size_t i = 0; group && i < run->n_groups; i++)
-        if (!strcmp(run->groups[i], group))
-            return (int)i;
-    return -1;
+    if (!group)
+        return -1;
+    int found;
+    size_t at = name_slot(run, group, &found);
+    return found ? (int)run->by_name[at] : -1;
 }
 
 void sl_fmt_clock(char *buf, size_t n, int64_t t_us) {

@@ -18,6 +18,7 @@ typedef struct sl_rf_event_s {
     int64_t cause;  /* seq of the causing event, -1 for a root */
     int generation; /* -1 when null */
     char *kind, *node, *group, *member, *detail;
+    int gi;         /* index of group in sl_run_t.groups, -1 for none */
 } sl_rf_event_t;
 
 /* One series.tsv row. */
@@ -27,6 +28,7 @@ typedef struct sl_rf_sample_s {
     int members, generation, owned, unowned;
     long long lag;
     double consumed_per_s;
+    int gi;         /* index of group in sl_run_t.groups */
 } sl_rf_sample_t;
 
 /* One log.txt line: `[HH:MM:SS.mmm] LEVEL node message`. */
@@ -52,6 +54,7 @@ typedef struct sl_run_s {
     size_t n_log;
     char **groups; /* group ids in series.tsv order of first appearance */
     size_t n_groups;
+    size_t *by_name; /* indexes into groups, sorted by id: lookups are O(log n) */
 } sl_run_t;
 
 /*
