@@ -351,8 +351,10 @@ void sl_broker_stop(sl_sim_t *s, int broker, sl_restart_mode_t mode, int64_t dow
             if (s->groups[gi].coordinator == broker)
                 sl_coord_moved(s, &s->groups[gi], broker, 0, b->down_seq);
         /* Connections reset at once. */
-        for (int n = s->first_member_node; n < s->first_producer_node; n++)
+        for (int n = s->first_member_node; n < s->first_producer_node; n++) {
+            sl_net_close(s, n, broker);
             sl_member_broker_reset(s, s->node_member[n], broker, b->down_seq);
+        }
         sl_cluster_reevaluate(s, b->down_seq);
     }
     sl_timer_arm(&s->eng, &b->up_timer, sl_now(s) + (down_us > 0 ? down_us : 0), b->down_seq);

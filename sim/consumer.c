@@ -107,6 +107,7 @@ void sl_c_clear_inflight(sl_sim_t *s, sl_member_t *m, int slot) {
 /* Fails every request in flight to broker with a network error, as Java
  * does when it disconnects a node. */
 static void fail_broker_requests(sl_sim_t *s, sl_member_t *m, int broker, int64_t cause) {
+    sl_net_close(s, m->node, broker); /* Java disconnects the node: its socket closes */
     for (int i = 0; i < IF__COUNT; i++) {
         sl_inflight_t *f = &m->inflight[i];
         if (!f->req_id || f->broker != broker)
@@ -1151,6 +1152,8 @@ void sl_member_stop(sl_sim_t *s, sl_member_t *m, bool clean, int64_t cause) {
     sl_c_release(s, m, true, cause); /* a kill loses what it held (no-op after a clean close) */
     m->proc = PROC_DOWN;
     m->incarnation++;
+    for (int b = 1; b <= s->n_brokers; b++)
+        sl_net_close(s, m->node, b); /* the process's sockets die with it */
     for (int i = 0; i < IF__COUNT; i++)
         sl_c_clear_inflight(s, m, i);
     sl_timer_cancel(&s->eng, &m->hb_timer);

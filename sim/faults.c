@@ -110,6 +110,9 @@ static void link_end(void *ctx, sl_timer_t *t) {
     bool cut = a->ev->kind == SL_EV_PARTITION;
     int64_t seq = sl_trace(s, cut ? "link.heal" : "link.restore", -1, -1, 0, -1, t->cause, "%s ends",
                            event_kind_name(a->ev->kind));
+    for (int i = 0; i < 2; i++)
+        if (a->faults[i] >= 0)
+            sl_net_heal(s, a->faults[i]);
     sl_log(s, -1, "INFO", "[stormlab] %s healed (events[%d])", event_kind_name(a->ev->kind),
            (int)(a->ev - s->sc->events));
     sl_cluster_reevaluate(s, seq);

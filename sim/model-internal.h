@@ -89,6 +89,8 @@ typedef struct sl_fault_s {
     uint8_t *from, *to;        /* node bitmaps */
     int64_t latency_us, jitter_us;
     double loss;
+    struct sl_msg_s **held;    /* cut: what was sent into it, as TCP keeps retransmitting it */
+    int n_held, cap_held;
 } sl_fault_t;
 
 /* Messages: requests clients send and the answers brokers return. */
@@ -128,6 +130,8 @@ struct sl_msg_s {
     int *assign_n;
     int64_t *offsets;          /* commit: one per parts entry */
     int64_t cause;
+    int64_t first_sent_us;     /* TCP's retransmissions count from here */
+    uint32_t conn_gen;         /* connection generation it was sent on */
     sl_msg_t *next_free;
 };
 
@@ -398,6 +402,7 @@ struct sl_sim_s {
     sl_fault_t *faults;
     int n_faults, cap_faults;
     int64_t *fifo;             /* per (node, broker, direction): last delivery time */
+    uint32_t *conn_gen;        /* per (client node, broker): bumped when the connection closes */
     sl_msg_t *free_msgs;
     /* scenario events */
     sl_action_t *actions;
@@ -446,6 +451,12 @@ bool sl_net_reachable(const sl_sim_t *s, int a, int b);
 int64_t sl_net_cut_cause(const sl_sim_t *s, int a, int b);
 int64_t sl_net_rtt_us(sl_sim_t *s, int a, int b);
 int sl_net_add_fault(sl_sim_t *s, const sl_fault_t *f);
+/* A cut ended: what was held in it goes through at the sender's next TCP
+ * retransmission, if its connection is still open. */
+void sl_net_heal(sl_sim_t *s, int fault);
+/* The connection between a client and a broker closed (timeout, reset,
+ * restart): what is still held for it is gone. */
+void sl_net_close(sl_sim_t *s, int client_node, int broker);
 void sl_net_free(sl_sim_t *s);
 
 /* ---- cluster.c ---- */

@@ -6,8 +6,12 @@
  * keep TCP's order: a message never overtakes the one sent before it, so
  * jitter stretches a connection rather than reordering it.  A message is
  * lost with the link's `loss` probability (the base links' and any active
- * degrade's); a lost request, like one sent into a cut, is retried by the
- * client only after its request timeout.
+ * degrade's); a lost request is retried by the client only after its
+ * request timeout.  A cut delivers nothing while it lasts, but, as TCP
+ * does, what was sent into it is retransmitted: when the cut heals it goes
+ * through at the sender's next retransmission (200 ms doubling from the
+ * first send, at most 120 s apart) unless its connection closed meanwhile
+ * (the client gave up on a request, or an end restarted).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +42,7 @@ sl_msg_t *sl_msg_new(sl_sim_t *s, sl_msg_kind_t kind, int src, int dst, int64_t 
     m->src = src;
     m->dst = dst;
     m->cause = cause;
+    m->first_sent_us = sl_now(s);
     return m;
 }
 
@@ -58,13 +63,28 @@ void sl_msg_free(sl_sim_t *s, sl_msg_t *m) {
 
 static inline bool bit(const uint8_t *map, int node) { return map[node >> 3] & (1u << (node & 7)); }
 
-int64_t sl_net_cut_cause(const sl_sim_t *s, int a, int b) {
+static int cut_fault(const sl_sim_t *s, int a, int b) {
     for (int i = 0; i < s->n_faults; i++) {
         const sl_fault_t *f = &s->faults[i];
         if (f->active && f->cut && bit(f->from, a) && bit(f->to, b))
-            return f->seq;
+            return i;
     }
     return -1;
+}
+
+int64_t sl_net_cut_cause(const sl_sim_t *s, int a, int b) {
+    int i = cut_fault(s, a, b);
+    return i < 0 ? -1 : s->faults[i].seq;
+}
+
+static uint32_t *conn_slot(sl_sim_t *s, const sl_msg_t *m) {
+    int broker = m->src < s->n_brokers ? m->src : m->dst;
+    int client = m->src < s->n_brokers ? m->dst : m->src;
+    return &s->conn_gen[(size_t)client * s->n_brokers + broker];
+}
+
+void sl_net_close(sl_sim_t *s, int client_node, int broker) {
+    s->conn_gen[(size_t)client_node * s->n_brokers + (broker - 1)]++;
 }
 
 bool sl_net_clean(const sl_sim_t *s, int a, int b) {
@@ -127,12 +147,64 @@ static void drop(sl_sim_t *s, sl_msg_t *m, int64_t fault_seq) {
     sl_msg_free(s, m);
 }
 
+static void hold(sl_fault_t *f, sl_msg_t *m) {
+    if (f->n_held == f->cap_held) {
+        f->cap_held = f->cap_held ? f->cap_held * 2 : 16;
+        f->held = realloc(f->held, (size_t)f->cap_held * sizeof *f->held);
+        if (!f->held)
+            abort();
+    }
+    f->held[f->n_held++] = m;
+}
+
+static void schedule(sl_sim_t *s, sl_msg_t *m, int64_t not_before);
+
 void sl_net_send(sl_sim_t *s, sl_msg_t *m) {
-    int64_t cut = sl_net_cut_cause(s, m->src, m->dst);
+    int cut = cut_fault(s, m->src, m->dst);
     if (cut >= 0) {
-        drop(s, m, cut);
+        /* Nothing gets through; TCP keeps the bytes and retries. */
+        int client = m->src < s->n_brokers ? m->dst : m->src;
+        if (s->node_member[client])
+            s->node_member[client]->blame_seq = s->faults[cut].seq;
+        m->conn_gen = *conn_slot(s, m);
+        hold(&s->faults[cut], m);
         return;
     }
+    schedule(s, m, sl_now(s));
+}
+
+#define TCP_RTO_MIN_US 200000LL
+#define TCP_RTO_MAX_US 120000000LL
+
+void sl_net_heal(sl_sim_t *s, int fault) {
+    sl_fault_t *f = &s->faults[fault];
+    sl_msg_t **held = f->held;
+    int n = f->n_held;
+    f->held = NULL;
+    f->n_held = f->cap_held = 0;
+    for (int i = 0; i < n; i++) {
+        sl_msg_t *m = held[i];
+        if (m->conn_gen != *conn_slot(s, m)) {
+            sl_msg_free(s, m); /* its connection is gone, and the bytes with it */
+            continue;
+        }
+        /* the first retransmission at or after now: first_sent + RTO x (2^k - 1), RTO capped */
+        int64_t t = m->first_sent_us, rto = TCP_RTO_MIN_US;
+        while (t < sl_now(s)) {
+            t += rto;
+            if (rto < TCP_RTO_MAX_US)
+                rto *= 2;
+        }
+        int still = cut_fault(s, m->src, m->dst);
+        if (still >= 0)
+            hold(&s->faults[still], m); /* another cut on the same path */
+        else
+            schedule(s, m, t);
+    }
+    free(held);
+}
+
+static void schedule(sl_sim_t *s, sl_msg_t *m, int64_t not_before) {
     int broker = m->src < s->n_brokers ? m->src : m->dst;
     int other = m->src < s->n_brokers ? m->dst : m->src;
     int dir = m->src < s->n_brokers;
@@ -143,7 +215,7 @@ void sl_net_send(sl_sim_t *s, sl_msg_t *m) {
         drop(s, m, lost_by); /* lost: the client finds out by its request timeout */
         return;
     }
-    int64_t at = sl_now(s) + delay;
+    int64_t at = not_before + delay;
     if (at < *last)
         at = *last;
     *last = at;
@@ -165,6 +237,11 @@ int sl_net_add_fault(sl_sim_t *s, const sl_fault_t *f) {
 }
 
 void sl_net_free(sl_sim_t *s) {
+    for (int i = 0; i < s->n_faults; i++) {
+        for (int k = 0; k < s->faults[i].n_held; k++)
+            sl_msg_free(s, s->faults[i].held[k]);
+        free(s->faults[i].held);
+    }
     /* Messages still on the wire when the run ends: collect, then free
      * (cancelling reshuffles the heap under an index walk). */
     sl_timer_t **wire = malloc((size_t)(s->eng.n ? s->eng.n : 1) * sizeof *wire);
@@ -181,6 +258,7 @@ void sl_net_free(sl_sim_t *s) {
     }
     free(s->faults);
     free(s->fifo);
+    free(s->conn_gen);
     while (s->free_msgs) {
         sl_msg_t *m = s->free_msgs;
         s->free_msgs = m->next_free;

@@ -96,6 +96,22 @@ START_TEST(a_lost_request_is_retried_only_after_the_request_timeout) {
 }
 END_TEST
 
+START_TEST(what_is_sent_into_a_short_cut_goes_through_when_it_heals_as_tcp_retransmits_it) {
+    /* given billing/1 cut from the brokers for 20 s (less than the 30 s request timeout) */
+    t_run_t *r = run(3, NULL, "  - {at: 30s, partition: {from: [billing/1], to: ['broker/*']}, for: 20s}\n");
+    /* then no request times out: the heartbeat sent into the cut is retransmitted after the heal and answered */
+    ck_assert_int_eq(t_count(r, "member.coordinator_unknown", "billing/1", T_S(30), T_S(300)), 0);
+    ck_assert_int_eq(t_group(r, 0).rebalances, 0);
+    /* while a 40 s cut outlasts the request timeout: the client closes the connection, and what it held is gone */
+    t_run_t *l = run(3, NULL, "  - {at: 30s, partition: {from: [billing/1], to: ['broker/*']}, for: 40s}\n");
+    json_t *u = t_first(l, "member.coordinator_unknown", "billing/1", T_S(30));
+    ck_assert_ptr_nonnull(u);
+    ck_assert_msg(t_ev_time(u) >= T_S(60) && t_ev_time(u) < T_S(64), "gave up at %lld", (long long)t_ev_time(u));
+    t_free(r);
+    t_free(l);
+}
+END_TEST
+
 START_TEST(work_not_committed_when_partitions_are_lost_is_redelivered_as_duplicates) {
     /* given billing/1 cut past its session timeout, once with auto-commit (5 s) and once committing every batch */
     const char *ev = "  - {at: 30s, partition: {from: [billing/1], to: ['broker/*']}, for: 60s}\n";
@@ -148,6 +164,7 @@ int main(void) {
     tcase_add_test(tc, a_frozen_member_is_expired_by_the_coordinator_a_stalled_one_leaves_by_itself);
     tcase_add_test(tc, a_config_change_is_applied_by_a_rolling_restart_of_the_members);
     tcase_add_test(tc, a_lost_request_is_retried_only_after_the_request_timeout);
+    tcase_add_test(tc, what_is_sent_into_a_short_cut_goes_through_when_it_heals_as_tcp_retransmits_it);
     tcase_add_test(tc, work_not_committed_when_partitions_are_lost_is_redelivered_as_duplicates);
     tcase_add_test(tc, a_slow_revocation_callback_holds_the_whole_rebalance);
     tcase_add_test(tc, scaling_out_starts_new_members_and_scaling_in_closes_the_last_ones);
