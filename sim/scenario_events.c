@@ -349,7 +349,8 @@ static int check_sets(ld_t *ld, const order_t *ord, const yt_node_t *const *acti
     sl_group_cfg_t *now = malloc((size_t)(sc->n_groups ? sc->n_groups : 1) * sizeof *now);
     int rc = 0;
     if (!now) return ld_nomem(ld);
-    memcpy(now, sc->groups, (size_t)sc->n_groups * sizeof *now);
+    if (sc->n_groups) /* memcpy from NULL is undefined even for 0 bytes */
+        memcpy(now, sc->groups, (size_t)sc->n_groups * sizeof *now);
     for (int i = 0; i < sc->n_events && rc == 0; i++) {
         const sl_event_cfg_t *e = &sc->events[i];
         if (e->kind != SL_EV_SET) continue;
