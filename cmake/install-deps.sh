@@ -13,6 +13,10 @@ packages=(
   python3 chromium                   # report tests: parse plots, load report.html headless;
                                      # check/sweep/lint tests read JUnit XML and JSON back
   curl                               # proxy API tests talk HTTP like a user
+  valgrind                           # .ci/run: leak and invalid-access runs of stormlab sim
+  clang libclang-rt-14-dev           # fuzzers (-DSL_FUZZ=ON): libFuzzer, ASan, UBSan runtimes
+  openjdk-17-jdk-headless maven      # Apache Kafka test cluster (tests/kafka): broker jars from Maven
+                                     # Central, Prepare.java run by the JDK's source launcher
 )
 if [ "${1:-}" = "--print" ]; then printf '%s\n' "${packages[@]}"; exit 0; fi
 as_root=()

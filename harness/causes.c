@@ -69,7 +69,8 @@ static void find_signals(const sl_run_t *run, sl_causes_t *c) {
                     abort();
                 bucket[nb++] = e;
             }
-            qsort_r(bucket, nb, sizeof *bucket, cmp_node, (void *)run);
+            if (nb) /* bucket is NULL until the first event: qsort_r(NULL, 0) is UB */
+                qsort_r(bucket, nb, sizeof *bucket, cmp_node, (void *)run);
         }
         /* first event of this node in the bucket */
         size_t lo = 0, hi = nb;

@@ -19,11 +19,15 @@ static void usage(FILE *f) {
           "\n"
           "commands:\n"
           "  sim SCENARIO      run a scenario on the deterministic simulator\n"
+#ifdef SL_HAVE_RUN
+          "  run SCENARIO      run it in real time: real librdkafka clients, mock or real Kafka\n"
+#endif
           "  explain DIR       the cause chain behind each rebalance of a run\n"
           "  plot DIR          render a run's plots and report.html (needs gnuplot)\n"
           "  check SCENARIO... run scenarios and gate on their expect: blocks (CI, JUnit)\n"
           "  sweep SCENARIO    run a grid of --vary overrides in parallel; results.tsv\n"
           "  lint FILE...      flag storm-prone Kafka consumer/broker properties\n"
+          "  compare A B       two run directories side by side (e.g. sim vs real), overlay plots\n"
 #ifdef SL_HAVE_PROXY
           "  proxy             run the fault proxy (Toxiproxy-compatible HTTP API)\n"
 #endif
@@ -67,6 +71,10 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(cmd, "sim"))
         return sl_cmd_sim(argc - 1, argv + 1);
+#ifdef SL_HAVE_RUN
+    if (!strcmp(cmd, "run"))
+        return sl_cmd_run(argc - 1, argv + 1);
+#endif
     if (!strcmp(cmd, "explain"))
         return sl_cmd_explain(argc - 1, argv + 1);
     if (!strcmp(cmd, "plot"))
@@ -77,6 +85,8 @@ int main(int argc, char **argv) {
         return sl_cmd_sweep(argc - 1, argv + 1);
     if (!strcmp(cmd, "lint"))
         return sl_cmd_lint(argc - 1, argv + 1);
+    if (!strcmp(cmd, "compare"))
+        return sl_cmd_compare(argc - 1, argv + 1);
 #ifdef SL_HAVE_PROXY
     if (!strcmp(cmd, "proxy"))
         return sl_proxy_cli_main(argc - 1, argv + 1);

@@ -1,6 +1,11 @@
 /*
  * Toxiproxy's HTTP API on libevent's evhttp, on the loop thread.
  *
+ * Two layers: slp_http_dispatch() answers one request given as plain
+ * fields (method, path, User-Agent, body), with no socket, so a fuzzer
+ * (tests/fuzz/fuzz_proxy_http.c) drives it directly; handle() is the evhttp
+ * glue that fills those fields from a real request and sends the answer.
+ *
  * Routes, JSON shapes, status codes and error bodies follow Toxiproxy 2.x
  * (its README and api.go), so its clients work unchanged:
  *   {"error": "proxy not found", "status": 404}
@@ -8,6 +13,14 @@
  * JSON is a 400 with jansson's message, never a crash.  Like Toxiproxy,
  * requests from browsers (User-Agent "Mozilla/...") get 403: a web page
  * must not be able to drive the proxy.
+ *
+ * Hostile clients are bounded too (docs/reliability.md): headers
+ * (SLP_HTTP_MAX_HEADERS), open control connections (SLP_HTTP_MAX_CONNS: at
+ * the cap the listener stops accepting and the kernel's backlog holds the
+ * rest), idle time (SLP_HTTP_TIMEOUT_S) and the request rate
+ * (SLP_HTTP_RATE per second with as large a burst, 429 beyond), so a flood
+ * on the control port cannot take file descriptors or loop time from the
+ * links.
  */
 #include <string.h>
 
@@ -18,6 +31,7 @@
 
 #define SLP_HTTP_MAX_BODY (64 * 1024)
 #define SLP_HTTP_MAX_HEADERS (16 * 1024)
+#define SLP_HTTP_TIMEOUT_S 30
 #define SLP_TOXIPROXY_VERSION "2.12.0"   /* the API version we answer as */
 #define SLP_MAX_SEGS 5
 
@@ -31,29 +45,29 @@ static const char *reason(int status) {
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 409: return "Conflict";
+    case 429: return "Too Many Requests";
     case 503: return "Service Unavailable";
+    case 507: return "Insufficient Storage";
     default: return "Internal Server Error";
     }
 }
 
-static void reply_json(struct evhttp_request *req, int status, json_t *body) {
-    struct evbuffer *out = evbuffer_new();
+/* The answer goes into req->out; the glue (or the fuzzer) sends it. */
+static void reply_json(slp_http_req_t *req, int status, json_t *body) {
+    req->status = status;
     if (body) {
         char *text = json_dumps(body, JSON_COMPACT);
         json_decref(body);
         if (text) {
-            evbuffer_add(out, text, strlen(text));
-            evbuffer_add(out, "\n", 1);
+            evbuffer_add(req->out, text, strlen(text));
+            evbuffer_add(req->out, "\n", 1);
             free(text);
         }
-        evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
-                          "application/json");
+        req->json = 1;
     }
-    evhttp_send_reply(req, status, reason(status), out);
-    evbuffer_free(out);
 }
 
-static void reply_error(struct evhttp_request *req, int status, const char *msg) {
+static void reply_error(slp_http_req_t *req, int status, const char *msg) {
     json_t *o = json_object();
     json_object_set_new(o, "error", json_string(msg));
     json_object_set_new(o, "status", json_integer(status));
@@ -61,9 +75,8 @@ static void reply_error(struct evhttp_request *req, int status, const char *msg)
 }
 
 /* Parses the request body as JSON; on failure answers 400 and returns NULL. */
-static json_t *read_body(struct evhttp_request *req, int allow_empty) {
-    struct evbuffer *in = evhttp_request_get_input_buffer(req);
-    size_t len = evbuffer_get_length(in);
+static json_t *read_body(slp_http_req_t *req, int allow_empty) {
+    size_t len = req->body_len;
     json_error_t jerr;
     if (len == 0) {
         if (allow_empty)
@@ -71,8 +84,7 @@ static json_t *read_body(struct evhttp_request *req, int allow_empty) {
         reply_error(req, 400, "bad request body: EOF");
         return NULL;
     }
-    const char *text = (const char *)evbuffer_pullup(in, -1);
-    json_t *j = json_loadb(text, len, 0, &jerr);
+    json_t *j = json_loadb(req->body, len, 0, &jerr);
     if (!j) {
         char msg[300];
         snprintf(msg, sizeof(msg), "bad request body: %s", jerr.text);
@@ -82,7 +94,7 @@ static json_t *read_body(struct evhttp_request *req, int allow_empty) {
 }
 
 /* Optional string field: 0 ok (*out NULL when absent), -1 after a 400. */
-static int get_str(struct evhttp_request *req, json_t *o, const char *key, const char **out) {
+static int get_str(slp_http_req_t *req, json_t *o, const char *key, const char **out) {
     json_t *v = json_object_get(o, key);
     *out = NULL;
     if (!v || json_is_null(v))
@@ -97,7 +109,7 @@ static int get_str(struct evhttp_request *req, json_t *o, const char *key, const
     return 0;
 }
 
-static int get_bool(struct evhttp_request *req, json_t *o, const char *key, int *out) {
+static int get_bool(slp_http_req_t *req, json_t *o, const char *key, int *out) {
     json_t *v = json_object_get(o, key);
     if (!v || json_is_null(v))
         return 0;
@@ -111,7 +123,7 @@ static int get_bool(struct evhttp_request *req, json_t *o, const char *key, int 
     return 0;
 }
 
-static int get_num(struct evhttp_request *req, json_t *o, const char *key, double *out) {
+static int get_num(slp_http_req_t *req, json_t *o, const char *key, double *out) {
     json_t *v = json_object_get(o, key);
     if (!v || json_is_null(v))
         return 0;
@@ -127,7 +139,7 @@ static int get_num(struct evhttp_request *req, json_t *o, const char *key, doubl
 
 /* ---- /proxies ---- */
 
-static void proxies_index(sl_proxy_server_t *srv, struct evhttp_request *req) {
+static void proxies_index(sl_proxy_server_t *srv, slp_http_req_t *req) {
     json_t *o = json_object();
     slp_proxy_t *p;
     TAILQ_FOREACH(p, &srv->proxies, next)
@@ -135,7 +147,7 @@ static void proxies_index(sl_proxy_server_t *srv, struct evhttp_request *req) {
     reply_json(req, 200, o);
 }
 
-static void proxy_create(sl_proxy_server_t *srv, struct evhttp_request *req) {
+static void proxy_create(sl_proxy_server_t *srv, slp_http_req_t *req) {
     json_t *b = read_body(req, 0);
     if (!b)
         return;
@@ -159,7 +171,7 @@ out:
     json_decref(b);
 }
 
-static void proxy_update(slp_proxy_t *p, struct evhttp_request *req) {
+static void proxy_update(slp_proxy_t *p, slp_http_req_t *req) {
     json_t *b = read_body(req, 0);
     if (!b)
         return;
@@ -183,7 +195,7 @@ out:
 }
 
 /* POST /populate: create or replace (when listen or upstream differ). */
-static void populate(sl_proxy_server_t *srv, struct evhttp_request *req) {
+static void populate(sl_proxy_server_t *srv, slp_http_req_t *req) {
     json_t *b = read_body(req, 0);
     if (!b)
         return;
@@ -250,14 +262,14 @@ out:
 
 /* ---- toxics ---- */
 
-static void toxics_index(slp_proxy_t *p, struct evhttp_request *req) {
+static void toxics_index(slp_proxy_t *p, slp_http_req_t *req) {
     json_t *o = slp_proxy_to_json(p);
     json_t *arr = json_incref(json_object_get(o, "toxics"));
     json_decref(o);
     reply_json(req, 200, arr);
 }
 
-static void toxic_create(slp_proxy_t *p, struct evhttp_request *req) {
+static void toxic_create(slp_proxy_t *p, slp_http_req_t *req) {
     json_t *b = read_body(req, 0);
     if (!b)
         return;
@@ -328,7 +340,7 @@ out:
     json_decref(b);
 }
 
-static void toxic_update(slp_toxic_t *t, struct evhttp_request *req) {
+static void toxic_update(slp_toxic_t *t, slp_http_req_t *req) {
     json_t *b = read_body(req, 0);
     if (!b)
         return;
@@ -357,7 +369,7 @@ out:
 }
 
 /* stormlab's own: GET /proxies/{proxy}/connections, the link accounting. */
-static void connections(slp_proxy_t *p, struct evhttp_request *req) {
+static void connections(slp_proxy_t *p, slp_http_req_t *req) {
     json_t *o = json_object();
     json_object_set_new(o, "accepted", json_integer((json_int_t)p->st.accepted));
     json_object_set_new(o, "active", json_integer((json_int_t)p->st.active));
@@ -384,6 +396,89 @@ static void connections(slp_proxy_t *p, struct evhttp_request *req) {
     }
     json_object_set_new(o, "links", arr);
     reply_json(req, 200, o);
+}
+
+/* ---- limits ---- */
+
+/* Token bucket: SLP_HTTP_RATE requests a second, in bursts of as many;
+ * tokens are counted in millionths so refills need no division.  O(1). */
+static int rate_ok(sl_proxy_server_t *srv, int64_t now_us) {
+    const int64_t one = 1000000, cap = (int64_t)SLP_HTTP_RATE * one;
+    if (!srv->http_rate_started) {
+        srv->http_rate_started = 1;
+        srv->http_tokens = cap;
+    } else if (now_us > srv->http_tokens_us) {
+        int64_t el = now_us - srv->http_tokens_us;
+        int64_t add = el >= cap / SLP_HTTP_RATE ? cap : el * SLP_HTTP_RATE;
+        srv->http_tokens = srv->http_tokens + add > cap ? cap : srv->http_tokens + add;
+    }
+    srv->http_tokens_us = now_us;
+    if (srv->http_tokens < one)
+        return 0;
+    srv->http_tokens -= one;
+    return 1;
+}
+
+/* Open control connections are bounded by SLP_HTTP_MAX_CONNS.  evhttp 2.1
+ * tells nobody when it closes a connection, so the connection's bufferevent
+ * is made here (evhttp_set_bevcb) and we keep one reference to it.  When
+ * evhttp frees the connection, bufferevent_free() clears its callbacks, shuts
+ * the socket for writing (the client sees EOF at once) and drops evhttp's
+ * reference; a sweep (at each accept, and every SLP_HTTP_SWEEP_MS while any
+ * connection is open) finds those, drops ours, and the fd closes.  At the cap
+ * the listener stops accepting, so the kernel's backlog holds the next
+ * clients until a sweep frees a slot.  A read high-watermark bounds what a
+ * let-go bufferevent can buffer before its sweep.  O(SLP_HTTP_MAX_CONNS). */
+#define SLP_HTTP_SWEEP_MS 100
+
+static void conns_arm(sl_proxy_server_t *srv) {
+    if (srv->http_conns > 0 && srv->http_sweep_ev &&
+        !evtimer_pending(srv->http_sweep_ev, NULL)) {
+        struct timeval tv = {0, SLP_HTTP_SWEEP_MS * 1000};
+        evtimer_add(srv->http_sweep_ev, &tv);
+    }
+}
+
+static void conns_sweep(sl_proxy_server_t *srv) {
+    int n = 0, was = srv->http_conns;
+    for (int i = 0; i < was; i++) {
+        struct bufferevent *b = srv->http_bevs[i];
+        bufferevent_event_cb ecb = NULL;
+        bufferevent_getcb(b, NULL, NULL, &ecb, NULL);
+        if (ecb) {                       /* evhttp still holds it */
+            srv->http_bevs[n++] = b;
+            continue;
+        }
+        bufferevent_disable(b, EV_READ | EV_WRITE);
+        bufferevent_decref(b);           /* the last reference: closes the fd */
+    }
+    srv->http_conns = n;
+    if (was == SLP_HTTP_MAX_CONNS && n < was && srv->http_lev)
+        evconnlistener_enable(srv->http_lev);
+    conns_arm(srv);
+}
+
+static void conns_sweep_cb(evutil_socket_t fd, short what, void *arg) {
+    (void)fd;
+    (void)what;
+    conns_sweep(arg);
+}
+
+static struct bufferevent *conn_new(struct event_base *base, void *arg) {
+    sl_proxy_server_t *srv = arg;
+    conns_sweep(srv);
+    if (srv->http_conns >= SLP_HTTP_MAX_CONNS)
+        return NULL;   /* not reached: the listener is off at the cap */
+    struct bufferevent *b = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+    if (!b)
+        return NULL;   /* evhttp makes its own, uncounted: only when out of memory */
+    bufferevent_setwatermark(b, EV_READ, 0, SLP_HTTP_MAX_HEADERS + SLP_HTTP_MAX_BODY + 4096);
+    bufferevent_incref(b);
+    srv->http_bevs[srv->http_conns++] = b;
+    if (srv->http_conns == SLP_HTTP_MAX_CONNS && srv->http_lev)
+        evconnlistener_disable(srv->http_lev);
+    conns_arm(srv);     /* evhttp sets its callbacks after this returns */
+    return b;
 }
 
 /* ---- routing ---- */
@@ -417,19 +512,21 @@ static int split_path(const char *path, char segs[SLP_MAX_SEGS][SLP_NAME_MAX + 1
     return n;
 }
 
-static void handle(struct evhttp_request *req, void *arg) {
-    sl_proxy_server_t *srv = arg;
-    enum evhttp_cmd_type m = evhttp_request_get_command(req);
-    const char *ua = evhttp_find_header(evhttp_request_get_input_headers(req), "User-Agent");
+void slp_http_dispatch(sl_proxy_server_t *srv, slp_http_req_t *req) {
+    enum evhttp_cmd_type m = req->method;
+    const char *ua = req->user_agent;
+    req->status = 500;
+    req->json = 0;
     if (ua && !strncmp(ua, "Mozilla/", 8)) {
-        struct evbuffer *out = evbuffer_new();
-        evbuffer_add_printf(out, "User agent not allowed\n");
-        evhttp_send_reply(req, 403, "Forbidden", out);
-        evbuffer_free(out);
+        req->status = 403;
+        evbuffer_add_printf(req->out, "User agent not allowed\n");
         return;
     }
-    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-    const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+    if (!rate_ok(srv, slp_now_us())) {
+        reply_error(req, 429, "too many requests");
+        return;
+    }
+    const char *path = req->path;
     char segs[SLP_MAX_SEGS][SLP_NAME_MAX + 1];
     int n = path ? split_path(path, segs) : -1;
     int get = m == EVHTTP_REQ_GET, post = m == EVHTTP_REQ_POST || m == EVHTTP_REQ_PATCH;
@@ -542,6 +639,31 @@ badmethod:
     reply_error(req, 405, "method not allowed");
 }
 
+/* evhttp glue: one real request in, one answer out. */
+static void handle(struct evhttp_request *ev, void *arg) {
+    sl_proxy_server_t *srv = arg;
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(ev);
+    struct evbuffer *in = evhttp_request_get_input_buffer(ev);
+    slp_http_req_t req = {
+        .method = evhttp_request_get_command(ev),
+        .path = uri ? evhttp_uri_get_path(uri) : NULL,
+        .user_agent = evhttp_find_header(evhttp_request_get_input_headers(ev), "User-Agent"),
+        .body_len = evbuffer_get_length(in),
+        .out = evbuffer_new(),
+    };
+    if (!req.out) {
+        evhttp_send_error(ev, 500, "out of memory");
+        return;
+    }
+    req.body = req.body_len ? (const char *)evbuffer_pullup(in, -1) : NULL;
+    slp_http_dispatch(srv, &req);
+    if (req.json)
+        evhttp_add_header(evhttp_request_get_output_headers(ev), "Content-Type",
+                          "application/json");
+    evhttp_send_reply(ev, req.status, reason(req.status), req.out);
+    evbuffer_free(req.out);
+}
+
 int slp_http_listen(sl_proxy_server_t *srv, const char *addr, char *errstr,
                     size_t errstr_size) {
     struct sockaddr_storage sa;
@@ -563,7 +685,8 @@ int slp_http_listen(sl_proxy_server_t *srv, const char *addr, char *errstr,
     }
     evhttp_set_max_body_size(http, SLP_HTTP_MAX_BODY);
     evhttp_set_max_headers_size(http, SLP_HTTP_MAX_HEADERS);
-    evhttp_set_timeout(http, 30);
+    evhttp_set_timeout(http, SLP_HTTP_TIMEOUT_S);
+    evhttp_set_bevcb(http, conn_new, srv);
     evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE |
                                          EVHTTP_REQ_PATCH | EVHTTP_REQ_PUT | EVHTTP_REQ_HEAD);
     evhttp_set_gencb(http, handle, srv);
@@ -596,12 +719,22 @@ int slp_http_listen(sl_proxy_server_t *srv, const char *addr, char *errstr,
                 "authentication\n",
                 srv->control_addr);
     srv->http = http;
+    srv->http_lev = lev;
+    if (!srv->http_sweep_ev)
+        srv->http_sweep_ev = evtimer_new(srv->base, conns_sweep_cb, srv);
     return 200;
 }
 
 void slp_http_close(sl_proxy_server_t *srv) {
     if (srv->http) {
+        srv->http_lev = NULL;     /* freed with the evhttp */
         evhttp_free(srv->http);   /* frees its bound listeners and connections */
         srv->http = NULL;
+    }
+    conns_sweep(srv);             /* every connection is let go of now */
+    SLP_ASSERT(srv->http_conns == 0);
+    if (srv->http_sweep_ev) {
+        event_free(srv->http_sweep_ev);
+        srv->http_sweep_ev = NULL;
     }
 }

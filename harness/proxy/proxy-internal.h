@@ -58,6 +58,16 @@
 #define SLP_ADDR_MAX 64
 /* A lost chunk is retransmitted at most this many times (RTO doubling). */
 #define SLP_LOSS_MAX_RETRIES 6
+/* Control API: open connections at most (more wait in the kernel's
+ * backlog), and requests a second (and burst) before 429. */
+#define SLP_HTTP_MAX_CONNS 64
+#define SLP_HTTP_RATE 1000
+/* Proxies per server and toxics over all its proxies: what a client of the
+ * API (or a runaway caller) can make the server hold.  At the cap, create
+ * and add answer 507 (SL_E_LIMIT).  A toxic costs ~200 bytes plus a stage
+ * on each link it applies to; a proxy, a listening socket. */
+#define SLP_MAX_PROXIES 10000
+#define SLP_MAX_TOXICS 100000
 
 typedef enum slp_toxic_type_e {
     SLP_TX_LATENCY,
@@ -198,10 +208,18 @@ struct sl_proxy_server_s {
     uint64_t seed;
     struct event_base *base;
     struct slp_proxyq proxies;
+    size_t n_proxies, n_toxics;    /* bounded by SLP_MAX_PROXIES, SLP_MAX_TOXICS */
     struct slp_linkq dead_links;   /* killed, waiting for their reap event */
 
     /* control API (http.c) */
     struct evhttp *http;
+    struct evconnlistener *http_lev;   /* owned by http; paused at SLP_HTTP_MAX_CONNS */
+    struct bufferevent *http_bevs[SLP_HTTP_MAX_CONNS]; /* open control connections (one reference each) */
+    int http_conns;                    /* entries in http_bevs */
+    struct event *http_sweep_ev;       /* drops the connections evhttp let go of */
+    int http_rate_started;
+    int64_t http_tokens;               /* rate limit bucket, millionths of a request */
+    int64_t http_tokens_us;            /* monotonic time of the last refill */
     char control_addr[SLP_ADDR_MAX + 8];
 
     /* commands from other threads (server.c) */
@@ -229,7 +247,8 @@ void slp_addr_format_ip(const struct sockaddr *sa, char *buf, size_t size);
 int slp_addr_is_loopback(const struct sockaddr *sa);
 
 /* ---- proxies and toxics (proxy.c); results are HTTP status codes:
- * 200/201 ok, 400 bad input, 404 not found, 409 exists, 500 cannot bind. */
+ * 200/201 ok, 400 bad input, 404 not found, 409 exists, 500 cannot bind,
+ * 507 a cap (SLP_MAX_PROXIES, SLP_MAX_TOXICS) reached. */
 slp_proxy_t *slp_proxy_find(sl_proxy_server_t *srv, const char *name);
 int slp_proxy_create(sl_proxy_server_t *srv, const char *name, const char *listen,
                      const char *upstream, int enabled, slp_proxy_t **out, char *errstr,
@@ -281,6 +300,19 @@ int slp_link_matches(const slp_link_t *l, const slp_toxic_t *t);
 void slp_links_reap_all(sl_proxy_server_t *srv);
 
 /* ---- control API (http.c) ---- */
+/* One control request, whatever carried it: evhttp, or a fuzzer. */
+typedef struct slp_http_req_s {
+    int method;                 /* enum evhttp_cmd_type */
+    const char *path;           /* the URI's path, still %-encoded; NULL: none */
+    const char *user_agent;     /* NULL when absent */
+    const char *body;           /* body_len bytes, not NUL-terminated */
+    size_t body_len;
+    struct evbuffer *out;       /* the answer's body goes here (the caller's) */
+    int status;                 /* set by slp_http_dispatch */
+    int json;                   /* out holds JSON (Content-Type application/json) */
+} slp_http_req_t;
+/* Answers req on the loop thread: fills status, out and json. */
+void slp_http_dispatch(sl_proxy_server_t *srv, slp_http_req_t *req);
 int slp_http_listen(sl_proxy_server_t *srv, const char *addr, char *errstr,
                     size_t errstr_size);   /* HTTP-style status */
 void slp_http_close(sl_proxy_server_t *srv);

@@ -102,6 +102,10 @@ int slp_proxy_create(sl_proxy_server_t *srv, const char *name, const char *liste
         snprintf(errstr, errstr_size, "proxy already exists");
         return 409;
     }
+    if (srv->n_proxies >= SLP_MAX_PROXIES) {
+        snprintf(errstr, errstr_size, "too many proxies (at most %d)", SLP_MAX_PROXIES);
+        return 507;
+    }
     if (!listen || !*listen)
         listen = "127.0.0.1:0";
     slp_proxy_t *p = calloc(1, sizeof(*p));
@@ -144,6 +148,7 @@ int slp_proxy_create(sl_proxy_server_t *srv, const char *name, const char *liste
         }
     }
     TAILQ_INSERT_TAIL(&srv->proxies, p, next);
+    srv->n_proxies++;
     if (out)
         *out = p;
     return 201;
@@ -161,8 +166,10 @@ void slp_proxy_delete(slp_proxy_t *p) {
     while ((t = TAILQ_FIRST(&p->toxics))) {
         TAILQ_REMOVE(&p->toxics, t, next);
         toxic_free(t);
+        p->srv->n_toxics--;
     }
     TAILQ_REMOVE(&p->srv->proxies, p, next);
+    p->srv->n_proxies--;
     free(p->name);
     free(p->upstream);
     free(p);
@@ -226,6 +233,11 @@ int slp_toxic_add(slp_proxy_t *p, const slp_toxic_spec_t *spec, slp_toxic_t **ou
         snprintf(errstr, errstr_size, "bad request body: %s", msg);
         return 400;
     }
+    if (p->srv->n_toxics >= SLP_MAX_TOXICS) {
+        snprintf(errstr, errstr_size, "too many toxics (at most %d over all proxies)",
+                 SLP_MAX_TOXICS);
+        return 507;
+    }
     slp_toxic_t *t = calloc(1, sizeof(*t));
     if (!t || !(t->name = strdup(name)) ||
         (spec->client[0] && !(t->client = strdup(spec->client)))) {
@@ -240,6 +252,7 @@ int slp_toxic_add(slp_proxy_t *p, const slp_toxic_spec_t *spec, slp_toxic_t **ou
     t->toxicity = spec->toxicity;
     t->a = spec->a;
     TAILQ_INSERT_TAIL(&p->toxics, t, next);
+    p->srv->n_toxics++;
     /* Existing links get it now; a kill during the walk removes the link
      * from the list, so walk with a saved next. */
     slp_link_t *l, *nx;
@@ -282,6 +295,7 @@ void slp_toxic_remove(slp_toxic_t *t) {
     }
     TAILQ_REMOVE(&p->toxics, t, next);
     toxic_free(t);
+    p->srv->n_toxics--;
 }
 
 void slp_proxy_reset_all(sl_proxy_server_t *srv) {

@@ -262,6 +262,8 @@ static sl_err_t status_to_err(int status) {
         return SL_E_INVAL;
     case 409:
         return SL_E_STATE;
+    case 507:
+        return SL_E_LIMIT;
     default:
         return SL_E_IO;
     }

@@ -23,7 +23,8 @@
  * Errors: sl_err_t (stormlab/stormlab.h): SL_OK, or SL_E_INVAL (unknown
  * proxy or toxic, bad argument, toxic name taken by another type),
  * SL_E_IO (cannot bind or resolve), SL_E_STATE (name already exists,
- * server stopped), SL_E_NOMEM.  Functions with errstr fill it with a message.
+ * server stopped), SL_E_LIMIT (10,000 proxies or 100,000 toxics held
+ * already), SL_E_NOMEM.  Functions with errstr fill it with a message.
  *
  * Strings passed in are copied; nothing passed in is kept by the server.
  */

@@ -1,0 +1,450 @@
+/*
+ * stormlab compare DIR_A DIR_B: two run directories side by side, e.g. the
+ * simulator against a real cluster on one scenario, or one scenario with two
+ * seeds or settings (docs/compare.md).  Reads only the run directories'
+ * files (runfiles.c), so any two runs compare: sim, mock, kafka.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "causes.h"
+#include "cli.h"
+#include "compare.h"
+#include "plot.h"
+#include "runfiles.h"
+#include "textout.h"
+
+static void usage(FILE *f) {
+    fputs("usage: stormlab compare DIR_A DIR_B [--out DIR] [--no-plots] [--json]\n"
+          "\n"
+          "Puts two run directories side by side (written by `stormlab sim` or `stormlab run`):\n"
+          "per consumer group rebalances, generation, first stable, stable from, time to\n"
+          "stable after the first injected fault, seconds rebalancing, unowned\n"
+          "partition-seconds, max lag and duplicates; the cluster's numbers; and B - A for\n"
+          "each.  Draws overlay plots of the two timelines (members and generation, lag;\n"
+          "A solid, B dashed) with gnuplot, PNG and SVG per group, and writes compare.json\n"
+          "next to them.\n"
+          "\n"
+          "options:\n"
+          "  --out DIR         where plots and compare.json go (default DIR_B/compare)\n"
+          "  --no-plots        the table only; nothing is written\n"
+          "  --json            print compare.json to stdout instead of the table\n"
+          "  -h, --help        this help\n"
+          "\n"
+          "exit codes: 0 compared (whether or not the runs differ), 2 bad usage or a\n"
+          "directory that is not a run directory, 3 plots or compare.json could not be\n"
+          "written\n",
+          f);
+}
+
+/* A summary value: absent and null both read as "none". */
+typedef struct {
+    int has;
+    double v;
+    int integer;
+} val_t;
+
+typedef struct {
+    const char *key;   /* summary.json key, or a derived one */
+    const char *label; /* the table's */
+} metric_t;
+
+/* The per-group rows, in order.  time_to_stable_s is derived (see below). */
+static const metric_t group_metrics[] = {
+    {"rebalances", "rebalances"},
+    {"generation", "generation"},
+    {"first_stable_s", "first stable (s)"},
+    {"stable_from_s", "stable from (s)"},
+    {"time_to_stable_s", "time to stable (s)"},
+    {"rebalance_s", "rebalancing (s)"},
+    {"unowned_partition_s", "unowned partition-s"},
+    {"max_lag", "max lag (records)"},
+    {"duplicates", "duplicates (records)"},
+};
+#define N_GROUP_METRICS (sizeof group_metrics / sizeof group_metrics[0])
+
+static const metric_t cluster_metrics[] = {
+    {"unavailable_partition_s", "unavailable partition-s"},
+    {"produce_errors", "produce errors"},
+    {"lost_records", "lost records"},
+    {"produced_records", "produced records"},
+};
+#define N_CLUSTER_METRICS (sizeof cluster_metrics / sizeof cluster_metrics[0])
+
+typedef struct {
+    const char *dir;
+    sl_run_t *run;
+    const char *kind; /* "sim", or summary.json's cluster_kind (mock, kafka) */
+    double first_fault_s; /* first injected event, -1 when none */
+    char label[256];
+} side_t;
+
+static val_t json_val(json_t *o, const char *key) {
+    val_t r = {0, 0, 0};
+    json_t *v = o ? json_object_get(o, key) : NULL;
+    if (json_is_integer(v)) {
+        r.has = r.integer = 1;
+        r.v = (double)json_integer_value(v);
+    } else if (json_is_real(v)) {
+        r.has = 1;
+        r.v = json_real_value(v);
+    }
+    return r;
+}
+
+/*
+ * time_to_stable_s: seconds from the first injected fault or action to the
+ * start of the group's final stable period; 0 when the group was already
+ * stable for good before it (the fault never unsettled it); from the start
+ * of the run when nothing was injected; none when the run ends unsettled.
+ */
+static val_t group_val(const side_t *s, const char *group, const char *key) {
+    json_t *groups = json_object_get(s->run->summary, "groups");
+    json_t *g = groups ? json_object_get(groups, group) : NULL;
+    if (strcmp(key, "time_to_stable_s"))
+        return json_val(g, key);
+    val_t r = json_val(g, "stable_from_s");
+    if (!r.has || !g)
+        return r;
+    r.integer = 0;
+    double from = s->first_fault_s > 0 ? s->first_fault_s : 0;
+    r.v = r.v > from ? r.v - from : 0;
+    return r;
+}
+
+static val_t cluster_val(const side_t *s, const char *key) {
+    return json_val(json_object_get(s->run->summary, "cluster"), key);
+}
+
+static int differs(val_t a, val_t b) {
+    if (a.has != b.has)
+        return 1;
+    if (!a.has)
+        return 0;
+    /* the summary rounds to the millisecond */
+    return fabs(a.v - b.v) > 5e-4;
+}
+
+static void fmt_val(char *buf, size_t n, val_t v) {
+    if (!v.has)
+        snprintf(buf, n, "-");
+    else if (v.integer)
+        snprintf(buf, n, "%.0f", v.v);
+    else
+        snprintf(buf, n, "%.1f", v.v);
+}
+
+static void fmt_diff(char *buf, size_t n, val_t a, val_t b) {
+    if (!differs(a, b)) {
+        snprintf(buf, n, "=");
+        return;
+    }
+    if (!a.has || !b.has) {
+        snprintf(buf, n, "%s", a.has ? "(B has none)" : "(A has none)");
+        return;
+    }
+    double d = b.v - a.v;
+    char pct[32] = "";
+    if (a.v != 0)
+        snprintf(pct, sizeof pct, " (%+.0f%%)", 100.0 * d / fabs(a.v));
+    if (a.integer && b.integer)
+        snprintf(buf, n, "%+.0f%s", d, pct);
+    else
+        snprintf(buf, n, "%+.1f%s", d, pct);
+}
+
+static void put_num(FILE *f, val_t v) {
+    if (!v.has)
+        fputs("null", f);
+    else if (v.integer)
+        fprintf(f, "%.0f", v.v);
+    else
+        fprintf(f, "%.3f", v.v);
+}
+
+static void put_cell(FILE *f, val_t a, val_t b) {
+    fputs("{\"a\": ", f);
+    put_num(f, a);
+    fputs(", \"b\": ", f);
+    put_num(f, b);
+    fputs(", \"diff\": ", f);
+    if (a.has && b.has) {
+        val_t d = {1, b.v - a.v, a.integer && b.integer};
+        put_num(f, d);
+    } else {
+        fputs("null", f);
+    }
+    fputs(", \"rel\": ", f);
+    if (a.has && b.has && a.v != 0)
+        fprintf(f, "%.4f", (b.v - a.v) / fabs(a.v));
+    else
+        fputs("null", f);
+    fprintf(f, ", \"same\": %s}", differs(a, b) ? "false" : "true");
+}
+
+/* Groups of A in order, then those only B has. */
+static size_t union_groups(const side_t *a, const side_t *b, const char **out) {
+    size_t n = 0;
+    for (size_t i = 0; i < a->run->n_groups; i++)
+        out[n++] = a->run->groups[i];
+    for (size_t i = 0; i < b->run->n_groups; i++)
+        if (sl_run_group_index(a->run, b->run->groups[i]) < 0)
+            out[n++] = b->run->groups[i];
+    return n;
+}
+
+static void put_side(FILE *f, const side_t *s) {
+    fputs("{\"dir\": ", f);
+    sl_tx_json(f, s->dir);
+    fputs(", \"scenario\": ", f);
+    sl_tx_json(f, s->run->name);
+    val_t seed = json_val(s->run->summary, "seed");
+    fputs(", \"seed\": ", f);
+    put_num(f, seed);
+    fputs(", \"kind\": ", f);
+    sl_tx_json(f, s->kind);
+    fprintf(f, ", \"duration_s\": %.3f, \"first_fault_s\": ", s->run->duration_s);
+    if (s->first_fault_s >= 0)
+        fprintf(f, "%.3f", s->first_fault_s);
+    else
+        fputs("null", f);
+    fputs("}", f);
+}
+
+/* compare.json: what the table shows, cell by cell. */
+static void write_json(FILE *f, const side_t *a, const side_t *b, const char **groups, size_t n_groups,
+                       int differences, int compared, const char *plots_dir) {
+    fputs("{\"a\": ", f);
+    put_side(f, a);
+    fputs(",\n \"b\": ", f);
+    put_side(f, b);
+    fputs(",\n \"groups\": {", f);
+    for (size_t g = 0; g < n_groups; g++) {
+        fprintf(f, "%s\n  ", g ? "," : "");
+        sl_tx_json(f, groups[g]);
+        fprintf(f, ": {\"in_a\": %s, \"in_b\": %s", sl_run_group_index(a->run, groups[g]) >= 0 ? "true" : "false",
+                sl_run_group_index(b->run, groups[g]) >= 0 ? "true" : "false");
+        for (size_t m = 0; m < N_GROUP_METRICS; m++) {
+            fprintf(f, ",\n    \"%s\": ", group_metrics[m].key);
+            put_cell(f, group_val(a, groups[g], group_metrics[m].key), group_val(b, groups[g], group_metrics[m].key));
+        }
+        fputs("}", f);
+    }
+    fputs("},\n \"cluster\": {", f);
+    for (size_t m = 0; m < N_CLUSTER_METRICS; m++) {
+        fprintf(f, "%s\n  \"%s\": ", m ? "," : "", cluster_metrics[m].key);
+        put_cell(f, cluster_val(a, cluster_metrics[m].key), cluster_val(b, cluster_metrics[m].key));
+    }
+    fprintf(f, "},\n \"differences\": %d, \"compared\": %d, \"plots\": ", differences, compared);
+    sl_tx_json(f, plots_dir);
+    fputs("}\n", f);
+}
+
+static void print_row(const char *label, val_t a, val_t b) {
+    char va[48], vb[48], d[64];
+    fmt_val(va, sizeof va, a);
+    fmt_val(vb, sizeof vb, b);
+    fmt_diff(d, sizeof d, a, b);
+    printf("  %-24s %12s %12s   %s\n", label, va, vb, d);
+}
+
+static void print_side(const char *which, const side_t *s) {
+    val_t seed = json_val(s->run->summary, "seed");
+    char sd[32];
+    fmt_val(sd, sizeof sd, seed);
+    printf("  %s: %s  (%s, scenario %s, seed %s, %.0f s)\n", which, s->dir, s->kind, s->run->name, sd,
+           s->run->duration_s);
+}
+
+static void print_table(const side_t *a, const side_t *b, const char **groups, size_t n_groups, int differences,
+                        int compared) {
+    printf("stormlab compare\n");
+    print_side("A", a);
+    print_side("B", b);
+    for (size_t g = 0; g < n_groups; g++) {
+        int ia = sl_run_group_index(a->run, groups[g]) >= 0, ib = sl_run_group_index(b->run, groups[g]) >= 0;
+        printf("\ngroup %-20s %12s %12s   %s%s\n", groups[g], "A", "B", "B - A",
+               ia && ib ? "" : ia ? "   (only in A)" : "   (only in B)");
+        for (size_t m = 0; m < N_GROUP_METRICS; m++)
+            print_row(group_metrics[m].label, group_val(a, groups[g], group_metrics[m].key),
+                      group_val(b, groups[g], group_metrics[m].key));
+    }
+    printf("\n%-26s %12s %12s   %s\n", "cluster", "A", "B", "B - A");
+    for (size_t m = 0; m < N_CLUSTER_METRICS; m++)
+        print_row(cluster_metrics[m].label, cluster_val(a, cluster_metrics[m].key),
+                  cluster_val(b, cluster_metrics[m].key));
+    printf("\ndifferences: %d of %d values differ", differences, compared);
+    if (a->first_fault_s >= 0 || b->first_fault_s >= 0) {
+        char fa[32] = "-", fb[32] = "-";
+        if (a->first_fault_s >= 0)
+            snprintf(fa, sizeof fa, "%.1f s", a->first_fault_s);
+        if (b->first_fault_s >= 0)
+            snprintf(fb, sizeof fb, "%.1f s", b->first_fault_s);
+        printf(" (time to stable counts from the first injected fault: A %s, B %s)", fa, fb);
+    }
+    printf("\n");
+}
+
+static double first_fault_s(const sl_run_t *run) {
+    for (size_t i = 0; i < run->n_ev; i++)
+        if (run->ev[i].cause < 0 && run->ev[i].kind && sl_causes_is_injected(run->ev[i].kind))
+            return run->ev[i].t_us / 1e6;
+    return -1;
+}
+
+/* "sim/member-cut-long" from ".../sim/member-cut-long/": the last two path
+ * components, enough to tell two runs apart in a legend. */
+static void short_label(const char *dir, const char *kind, char *out, size_t n) {
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", dir);
+    size_t len = strlen(buf);
+    while (len > 1 && buf[len - 1] == '/')
+        buf[--len] = 0;
+    const char *p = buf + len;
+    int slashes = 0;
+    while (p > buf && slashes < 2) {
+        p--;
+        if (*p == '/' && ++slashes == 2)
+            p++;
+    }
+    snprintf(out, n, "%s (%s)", p, kind);
+}
+
+static int load_side(side_t *s, const char *dir) {
+    char err[8192];
+    s->dir = dir;
+    if (sl_run_load(dir, &s->run, err, sizeof err)) {
+        fprintf(stderr, "stormlab compare: %s\n", err);
+        return -1;
+    }
+    json_t *k = json_object_get(s->run->summary, "cluster_kind");
+    s->kind = json_is_string(k) ? json_string_value(k) : "sim";
+    s->first_fault_s = first_fault_s(s->run);
+    short_label(dir, s->kind, s->label, sizeof s->label);
+    return 0;
+}
+
+static int write_file_json(const char *outdir, const side_t *a, const side_t *b, const char **groups, size_t n_groups,
+                           int differences, int compared, const char *plots_dir) {
+    char path[4200], tmp[4300];
+    snprintf(path, sizeof path, "%s/compare.json", outdir);
+    snprintf(tmp, sizeof tmp, "%s/.compare.json.partial", outdir);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        fprintf(stderr, "stormlab compare: %s: %s\n", tmp, strerror(errno));
+        return -1;
+    }
+    write_json(f, a, b, groups, n_groups, differences, compared, plots_dir);
+    if (fclose(f) || rename(tmp, path)) {
+        fprintf(stderr, "stormlab compare: %s: %s\n", path, strerror(errno));
+        remove(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+int sl_cmd_compare(int argc, char **argv) {
+    static const struct option opts[] = {{"help", no_argument, 0, 'h'},
+                                         {"json", no_argument, 0, 'j'},
+                                         {"out", required_argument, 0, 'o'},
+                                         {"no-plots", no_argument, 0, 'P'},
+                                         {0, 0, 0, 0}};
+    int c, json = 0, no_plots = 0;
+    const char *out = NULL;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'h': usage(stdout); return SL_EXIT_OK;
+        case 'j': json = 1; break;
+        case 'o': out = optarg; break;
+        case 'P': no_plots = 1; break;
+        default:
+            if (optopt == 'o' || (optind > 0 && !strcmp(argv[optind - 1], "--out")))
+                fprintf(stderr, "stormlab compare: --out needs a directory\n");
+            else
+                fprintf(stderr, "stormlab compare: unknown option '%s'\n", argv[optind - 1]);
+            usage(stderr);
+            return SL_EXIT_USAGE;
+        }
+    }
+    if (argc - optind != 2) {
+        fprintf(stderr, "stormlab compare: expected two run directories, got %d\n", argc - optind);
+        usage(stderr);
+        return SL_EXIT_USAGE;
+    }
+    if (out && !*out) {
+        fprintf(stderr, "stormlab compare: --out needs a directory\n");
+        return SL_EXIT_USAGE;
+    }
+    side_t a = {0}, b = {0};
+    int rc = SL_EXIT_USAGE;
+    const char **groups = NULL;
+    char *outbuf = NULL;
+    if (load_side(&a, argv[optind]) || load_side(&b, argv[optind + 1]))
+        goto done;
+    groups = calloc(a.run->n_groups + b.run->n_groups + 1, sizeof *groups);
+    if (!groups) {
+        rc = SL_EXIT_RUN;
+        goto done;
+    }
+    size_t n_groups = union_groups(&a, &b, groups);
+    int differences = 0, compared = 0;
+    for (size_t g = 0; g < n_groups; g++)
+        for (size_t m = 0; m < N_GROUP_METRICS; m++, compared++)
+            differences += differs(group_val(&a, groups[g], group_metrics[m].key),
+                                   group_val(&b, groups[g], group_metrics[m].key));
+    for (size_t m = 0; m < N_CLUSTER_METRICS; m++, compared++)
+        differences += differs(cluster_val(&a, cluster_metrics[m].key), cluster_val(&b, cluster_metrics[m].key));
+
+    rc = SL_EXIT_OK;
+    const char *plots_dir = NULL, *plots_note = NULL;
+    char err[8192] = "";
+    if (!no_plots) {
+        outbuf = out ? strdup(out) : sl_tx_printf("%s/compare", b.dir);
+        if (!outbuf || sl_tx_mkdirs(outbuf)) {
+            fprintf(stderr, "stormlab compare: %s: %s\n", outbuf ? outbuf : "--out", strerror(errno));
+            rc = SL_EXIT_RUN;
+            goto done;
+        }
+        switch (sl_compare_plot(a.run, b.run, a.label, b.label, outbuf, err, sizeof err)) {
+        case SL_CMP_PLOT_OK: plots_dir = outbuf; break;
+        case SL_CMP_PLOT_NO_GNUPLOT:
+            plots_note = "gnuplot not found, so no overlay plots were drawn (the table is complete); install it "
+                         "with `sudo apt-get install gnuplot-nox` and run compare again";
+            break;
+        default:
+            fprintf(stderr, "stormlab compare: %s\n", err);
+            rc = SL_EXIT_RUN;
+        }
+        if (write_file_json(outbuf, &a, &b, groups, n_groups, differences, compared, plots_dir))
+            rc = SL_EXIT_RUN;
+    }
+    if (json)
+        write_json(stdout, &a, &b, groups, n_groups, differences, compared, plots_dir);
+    else
+        print_table(&a, &b, groups, n_groups, differences, compared);
+    if (plots_note)
+        fprintf(stderr, "stormlab compare: %s\n", plots_note);
+    if (!json && outbuf && rc == SL_EXIT_OK) {
+        size_t drawn = 0;
+        for (size_t g = 0; g < a.run->n_groups; g++)
+            drawn += sl_run_group_index(b.run, a.run->groups[g]) >= 0;
+        if (plots_dir)
+            printf("plots: %s/ (GROUP-members, GROUP-lag as .png and .svg, %zu group%s) and compare.json\n", outbuf,
+                   drawn, drawn == 1 ? "" : "s");
+        else
+            printf("written: %s/compare.json\n", outbuf);
+    }
+done:
+    free(outbuf);
+    free(groups);
+    sl_run_destroy(a.run);
+    sl_run_destroy(b.run);
+    return rc;
+}

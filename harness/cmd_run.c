@@ -1,0 +1,130 @@
+/*
+ * stormlab run SCENARIO: the scenario against a real cluster with real
+ * librdkafka clients and the fault proxy (harness/run/, docs/real-runs.md).
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "run/run.h"
+#include "stormlab/stormlab.h"
+
+#define MAX_SETS 256
+
+static void usage(FILE *f) {
+    fputs("usage: stormlab run SCENARIO [--cluster mock|kafka] [--bootstrap HOST:PORT,...] [--cluster-file F]\n"
+          "                    [--seed N] [--set PATH=VALUE]... [--out DIR] [--no-plots] [--dry-run] [--json] [--quiet]\n"
+          "\n"
+          "Runs SCENARIO in real time against a real cluster: librdkafka's embedded mock cluster\n"
+          "(--cluster mock, the default) or an existing Kafka cluster (--cluster kafka).  Members\n"
+          "and producers are real librdkafka clients; every client->broker connection goes\n"
+          "through its own fault-proxy link, so a partition cuts exactly the links it names.\n"
+          "Writes the simulator's outputs (trace.jsonl, series.tsv, summary.json, log.txt,\n"
+          "scenario.resolved.yaml) into DIR, with record accounting (produced, acked, consumed,\n"
+          "lost, duplicated).  SIGINT/SIGTERM heal every fault, bring brokers back, close the\n"
+          "clients and still write the outputs (summary.json \"interrupted\": true).\n"
+          "\n"
+          "options:\n"
+          "  --cluster KIND         mock (default) or kafka\n"
+          "  --bootstrap LIST       kafka: bootstrap servers (else the cluster file's bootstrap:)\n"
+          "  --cluster-file F       kafka: broker commands and safety settings (docs/real-runs.md)\n"
+          "  --seed N               seed (default: the scenario's); --set PATH=VALUE as for sim\n"
+          "  -o, --out DIR          run directory (default: runs/<scenario name>-run)\n"
+          "  --no-plots             skip the plots (report.html is still written)\n"
+          "  --dry-run              print the plan and every broker command; touch nothing\n"
+          "  --json                 print summary.json instead of the table\n"
+          "  -q, --quiet            print nothing on success (no progress line either)\n"
+          "  -h, --help             this help\n"
+          "\n"
+          "Not on real runs: protocol: consumer (KIP-848; librdkafka 2.0.2 has none), assignor: sticky\n"
+          "(eager; not in librdkafka); on the mock also static membership.  Such files exit 2.\n"
+          "\n"
+          "exit codes: 0 ok, 2 bad usage or input (nothing ran), 3 the run could not be carried\n"
+          "out (cluster unreachable, a broker command failed, interrupted)\n",
+          f);
+}
+
+int sl_cmd_run(int argc, char **argv) {
+    static const struct option opts[] = {{"cluster", required_argument, 0, 'c'}, {"bootstrap", required_argument, 0, 'b'},
+                                         {"cluster-file", required_argument, 0, 'f'}, {"seed", required_argument, 0, 's'},
+                                         {"set", required_argument, 0, 'S'},     {"out", required_argument, 0, 'o'},
+                                         {"no-plots", no_argument, 0, 'P'},      {"dry-run", no_argument, 0, 'n'},
+                                         {"json", no_argument, 0, 'j'},          {"quiet", no_argument, 0, 'q'},
+                                         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+    const char *sets[MAX_SETS];
+    size_t n_sets = 0;
+    sl_run_opts_t ro = {0};
+    ro.cluster = "mock";
+    uint64_t seed = 0;
+    int have_seed = 0, c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "hqo:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': ro.cluster = optarg; break;
+        case 'b': ro.bootstrap = optarg; break;
+        case 'f': ro.cluster_file = optarg; break;
+        case 's':
+            if (sl_cli_parse_u64(optarg, &seed) < 0) {
+                fprintf(stderr, "stormlab run: --seed: '%s' is not a seed, expected an integer 0..%" PRIu64 "\n", optarg,
+                        UINT64_MAX);
+                return SL_EXIT_USAGE;
+            }
+            have_seed = 1;
+            break;
+        case 'S':
+            if (n_sets == MAX_SETS) {
+                fprintf(stderr, "stormlab run: too many --set options (at most %d)\n", MAX_SETS);
+                return SL_EXIT_USAGE;
+            }
+            sets[n_sets++] = optarg;
+            break;
+        case 'o': ro.out = optarg; break;
+        case 'P': ro.no_plots = 1; break;
+        case 'n': ro.dry_run = 1; break;
+        case 'j': ro.json = 1; break;
+        case 'q': ro.quiet = 1; break;
+        case 'h': usage(stdout); return SL_EXIT_OK;
+        default:
+            fprintf(stderr, "stormlab run: unknown or incomplete option '%s'\n", argv[optind - 1]);
+            usage(stderr);
+            return SL_EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "stormlab run: %s\n", optind >= argc ? "missing SCENARIO" : "expected exactly one SCENARIO");
+        usage(stderr);
+        return SL_EXIT_USAGE;
+    }
+    if (strcmp(ro.cluster, "mock") && strcmp(ro.cluster, "kafka")) {
+        fprintf(stderr, "stormlab run: --cluster '%s': expected mock or kafka\n", ro.cluster);
+        return SL_EXIT_USAGE;
+    }
+    if (!strcmp(ro.cluster, "mock") && (ro.bootstrap || ro.cluster_file)) {
+        fprintf(stderr, "stormlab run: --bootstrap and --cluster-file go with --cluster kafka\n");
+        return SL_EXIT_USAGE;
+    }
+    char err[2048] = "";
+    sl_scenario_t *sc = NULL;
+    sl_err_t rc = sl_scenario_load_file(argv[optind], sets, n_sets, &sc, err, sizeof err);
+    if (rc != SL_OK) {
+        fprintf(stderr, "stormlab: %s\n", err[0] ? err : sl_strerror(rc));
+        return rc == SL_E_IO || rc == SL_E_INVAL || rc == SL_E_LIMIT ? SL_EXIT_USAGE : SL_EXIT_RUN;
+    }
+    if (have_seed)
+        sl_scenario_set_seed(sc, seed);
+    char outbuf[4096];
+    if (!ro.out) {
+        char safe[1024];
+        sl_cli_safe_name(sl_scenario_name(sc), safe, sizeof safe);
+        snprintf(outbuf, sizeof outbuf, "runs/%s-run", safe);
+        ro.out = outbuf;
+    }
+    ro.progress = !ro.quiet && !ro.json && isatty(2);
+    int exit_rc = sl_realrun(sc, &ro);
+    sl_scenario_destroy(sc);
+    return exit_rc;
+}

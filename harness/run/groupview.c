@@ -1,0 +1,340 @@
+/*
+ * The state of each group during a real run, in the simulator's terms
+ * (docs/outputs.md): state, generation, settled, rebalances, unowned
+ * partition-seconds.
+ *
+ * Two sources.  The mock cluster's coordinator logs its group state
+ * changes, session expiries, leaves and generations ("MOCK" debug lines):
+ * that is the coordinator's view, the one the simulator counts from (a
+ * rebalance is an entry into PreparingRebalance, the mock's Joining or
+ * Rebalancing).  A real Kafka cluster shows clients only their own side,
+ * so there the members' view stands in: a rebalance starts when the first
+ * member is told (REBALANCE_IN_PROGRESS, a lost or revoked assignment, a
+ * rejoin) and ends when every member holds the new generation's
+ * assignment.  Rebalances too short for any member to notice are missed.
+ *
+ * "Settled" is the simulator's: Stable, every running member holds an
+ * assignment of the current generation, every partition is owned.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run-internal.h"
+
+static int max_members(const sl_scenario_t *sc, int gi) {
+    int n = sc->groups[gi].members;
+    for (int e = 0; e < sc->n_events; e++)
+        if (sc->events[e].kind == SL_EV_SCALE && sc->events[e].group == gi && sc->events[e].members > n)
+            n = sc->events[e].members;
+    return n;
+}
+
+int sl_rgroups_init(sl_rrun_t *run) {
+    const sl_scenario_t *sc = run->sc;
+    run->n_groups = sc->n_groups;
+    run->groups = calloc((size_t)(sc->n_groups ? sc->n_groups : 1), sizeof *run->groups);
+    if (!run->groups)
+        return -1;
+    for (int gi = 0; gi < sc->n_groups; gi++) {
+        sl_rgroup_t *g = &run->groups[gi];
+        g->cfg = &sc->groups[gi];
+        g->index = gi;
+        for (int k = 0; k < g->cfg->n_topics; k++)
+            g->n_parts += sc->topics[g->cfg->topics[k]].partitions;
+        size_t np = (size_t)(g->n_parts ? g->n_parts : 1);
+        g->part_topic = calloc(np, sizeof *g->part_topic);
+        g->part_no = calloc(np, sizeof *g->part_no);
+        g->owners = calloc(np, sizeof *g->owners);
+        g->committed = calloc(np, sizeof *g->committed);
+        g->consumed = calloc((size_t)(sc->n_topics ? sc->n_topics : 1), sizeof *g->consumed);
+        g->n_slots = max_members(sc, gi);
+        g->target = g->cfg->members;
+        g->members = calloc((size_t)(g->n_slots ? g->n_slots : 1), sizeof *g->members);
+        if (!g->part_topic || !g->part_no || !g->owners || !g->committed || !g->consumed || !g->members)
+            return -1;
+        int p = 0;
+        for (int k = 0; k < g->cfg->n_topics; k++) {
+            int t = g->cfg->topics[k];
+            for (int i = 0; i < sc->topics[t].partitions; i++, p++) {
+                g->part_topic[p] = t;
+                g->part_no[p] = i;
+                g->committed[p] = -1;
+            }
+        }
+        snprintf(g->state, sizeof g->state, "Empty");
+        g->broker_members = run->cluster->has_group_log ? 0 : -1;
+        g->first_settled_us = g->settled_since_us = g->left_settled_us = -1;
+        g->rebalance_seq = g->join_seq = g->stable_seq = g->member_join_seq = g->leave_seq = g->expired_seq = -1;
+        g->unowned = g->n_parts;
+        g->leader_slot = -1;
+        for (int i = 0; i < g->n_slots; i++) {
+            sl_rmember_t *m = &g->members[i];
+            m->cl.run = run;
+            snprintf(m->cl.node, sizeof m->cl.node, "%s/%d", g->cfg->id, i + 1);
+            m->group = gi;
+            m->index = i + 1;
+            m->cfg = *g->cfg;
+            m->joined_gen = m->assigned_gen = -1;
+            m->blame = m->last_seq = m->assign_seq = -1;
+            m->owned = calloc(np, 1);
+            if (!m->owned)
+                return -1;
+            sl_rrng_seed(m->rng, sc->seed, 0x6d656d6265720000ULL ^ ((uint64_t)gi << 24) ^ (uint64_t)(i + 1));
+        }
+    }
+    return 0;
+}
+
+void sl_rgroups_free(sl_rrun_t *run) {
+    for (int gi = 0; gi < run->n_groups; gi++) {
+        sl_rgroup_t *g = &run->groups[gi];
+        for (int i = 0; i < g->n_slots; i++) {
+            free(g->members[i].owned);
+            free(g->members[i].cl.via);
+        }
+        for (int t = 0; t < run->sc->n_topics && g->consumed; t++)
+            free(g->consumed[t].count);
+        free(g->members), free(g->part_topic), free(g->part_no), free(g->owners), free(g->committed);
+        free(g->consumed);
+    }
+    free(run->groups);
+    run->groups = NULL;
+}
+
+sl_rmember_t *sl_rgroup_member_by_id_locked(sl_rgroup_t *g, const char *member_id) {
+    if (!member_id || !member_id[0])
+        return NULL;
+    for (int i = 0; i < g->n_slots; i++)
+        if (!strcmp(g->members[i].member_id, member_id))
+            return &g->members[i];
+    for (int i = 0; i < g->n_slots; i++)
+        for (int k = 0; k < 4; k++)
+            if (!strcmp(g->members[i].old_ids[k], member_id))
+                return &g->members[i];
+    return NULL;
+}
+
+int64_t sl_rgroup_lag_locked(sl_rrun_t *run, sl_rgroup_t *g) {
+    int64_t lag = 0;
+    for (int p = 0; p < g->n_parts; p++) {
+        const sl_racct_t *a = &run->acct[g->part_topic[p]];
+        int64_t end = a->end_offset[g->part_no[p]];
+        int64_t committed = g->committed[p] >= 0 ? g->committed[p] : a->start_offset[g->part_no[p]];
+        if (end > committed)
+            lag += end - committed;
+    }
+    return lag;
+}
+
+static int all_assigned(const sl_rgroup_t *g) {
+    int running = 0;
+    for (int i = 0; i < g->n_slots; i++) {
+        const sl_rmember_t *m = &g->members[i];
+        if (!m->running)
+            continue;
+        running++;
+        if (m->rejoining || m->assigned_gen < 0 || m->assigned_gen != g->generation)
+            return 0;
+    }
+    return running > 0;
+}
+
+void sl_rgroup_changed_locked(sl_rrun_t *run, sl_rgroup_t *g, int64_t cause) {
+    if (run->frozen)
+        return;
+    int64_t now = sl_rstamp_locked(run);
+    if (now > g->unowned_since_us) {
+        double dt = (double)(now - g->unowned_since_us);
+        g->unowned_us += g->unowned * dt;
+        if (g->first_settled_us >= 0)
+            g->unowned_after_us += g->unowned * dt;
+    }
+    g->unowned_since_us = now;
+    int unowned = 0;
+    for (int p = 0; p < g->n_parts; p++)
+        unowned += g->owners[p] <= 0;
+    g->unowned = unowned;
+    int assigned = all_assigned(g);
+    if (!run->cluster->has_group_log) {
+        /* The members' view: a rebalance ends when all hold the new generation. */
+        if (g->rebalancing && assigned && unowned == 0) {
+            g->rebalancing = 0;
+            snprintf(g->state, sizeof g->state, "Stable");
+            g->stable_seq = sl_rtrace_locked(run, now, "group.stable", NULL, g->cfg->id, NULL, g->generation,
+                                             cause >= 0 ? cause : g->join_seq,
+                                             "every member holds its generation %d assignment (members' view)",
+                                             g->generation);
+        } else if (!g->rebalancing && g->generation > 0) {
+            snprintf(g->state, sizeof g->state, "Stable");
+        }
+    }
+    int now_settled = !strcmp(g->state, "Stable") && assigned && unowned == 0;
+    if (now_settled == g->settled)
+        return;
+    g->settled = now_settled;
+    if (now_settled) {
+        g->settled_since_us = now;
+        if (g->first_settled_us < 0)
+            g->first_settled_us = now;
+        else
+            g->out_of_settled_us += now - g->left_settled_us;
+        g->rebalancing = 0;
+        sl_rtrace_locked(run, now, "group.settled", NULL, g->cfg->id, NULL, g->generation,
+                         cause >= 0 ? cause : g->stable_seq,
+                         "every member holds its generation %d assignment; all %d partitions owned", g->generation,
+                         g->n_parts);
+    } else {
+        g->left_settled_us = now;
+    }
+}
+
+static int64_t start_rebalance(sl_rrun_t *run, sl_rgroup_t *g, int64_t now, const char *node, int64_t cause,
+                               const char *reason) {
+    g->rebalancing = 1;
+    if (g->first_settled_us >= 0)
+        g->rebalances++;
+    g->rebalance_seq = sl_rtrace_locked(run, now, "group.rebalance.start", node, g->cfg->id, NULL, g->generation,
+                                        cause, "%s", reason);
+    return g->rebalance_seq;
+}
+
+void sl_rgroup_member_rebalance_locked(sl_rrun_t *run, sl_rgroup_t *g, int64_t cause, const char *why) {
+    if (run->frozen || run->cluster->has_group_log || g->rebalancing)
+        return;
+    int64_t now = sl_rstamp_locked(run);
+    snprintf(g->state, sizeof g->state, "PreparingRebalance");
+    start_rebalance(run, g, now, NULL, cause, why);
+    sl_rgroup_changed_locked(run, g, g->rebalance_seq);
+}
+
+void sl_rgroup_member_generation_locked(sl_rrun_t *run, sl_rgroup_t *g, int gen, int64_t cause) {
+    if (run->frozen || gen <= g->generation)
+        return;
+    if (run->cluster->has_group_log) {
+        g->generation = gen; /* the coordinator's line comes first; this is a fallback */
+        return;
+    }
+    int64_t now = sl_rstamp_locked(run);
+    if (!g->rebalancing) {
+        snprintf(g->state, sizeof g->state, "PreparingRebalance");
+        start_rebalance(run, g, now, NULL, cause, "a member joined a new generation (members' view)");
+    }
+    g->generation = gen;
+    g->join_seq = sl_rtrace_locked(run, now, "group.join.complete", NULL, g->cfg->id, NULL, gen, g->rebalance_seq,
+                                   "generation %d (members' view)", gen);
+    snprintf(g->state, sizeof g->state, "CompletingRebalance");
+}
+
+/* ---- the mock coordinator's lines ---- */
+
+static const char *kafka_state(const char *mock) {
+    if (!strcmp(mock, "Joining") || !strcmp(mock, "Rebalancing"))
+        return "PreparingRebalance";
+    if (!strcmp(mock, "Syncing"))
+        return "CompletingRebalance";
+    if (!strcmp(mock, "Up"))
+        return "Stable";
+    return "Empty";
+}
+
+static sl_rgroup_t *group_named(sl_rrun_t *run, const char *id) {
+    for (int i = 0; i < run->n_groups; i++)
+        if (!strcmp(run->groups[i].cfg->id, id))
+            return &run->groups[i];
+    return NULL;
+}
+
+void sl_rgroups_cluster_line(sl_rrun_t *run, int level, const char *fac, const char *msg) {
+    char gid[256], from[32], to[32], reason[256], mid[128];
+    int n, gen;
+    sl_rgroup_t *g = NULL;
+    enum { L_OTHER, L_STATE, L_EXPIRED, L_LEAVE, L_ELECT } kind = L_OTHER;
+    if (sscanf(msg, "Mock consumer group %255s with %d member(s) changing state %31s -> %31[^:]: %255[^\n]", gid, &n,
+               from, to, reason) == 5)
+        kind = L_STATE;
+    else if (sscanf(msg, "Member %127s session timed out for group %255s", mid, gid) == 2)
+        kind = L_EXPIRED;
+    else if (sscanf(msg, "Member %127s is leaving group %255s", mid, gid) == 2)
+        kind = L_LEAVE;
+    else if (sscanf(msg, "Consumer group %255s with %d member(s) is rebalancing: elected leader is %127s generation id %d",
+                    gid, &n, mid, &gen) == 4)
+        kind = L_ELECT;
+    if (kind == L_OTHER || !(g = group_named(run, gid)))
+        return; /* connections, requests: not the story */
+    if (kind == L_ELECT) {
+        size_t l = strlen(mid);
+        if (l && mid[l - 1] == ',')
+            mid[l - 1] = 0;
+    }
+    char node[32];
+    int coord = run->cluster->ops->coordinator(run->cluster, gid);
+    snprintf(node, sizeof node, "broker/%d", coord);
+    pthread_mutex_lock(&run->mu);
+    int64_t now = sl_rstamp_locked(run);
+    sl_rlog_locked(run, now, node, level, "%s: %s", fac, msg);
+    if (run->frozen) {
+        pthread_mutex_unlock(&run->mu);
+        return;
+    }
+    switch (kind) {
+    case L_STATE: {
+        const char *was = g->state, *ks = kafka_state(to);
+        int entering = !strcmp(ks, "PreparingRebalance") && strcmp(was, "PreparingRebalance");
+        int64_t cause = -1;
+        if (strstr(reason, "member join"))
+            cause = g->member_join_seq;
+        else if (strstr(reason, "timeout") || strstr(reason, "timed out"))
+            cause = g->expired_seq >= 0 ? g->expired_seq : g->rebalance_seq;
+        else if (strstr(reason, "leave"))
+            cause = g->leave_seq;
+        else if (strstr(reason, "synced"))
+            cause = g->join_seq;
+        g->broker_members = n;
+        int64_t st = sl_rtrace_locked(run, now, "group.state", node, gid, NULL, g->generation,
+                                      entering ? cause : (cause >= 0 ? cause : g->rebalance_seq), "%s -> %s (%s)", was,
+                                      ks, reason);
+        snprintf(g->state, sizeof g->state, "%s", ks);
+        if (entering)
+            start_rebalance(run, g, now, node, st, reason);
+        if (!strcmp(ks, "Stable"))
+            g->stable_seq = sl_rtrace_locked(run, now, "group.stable", node, gid, NULL, g->generation, st,
+                                             "assignment of generation %d delivered to all %d members", g->generation,
+                                             n);
+        sl_rgroup_changed_locked(run, g, !strcmp(ks, "Stable") ? g->stable_seq : st);
+        break;
+    }
+    case L_EXPIRED: {
+        sl_rmember_t *m = sl_rgroup_member_by_id_locked(g, mid);
+        int64_t cause = m ? (m->blame >= 0 ? m->blame : m->last_seq) : -1;
+        g->expired_seq = sl_rtrace_locked(run, now, "member.session_expired", node, gid, mid, g->generation, cause,
+                                          "no heartbeat for session.timeout.ms%s%s", m ? " from " : "",
+                                          m ? m->cl.node : "");
+        break;
+    }
+    case L_LEAVE: {
+        sl_rmember_t *m = sl_rgroup_member_by_id_locked(g, mid);
+        g->leave_seq = sl_rtrace_locked(run, now, "member.left", node, gid, mid, g->generation,
+                                        m ? m->last_seq : -1, "LeaveGroup%s%s", m ? " from " : "",
+                                        m ? m->cl.node : "");
+        break;
+    }
+    case L_ELECT:
+        g->generation = gen;
+        g->broker_members = n;
+        g->join_seq = sl_rtrace_locked(run, now, "group.join.complete", node, gid, mid, gen, g->rebalance_seq,
+                                       "%d members", n);
+        break;
+    default: break;
+    }
+    pthread_mutex_unlock(&run->mu);
+}
+
+void sl_rgroups_finish_locked(sl_rrun_t *run) {
+    for (int gi = 0; gi < run->n_groups; gi++) {
+        sl_rgroup_t *g = &run->groups[gi];
+        sl_rgroup_changed_locked(run, g, -1);
+        if (!g->settled && g->first_settled_us >= 0)
+            g->out_of_settled_us += sl_rstamp_locked(run) - g->left_settled_us;
+    }
+}

@@ -1,0 +1,239 @@
+/*
+ * The network between clients and brokers: one fault-proxy listener per
+ * (client, broker) pair, named "billing/1>broker/2", so a partition cuts
+ * exactly the links the scenario names and no other.  Each client handle's
+ * connect_cb sends its connection for broker N to its own listener for N;
+ * the proxy forwards it to the broker's real address.  Broker<->broker and
+ * client<->client links are not proxied (the mock has no inter-broker
+ * traffic; a real cluster's replication is not ours to cut).
+ *
+ * Scenario -> proxy toxics (docs/proxy.md):
+ *   links.latency/jitter/loss  latency / loss toxics on every link ("base-*")
+ *   partition                  cut, per direction ("ev<i>-up", "ev<i>-down")
+ *   degrade                    latency and loss, both directions
+ *   pause (a member)           cut both ways on all its links ("pause-*")
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "run-internal.h"
+
+static void proxy_name(const sl_rclient_t *cl, int broker, char *buf, size_t n) {
+    snprintf(buf, n, "%s>broker/%d", cl->node, broker);
+}
+
+static int client_links(sl_rrun_t *run, sl_rclient_t *cl, char *err, size_t errsz) {
+    int nb = run->cluster->n_brokers;
+    cl->via = calloc((size_t)nb, sizeof *cl->via);
+    if (!cl->via) {
+        snprintf(err, errsz, "out of memory");
+        return -1;
+    }
+    const sl_link_cfg_t *base = &run->sc->links;
+    for (int b = 1; b <= nb; b++) {
+        char name[160], addr[64];
+        proxy_name(cl, b, name, sizeof name);
+        sl_err_t rc = sl_proxy_create(run->proxy, name, "127.0.0.1:0", run->cluster->broker_addr[b - 1], 1, err, errsz);
+        if (rc == SL_OK)
+            rc = sl_proxy_listen_address(run->proxy, name, addr, sizeof addr);
+        if (rc != SL_OK) {
+            if (!err[0])
+                snprintf(err, errsz, "proxy %s: %s", name, sl_strerror(rc));
+            return -1;
+        }
+        char *colon = strrchr(addr, ':');
+        if (!colon)
+            return -1;
+        *colon = 0;
+        cl->via[b - 1].sin_family = AF_INET;
+        cl->via[b - 1].sin_port = htons((uint16_t)atoi(colon + 1));
+        inet_pton(AF_INET, addr, &cl->via[b - 1].sin_addr);
+        for (int d = 0; d < 2; d++) {
+            sl_proxy_toxic_opts_t o = SL_PROXY_TOXIC_OPTS_INIT;
+            o.stream = d ? SL_PROXY_DOWNSTREAM : SL_PROXY_UPSTREAM;
+            char tn[32];
+            if (base->latency_us >= 1000 || base->jitter_us >= 1000) {
+                snprintf(tn, sizeof tn, "base-latency-%s", d ? "down" : "up");
+                o.name = tn;
+                sl_proxy_set_latency(run->proxy, name, &o, base->latency_us / 1000, base->jitter_us / 1000);
+            }
+            if (base->loss > 0) {
+                snprintf(tn, sizeof tn, "base-loss-%s", d ? "down" : "up");
+                o.name = tn;
+                sl_proxy_set_loss(run->proxy, name, &o, base->loss, 200);
+            }
+        }
+    }
+    return 0;
+}
+
+int sl_rlinks_init(sl_rrun_t *run, char *err, size_t errsz) {
+    for (int gi = 0; gi < run->n_groups; gi++)
+        for (int i = 0; i < run->groups[gi].n_slots; i++)
+            if (client_links(run, &run->groups[gi].members[i].cl, err, errsz) < 0)
+                return -1;
+    for (int t = 0; t < run->sc->n_topics; t++)
+        if (client_links(run, &run->producers[t].cl, err, errsz) < 0)
+            return -1;
+    return 0;
+}
+
+int sl_rlinks_connect_cb(int sockfd, const struct sockaddr *addr, int addrlen, const char *id, void *opaque) {
+    (void)id;
+    sl_rclient_t *cl = opaque;
+    const struct sockaddr *to = addr;
+    socklen_t len = (socklen_t)addrlen;
+    if (cl && cl->via && addr->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)addr;
+        sl_cluster_t *c = cl->run->cluster;
+        for (int b = 0; b < c->n_brokers; b++) {
+            if (c->broker_sa[b].sin_port == in->sin_port && c->broker_sa[b].sin_addr.s_addr == in->sin_addr.s_addr) {
+                to = (const struct sockaddr *)&cl->via[b];
+                len = sizeof cl->via[b];
+                break;
+            }
+        }
+    }
+    if (connect(sockfd, to, len) < 0 && errno != EINPROGRESS)
+        return errno;
+    return 0;
+}
+
+static sl_rclient_t *client_of(sl_rrun_t *run, const sl_rnode_t *nd) {
+    if (nd->kind == 1)
+        return &run->groups[nd->a].members[nd->b - 1].cl;
+    if (nd->kind == 2)
+        return &run->producers[nd->a].cl;
+    return NULL;
+}
+
+static void fault_add(sl_rfault_t *f, const char *proxy, const char *toxic) {
+    if (f->n_toxics == f->cap_toxics) {
+        int cap = f->cap_toxics ? f->cap_toxics * 2 : 16;
+        void *n = realloc(f->toxics, (size_t)cap * sizeof *f->toxics);
+        if (!n)
+            return;
+        f->toxics = n;
+        f->cap_toxics = cap;
+    }
+    snprintf(f->toxics[f->n_toxics][0], sizeof f->toxics[0][0], "%s", proxy);
+    snprintf(f->toxics[f->n_toxics][1], sizeof f->toxics[0][1], "%s", toxic);
+    f->n_toxics++;
+}
+
+static void blame(sl_rrun_t *run, const sl_rnode_t *nd, int64_t seq) {
+    pthread_mutex_lock(&run->mu);
+    if (nd->kind == 1)
+        run->groups[nd->a].members[nd->b - 1].blame = seq;
+    else if (nd->kind == 2)
+        run->producers[nd->a].blame = seq;
+    pthread_mutex_unlock(&run->mu);
+}
+
+/* One direction of one client<->broker pair: client->broker is upstream. */
+static void toxics_on(sl_rrun_t *run, int event, sl_rfault_t *f, const sl_rclient_t *cl, int broker, int upstream) {
+    const sl_event_cfg_t *ev = &run->sc->events[event];
+    char proxy[160], tn[64];
+    proxy_name(cl, broker, proxy, sizeof proxy);
+    sl_proxy_toxic_opts_t o = SL_PROXY_TOXIC_OPTS_INIT;
+    o.stream = upstream ? SL_PROXY_UPSTREAM : SL_PROXY_DOWNSTREAM;
+    o.name = tn;
+    const char *dir = upstream ? "up" : "down";
+    if (ev->kind == SL_EV_PARTITION) {
+        snprintf(tn, sizeof tn, "ev%d-cut-%s", event, dir);
+        if (sl_proxy_set_cut(run->proxy, proxy, &o) == SL_OK)
+            fault_add(f, proxy, tn);
+        return;
+    }
+    if (ev->latency_us >= 1000 || ev->jitter_us >= 1000) {
+        snprintf(tn, sizeof tn, "ev%d-latency-%s", event, dir);
+        if (sl_proxy_set_latency(run->proxy, proxy, &o, ev->latency_us / 1000, ev->jitter_us / 1000) == SL_OK)
+            fault_add(f, proxy, tn);
+    }
+    if (ev->loss > 0) {
+        snprintf(tn, sizeof tn, "ev%d-loss-%s", event, dir);
+        if (sl_proxy_set_loss(run->proxy, proxy, &o, ev->loss, 200) == SL_OK)
+            fault_add(f, proxy, tn);
+    }
+}
+
+void sl_rlinks_apply_event(sl_rrun_t *run, int event, int on, int64_t seq) {
+    sl_rfault_t *f = &run->faults[event];
+    if (!on) {
+        for (int i = 0; i < f->n_toxics; i++)
+            sl_proxy_toxic_remove(run->proxy, f->toxics[i][0], f->toxics[i][1]);
+        f->n_toxics = 0;
+        f->active = 0;
+        return;
+    }
+    const sl_event_cfg_t *ev = &run->sc->events[event];
+    sl_rnode_t *from = NULL, *to = NULL;
+    int nf = 0, nt = 0, skipped = 0;
+    for (int i = 0; i < ev->n_from; i++)
+        sl_rresolve(run, &ev->from[i], &from, &nf);
+    for (int i = 0; i < ev->n_to; i++)
+        sl_rresolve(run, &ev->to[i], &to, &nt);
+    int both = ev->kind == SL_EV_DEGRADE || !ev->oneway;
+    f->active = 1;
+    f->seq = seq;
+    for (int i = 0; i < nf; i++) {
+        for (int j = 0; j < nt; j++) {
+            const sl_rnode_t *x = &from[i], *y = &to[j];
+            const sl_rclient_t *cl;
+            int broker, x_is_client;
+            if (x->kind != 0 && y->kind == 0) {
+                cl = client_of(run, x), broker = y->a, x_is_client = 1;
+            } else if (x->kind == 0 && y->kind != 0) {
+                cl = client_of(run, y), broker = x->a, x_is_client = 0;
+            } else {
+                skipped++;
+                continue;
+            }
+            /* from -> to, and back when both ways */
+            toxics_on(run, event, f, cl, broker, x_is_client);
+            if (both)
+                toxics_on(run, event, f, cl, broker, !x_is_client);
+        }
+    }
+    for (int i = 0; i < nf; i++)
+        blame(run, &from[i], seq);
+    for (int j = 0; j < nt; j++)
+        blame(run, &to[j], seq);
+    if (skipped)
+        sl_rlog(run, "-", 4,
+                "[stormlab] events[%d]: %d broker<->broker or client<->client link(s) named; only client<->broker "
+                "links go through the proxy, those are left alone",
+                event, skipped);
+    free(from);
+    free(to);
+}
+
+void sl_rlinks_pause_member(sl_rrun_t *run, sl_rmember_t *m, int on) {
+    for (int b = 1; b <= run->cluster->n_brokers; b++) {
+        char proxy[160];
+        proxy_name(&m->cl, b, proxy, sizeof proxy);
+        for (int d = 0; d < 2; d++) {
+            const char *tn = d ? "pause-down" : "pause-up";
+            if (on) {
+                sl_proxy_toxic_opts_t o = SL_PROXY_TOXIC_OPTS_INIT;
+                o.stream = d ? SL_PROXY_DOWNSTREAM : SL_PROXY_UPSTREAM;
+                o.name = tn;
+                sl_proxy_set_cut(run->proxy, proxy, &o);
+            } else {
+                sl_proxy_toxic_remove(run->proxy, proxy, tn);
+            }
+        }
+    }
+}
+
+void sl_rlinks_heal_all(sl_rrun_t *run) {
+    if (run->proxy)
+        sl_proxy_reset_all(run->proxy);
+    for (int e = 0; run->faults && e < run->sc->n_events; e++) {
+        run->faults[e].n_toxics = 0;
+        run->faults[e].active = 0;
+    }
+}

@@ -1,0 +1,296 @@
+/*
+ * The run's outputs, in the simulator's schema (docs/outputs.md):
+ * trace.jsonl, log.txt, series.tsv and summary.json.  Every line is
+ * written under run->mu with a time never before the previous line's, so
+ * each file is in time order and a trace event and the log line written
+ * with it share their millisecond (how `stormlab explain` ties them).
+ */
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+
+#include "run-internal.h"
+
+int64_t sl_rnow(const sl_rrun_t *run) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ((int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec - run->t0_ns) / 1000;
+}
+
+int64_t sl_rstamp_locked(sl_rrun_t *run) {
+    int64_t t = sl_rnow(run);
+    if (t < run->last_us)
+        t = run->last_us;
+    run->last_us = t;
+    return t;
+}
+
+const char *sl_rlevel_name(int level) {
+    return level <= 3 ? "ERROR" : level == 4 ? "WARN" : level == 5 ? "NOTICE" : level == 6 ? "INFO" : "DEBUG";
+}
+
+static void json_str(FILE *f, const char *s) {
+    if (!s) {
+        fputs("null", f);
+        return;
+    }
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"': fputs("\\\"", f); break;
+        case '\\': fputs("\\\\", f); break;
+        case '\n': fputs("\\n", f); break;
+        case '\t': fputs("\\t", f); break;
+        case '\r': fputs("\\r", f); break;
+        default:
+            if (*p < 0x20)
+                fprintf(f, "\\u%04x", *p);
+            else
+                fputc(*p, f);
+        }
+    }
+    fputc('"', f);
+}
+
+static int64_t vtrace(sl_rrun_t *run, int64_t t_us, const char *kind, const char *node, const char *group,
+                      const char *member, int generation, int64_t cause, const char *fmt, va_list ap) {
+    int64_t seq = run->next_seq++;
+    char detail[1024];
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    FILE *f = run->trace;
+    if (!f)
+        return seq;
+    if (cause >= seq)
+        cause = -1; /* causes point backwards, always */
+    fprintf(f, "{\"t_us\":%lld,\"seq\":%lld,\"kind\":\"%s\",\"node\":", (long long)t_us, (long long)seq, kind);
+    json_str(f, node);
+    fputs(",\"group\":", f);
+    json_str(f, group);
+    fputs(",\"member\":", f);
+    json_str(f, member && member[0] ? member : NULL);
+    if (generation >= 0)
+        fprintf(f, ",\"generation\":%d", generation);
+    else
+        fputs(",\"generation\":null", f);
+    if (cause >= 0)
+        fprintf(f, ",\"cause\":%lld", (long long)cause);
+    else
+        fputs(",\"cause\":null", f);
+    fputs(",\"detail\":", f);
+    json_str(f, detail);
+    fputs("}\n", f);
+    return seq;
+}
+
+int64_t sl_rtrace_locked(sl_rrun_t *run, int64_t t_us, const char *kind, const char *node, const char *group,
+                         const char *member, int generation, int64_t cause, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int64_t seq = vtrace(run, t_us, kind, node, group, member, generation, cause, fmt, ap);
+    va_end(ap);
+    return seq;
+}
+
+int64_t sl_rtrace(sl_rrun_t *run, const char *kind, const char *node, const char *group, const char *member,
+                  int generation, int64_t cause, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    pthread_mutex_lock(&run->mu);
+    int64_t seq = vtrace(run, sl_rstamp_locked(run), kind, node, group, member, generation, cause, fmt, ap);
+    pthread_mutex_unlock(&run->mu);
+    va_end(ap);
+    return seq;
+}
+
+static void vlog(sl_rrun_t *run, int64_t t_us, const char *node, int level, const char *fmt, va_list ap) {
+    FILE *f = run->log;
+    if (!f)
+        return;
+    long long ms = t_us / 1000;
+    fprintf(f, "[%02lld:%02lld:%02lld.%03lld] %-5s %s ", ms / 3600000, ms / 60000 % 60, ms / 1000 % 60, ms % 1000,
+            sl_rlevel_name(level), node && node[0] ? node : "-");
+    char msg[2048];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    for (char *p = msg; *p; p++) /* one line per entry */
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    fputs(msg, f);
+    fputc('\n', f);
+}
+
+void sl_rlog_locked(sl_rrun_t *run, int64_t t_us, const char *node, int level, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vlog(run, t_us, node, level, fmt, ap);
+    va_end(ap);
+}
+
+void sl_rlog(sl_rrun_t *run, const char *node, int level, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    pthread_mutex_lock(&run->mu);
+    vlog(run, sl_rstamp_locked(run), node, level, fmt, ap);
+    pthread_mutex_unlock(&run->mu);
+    va_end(ap);
+}
+
+void sl_rseries_header(sl_rrun_t *run) {
+    const sl_scenario_t *sc = run->sc;
+    if (!run->series)
+        return;
+    fprintf(run->series, "# stormlab series\n# scenario: %s\n# seed: %llu\n# sample_s: %.6g\n# cluster: %s\n",
+            sc->name, (unsigned long long)sc->seed, (double)sc->sample_us / 1e6, run->cluster->ops->name);
+    fputs("t_s\tgroup\tmembers\tgeneration\tstate\towned\tunowned\tlag\tconsumed_per_s\n", run->series);
+}
+
+void sl_rsample(sl_rrun_t *run) {
+    pthread_mutex_lock(&run->mu);
+    int64_t now = sl_rstamp_locked(run);
+    double dt_s = (double)run->sc->sample_us / 1e6;
+    for (int gi = 0; gi < run->n_groups; gi++) {
+        sl_rgroup_t *g = &run->groups[gi];
+        sl_rgroup_changed_locked(run, g, -1); /* integrates unowned time up to now */
+        int64_t lag = sl_rgroup_lag_locked(run, g);
+        if (lag > g->max_lag)
+            g->max_lag = lag;
+        int64_t consumed = g->consumed_total - g->consumed_at_sample;
+        g->consumed_at_sample = g->consumed_total;
+        int members = g->broker_members;
+        if (members < 0) { /* no coordinator view: members holding a generation */
+            members = 0;
+            for (int i = 0; i < g->n_slots; i++)
+                members += g->members[i].running && g->members[i].joined_gen >= 0 && !g->members[i].rejoining;
+        }
+        if (run->series)
+            fprintf(run->series, "%.3f\t%s\t%d\t%d\t%s\t%d\t%d\t%lld\t%.1f\n", (double)now / 1e6, g->cfg->id, members,
+                    g->generation, g->state, g->n_parts - g->unowned, g->unowned, (long long)lag,
+                    now > 0 ? (double)consumed / dt_s : 0.0);
+    }
+    /* Once a sample: a user (or a test) can follow the files as they grow. */
+    if (run->trace)
+        fflush(run->trace);
+    if (run->log)
+        fflush(run->log);
+    if (run->series)
+        fflush(run->series);
+    pthread_mutex_unlock(&run->mu);
+}
+
+/* Numbers as the simulator writes them: three decimals, trailing zeros cut. */
+static void put_num(FILE *f, double v) {
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.3f", v);
+    char *dot = strchr(buf, '.');
+    if (dot) {
+        char *end = buf + strlen(buf) - 1;
+        while (end > dot + 1 && *end == '0')
+            *end-- = 0;
+    }
+    fputs(buf, f);
+}
+
+static void put_opt(FILE *f, double v) {
+    if (v < 0)
+        fputs("null", f);
+    else
+        put_num(f, v);
+}
+
+static const char *owner_of(const sl_group_cfg_t *g) { return g->owner[0] ? g->owner : "(none)"; }
+
+/* Caller holds mu, after sl_rgroups_finish_locked() and the accounting. */
+int sl_rwrite_summary(sl_rrun_t *run, FILE *f, const char *kind, int brokers_down, int members_frozen, int toxics_left,
+                      int threads_left) {
+    const sl_scenario_t *sc = run->sc;
+    fputs("{\"scenario\": ", f);
+    json_str(f, sc->name);
+    fprintf(f, ", \"seed\": %llu, \"duration_s\": ", (unsigned long long)sc->seed);
+    put_num(f, (double)run->end_us / 1e6);
+    fprintf(f, ", \"cluster_kind\": \"%s\", \"interrupted\": %s, \"failed\": %s", kind,
+            run->interrupted ? "true" : "false", run->failed ? "true" : "false");
+    fprintf(f, ",\n \"teardown\": {\"brokers_down\": %d, \"members_frozen\": %d, \"toxics_left\": %d, "
+               "\"threads_left\": %d}",
+            brokers_down, members_frozen, toxics_left, threads_left);
+    if (run->failed) {
+        fputs(", \"failure\": ", f);
+        json_str(f, run->fail_reason);
+    }
+    fputs(",\n \"groups\": {", f);
+    for (int i = 0; i < run->n_groups; i++) {
+        sl_rgroup_t *g = &run->groups[i];
+        fprintf(f, "%s\n  ", i ? "," : "");
+        json_str(f, g->cfg->id);
+        fputs(": {\"owner\": ", f);
+        json_str(f, g->cfg->owner);
+        fprintf(f, ", \"rebalances\": %d, \"generation\": %d, \"rebalance_s\": ", g->rebalances, g->generation);
+        put_num(f, (double)g->out_of_settled_us / 1e6);
+        fputs(", \"unowned_partition_s\": ", f);
+        put_num(f, (g->first_settled_us >= 0 ? g->unowned_after_us : g->unowned_us) / 1e6);
+        fprintf(f, ", \"max_lag\": %lld, \"duplicates\": %lld, \"first_stable_s\": ", (long long)g->max_lag,
+                (long long)g->duplicates);
+        put_opt(f, g->first_settled_us >= 0 ? (double)g->first_settled_us / 1e6 : -1);
+        fputs(", \"stable_from_s\": ", f);
+        put_opt(f, g->settled ? (double)g->settled_since_us / 1e6 : -1);
+        fputs("}", f);
+    }
+    sl_racct_totals_t all = {0};
+    for (int t = 0; t < sc->n_topics; t++) {
+        sl_racct_totals_t tt;
+        sl_racct_totals_locked(run, t, &tt);
+        all.produced += tt.produced, all.acked += tt.acked, all.failed += tt.failed, all.unacked += tt.unacked;
+        all.in_log += tt.in_log, all.lost += tt.lost, all.consumed += tt.consumed;
+        all.duplicated += tt.duplicated, all.unconsumed += tt.unconsumed;
+    }
+    fputs("},\n \"cluster\": {\"unavailable_partition_s\": ", f);
+    if (run->offline_known)
+        put_num(f, run->unavailable_us / 1e6);
+    else
+        fputs("null", f); /* a real cluster's leaders are not tracked */
+    /* produce_errors: records whose delivery failed; lost_records: those
+     * plus acknowledged records missing from the log. */
+    fprintf(f, ", \"produce_errors\": %lld, \"lost_records\": %lld, \"produced_records\": %lld},\n",
+            (long long)all.failed, (long long)(all.lost + all.failed), (long long)all.produced);
+    fputs(" \"records\": {", f);
+    for (int t = 0; t < sc->n_topics; t++) {
+        sl_racct_totals_t tt;
+        sl_racct_totals_locked(run, t, &tt);
+        fprintf(f, "%s\n  ", t ? "," : "");
+        json_str(f, sc->topics[t].name);
+        fprintf(f,
+                ": {\"produced\": %lld, \"acked\": %lld, \"failed\": %lld, \"unacked\": %lld, \"in_log\": %lld, "
+                "\"lost\": %lld, \"consumed\": %lld, \"duplicated\": %lld, \"unconsumed\": %lld}",
+                (long long)tt.produced, (long long)tt.acked, (long long)tt.failed, (long long)tt.unacked,
+                (long long)tt.in_log, (long long)tt.lost, (long long)tt.consumed, (long long)tt.duplicated,
+                (long long)tt.unconsumed);
+    }
+    fputs("},\n \"owners\": {", f);
+    int written = 0;
+    for (int i = 0; i < run->n_groups; i++) {
+        const char *owner = owner_of(run->groups[i].cfg);
+        int seen = 0;
+        for (int j = 0; j < i && !seen; j++)
+            seen = !strcmp(owner_of(run->groups[j].cfg), owner);
+        if (seen)
+            continue;
+        int reb = 0;
+        double unowned = 0;
+        int64_t lag = 0, dup = 0;
+        for (int j = i; j < run->n_groups; j++) {
+            sl_rgroup_t *g = &run->groups[j];
+            if (strcmp(owner_of(g->cfg), owner))
+                continue;
+            reb += g->rebalances;
+            unowned += (g->first_settled_us >= 0 ? g->unowned_after_us : g->unowned_us) / 1e6;
+            if (g->max_lag > lag)
+                lag = g->max_lag;
+            dup += g->duplicates;
+        }
+        fprintf(f, "%s\n  ", written++ ? "," : "");
+        json_str(f, owner);
+        fprintf(f, ": {\"rebalances\": %d, \"unowned_partition_s\": ", reb);
+        put_num(f, unowned);
+        fprintf(f, ", \"max_lag\": %lld, \"duplicates\": %lld}", (long long)lag, (long long)dup);
+    }
+    fputs("}}\n", f);
+    return ferror(f) ? -1 : 0;
+}

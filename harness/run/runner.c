@@ -1,0 +1,576 @@
+/*
+ * `stormlab run`: set-up, the main loop, heal and teardown.
+ *
+ * The main thread owns the timeline.  SIGINT and SIGTERM are blocked in
+ * every thread (before any is created, so librdkafka's and the proxy's
+ * inherit the mask) and taken by the main loop with sigtimedwait(), which
+ * is also its sleep: a signal ends the scenario part of the run at once.
+ * Whether the run ends, fails or is interrupted, the same path follows:
+ * heal every fault (proxy toxics removed, brokers brought back, members
+ * thawed), stop the producers, close every member, read the log back for
+ * the accounting, write the outputs (temporary names, then rename), and
+ * destroy every client and the cluster, waiting for librdkafka's threads.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cluster/clusterfile.h"
+#include "render.h"
+#include "run-internal.h"
+
+/* ---- small helpers shared by the run's files ---- */
+
+static uint64_t splitmix64(uint64_t *x) {
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+void sl_rrng_seed(uint64_t s[4], uint64_t seed, uint64_t stream) {
+    uint64_t x = seed ^ (stream * 0xd1342543de82ef95ULL);
+    for (int i = 0; i < 4; i++)
+        s[i] = splitmix64(&x);
+}
+
+static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+uint64_t sl_rrng_next(uint64_t s[4]) { /* xoshiro256** */
+    uint64_t r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+    s[2] ^= s[0], s[3] ^= s[1], s[1] ^= s[2], s[0] ^= s[3], s[2] ^= t, s[3] = rotl(s[3], 45);
+    return r;
+}
+
+void sl_rconf_set(rd_kafka_conf_t *conf, const char *k, const char *v) {
+    char e[256];
+    if (rd_kafka_conf_set(conf, k, v, e, sizeof e) != RD_KAFKA_CONF_OK)
+        fprintf(stderr, "stormlab run: librdkafka refused %s=%s: %s\n", k, v, e); /* a bug of ours */
+}
+
+/* Threads of this process now (/proc/self/task), -1 when unknown. */
+int sl_rthreads_now(void) {
+    DIR *d = opendir("/proc/self/task");
+    if (!d)
+        return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+/* ---- what real runs cannot do (exit 2 before anything runs) ---- */
+
+static int check_supported(const sl_scenario_t *sc, const sl_run_opts_t *o, char *err, size_t errsz) {
+    int mock = !strcmp(o->cluster, "mock");
+    for (int g = 0; g < sc->n_groups; g++) {
+        const sl_group_cfg_t *c = &sc->groups[g];
+        if (c->protocol == SL_PROTO_CONSUMER) {
+            snprintf(err, errsz,
+                     "%s:%d:%d: groups.%s: protocol: consumer (KIP-848) cannot run on real clients here: librdkafka "
+                     "%s has no KIP-848 consumer (it came in librdkafka 2.4+) and its mock cluster no KIP-848 "
+                     "coordinator; run it with `stormlab sim`",
+                     sc->file, c->line, c->col, c->id, rd_kafka_version_str());
+            return -1;
+        }
+        if (c->assignor == SL_ASSIGN_STICKY) {
+            snprintf(err, errsz,
+                     "%s:%d:%d: groups.%s: assignor: sticky (eager) does not exist in librdkafka; use "
+                     "cooperative-sticky, range or roundrobin",
+                     sc->file, c->line, c->col, c->id);
+            return -1;
+        }
+        if (mock && c->static_membership) {
+            snprintf(err, errsz,
+                     "%s:%d:%d: groups.%s: static: true (KIP-345) is not implemented by librdkafka %s's mock "
+                     "cluster; use --cluster kafka or `stormlab sim`",
+                     sc->file, c->line, c->col, c->id, rd_kafka_version_str());
+            return -1;
+        }
+    }
+    for (int e = 0; e < sc->n_events; e++) {
+        const sl_event_cfg_t *ev = &sc->events[e];
+        if (ev->kind == SL_EV_SET && ((ev->set_mask & SL_GF_PROTOCOL) && ev->set_values.protocol == SL_PROTO_CONSUMER)) {
+            snprintf(err, errsz, "%s:%d:%d: events[%d]: set protocol: consumer (KIP-848) cannot run on librdkafka %s",
+                     sc->file, ev->line, ev->col, e, rd_kafka_version_str());
+            return -1;
+        }
+        if (ev->kind == SL_EV_SET && (ev->set_mask & SL_GF_ASSIGNOR) && ev->set_values.assignor == SL_ASSIGN_STICKY) {
+            snprintf(err, errsz, "%s:%d:%d: events[%d]: assignor: sticky (eager) does not exist in librdkafka",
+                     sc->file, ev->line, ev->col, e);
+            return -1;
+        }
+        if (mock && ev->kind == SL_EV_SET && (ev->set_mask & SL_GF_STATIC) && ev->set_values.static_membership) {
+            snprintf(err, errsz, "%s:%d:%d: events[%d]: static: true is not implemented by the mock cluster",
+                     sc->file, ev->line, ev->col, e);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ---- outputs ---- */
+
+enum { F_TRACE, F_SERIES, F_LOG, F_SUMMARY, F_RESOLVED, F__N };
+static const char *const out_names[F__N] = {"trace.jsonl", "series.tsv", "log.txt", "summary.json",
+                                            "scenario.resolved.yaml"};
+
+static int mkdir_p(const char *dir) {
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf)
+        return -1;
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = 0;
+        if (mkdir(buf, 0777) < 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(buf, 0777) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+static void cluster_log(void *opaque, const char *node, int level, const char *fac, const char *msg) {
+    sl_rrun_t *run = opaque;
+    if (!strcmp(fac, "MOCK")) {
+        sl_rgroups_cluster_line(run, level, fac, msg);
+        return;
+    }
+    if (!strcmp(node, "-") && level >= 5 && strncmp(fac, "[stormlab]", 10))
+        return; /* the mock's own handle: start-up chatter */
+    sl_rlog(run, node, level, "%s%s%s", fac[0] ? fac : "", fac[0] ? ": " : "", msg);
+}
+
+static void progress(sl_rrun_t *run, int64_t now) {
+    char next[128], line[512];
+    sl_rtimeline_next(run, now, next, sizeof next);
+    long long s = now / 1000000, d = run->sc->duration_us / 1000000;
+    int used = snprintf(line, sizeof line, "\r[%02lld:%02lld:%02lld / %02lld:%02lld:%02lld] %s", s / 3600, s / 60 % 60,
+                        s % 60, d / 3600, d / 60 % 60, d % 60, next);
+    pthread_mutex_lock(&run->mu);
+    for (int g = 0; g < run->n_groups && used < (int)sizeof line - 80; g++) {
+        sl_rgroup_t *gr = &run->groups[g];
+        used += snprintf(line + used, sizeof line - (size_t)used, " | %s %s gen %d, %d rebalances%s", gr->cfg->id,
+                         gr->state, gr->generation, gr->rebalances, gr->settled ? "" : " (unsettled)");
+    }
+    pthread_mutex_unlock(&run->mu);
+    fprintf(stderr, "%s\033[K", line);
+    fflush(stderr);
+}
+
+static void print_table(sl_rrun_t *run, const char *out, double wall) {
+    const sl_scenario_t *sc = run->sc;
+    printf("stormlab run: %s (seed %" PRIu64 ", cluster %s)%s\n", sc->name, sc->seed, run->opts->cluster,
+           run->interrupted ? " INTERRUPTED" : run->failed ? " FAILED" : "");
+    printf("%-20s %10s %10s %13s %13s %12s %10s %10s\n", "group", "rebalances", "generation", "first stable",
+           "stable from", "rebalance s", "max lag", "duplicates");
+    for (int i = 0; i < run->n_groups; i++) {
+        sl_rgroup_t *g = &run->groups[i];
+        char first[32] = "never", from[32] = "never";
+        if (g->first_settled_us >= 0)
+            snprintf(first, sizeof first, "%.1f s", (double)g->first_settled_us / 1e6);
+        if (g->settled)
+            snprintf(from, sizeof from, "%.1f s", (double)g->settled_since_us / 1e6);
+        printf("%-20s %10d %10d %13s %13s %12.1f %10lld %10lld\n", g->cfg->id, g->rebalances, g->generation, first, from,
+               (double)g->out_of_settled_us / 1e6, (long long)g->max_lag, (long long)g->duplicates);
+    }
+    for (int t = 0; t < sc->n_topics; t++) {
+        sl_racct_totals_t tt;
+        sl_racct_totals_locked(run, t, &tt);
+        if (!tt.produced)
+            continue;
+        char lost[32];
+        if (run->acct[t].verified)
+            snprintf(lost, sizeof lost, "%lld", (long long)tt.lost);
+        else
+            snprintf(lost, sizeof lost, "unknown");
+        printf("records %s: produced %lld, acked %lld, failed %lld, unacked %lld, lost %s, consumed %lld, "
+               "duplicated %lld\n",
+               sc->topics[t].name, (long long)tt.produced, (long long)tt.acked, (long long)tt.failed,
+               (long long)tt.unacked, lost, (long long)tt.consumed, (long long)tt.duplicated);
+    }
+    printf("outputs: %s/ (trace.jsonl series.tsv summary.json log.txt scenario.resolved.yaml)\n", out);
+    printf("wall time: %.1f s\n", wall);
+}
+
+/* ---- dry run ---- */
+
+static int dry_run(const sl_scenario_t *sc, const sl_run_opts_t *o) {
+    sl_clusterfile_t *cf = NULL;
+    char err[2048] = "";
+    int kafka = !strcmp(o->cluster, "kafka");
+    if (kafka) {
+        if (!o->cluster_file) {
+            fprintf(stderr, "stormlab run: --cluster kafka needs --cluster-file F (docs/real-runs.md)\n");
+            return SL_EXIT_USAGE;
+        }
+        if (sl_clusterfile_load(o->cluster_file, &cf, err, sizeof err) < 0) {
+            fprintf(stderr, "stormlab: %s\n", err);
+            return SL_EXIT_USAGE;
+        }
+    }
+    printf("stormlab run --dry-run: %s on %s (seed %" PRIu64 "), %lld s; nothing is touched\n", sc->name,
+           kafka ? "an existing Kafka cluster" : "the embedded mock cluster", sc->seed,
+           (long long)(sc->duration_us / 1000000));
+    for (int g = 0; g < sc->n_groups; g++)
+        printf("  group %s: %d librdkafka consumers, session.timeout.ms=%lld, heartbeat.interval.ms=%lld\n",
+               sc->groups[g].id, sc->groups[g].members, (long long)(sc->groups[g].session_timeout_us / 1000),
+               (long long)(sc->groups[g].heartbeat_interval_us / 1000));
+    for (int e = 0; e < sc->n_events; e++) {
+        const sl_event_cfg_t *ev = &sc->events[e];
+        printf("  %8.3f s  events[%d] %s%s\n", (double)ev->at_us / 1e6, e, sl_revent_name(ev->kind),
+               ev->for_us >= 0 ? "" : " (to the end of the run)");
+        if (ev->kind != SL_EV_RESTART)
+            continue;
+        for (int k = 0; k < ev->n_targets; k++) {
+            const sl_selector_t *s = &ev->targets[k];
+            int lo = 0, hi = -1;
+            if (s->kind == SL_SEL_BROKER)
+                lo = hi = s->index;
+            else if (s->kind == SL_SEL_BROKER_ALL || s->kind == SL_SEL_ALL)
+                lo = 1, hi = sc->cluster.brokers;
+            else if (s->kind == SL_SEL_COORDINATOR)
+                printf("             coordinator/%s: resolved when the event fires\n", sc->groups[s->group].id);
+            for (int b = lo; b <= hi; b++) {
+                if (!kafka) {
+                    printf("             mock broker %d: %s\n", b,
+                           ev->mode == SL_RESTART_PAUSE ? "RTT 1 h, then 0" : "set down, then up");
+                    continue;
+                }
+                const char *acts[2] = {ev->mode == SL_RESTART_HARD ? "kill" : ev->mode == SL_RESTART_PAUSE ? "pause" : "stop",
+                                       ev->mode == SL_RESTART_PAUSE ? "resume" : "start"};
+                for (int a = 0; a < 2; a++) {
+                    char line[4096];
+                    if (sl_clusterfile_describe(cf, acts[a], b, line, sizeof line, err, sizeof err) < 0) {
+                        fprintf(stderr, "stormlab: %s\n", err);
+                        sl_clusterfile_destroy(cf);
+                        return SL_EXIT_USAGE;
+                    }
+                    printf("             broker %d %s: %s\n", b, acts[a], line);
+                }
+            }
+        }
+    }
+    sl_clusterfile_destroy(cf);
+    return SL_EXIT_OK;
+}
+
+/* ---- the run ---- */
+
+static void query_start_offsets(sl_rrun_t *run) {
+    char e[256];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    sl_rconf_set(conf, "bootstrap.servers", run->cluster->bootstrap);
+    sl_rconf_set(conf, "client.id", "stormlab-offsets");
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, e, sizeof e);
+    if (!rk)
+        return;
+    for (int t = 0; t < run->sc->n_topics; t++)
+        for (int p = 0; p < run->sc->topics[t].partitions; p++) {
+            int64_t lo = 0, hi = 0;
+            if (!rd_kafka_query_watermark_offsets(rk, run->sc->topics[t].name, p, &lo, &hi, 5000))
+                run->acct[t].start_offset[p] = run->acct[t].end_offset[p] = hi;
+        }
+    rd_kafka_destroy(rk);
+}
+
+int sl_realrun(const sl_scenario_t *sc, const sl_run_opts_t *o) {
+    char err[2048] = "";
+    if (strcmp(o->cluster, "mock") && strcmp(o->cluster, "kafka")) {
+        fprintf(stderr, "stormlab run: --cluster '%s': expected mock or kafka\n", o->cluster);
+        return SL_EXIT_USAGE;
+    }
+    if (check_supported(sc, o, err, sizeof err) < 0) {
+        fprintf(stderr, "stormlab: %s\n", err);
+        return SL_EXIT_USAGE;
+    }
+    if (o->dry_run)
+        return dry_run(sc, o);
+
+    /* Signals first, so every thread created from here on has them blocked. */
+    sigset_t sigs, old;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, &old);
+
+    sl_rrun_t *run = calloc(1, sizeof *run);
+    char tmp[F__N][4096], fin[F__N][4096];
+    FILE *f[F__N] = {0};
+    int rc = SL_EXIT_OK, started = 0;
+    double wall0 = sl_cli_wall_seconds();
+    if (!run) {
+        fprintf(stderr, "stormlab run: out of memory\n");
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        return SL_EXIT_RUN;
+    }
+    run->sc = sc;
+    run->opts = o;
+    pthread_mutex_init(&run->mu, NULL);
+    pthread_cond_init(&run->cv, NULL);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    run->t0_ns = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t nx = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ ((uint64_t)getpid() << 40);
+    run->run_nonce = splitmix64(&nx);
+
+    if (mkdir_p(o->out) < 0) {
+        fprintf(stderr, "stormlab run: cannot create output directory %s: %s\n", o->out, strerror(errno));
+        rc = SL_EXIT_RUN;
+        goto out;
+    }
+    for (int i = 0; i < F__N; i++) {
+        snprintf(fin[i], sizeof fin[i], "%s/%s", o->out, out_names[i]);
+        snprintf(tmp[i], sizeof tmp[i], "%s/.%s.partial", o->out, out_names[i]);
+        if (!(f[i] = fopen(tmp[i], "w"))) {
+            fprintf(stderr, "stormlab run: cannot write %s: %s\n", tmp[i], strerror(errno));
+            rc = SL_EXIT_RUN;
+            goto out;
+        }
+    }
+    run->trace = f[F_TRACE];
+    run->series = f[F_SERIES];
+    run->log = f[F_LOG];
+    sl_scenario_write_resolved(sc, f[F_RESOLVED]);
+    fprintf(run->log, "# stormlab real-run log: scenario %s, seed %llu, cluster %s, librdkafka %s (times are run time)\n",
+            sc->name, (unsigned long long)sc->seed, o->cluster, rd_kafka_version_str());
+
+    sl_cluster_opts_t co = {sc, o->bootstrap, o->cluster_file, 0, cluster_log, run};
+    int crc = !strcmp(o->cluster, "mock") ? sl_cluster_mock_new(&co, &run->cluster, err, sizeof err)
+                                          : sl_cluster_kafka_new(&co, &run->cluster, err, sizeof err);
+    if (crc != SL_CLUSTER_OK) {
+        fprintf(stderr, "stormlab: %s\n", err);
+        rc = crc == SL_CLUSTER_BAD_INPUT ? SL_EXIT_USAGE : SL_EXIT_RUN;
+        goto out;
+    }
+    if (sl_proxy_server_new(sc->seed, &run->proxy, err, sizeof err) != SL_OK ||
+        sl_proxy_server_start(run->proxy, err, sizeof err) != SL_OK) {
+        fprintf(stderr, "stormlab run: fault proxy: %s\n", err);
+        rc = SL_EXIT_RUN;
+        goto out;
+    }
+    run->producers = calloc((size_t)(sc->n_topics ? sc->n_topics : 1), sizeof *run->producers);
+    if (!run->producers || sl_rgroups_init(run) < 0 || sl_racct_init(run) < 0 || sl_rtimeline_init(run) < 0) {
+        fprintf(stderr, "stormlab run: out of memory\n");
+        rc = SL_EXIT_RUN;
+        goto out;
+    }
+    for (int t = 0; t < sc->n_topics; t++) {
+        run->producers[t].cl.run = run;
+        run->producers[t].topic = t;
+        run->producers[t].blame = -1;
+        snprintf(run->producers[t].cl.node, sizeof run->producers[t].cl.node, "producer/%s", sc->topics[t].name);
+    }
+    if (sl_rlinks_init(run, err, sizeof err) < 0) {
+        fprintf(stderr, "stormlab run: fault proxy links: %s\n", err);
+        rc = SL_EXIT_RUN;
+        goto out;
+    }
+    query_start_offsets(run);
+    sl_rseries_header(run);
+    started = 1;
+
+    /* Run time 0: clients start, the timeline begins. */
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    pthread_mutex_lock(&run->mu);
+    run->t0_ns = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+    run->last_us = 0;
+    pthread_mutex_unlock(&run->mu);
+    sl_rlog(run, "-", 6, "[stormlab] run started: cluster %s (id %s), bootstrap %s, every client->broker link "
+            "through the fault proxy", o->cluster, run->cluster->cluster_id, run->cluster->bootstrap);
+    for (int g = 0; g < run->n_groups; g++)
+        if (sc->groups[g].client == SL_CLIENT_JAVA)
+            sl_rlog(run, "-", 5,
+                    "[stormlab] group %s says client: java; real runs use librdkafka %s consumers, whose timers "
+                    "differ (the simulator models the Java client)",
+                    sc->groups[g].id, rd_kafka_version_str());
+    for (int g = 0; g < run->n_groups && !run->failed; g++)
+        for (int i = 0; i < run->groups[g].target; i++) {
+            run->groups[g].members[i].exists = 1;
+            if (sl_rmember_start(run, &run->groups[g].members[i], -1, err, sizeof err) < 0) {
+                run->failed = 1;
+                snprintf(run->fail_reason, sizeof run->fail_reason, "%.500s", err);
+                break;
+            }
+        }
+    if (!run->failed && sl_rproducers_start(run, err, sizeof err) < 0) {
+        run->failed = 1;
+        snprintf(run->fail_reason, sizeof run->fail_reason, "%.500s", err);
+    }
+
+    int64_t next_sample = 0, next_progress = 0;
+    while (!run->failed) {
+        int64_t now = sl_rnow(run);
+        if (now >= sc->duration_us)
+            break;
+        int64_t next = sl_rtimeline_run_due(run, now);
+        now = sl_rnow(run);
+        if (now >= next_sample) {
+            sl_rsample(run);
+            next_sample += sc->sample_us;
+            if (next_sample <= now) /* fell behind: skip, never burst */
+                next_sample = now - now % sc->sample_us + sc->sample_us;
+        }
+        if (o->progress && now >= next_progress) {
+            progress(run, now);
+            next_progress = now + 250000;
+        }
+        int64_t wake = next_sample;
+        if (next >= 0 && next < wake)
+            wake = next;
+        if (o->progress && next_progress < wake)
+            wake = next_progress;
+        if (sc->duration_us < wake)
+            wake = sc->duration_us;
+        int64_t wait = wake - sl_rnow(run);
+        if (wait < 0)
+            wait = 0;
+        struct timespec to = {wait / 1000000, (long)(wait % 1000000) * 1000};
+        int sig = sigtimedwait(&sigs, NULL, &to);
+        if (sig == SIGINT || sig == SIGTERM) {
+            run->interrupted = 1;
+            sl_rlog(run, "-", 4, "[stormlab] %s received: healing every fault and stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+            break;
+        }
+    }
+    if (o->progress)
+        fputs("\r\033[K", stderr);
+    run->end_us = sl_rnow(run);
+    if (run->end_us > sc->duration_us)
+        run->end_us = sc->duration_us;
+    if (!run->interrupted && !run->failed)
+        sl_rsample(run); /* the last sample, at the duration */
+    pthread_mutex_lock(&run->mu);
+    sl_rgroups_finish_locked(run);
+    run->unavailable_us += (double)run->n_offline * (double)(sl_rstamp_locked(run) - run->offline_since_us);
+    run->frozen = 1;
+    run->end_seq = sl_rtrace_locked(run, sl_rstamp_locked(run), "run.end", NULL, NULL, NULL, -1, -1, "%s",
+                     run->interrupted ? "interrupted by a signal: healing and stopping"
+                     : run->failed    ? "failed: healing and stopping"
+                                      : "scenario duration reached: healing and stopping");
+    pthread_mutex_unlock(&run->mu);
+
+out:
+    /* Heal, stop, account, write: whatever happened above. */
+    if (run->cluster && run->broker_down)
+        sl_rtimeline_heal(run);
+    else if (run->proxy)
+        sl_rlinks_heal_all(run);
+    if (run->producers)
+        sl_rproducers_stop(run, run->interrupted ? 2000 : 10000);
+    for (int g = 0; g < run->n_groups; g++)
+        for (int i = 0; i < run->groups[g].n_slots; i++)
+            sl_rmember_stop(run, &run->groups[g].members[i], 0, run->end_seq > 0 ? run->end_seq : -1);
+    for (int g = 0; g < run->n_groups; g++)
+        for (int i = 0; i < run->groups[g].n_slots; i++)
+            if (run->groups[g].members[i].thread_alive) {
+                pthread_join(run->groups[g].members[i].thread, NULL);
+                run->groups[g].members[i].thread_alive = 0;
+            }
+    if (started) {
+        sl_racct_verify(run, run->interrupted ? 3000 : 10000);
+        pthread_mutex_lock(&run->mu);
+        sl_racct_trace_locked(run);
+        pthread_mutex_unlock(&run->mu);
+    }
+    /* What is still in place after the heal, by the run's own books. */
+    int brokers_down = 0, members_frozen = 0, toxics_left = 0;
+    for (int b = 0; run->broker_down && b < sc->cluster.brokers; b++)
+        brokers_down += run->broker_down[b] != 0;
+    for (int g = 0; g < run->n_groups; g++)
+        for (int i = 0; i < run->groups[g].n_slots; i++)
+            members_frozen += run->groups[g].members[i].paused || run->groups[g].members[i].stalled;
+    for (int e = 0; run->faults && e < sc->n_events; e++)
+        toxics_left += run->faults[e].n_toxics;
+    const char *kind = run->cluster ? run->cluster->ops->name : o->cluster;
+    if (run->proxy) {
+        sl_proxy_server_destroy(run->proxy);
+        run->proxy = NULL;
+    }
+    if (run->cluster) {
+        sl_cluster_destroy(run->cluster);
+        run->cluster = NULL;
+    }
+    /* Every librdkafka handle is gone: its threads are joined. */
+    if (rd_kafka_wait_destroyed(10000) != 0)
+        fprintf(stderr, "stormlab run: librdkafka threads still running after 10 s\n");
+    int threads_left = sl_rthreads_now() - 1;
+    if (started) {
+        sl_rwrite_summary(run, f[F_SUMMARY], kind, brokers_down, members_frozen, toxics_left, threads_left);
+        fprintf(run->log, "# stormlab: run %s after %.1f s; after the heal: %d brokers down, %d members frozen, %d "
+                          "toxics, %d threads besides the main one\n",
+                run->interrupted ? "interrupted" : run->failed ? "failed" : "complete", (double)run->end_us / 1e6,
+                brokers_down, members_frozen, toxics_left, threads_left);
+    }
+    int write_ok = started;
+    for (int i = 0; i < F__N; i++) {
+        if (!f[i])
+            continue;
+        int bad = ferror(f[i]) | fclose(f[i]);
+        f[i] = NULL;
+        if (bad)
+            write_ok = 0;
+    }
+    for (int i = 0; write_ok && i < F__N; i++)
+        if (rename(tmp[i], fin[i]) < 0)
+            write_ok = 0;
+    if (!write_ok)
+        for (int i = 0; i < F__N; i++)
+            unlink(tmp[i]);
+    if (started) {
+        if (!write_ok) {
+            fprintf(stderr, "stormlab run: cannot write the outputs in %s\n", o->out);
+            rc = SL_EXIT_RUN;
+        } else {
+            char rerr[8192] = "";
+            int render = sl_render_run(o->out, !o->no_plots && !run->interrupted, rerr, sizeof rerr);
+            if (render != SL_RENDER_OK && render != SL_RENDER_NO_GNUPLOT && !o->quiet)
+                fprintf(stderr, "stormlab run: plots and report: %s\n", rerr);
+            if (o->json) {
+                FILE *sf = fopen(fin[F_SUMMARY], "r");
+                char buf[4096];
+                size_t n;
+                while (sf && (n = fread(buf, 1, sizeof buf, sf)) > 0)
+                    fwrite(buf, 1, n, stdout);
+                if (sf)
+                    fclose(sf);
+            } else if (!o->quiet) {
+                print_table(run, o->out, sl_cli_wall_seconds() - wall0);
+            }
+        }
+        if (run->interrupted) {
+            fprintf(stderr, "stormlab run: interrupted; every fault healed, outputs written to %s (summary.json "
+                            "\"interrupted\": true)\n",
+                    o->out);
+            rc = SL_EXIT_RUN;
+        } else if (run->failed) {
+            fprintf(stderr, "stormlab run: %s\n", run->fail_reason);
+            rc = SL_EXIT_RUN;
+        }
+    }
+    if (run->groups)
+        sl_rgroups_free(run);
+    sl_racct_free(run);
+    if (run->broker_down || run->faults)
+        sl_rtimeline_free(run);
+    if (run->producers) {
+        for (int t = 0; t < sc->n_topics; t++)
+            free(run->producers[t].cl.via);
+        free(run->producers);
+    }
+    pthread_cond_destroy(&run->cv);
+    pthread_mutex_destroy(&run->mu);
+    free(run);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}

@@ -1,0 +1,600 @@
+/*
+ * The incident timeline of a real run: each scenario event fires at its
+ * time (run time, from the start of the run), resolves its selectors
+ * against the cluster as it is then, and acts on the selected nodes at
+ * once or `rolling` apart, as the simulator does (sim/faults.c): same
+ * trace kinds, same details, same log markers.  The steps after it (a
+ * fault's end, a broker's return, the controller fencing a silent broker,
+ * preferred leaders coming back) are timed steps too.  Main thread only.
+ *
+ * The controller's timing for clusters without one (the mock): a broker
+ * that is killed or frozen is fenced after cluster.broker_session_timeout
+ * (leaders and coordinators move to the next serving replica); a
+ * controlled restart moves them first; a restarted broker serves after
+ * cluster.broker_startup; preferred leaders return
+ * cluster.auto_leader_rebalance after that.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "run-internal.h"
+
+const char *sl_revent_name(sl_event_kind_t k) {
+    static const char *const names[] = {"partition", "degrade", "restart", "pause", "stall", "set", "scale"};
+    return names[k];
+}
+
+void sl_rnode_name(const sl_rrun_t *run, const sl_rnode_t *nd, char *buf, size_t n) {
+    if (nd->kind == 0)
+        snprintf(buf, n, "broker/%d", nd->a);
+    else if (nd->kind == 1)
+        snprintf(buf, n, "%s/%d", run->sc->groups[nd->a].id, nd->b);
+    else
+        snprintf(buf, n, "producer/%s", run->sc->topics[nd->a].name);
+}
+
+static void add_node(sl_rnode_t **out, int *n, int kind, int a, int b) {
+    for (int i = 0; i < *n; i++)
+        if ((*out)[i].kind == kind && (*out)[i].a == a && (*out)[i].b == b)
+            return;
+    sl_rnode_t *nn = realloc(*out, (size_t)(*n + 1) * sizeof *nn);
+    if (!nn)
+        abort();
+    *out = nn;
+    nn[*n].kind = kind, nn[*n].a = a, nn[*n].b = b;
+    (*n)++;
+}
+
+void sl_rresolve(sl_rrun_t *run, const sl_selector_t *sel, sl_rnode_t **out, int *n) {
+    const sl_scenario_t *sc = run->sc;
+    switch (sel->kind) {
+    case SL_SEL_ALL:
+        for (int b = 1; b <= sc->cluster.brokers; b++)
+            add_node(out, n, 0, b, 0);
+        for (int g = 0; g < run->n_groups; g++)
+            for (int i = 0; i < run->groups[g].n_slots; i++)
+                if (run->groups[g].members[i].exists)
+                    add_node(out, n, 1, g, i + 1);
+        for (int t = 0; t < sc->n_topics; t++)
+            add_node(out, n, 2, t, 0);
+        break;
+    case SL_SEL_BROKER_ALL:
+        for (int b = 1; b <= sc->cluster.brokers; b++)
+            add_node(out, n, 0, b, 0);
+        break;
+    case SL_SEL_BROKER: add_node(out, n, 0, sel->index, 0); break;
+    case SL_SEL_GROUP_ALL:
+        for (int i = 0; i < run->groups[sel->group].n_slots; i++)
+            if (run->groups[sel->group].members[i].exists)
+                add_node(out, n, 1, sel->group, i + 1);
+        break;
+    case SL_SEL_MEMBER:
+        if (sel->index <= run->groups[sel->group].n_slots)
+            add_node(out, n, 1, sel->group, sel->index);
+        break;
+    case SL_SEL_PRODUCER: add_node(out, n, 2, sel->topic, 0); break;
+    case SL_SEL_COORDINATOR: {
+        int b = run->cluster->ops->coordinator(run->cluster, sc->groups[sel->group].id);
+        if (b > 0)
+            add_node(out, n, 0, b, 0);
+        break;
+    }
+    }
+}
+
+void sl_rdescribe(const sl_rrun_t *run, const sl_rnode_t *nodes, int n, char *buf, size_t size) {
+    size_t used = 0;
+    buf[0] = 0;
+    for (int i = 0; i < n && used + 1 < size; i++) {
+        char name[160];
+        sl_rnode_name(run, &nodes[i], name, sizeof name);
+        int w = snprintf(buf + used, size - used, "%s%s", i ? "," : "", name);
+        if (w < 0 || (size_t)w >= size - used) {
+            snprintf(buf + (size > 4 ? size - 4 : 0), 4, "...");
+            return;
+        }
+        used += (size_t)w;
+    }
+}
+
+void sl_rtimeline_add(sl_rrun_t *run, int64_t at_us, sl_rstep_fn *fn, int event, int node_kind, int a, int b,
+                      int64_t cause, int64_t arg) {
+    if (run->n_steps == run->cap_steps) {
+        int cap = run->cap_steps ? run->cap_steps * 2 : 64;
+        sl_rstep_t *s = realloc(run->steps, (size_t)cap * sizeof *s);
+        if (!s)
+            abort();
+        run->steps = s;
+        run->cap_steps = cap;
+    }
+    sl_rstep_t *st = &run->steps[run->n_steps++];
+    st->at_us = at_us;
+    st->order = run->step_order++;
+    st->fn = fn;
+    st->event = event;
+    st->node_kind = node_kind;
+    st->a = a;
+    st->b = b;
+    st->cause = cause;
+    st->arg = arg;
+}
+
+/* ---- partitions offline (clusters whose leaders the runner places) ---- */
+
+static int leader_of(const sl_rrun_t *run, int i, int rf, int start) {
+    int nb = run->sc->cluster.brokers;
+    for (int j = 0; j < rf && j < nb; j++) {
+        int b = sl_cluster_replica(i, j, nb, start);
+        if (!run->broker_fenced[b - 1])
+            return b;
+    }
+    return sl_cluster_replica(i, 0, nb, start);
+}
+
+static void update_offline(sl_rrun_t *run) {
+    if (!run->offline_known)
+        return;
+    const sl_scenario_t *sc = run->sc;
+    int off = 0;
+    for (int t = 0; t < sc->n_topics; t++)
+        for (int i = 0; i < sc->topics[t].partitions; i++)
+            off += run->broker_down[leader_of(run, i, sc->topics[t].replication, t % sc->cluster.brokers) - 1] != 0;
+    pthread_mutex_lock(&run->mu);
+    int64_t now = sl_rstamp_locked(run);
+    if (!run->frozen) {
+        run->unavailable_us += (double)run->n_offline * (double)(now - run->offline_since_us);
+        run->offline_since_us = now;
+        run->n_offline = off;
+    }
+    pthread_mutex_unlock(&run->mu);
+}
+
+/* ---- blame: faults on brokers touch every client ---- */
+
+static void blame_all(sl_rrun_t *run, int64_t seq) {
+    pthread_mutex_lock(&run->mu);
+    for (int g = 0; g < run->n_groups; g++)
+        for (int i = 0; i < run->groups[g].n_slots; i++)
+            run->groups[g].members[i].blame = seq;
+    for (int t = 0; t < run->sc->n_topics; t++)
+        run->producers[t].blame = seq;
+    pthread_mutex_unlock(&run->mu);
+}
+
+static void fail(sl_rrun_t *run, const char *what, const char *err) {
+    sl_rlog(run, "-", 3, "[stormlab] %s failed: %s", what, err);
+    if (!run->failed) {
+        run->failed = 1;
+        snprintf(run->fail_reason, sizeof run->fail_reason, "%.60s: %.400s", what, err);
+    }
+}
+
+/* ---- brokers ---- */
+
+static void coordinators_moved(sl_rrun_t *run, const int *before, int64_t cause) {
+    for (int g = 0; g < run->n_groups; g++) {
+        int now = run->cluster->ops->coordinator(run->cluster, run->sc->groups[g].id);
+        if (now == before[g])
+            continue;
+        char node[32];
+        snprintf(node, sizeof node, "broker/%d", now);
+        int64_t seq = sl_rtrace(run, "coordinator.load.done", node, run->sc->groups[g].id, NULL, -1, cause,
+                                "coordinator of %s moved from broker %d to broker %d", run->sc->groups[g].id,
+                                before[g], now);
+        (void)seq;
+    }
+}
+
+static void set_fenced(sl_rrun_t *run, int id, int fenced, int64_t cause, const char *kind, const char *detail) {
+    if (!run->cluster->ops->set_fenced || run->broker_fenced[id - 1] == fenced)
+        return;
+    int *before = calloc((size_t)(run->n_groups ? run->n_groups : 1), sizeof *before);
+    for (int g = 0; before && g < run->n_groups; g++)
+        before[g] = run->cluster->ops->coordinator(run->cluster, run->sc->groups[g].id);
+    char err[512] = "", node[32];
+    snprintf(node, sizeof node, "broker/%d", id);
+    run->broker_fenced[id - 1] = fenced;
+    int64_t seq = sl_rtrace(run, kind, node, NULL, NULL, -1, cause, "%s", detail);
+    if (run->cluster->ops->set_fenced(run->cluster, id, fenced, err, sizeof err) < 0)
+        fail(run, "moving leaders", err);
+    update_offline(run);
+    if (before)
+        coordinators_moved(run, before, seq);
+    free(before);
+}
+
+static void step_fence(sl_rrun_t *run, sl_rstep_t *st) {
+    if (run->broker_down[st->a - 1] == 1 || run->broker_down[st->a - 1] == 2)
+        set_fenced(run, st->a, 1, st->cause, "broker.fenced",
+                   "controller fenced the broker (no heartbeat for broker_session_timeout): leaders and "
+                   "coordinators move to the next serving replica");
+}
+
+static void step_preferred(sl_rrun_t *run, sl_rstep_t *st) {
+    if (run->broker_down[st->a - 1] == 0 && st->arg == run->broker_seq[st->a - 1])
+        set_fenced(run, st->a, 0, st->cause, "broker.preferred_leaders",
+                   "auto leader rebalance: preferred leaders and coordinators move back");
+}
+
+static void step_broker_serving(sl_rrun_t *run, sl_rstep_t *st) {
+    int id = st->a;
+    sl_restart_mode_t mode = (sl_restart_mode_t)st->arg;
+    char err[512] = "", node[32];
+    snprintf(node, sizeof node, "broker/%d", id);
+    if (run->broker_down[id - 1] == 0)
+        return;
+    if (run->cluster->ops->broker_start(run->cluster, id, mode, err, sizeof err) < 0) {
+        fail(run, "bringing a broker back", err);
+        return;
+    }
+    run->broker_down[id - 1] = 0;
+    int64_t seq = sl_rtrace(run, mode == SL_RESTART_PAUSE ? "broker.resumed" : "broker.serving", node, NULL, NULL, -1,
+                            st->cause, "broker %d %s", id, mode == SL_RESTART_PAUSE ? "resumed" : "serving again");
+    pthread_mutex_lock(&run->mu);
+    run->broker_seq[id - 1] = seq;
+    pthread_mutex_unlock(&run->mu);
+    sl_rlog(run, node, 6, "[KafkaServer id=%d] started", id);
+    update_offline(run);
+    const sl_cluster_cfg_t *cc = &run->sc->cluster;
+    if (run->cluster->ops->set_fenced && run->broker_fenced[id - 1] && cc->auto_leader_rebalance_us > 0)
+        sl_rtimeline_add(run, sl_rnow(run) + cc->auto_leader_rebalance_us, step_preferred, -1, 0, id, 0, seq, seq);
+}
+
+static void step_broker_starting(sl_rrun_t *run, sl_rstep_t *st) {
+    int id = st->a;
+    char node[32];
+    snprintf(node, sizeof node, "broker/%d", id);
+    if (run->broker_down[id - 1] != 1)
+        return;
+    /* A cluster of our own (the mock) plays the start-up time; a real
+     * broker takes its own. */
+    if (run->cluster->ops->set_fenced && run->sc->cluster.broker_startup_us > 0) {
+        run->broker_down[id - 1] = 3;
+        int64_t seq = sl_rtrace(run, "broker.starting", node, NULL, NULL, -1, st->cause,
+                                "broker %d starting (log recovery, %lld ms)", id,
+                                (long long)(run->sc->cluster.broker_startup_us / 1000));
+        sl_rtimeline_add(run, sl_rnow(run) + run->sc->cluster.broker_startup_us, step_broker_serving, -1, 0, id, 0,
+                         seq, st->arg);
+        return;
+    }
+    step_broker_serving(run, st);
+}
+
+static void broker_restart(sl_rrun_t *run, int id, const sl_event_cfg_t *ev, int64_t cause) {
+    char err[512] = "", node[32];
+    snprintf(node, sizeof node, "broker/%d", id);
+    if (run->broker_down[id - 1])
+        return;
+    if (ev->mode == SL_RESTART_CONTROLLED)
+        set_fenced(run, id, 1, cause, "broker.fenced",
+                   "controlled shutdown: leaders and coordinators moved off the broker first");
+    if (run->cluster->ops->broker_stop(run->cluster, id, ev->mode, err, sizeof err) < 0) {
+        fail(run, "stopping a broker", err);
+        return;
+    }
+    int paused = ev->mode == SL_RESTART_PAUSE;
+    run->broker_down[id - 1] = paused ? 2 : 1;
+    int64_t seq = sl_rtrace(run, paused ? "broker.paused" : "broker.down", node, NULL, NULL, -1, cause, "broker %d %s",
+                            id, paused ? "frozen (sockets open, nothing answered)"
+                                : ev->mode == SL_RESTART_HARD ? "killed" : "shut down cleanly");
+    pthread_mutex_lock(&run->mu);
+    run->broker_seq[id - 1] = seq;
+    pthread_mutex_unlock(&run->mu);
+    blame_all(run, seq);
+    update_offline(run);
+    int64_t now = sl_rnow(run);
+    if (ev->mode != SL_RESTART_CONTROLLED && run->cluster->ops->set_fenced)
+        sl_rtimeline_add(run, now + run->sc->cluster.broker_session_timeout_us, step_fence, -1, 0, id, 0, seq, 0);
+    int64_t down = ev->for_us > 0 ? ev->for_us : 0;
+    sl_rtimeline_add(run, now + down, paused ? step_broker_serving : step_broker_starting, -1, 0, id, 0, seq, ev->mode);
+}
+
+/* ---- members ---- */
+
+static sl_rmember_t *member_of(sl_rrun_t *run, int g, int idx) { return &run->groups[g].members[idx - 1]; }
+
+static void apply_set(sl_rmember_t *m, const sl_event_cfg_t *ev) {
+    const sl_group_cfg_t *v = &ev->set_values;
+    unsigned k = ev->set_mask;
+    if (k & SL_GF_SESSION_TIMEOUT) m->cfg.session_timeout_us = v->session_timeout_us;
+    if (k & SL_GF_HEARTBEAT_INTERVAL) m->cfg.heartbeat_interval_us = v->heartbeat_interval_us;
+    if (k & SL_GF_MAX_POLL_INTERVAL) m->cfg.max_poll_interval_us = v->max_poll_interval_us;
+    if (k & SL_GF_MAX_POLL_RECORDS) m->cfg.max_poll_records = v->max_poll_records;
+    if (k & SL_GF_PROCESSING) {
+        m->cfg.processing_median_us = v->processing_median_us;
+        m->cfg.processing_p99_us = v->processing_p99_us;
+    }
+    if (k & SL_GF_ON_REVOKE) m->cfg.on_revoke_us = v->on_revoke_us;
+    if (k & SL_GF_ASSIGNOR) m->cfg.assignor = v->assignor;
+    if (k & SL_GF_STATIC) m->cfg.static_membership = v->static_membership;
+    if (k & SL_GF_COMMIT) m->cfg.commit = v->commit;
+    if (k & SL_GF_REQUEST_TIMEOUT) m->cfg.request_timeout_us = v->request_timeout_us;
+    if (k & SL_GF_CLIENT) m->cfg.client = v->client;
+    if (k & SL_GF_PROTOCOL) m->cfg.protocol = v->protocol;
+    m->generation_cfg++;
+}
+
+static void start_member(sl_rrun_t *run, sl_rmember_t *m, int64_t cause) {
+    char err[512] = "";
+    if (sl_rmember_start(run, m, cause, err, sizeof err) < 0)
+        fail(run, "starting a member", err);
+}
+
+static void step_member_back(sl_rrun_t *run, sl_rstep_t *st) {
+    sl_rmember_t *m = member_of(run, st->a, st->b);
+    const sl_event_cfg_t *ev = &run->sc->events[st->event];
+    switch (ev->kind) {
+    case SL_EV_RESTART:
+    case SL_EV_SET:
+        if (m->exists) {
+            if (ev->kind == SL_EV_SET)
+                apply_set(m, ev);
+            start_member(run, m, st->cause);
+        }
+        break;
+    case SL_EV_PAUSE: {
+        pthread_mutex_lock(&run->mu);
+        int was = m->paused;
+        m->paused = 0;
+        pthread_cond_broadcast(&run->cv);
+        pthread_mutex_unlock(&run->mu);
+        if (was) {
+            sl_rlinks_pause_member(run, m, 0);
+            sl_rtrace(run, "member.resumed", m->cl.node, run->sc->groups[st->a].id, m->member_id, -1, st->cause,
+                      "process resumed");
+        }
+        break;
+    }
+    case SL_EV_STALL:
+        sl_rmember_set_stalled(run, m, 0, st->cause);
+        sl_rtrace(run, "member.unstalled", m->cl.node, run->sc->groups[st->a].id, m->member_id, -1, st->cause,
+                  "poll loop unblocked");
+        break;
+    default: break;
+    }
+}
+
+static void step_node(sl_rrun_t *run, sl_rstep_t *st) {
+    const sl_event_cfg_t *ev = &run->sc->events[st->event];
+    int64_t now = sl_rnow(run), down = ev->for_us > 0 ? ev->for_us : 0;
+    if (st->node_kind == 0) {
+        if (ev->kind == SL_EV_RESTART)
+            broker_restart(run, st->a, ev, st->cause);
+        return;
+    }
+    if (st->node_kind == 2) {
+        sl_rlog(run, "-", 4, "[stormlab] events[%d]: %s of a producer is not supported by real runs; skipped",
+                st->event, sl_revent_name(ev->kind));
+        return;
+    }
+    sl_rmember_t *m = member_of(run, st->a, st->b);
+    const char *gid = run->sc->groups[st->a].id;
+    pthread_mutex_lock(&run->mu);
+    int running = m->running && !m->stop_req;
+    pthread_mutex_unlock(&run->mu);
+    if (!running)
+        return;
+    int64_t seq;
+    switch (ev->kind) {
+    case SL_EV_RESTART:
+    case SL_EV_SET:
+        sl_rmember_stop(run, m, ev->kind == SL_EV_RESTART && ev->mode == SL_RESTART_HARD, st->cause);
+        sl_rtimeline_add(run, now + down, step_member_back, st->event, 1, st->a, st->b, st->cause, 0);
+        return;
+    case SL_EV_PAUSE:
+        seq = sl_rtrace(run, "member.paused", m->cl.node, gid, m->member_id, -1, st->cause,
+                        "process frozen: no polls, no heartbeats (all its links cut)");
+        pthread_mutex_lock(&run->mu);
+        m->paused = 1;
+        m->blame = m->last_seq = seq;
+        pthread_mutex_unlock(&run->mu);
+        sl_rlinks_pause_member(run, m, 1);
+        break;
+    case SL_EV_STALL:
+        seq = sl_rtrace(run, "member.stalled", m->cl.node, gid, m->member_id, -1, st->cause,
+                        "poll loop blocked; heartbeat thread continues");
+        pthread_mutex_lock(&run->mu);
+        m->blame = seq;
+        pthread_mutex_unlock(&run->mu);
+        sl_rmember_set_stalled(run, m, 1, seq);
+        break;
+    default: return;
+    }
+    if (ev->for_us >= 0)
+        sl_rtimeline_add(run, now + ev->for_us, step_member_back, st->event, 1, st->a, st->b, seq, 0);
+}
+
+/* ---- events ---- */
+
+static void step_link_end(sl_rrun_t *run, sl_rstep_t *st) {
+    const sl_event_cfg_t *ev = &run->sc->events[st->event];
+    int cut = ev->kind == SL_EV_PARTITION;
+    sl_rlinks_apply_event(run, st->event, 0, st->cause);
+    sl_rtrace(run, cut ? "link.heal" : "link.restore", NULL, NULL, NULL, -1, st->cause, "%s ends",
+              sl_revent_name(ev->kind));
+    sl_rlog(run, "-", 6, "[stormlab] %s healed (events[%d])", sl_revent_name(ev->kind), st->event);
+}
+
+static void step_event(sl_rrun_t *run, sl_rstep_t *st) {
+    const sl_event_cfg_t *ev = &run->sc->events[st->event];
+    int64_t now = sl_rnow(run), seq;
+    sl_rnode_t *nodes = NULL;
+    int n = 0;
+    char desc[1024];
+    if (ev->kind == SL_EV_PARTITION || ev->kind == SL_EV_DEGRADE) {
+        sl_rnode_t *from = NULL, *to = NULL;
+        int nf = 0, nt = 0;
+        for (int i = 0; i < ev->n_from; i++)
+            sl_rresolve(run, &ev->from[i], &from, &nf);
+        for (int i = 0; i < ev->n_to; i++)
+            sl_rresolve(run, &ev->to[i], &to, &nt);
+        char dfrom[512], dto[512];
+        sl_rdescribe(run, from, nf, dfrom, sizeof dfrom);
+        sl_rdescribe(run, to, nt, dto, sizeof dto);
+        free(from);
+        free(to);
+        int cut = ev->kind == SL_EV_PARTITION;
+        if (cut)
+            seq = sl_rtrace(run, "link.cut", NULL, NULL, NULL, -1, -1, "%s -> %s%s", dfrom, dto,
+                            ev->oneway ? " (one way)" : " (both ways)");
+        else
+            seq = sl_rtrace(run, "link.degrade", NULL, NULL, NULL, -1, -1,
+                            "%s -> %s: +%lldus latency, +%lldus jitter, loss %g", dfrom, dto,
+                            (long long)ev->latency_us, (long long)ev->jitter_us, ev->loss);
+        sl_rlog(run, "-", 6, "[stormlab] injected %s %s -> %s", cut ? "partition" : "degradation", dfrom, dto);
+        run->event_seq[st->event] = seq;
+        sl_rlinks_apply_event(run, st->event, 1, seq);
+        if (ev->for_us >= 0)
+            sl_rtimeline_add(run, now + ev->for_us, step_link_end, st->event, 0, 0, 0, seq, 0);
+        return;
+    }
+    if (ev->kind == SL_EV_SCALE) {
+        sl_rgroup_t *g = &run->groups[ev->group];
+        seq = sl_rtrace(run, "group.scale", NULL, g->cfg->id, NULL, -1, -1, "%d -> %d members", g->target, ev->members);
+        sl_rlog(run, "-", 6, "[stormlab] scaling group %s from %d to %d members", g->cfg->id, g->target, ev->members);
+        run->event_seq[st->event] = seq;
+        for (int i = 0; i < g->n_slots; i++) {
+            sl_rmember_t *m = &g->members[i];
+            int want = i < ev->members;
+            if (want && !m->exists) {
+                m->exists = 1;
+                start_member(run, m, seq);
+            } else if (!want && m->exists) {
+                m->exists = 0;
+                sl_rmember_stop(run, m, 0, seq);
+            }
+        }
+        g->target = ev->members;
+        return;
+    }
+    if (ev->kind == SL_EV_SET) {
+        sl_selector_t all = {.kind = SL_SEL_GROUP_ALL, .group = ev->group};
+        sl_rresolve(run, &all, &nodes, &n);
+    } else {
+        for (int i = 0; i < ev->n_targets; i++)
+            sl_rresolve(run, &ev->targets[i], &nodes, &n);
+    }
+    sl_rdescribe(run, nodes, n, desc, sizeof desc);
+    static const char *const kinds[] = {"", "", "action.restart", "action.pause", "action.stall", "action.set", ""};
+    if (ev->kind == SL_EV_SET)
+        seq = sl_rtrace(run, kinds[ev->kind], NULL, run->sc->groups[ev->group].id, NULL, -1, -1,
+                        "config change on %s by rolling restart", run->sc->groups[ev->group].id);
+    else
+        seq = sl_rtrace(run, kinds[ev->kind], NULL, NULL, NULL, -1, -1, "%s%s %s", sl_revent_name(ev->kind),
+                        ev->kind == SL_EV_RESTART ? (ev->mode == SL_RESTART_HARD         ? " (hard)"
+                                                     : ev->mode == SL_RESTART_CONTROLLED ? " (controlled)"
+                                                                                         : " (pause)")
+                                                  : "",
+                        n ? desc : "(no node selected)");
+    sl_rlog(run, "-", 6, "[stormlab] operator/fault: %s %s", sl_revent_name(ev->kind), n ? desc : "(nothing)");
+    run->event_seq[st->event] = seq;
+    int64_t gap = ev->rolling_us > 0 ? ev->rolling_us : 0;
+    for (int i = 0; i < n; i++)
+        sl_rtimeline_add(run, now + gap * i, step_node, st->event, nodes[i].kind, nodes[i].a, nodes[i].b, seq, 0);
+    free(nodes);
+}
+
+int sl_rtimeline_init(sl_rrun_t *run) {
+    const sl_scenario_t *sc = run->sc;
+    int ne = sc->n_events ? sc->n_events : 1;
+    run->faults = calloc((size_t)ne, sizeof *run->faults);
+    run->event_seq = calloc((size_t)ne, sizeof *run->event_seq);
+    run->broker_down = calloc((size_t)sc->cluster.brokers, sizeof *run->broker_down);
+    run->broker_fenced = calloc((size_t)sc->cluster.brokers, sizeof *run->broker_fenced);
+    run->broker_seq = calloc((size_t)sc->cluster.brokers, sizeof *run->broker_seq);
+    if (!run->faults || !run->event_seq || !run->broker_down || !run->broker_fenced || !run->broker_seq)
+        return -1;
+    for (int b = 0; b < sc->cluster.brokers; b++)
+        run->broker_seq[b] = -1;
+    for (int e = 0; e < sc->n_events; e++) {
+        run->event_seq[e] = -1;
+        sl_rtimeline_add(run, sc->events[e].at_us, step_event, e, 0, 0, 0, -1, 0);
+    }
+    run->offline_known = run->cluster->ops->set_fenced != NULL;
+    return 0;
+}
+
+void sl_rtimeline_free(sl_rrun_t *run) {
+    for (int e = 0; run->faults && e < run->sc->n_events; e++)
+        free(run->faults[e].toxics);
+    free(run->faults), free(run->event_seq), free(run->steps);
+    free(run->broker_down), free(run->broker_fenced), free(run->broker_seq);
+}
+
+static int next_index(const sl_rrun_t *run) {
+    int best = -1;
+    for (int i = 0; i < run->n_steps; i++) {
+        const sl_rstep_t *s = &run->steps[i];
+        if (best < 0 || s->at_us < run->steps[best].at_us ||
+            (s->at_us == run->steps[best].at_us && s->order < run->steps[best].order))
+            best = i;
+    }
+    return best;
+}
+
+int64_t sl_rtimeline_run_due(sl_rrun_t *run, int64_t now) {
+    for (;;) {
+        int i = next_index(run); /* O(steps): a timeline has tens of them */
+        if (i < 0)
+            return -1;
+        if (run->steps[i].at_us > now || run->steps[i].at_us > run->sc->duration_us)
+            return run->steps[i].at_us;
+        sl_rstep_t st = run->steps[i];
+        run->steps[i] = run->steps[--run->n_steps];
+        st.fn(run, &st);
+        now = sl_rnow(run);
+    }
+}
+
+void sl_rtimeline_next(const sl_rrun_t *run, int64_t now, char *buf, size_t n) {
+    (void)now;
+    int best = -1;
+    for (int i = 0; i < run->n_steps; i++) {
+        const sl_rstep_t *s = &run->steps[i];
+        if (s->fn != step_event)
+            continue;
+        if (best < 0 || s->at_us < run->steps[best].at_us)
+            best = i;
+    }
+    if (best < 0) {
+        snprintf(buf, n, "no more events");
+        return;
+    }
+    long long s = run->steps[best].at_us / 1000000;
+    snprintf(buf, n, "next: %s at %02lld:%02lld:%02lld", sl_revent_name(run->sc->events[run->steps[best].event].kind),
+             s / 3600, s / 60 % 60, s % 60);
+}
+
+void sl_rtimeline_heal(sl_rrun_t *run) {
+    char err[512];
+    for (int b = 1; run->broker_down && b <= run->sc->cluster.brokers; b++) {
+        int st = run->broker_down[b - 1];
+        if (st) {
+            err[0] = 0;
+            sl_restart_mode_t mode = st == 2 ? SL_RESTART_PAUSE : SL_RESTART_HARD;
+            if (run->cluster->ops->broker_start(run->cluster, b, mode, err, sizeof err) < 0)
+                sl_rlog(run, "-", 3, "[stormlab] heal: broker %d could not be brought back: %s", b, err);
+            else
+                sl_rlog(run, "-", 6, "[stormlab] heal: broker %d %s", b, st == 2 ? "resumed" : "started");
+            run->broker_down[b - 1] = 0;
+        }
+        if (run->broker_fenced && run->broker_fenced[b - 1] && run->cluster->ops->set_fenced) {
+            err[0] = 0;
+            run->cluster->ops->set_fenced(run->cluster, b, 0, err, sizeof err);
+            run->broker_fenced[b - 1] = 0;
+        }
+    }
+    for (int g = 0; g < run->n_groups; g++)
+        for (int i = 0; i < run->groups[g].n_slots; i++) {
+            sl_rmember_t *m = &run->groups[g].members[i];
+            pthread_mutex_lock(&run->mu);
+            int was = m->paused || m->stalled;
+            m->paused = m->stalled = 0;
+            pthread_cond_broadcast(&run->cv);
+            pthread_mutex_unlock(&run->mu);
+            if (was)
+                sl_rlog(run, "-", 6, "[stormlab] heal: %s thawed", m->cl.node);
+        }
+    sl_rlinks_heal_all(run);
+    run->n_steps = 0; /* nothing more fires */
+}

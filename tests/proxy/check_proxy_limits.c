@@ -1,0 +1,264 @@
+/*
+ * The control API under hostile clients: what one client (or many) can
+ * make the proxy hold is bounded.  Open connections stop at
+ * SLP_HTTP_MAX_CONNS (the next ones wait in the kernel's backlog and are
+ * served when a slot frees), headers and bodies are capped, requests beyond
+ * SLP_HTTP_RATE a second get 429, closing every connection gives every
+ * file descriptor back, and proxies and toxics stop at SLP_MAX_PROXIES and
+ * SLP_MAX_TOXICS.  Real HTTP over loopback, as check_proxy_api.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "proxy-internal.h"
+#include "ptest.h"
+
+static sl_proxy_server_t *srv;
+static int cport;
+
+static void setup(void) {
+    char err[256], bound[64];
+    ck_assert_int_eq(sl_proxy_server_new(5, &srv, err, sizeof(err)), SL_OK);
+    ck_assert_int_eq(sl_proxy_server_start(srv, err, sizeof(err)), SL_OK);
+    ck_assert_int_eq(sl_proxy_control_listen(srv, "127.0.0.1:0", bound, sizeof(bound), err,
+                                             sizeof(err)),
+                     SL_OK);
+    cport = pt_port_of(bound);
+}
+
+static void teardown(void) {
+    sl_proxy_server_destroy(srv);
+}
+
+static int open_fds(void) {
+    int n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    ck_assert_ptr_nonnull(d);
+    while (readdir(d))
+        n++;
+    closedir(d);
+    return n;
+}
+
+static void send_all(int fd, const char *s, size_t n) {
+    for (size_t off = 0; off < n;) {
+        ssize_t w = send(fd, s + off, n - off, MSG_NOSIGNAL);
+        ck_assert_msg(w > 0, "send failed after %zu of %zu bytes", off, n);
+        off += (size_t)w;
+    }
+}
+
+static const char get_version[] = "GET /version HTTP/1.1\r\nHost: x\r\n\r\n";
+
+/* The status of the first answer on fd, -1 if none within timeout_ms. */
+static int status_within(int fd, int timeout_ms) {
+    char buf[512];
+    size_t n = pt_read_n(fd, buf, 12, timeout_ms);
+    buf[n] = 0;
+    int st = -1;
+    if (n < 12 || sscanf(buf, "HTTP/1.%*d %d", &st) != 1)
+        return -1;
+    return st;
+}
+
+START_TEST(connections_beyond_the_cap_wait_until_a_slot_frees) {
+    /* given SLP_HTTP_MAX_CONNS idle connections to the control API
+     * when one more client connects and asks GET /version
+     * then it gets no answer while the others stay open, and 200 once one
+     *  of them closes; and when every connection closes, every file
+     *  descriptor the proxy opened for them is closed again */
+    int base = open_fds();
+    int idle[SLP_HTTP_MAX_CONNS];
+    for (int i = 0; i < SLP_HTTP_MAX_CONNS; i++) {
+        idle[i] = pt_connect(cport);
+        ck_assert_msg(idle[i] >= 0, "connection %d refused", i);
+    }
+    /* the first ones are surely accepted: one answers */
+    send_all(idle[0], get_version, strlen(get_version));
+    ck_assert_int_eq(status_within(idle[0], 3000), 200);
+    pt_sleep_ms(200);
+    int extra = pt_connect(cport);   /* the kernel completes it: backlog */
+    ck_assert_int_ge(extra, 0);
+    send_all(extra, get_version, strlen(get_version));
+    int st = status_within(extra, 500);
+    ck_assert_msg(st == -1, "connection %d got %d, expected no answer at the cap",
+                  SLP_HTTP_MAX_CONNS + 1, st);
+    close(idle[SLP_HTTP_MAX_CONNS - 1]);
+    idle[SLP_HTTP_MAX_CONNS - 1] = -1;
+    st = status_within(extra, 3000);
+    ck_assert_msg(st == 200, "after a slot freed: expected 200, got %d", st);
+    for (int i = 0; i < SLP_HTTP_MAX_CONNS; i++)
+        if (idle[i] >= 0)
+            close(idle[i]);
+    close(extra);
+    int now = -1;
+    for (int i = 0; i < 50; i++) {   /* the sweep runs every 100 ms */
+        pt_sleep_ms(50);
+        if ((now = open_fds()) <= base)
+            break;
+    }
+    ck_assert_msg(now <= base, "%d fds open before, %d after every client closed", base, now);
+    /* and the API still answers */
+    int fd = pt_connect(cport);
+    send_all(fd, get_version, strlen(get_version));
+    ck_assert_int_eq(status_within(fd, 3000), 200);
+    close(fd);
+}
+END_TEST
+
+START_TEST(oversized_headers_are_refused_and_the_api_goes_on) {
+    /* given a request whose headers exceed 16 KiB
+     * when it is sent
+     * then it gets no 2xx answer (evhttp refuses it) and the next request
+     *  gets 200 */
+    size_t n = 64 * 1024;
+    char *big = malloc(n + 256);
+    int o = snprintf(big, 256, "GET /version HTTP/1.1\r\nHost: x\r\nX-Junk: ");
+    memset(big + o, 'a', n);
+    memcpy(big + o + n, "\r\n\r\n", 4);
+    int fd = pt_connect(cport);
+    ck_assert_int_ge(fd, 0);
+    /* the proxy may close before reading it all: ignore send errors */
+    for (size_t off = 0; off < (size_t)o + n + 4;) {
+        ssize_t w = send(fd, big + off, (size_t)o + n + 4 - off, MSG_NOSIGNAL);
+        if (w <= 0)
+            break;
+        off += (size_t)w;
+    }
+    int st = status_within(fd, 3000);
+    ck_assert_msg(st == -1 || st >= 400, "oversized headers got %d", st);
+    close(fd);
+    free(big);
+    char *body;
+    ck_assert_int_eq(pt_http(cport, "GET", "/version", NULL, "", &body), 200);
+    free(body);
+}
+END_TEST
+
+START_TEST(a_request_flood_gets_429_then_the_api_recovers) {
+    /* given one connection
+     * when 3 x SLP_HTTP_RATE requests are pipelined on it at once
+     * then at least SLP_HTTP_RATE (the burst) are answered 200, the rest
+     *  429 with a JSON error, and a request a moment later gets 200 */
+    int fd = pt_connect(cport);
+    ck_assert_int_ge(fd, 0);
+    int total = 3 * SLP_HTTP_RATE;
+    /* the last one asks to close, so the reading below ends at EOF */
+    static const char last[] = "GET /version HTTP/1.1\r\nConnection: close\r\n\r\n";
+    size_t one = strlen(get_version), len = one * (size_t)(total - 1) + strlen(last);
+    char *reqs = malloc(len);
+    for (int i = 0; i < total - 1; i++)
+        memcpy(reqs + one * (size_t)i, get_version, one);
+    memcpy(reqs + one * (size_t)(total - 1), last, strlen(last));
+    /* read while writing: the answers must not fill the socket first */
+    size_t cap = (size_t)total * 512, got = 0;
+    char *resp = malloc(cap + 1);
+    size_t r = pt_exchange(fd, reqs, len, resp, cap, 10000, NULL, NULL);
+    got = r;
+    resp[got] = 0;
+    int ok = 0, limited = 0;
+    for (char *p = resp; (p = strstr(p, "HTTP/1.1 ")); p += 9) {
+        int st = atoi(p + 9);
+        if (st == 200)
+            ok++;
+        else if (st == 429)
+            limited++;
+        else
+            ck_abort_msg("unexpected status %d in the flood", st);
+        if (ok + limited == total)
+            break;
+    }
+    ck_assert_msg(ok + limited == total, "%d answers, expected %d", ok + limited, total);
+    ck_assert_msg(ok >= SLP_HTTP_RATE, "%d answered 200, expected at least the burst %d", ok,
+                  SLP_HTTP_RATE);
+    ck_assert_msg(limited > 0, "no 429 among %d pipelined requests", total);
+    ck_assert_ptr_nonnull(strstr(resp, "{\"error\":\"too many requests\",\"status\":429}"));
+    close(fd);
+    free(reqs);
+    free(resp);
+    pt_sleep_ms(100);   /* 100 tokens back */
+    char *body;
+    ck_assert_int_eq(pt_http(cport, "GET", "/version", NULL, "", &body), 200);
+    free(body);
+}
+END_TEST
+
+START_TEST(proxies_and_toxics_stop_at_their_caps) {
+    /* given a server holding SLP_MAX_PROXIES proxies (down, so no socket
+     *  each) with SLP_MAX_TOXICS toxics over them
+     * when one more proxy or toxic is asked for, through the C API or HTTP
+     * then SL_E_LIMIT / 507 with a message naming the cap, and once one is
+     *  deleted, the next create succeeds */
+    char err[256];
+    sl_proxy_server_t *s;
+    ck_assert_int_eq(sl_proxy_server_new(1, &s, err, sizeof(err)), SL_OK);
+    /* no loop runs: the internal calls run inline, as on the loop thread */
+    slp_toxic_spec_t spec;
+    memset(&spec, 0, sizeof(spec));
+    spec.type = SLP_TX_CUT;
+    spec.toxicity = 1;
+    const int per = SLP_MAX_TOXICS / SLP_MAX_PROXIES;
+    for (int i = 0; i < SLP_MAX_PROXIES; i++) {
+        char name[32];
+        slp_proxy_t *p;
+        snprintf(name, sizeof(name), "p%d", i);
+        ck_assert_int_eq(slp_proxy_create(s, name, NULL, "127.0.0.1:9", 0, &p, err, sizeof(err)),
+                         201);
+        for (int k = 0; k < per; k++) {
+            snprintf(spec.name, sizeof(spec.name), "t%d", k);
+            ck_assert_int_eq(slp_toxic_add(p, &spec, NULL, err, sizeof(err)), 200);
+        }
+    }
+    ck_assert_int_eq(sl_proxy_create(s, "one-more", NULL, "127.0.0.1:9", 0, err, sizeof(err)),
+                     SL_E_LIMIT);
+    ck_assert_msg(strstr(err, "too many proxies (at most 10000)"), "message: %s", err);
+    sl_proxy_toxic_opts_t o = SL_PROXY_TOXIC_OPTS_INIT;
+    o.name = "one-more";
+    ck_assert_int_eq(sl_proxy_set_cut(s, "p0", &o), SL_E_LIMIT);
+    ck_assert_int_eq(sl_proxy_delete(s, "p1"), SL_OK);
+    ck_assert_int_eq(sl_proxy_create(s, "one-more", NULL, "127.0.0.1:9", 0, err, sizeof(err)),
+                     SL_OK);
+    ck_assert_int_eq(sl_proxy_set_cut(s, "p0", &o), SL_OK);   /* p1's toxics went with it */
+    sl_proxy_server_destroy(s);
+    /* and through HTTP, on the fixture's server: 507 */
+    for (int i = 0; i < SLP_MAX_PROXIES; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "h%d", i);
+        ck_assert_int_eq(sl_proxy_create(srv, name, NULL, "127.0.0.1:9", 0, err, sizeof(err)),
+                         SL_OK);
+    }
+    char *body;
+    ck_assert_int_eq(pt_http(cport, "POST", "/proxies",
+                             "{\"name\":\"x\",\"upstream\":\"127.0.0.1:9\",\"enabled\":false}", "",
+                             &body),
+                     507);
+    ck_assert_ptr_nonnull(strstr(body, "\"too many proxies (at most 10000)\""));
+    free(body);
+}
+END_TEST
+
+static Suite *suite(void) {
+    Suite *s = suite_create("proxy_limits");
+    TCase *tc = tcase_create("hostile clients");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, connections_beyond_the_cap_wait_until_a_slot_frees);
+    tcase_add_test(tc, oversized_headers_are_refused_and_the_api_goes_on);
+    tcase_add_test(tc, a_request_flood_gets_429_then_the_api_recovers);
+    tcase_add_test(tc, proxies_and_toxics_stop_at_their_caps);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void) {
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# stormlab under valgrind's memcheck: no invalid read or write, no use of
+# uninitialised memory, no definite leak (docs/reliability.md).  Runs the
+# flagship scenario (with plots: gnuplot runs as a child, outside valgrind),
+# explain, plot, check, lint and the standalone proxy driven over its HTTP
+# API, then stopped with SIGTERM.  Each command must also give its own
+# usual exit code.
+#
+#   tests/valgrind/run.sh [BUILD_DIR]     default build; needs valgrind, curl
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+build=${1:-build}
+sl=$build/stormlab
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+fail=0
+vg=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
+    --track-origins=yes)
+
+# NAME EXPECTED_EXIT COMMAND...
+case_() {
+  local name=$1 want=$2; shift 2
+  local start=$SECONDS
+  "${vg[@]}" "$@" >"$out/$name.out" 2>"$out/$name.err"
+  local rc=$?
+  if [ "$rc" -eq "$want" ]; then
+    echo "ok   $name ($((SECONDS - start)) s)"
+  else
+    echo "FAIL $name: exit $rc, expected $want (99: valgrind found an error)"
+    head -40 "$out/$name.err"
+    fail=1
+  fi
+}
+
+case_ sim-flagship 0 "$sl" sim scenarios/coordinator-restart-storm.yaml --out "$out/flagship"
+case_ explain 0 "$sl" explain "$out/flagship"
+case_ plot 0 "$sl" plot "$out/flagship"
+case_ check 1 "$sl" check scenarios/coordinator-restart-storm.yaml scenarios/member-cut-short.yaml \
+  --junit "$out/junit.xml"
+case_ lint 1 "$sl" lint tests/data/lint/storm-java.properties tests/data/lint/storm-librdkafka.properties \
+  --broker tests/data/lint/server.properties
+case_ sim-bad-input 2 "$sl" sim tests/fuzz/corpus/scenario/seed-cli-alias-bomb.yaml --out "$out/bad"
+
+# the proxy: a control API on a free port, a proxy and a toxic, then SIGTERM
+"${vg[@]}" "$sl" proxy --control 127.0.0.1:0 --listen 127.0.0.1:0 --upstream 127.0.0.1:9 \
+  >"$out/proxy.out" 2>"$out/proxy.err" &
+pid=$!
+addr=
+for _ in $(seq 100); do
+  addr=$(sed -n 's/^stormlab proxy: control API http:\/\///p' "$out/proxy.out")
+  [ -n "$addr" ] && break
+  sleep 0.1
+done
+if [ -z "$addr" ]; then
+  echo "FAIL proxy: no control address"; cat "$out/proxy.err"; fail=1; kill "$pid"
+else
+  curl -sf -XPOST "$addr/proxies/default/toxics" \
+    -d '{"type":"latency","attributes":{"latency":10,"jitter":5}}' >/dev/null &&
+  curl -sf "$addr/proxies" >/dev/null &&
+  curl -s -XPOST "$addr/proxies" -d '{"name":' >/dev/null &&
+  curl -sf -XDELETE "$addr/proxies/default/toxics/latency_downstream" >/dev/null ||
+    { echo "FAIL proxy: API requests failed"; fail=1; }
+  kill -TERM "$pid"
+fi
+wait "$pid"
+rc=$?
+if [ "$rc" -eq 0 ]; then echo "ok   proxy (SIGTERM, exit 0)"
+else echo "FAIL proxy: exit $rc, expected 0 (99: valgrind found an error)"; head -40 "$out/proxy.err"; fail=1; fi
+
+[ $fail -eq 0 ] && echo "valgrind: clean" || echo "valgrind: ERRORS"
+exit $fail
