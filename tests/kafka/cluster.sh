@@ -9,6 +9,8 @@
 #   cluster.sh stop           stop every node (SIGKILL), remove the data (not the logs)
 #   cluster.sh status         per node: pid, state, port; exit 0 when all serve
 #   cluster.sh check          exit 0 when every node answers (quiet; for tests)
+#   cluster.sh wait [SECONDS] exit 0 once every node answers (a node an earlier run
+#                             restarted may still be starting); 1 at once when no cluster
 #   cluster.sh env            shell assignments: bootstrap, cluster file, cluster id
 #   cluster.sh reset          delete the topics and groups runs left, move leaders home
 #   cluster.sh kill|stop|start|pause|resume N
@@ -52,8 +54,8 @@ bootstrap() {
 
 fetch_jars() {
     [ -f "$libs/.complete" ] && return 0
-    command -v java >/dev/null || die "java not found: install a Java 17+ runtime (apt-get install default-jre-headless)"
-    command -v mvn >/dev/null || die "mvn not found: install Maven (apt-get install maven)"
+    command -v java >/dev/null || die "java not found: install a JDK 17+ (apt-get install openjdk-17-jdk-headless, or cmake/install-deps.sh)"
+    command -v mvn >/dev/null || die "mvn not found: install Maven (apt-get install maven, or cmake/install-deps.sh)"
     note "fetching Apache Kafka $version jars from Maven Central into $libs (once per machine)"
     mkdir -p "$cache/$version"
     local tmp
@@ -270,7 +272,7 @@ serves() {
 
 cmd_start() {
     fetch_jars
-    command -v java >/dev/null || die "java not found: install a Java 17+ runtime (apt-get install default-jre-headless)"
+    command -v java >/dev/null || die "java not found: install a JDK 17+ (apt-get install openjdk-17-jdk-headless, or cmake/install-deps.sh)"
     mkdir -p "$state"
     exec 9>"$state/.lock"
     flock -w 300 9 || die "another cluster.sh start/stop has held $state/.lock for 5 minutes"
@@ -373,6 +375,23 @@ cmd_check() {
     done
 }
 
+# A cluster that exists (started, not stopped) may have a node still coming
+# back from an earlier run's restart: wait for it, up to $1 seconds.
+cmd_wait() {
+    local limit=${1:-120} t0=$SECONDS
+    [ -f "$state/cluster.yaml" ] || return 1
+    until cmd_check; do
+        if [ $((SECONDS - t0)) -ge "$limit" ]; then
+            cmd_status >&2 || true
+            note "the cluster did not serve again within $limit s"
+            return 1
+        fi
+        sleep 1
+    done
+    [ $((SECONDS - t0)) -gt 0 ] && note "waited $((SECONDS - t0)) s for every node to serve again"
+    return 0
+}
+
 cmd_env() {
     echo "STORMLAB_KAFKA_BOOTSTRAP=$(bootstrap)"
     echo "STORMLAB_KAFKA_CLUSTER_FILE=$state/cluster.yaml"
@@ -409,7 +428,7 @@ need_node() {
     [ -f "$state/node$1/server.properties" ] || die "no cluster at $state (run '$0 start')"
 }
 
-usage() { sed -n '2,28p' "$self" | sed 's/^# \{0,1\}//'; }
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$self"; }
 
 case "${1:-}" in
 start)
@@ -440,6 +459,7 @@ pause | resume)
     ;;
 status) cmd_status ;;
 check) cmd_check ;;
+wait) cmd_wait "${2:-120}" ;;
 env) cmd_env ;;
 reset) cmd_reset ;;
 -h | --help | help) usage ;;

@@ -10,7 +10,7 @@
 set -u
 stormlab=$1 src=$2
 cluster="$src/tests/kafka/cluster.sh"
-if ! bash "$cluster" check; then
+if ! bash "$cluster" wait 180; then
     [ "${STORMLAB_REQUIRE_KAFKA:-0}" = 1 ] && { echo "FAIL: no Kafka test cluster and STORMLAB_REQUIRE_KAFKA=1"; exit 1; }
     echo "SKIP: no Kafka test cluster (tests/kafka/cluster.sh start)"
     exit 77

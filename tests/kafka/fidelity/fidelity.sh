@@ -21,7 +21,7 @@ backends=${FIDELITY_BACKENDS:-sim,mock,kafka}
 name=$(basename "$scenario" .yaml)
 
 case ",$backends," in *,kafka,*) need_cluster=1 ;; *) need_cluster=0 ;; esac
-if [ $need_cluster -eq 1 ] && ! bash "$cluster" check; then
+if [ $need_cluster -eq 1 ] && ! bash "$cluster" wait 180; then
     if [ "${STORMLAB_REQUIRE_KAFKA:-0}" = 1 ]; then
         echo "FAIL: the Kafka test cluster is not up and STORMLAB_REQUIRE_KAFKA=1 (start it: tests/kafka/cluster.sh start)"
         exit 1

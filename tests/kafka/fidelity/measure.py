@@ -189,7 +189,7 @@ def known_gaps(path):
         if line.startswith("## "):
             on = line.strip().lower().startswith("## known gaps")
             continue
-        m = re.match(r"^\|\s*`?([\w-]+)`?\s*\|\s*`?([\w ]+?)`?\s*\|(.*)\|\s*$", line)
+        m = re.match(r"^\|\s*`?([\w-]+)`?\s*\|\s*`?([^|`]+?)`?\s*\|(.*)\|\s*$", line)
         if on and m and m.group(1) not in ("scenario",) and not set(m.group(1)) <= set("-"):
             gaps[(m.group(1), m.group(2).strip())] = m.group(3).strip()
     return gaps
