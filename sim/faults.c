@@ -163,26 +163,6 @@ static void link_start(sl_sim_t *s, sl_action_t *a) {
 
 /* ---- per-node steps: restart, pause, stall, set ---- */
 
-static void apply_set(sl_member_t *m, const sl_event_cfg_t *ev) {
-    const sl_group_cfg_t *v = &ev->set_values;
-    unsigned k = ev->set_mask;
-    if (k & SL_GF_SESSION_TIMEOUT) m->cfg.session_timeout_us = v->session_timeout_us;
-    if (k & SL_GF_HEARTBEAT_INTERVAL) m->cfg.heartbeat_interval_us = v->heartbeat_interval_us;
-    if (k & SL_GF_MAX_POLL_INTERVAL) m->cfg.max_poll_interval_us = v->max_poll_interval_us;
-    if (k & SL_GF_MAX_POLL_RECORDS) m->cfg.max_poll_records = v->max_poll_records;
-    if (k & SL_GF_PROCESSING) {
-        m->cfg.processing_median_us = v->processing_median_us;
-        m->cfg.processing_p99_us = v->processing_p99_us;
-    }
-    if (k & SL_GF_ON_REVOKE) m->cfg.on_revoke_us = v->on_revoke_us;
-    if (k & SL_GF_ASSIGNOR) m->cfg.assignor = v->assignor;
-    if (k & SL_GF_STATIC) m->cfg.static_membership = v->static_membership;
-    if (k & SL_GF_COMMIT) m->cfg.commit = v->commit;
-    if (k & SL_GF_REQUEST_TIMEOUT) m->cfg.request_timeout_us = v->request_timeout_us;
-    if (k & SL_GF_CLIENT) m->cfg.client = v->client;
-    if (k & SL_GF_PROTOCOL) m->cfg.protocol = v->protocol;
-}
-
 static void step_end(void *ctx, sl_timer_t *t) {
     sl_step_t *st = ctx;
     sl_sim_t *s = st->a->sim;
@@ -193,7 +173,7 @@ static void step_end(void *ctx, sl_timer_t *t) {
     case SL_EV_SET:
         if (m && m->exists) {
             if (ev->kind == SL_EV_SET)
-                apply_set(m, ev);
+                sl_group_cfg_apply_set(&m->cfg, ev);
             sl_member_start(s, m, t->cause);
         }
         break;

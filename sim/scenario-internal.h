@@ -221,6 +221,9 @@ const char *sl_commit_name(sl_commit_t c);
 const char *sl_restart_mode_name(sl_restart_mode_t m);
 const char *sl_metric_name(sl_metric_t m);
 
+/* Applies the fields a `set` event changes (its set_mask) to cfg. */
+void sl_group_cfg_apply_set(sl_group_cfg_t *cfg, const sl_event_cfg_t *ev);
+
 /* Parses "45s", "1500ms", "2m", "1h", "200us", "0".  Returns 0 and sets *us,
  * or -1 on a malformed, negative or overflowing value. */
 int sl_parse_duration(const char *s, int64_t *us);

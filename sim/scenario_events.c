@@ -528,3 +528,23 @@ int ld_expects(ld_t *ld, const yt_node_t *seq) {
     }
     return 0;
 }
+
+void sl_group_cfg_apply_set(sl_group_cfg_t *cfg, const sl_event_cfg_t *ev) {
+    const sl_group_cfg_t *v = &ev->set_values;
+    unsigned k = ev->set_mask;
+    if (k & SL_GF_SESSION_TIMEOUT) cfg->session_timeout_us = v->session_timeout_us;
+    if (k & SL_GF_HEARTBEAT_INTERVAL) cfg->heartbeat_interval_us = v->heartbeat_interval_us;
+    if (k & SL_GF_MAX_POLL_INTERVAL) cfg->max_poll_interval_us = v->max_poll_interval_us;
+    if (k & SL_GF_MAX_POLL_RECORDS) cfg->max_poll_records = v->max_poll_records;
+    if (k & SL_GF_PROCESSING) {
+        cfg->processing_median_us = v->processing_median_us;
+        cfg->processing_p99_us = v->processing_p99_us;
+    }
+    if (k & SL_GF_ON_REVOKE) cfg->on_revoke_us = v->on_revoke_us;
+    if (k & SL_GF_ASSIGNOR) cfg->assignor = v->assignor;
+    if (k & SL_GF_STATIC) cfg->static_membership = v->static_membership;
+    if (k & SL_GF_COMMIT) cfg->commit = v->commit;
+    if (k & SL_GF_REQUEST_TIMEOUT) cfg->request_timeout_us = v->request_timeout_us;
+    if (k & SL_GF_CLIENT) cfg->client = v->client;
+    if (k & SL_GF_PROTOCOL) cfg->protocol = v->protocol;
+}

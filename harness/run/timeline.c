@@ -294,23 +294,7 @@ static void broker_restart(sl_rrun_t *run, int id, const sl_event_cfg_t *ev, int
 static sl_rmember_t *member_of(sl_rrun_t *run, int g, int idx) { return &run->groups[g].members[idx - 1]; }
 
 static void apply_set(sl_rmember_t *m, const sl_event_cfg_t *ev) {
-    const sl_group_cfg_t *v = &ev->set_values;
-    unsigned k = ev->set_mask;
-    if (k & SL_GF_SESSION_TIMEOUT) m->cfg.session_timeout_us = v->session_timeout_us;
-    if (k & SL_GF_HEARTBEAT_INTERVAL) m->cfg.heartbeat_interval_us = v->heartbeat_interval_us;
-    if (k & SL_GF_MAX_POLL_INTERVAL) m->cfg.max_poll_interval_us = v->max_poll_interval_us;
-    if (k & SL_GF_MAX_POLL_RECORDS) m->cfg.max_poll_records = v->max_poll_records;
-    if (k & SL_GF_PROCESSING) {
-        m->cfg.processing_median_us = v->processing_median_us;
-        m->cfg.processing_p99_us = v->processing_p99_us;
-    }
-    if (k & SL_GF_ON_REVOKE) m->cfg.on_revoke_us = v->on_revoke_us;
-    if (k & SL_GF_ASSIGNOR) m->cfg.assignor = v->assignor;
-    if (k & SL_GF_STATIC) m->cfg.static_membership = v->static_membership;
-    if (k & SL_GF_COMMIT) m->cfg.commit = v->commit;
-    if (k & SL_GF_REQUEST_TIMEOUT) m->cfg.request_timeout_us = v->request_timeout_us;
-    if (k & SL_GF_CLIENT) m->cfg.client = v->client;
-    if (k & SL_GF_PROTOCOL) m->cfg.protocol = v->protocol;
+    sl_group_cfg_apply_set(&m->cfg, ev);
     m->generation_cfg++;
 }
 
