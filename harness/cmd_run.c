@@ -16,7 +16,8 @@
 
 static void usage(FILE *f) {
     fputs("usage: stormlab run SCENARIO [--cluster mock|kafka] [--bootstrap HOST:PORT,...] [--cluster-file F]\n"
-          "                    [--seed N] [--set PATH=VALUE]... [--out DIR] [--no-plots] [--dry-run] [--json] [--quiet]\n"
+          "                    [--seed N] [--set PATH=VALUE]... [--out DIR] [--state-dir DIR] [--no-plots] [--dry-run]\n"
+          "                    [--json] [--quiet]\n"
           "\n"
           "Runs SCENARIO in real time against a real cluster: librdkafka's embedded mock cluster\n"
           "(--cluster mock, the default) or an existing Kafka cluster (--cluster kafka).  Members\n"
@@ -25,7 +26,9 @@ static void usage(FILE *f) {
           "Writes the simulator's outputs (trace.jsonl, series.tsv, summary.json, log.txt,\n"
           "scenario.resolved.yaml) into DIR, with record accounting (produced, acked, consumed,\n"
           "lost, duplicated).  SIGINT/SIGTERM heal every fault, bring brokers back, close the\n"
-          "clients and still write the outputs (summary.json \"interrupted\": true).\n"
+          "clients and still write the outputs (summary.json \"interrupted\": true).  Even a run\n"
+          "killed with SIGKILL is healed: every fault is recorded in a heal state file before\n"
+          "it is injected, and the next `stormlab run` (or `stormlab heal`) undoes what it left.\n"
           "\n"
           "options:\n"
           "  --cluster KIND         mock (default) or kafka\n"
@@ -33,6 +36,8 @@ static void usage(FILE *f) {
           "  --cluster-file F       kafka: broker commands and safety settings (docs/real-runs.md)\n"
           "  --seed N               seed (default: the scenario's); --set PATH=VALUE as for sim\n"
           "  -o, --out DIR          run directory (default: runs/<scenario name>-run)\n"
+          "  --state-dir DIR        heal state files (default $STORMLAB_STATE_DIR, else\n"
+          "                         $XDG_STATE_HOME/stormlab or ~/.local/state/stormlab)\n"
           "  --no-plots             skip the plots (report.html is still written)\n"
           "  --dry-run              print the plan and every broker command; touch nothing\n"
           "  --json                 print summary.json instead of the table\n"
@@ -53,6 +58,7 @@ int sl_cmd_run(int argc, char **argv) {
                                          {"set", required_argument, 0, 'S'},     {"out", required_argument, 0, 'o'},
                                          {"no-plots", no_argument, 0, 'P'},      {"dry-run", no_argument, 0, 'n'},
                                          {"json", no_argument, 0, 'j'},          {"quiet", no_argument, 0, 'q'},
+                                         {"state-dir", required_argument, 0, 'D'},
                                          {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
     const char *sets[MAX_SETS];
     size_t n_sets = 0;
@@ -83,6 +89,7 @@ int sl_cmd_run(int argc, char **argv) {
             sets[n_sets++] = optarg;
             break;
         case 'o': ro.out = optarg; break;
+        case 'D': ro.state_dir = optarg; break;
         case 'P': ro.no_plots = 1; break;
         case 'n': ro.dry_run = 1; break;
         case 'j': ro.json = 1; break;

@@ -21,6 +21,7 @@ static void usage(FILE *f) {
           "  sim SCENARIO      run a scenario on the deterministic simulator\n"
 #ifdef SL_HAVE_RUN
           "  run SCENARIO      run it in real time: real librdkafka clients, mock or real Kafka\n"
+          "  heal              undo what a killed `stormlab run` left behind\n"
 #endif
           "  explain DIR       the cause chain behind each rebalance of a run\n"
           "  plot DIR          render a run's plots and report.html (needs gnuplot)\n"
@@ -74,6 +75,8 @@ int main(int argc, char **argv) {
 #ifdef SL_HAVE_RUN
     if (!strcmp(cmd, "run"))
         return sl_cmd_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "heal"))
+        return sl_cmd_heal(argc - 1, argv + 1);
 #endif
     if (!strcmp(cmd, "explain"))
         return sl_cmd_explain(argc - 1, argv + 1);

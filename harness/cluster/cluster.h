@@ -30,6 +30,11 @@ typedef struct sl_cluster_ops_s {
     int (*broker_stop)(sl_cluster_t *c, int id, sl_restart_mode_t mode, char *err, size_t errsz);
     /* Brings it back (start, or resume for pause). */
     int (*broker_start)(sl_cluster_t *c, int id, sl_restart_mode_t mode, char *err, size_t errsz);
+    /* The command that undoes broker_stop(id, mode) from another process
+     * (`stormlab heal`, after this one was killed): a NULL-terminated argv
+     * to free with sl_clusterfile_argv_free() and its timeout, or NULL when
+     * the stop lives in this process only (the mock) and dies with it. */
+    char **(*undo_argv)(sl_cluster_t *c, int id, sl_restart_mode_t mode, int64_t *timeout_us);
     /* The controller's part, for clusters that have none (the mock):
      * moves leadership and coordinators off broker id (fenced != 0) or back
      * to their preferred replicas (fenced == 0).  NULL when the cluster's

@@ -27,6 +27,7 @@ typedef struct cf_broker_s {
     char host[256];
     int port;
     int host_given, port_given;
+    int host_long; /* set_address() was given a longer host: refused, never cut short */
     char *tmpl[N_ACTIONS];
 } cf_broker_t;
 
@@ -253,8 +254,10 @@ void sl_clusterfile_set_address(sl_clusterfile_t *cf, int id, const char *host, 
         memset(b, 0, sizeof *b);
         b->id = id;
     }
-    if (!b->host_given)
+    if (!b->host_given) {
+        b->host_long = strlen(host) >= sizeof b->host;
         snprintf(b->host, sizeof b->host, "%s", host);
+    }
     if (!b->port_given)
         b->port = port;
 }
@@ -404,6 +407,12 @@ int sl_clusterfile_argv(const sl_clusterfile_t *cf, const char *action, int id, 
             else if (!strncmp(p, "{port}", 6))
                 val = vport, skip = 6;
             if (val) {
+                if (val == vhost && b && b->host_long) {
+                    snprintf(err, errsz, "%s: %s command for broker %d: host '%.40s...' refused (longer than %zu characters)",
+                             cf->path, action, id, b->host, sizeof b->host - 1);
+                    free(out);
+                    goto bad;
+                }
                 if (!value_ok(val) || o + strlen(val) + 1 >= cap) {
                     snprintf(err, errsz, "%s: %s command for broker %d: value '%s' refused (expected [A-Za-z0-9._:-], not "
                                          "starting with -)",
@@ -431,11 +440,7 @@ bad:
     return -1;
 }
 
-int sl_clusterfile_describe(const sl_clusterfile_t *cf, const char *action, int id, char *buf, size_t n, char *err,
-                            size_t errsz) {
-    char **argv;
-    if (sl_clusterfile_argv(cf, action, id, &argv, err, errsz) < 0)
-        return -1;
+void sl_clusterfile_quote(char *const *argv, char *buf, size_t n) {
     size_t o = 0;
     buf[0] = 0;
     for (int i = 0; argv[i] && o + 4 < n; i++) {
@@ -454,6 +459,14 @@ int sl_clusterfile_describe(const sl_clusterfile_t *cf, const char *action, int 
             buf[o] = 0;
         }
     }
+}
+
+int sl_clusterfile_describe(const sl_clusterfile_t *cf, const char *action, int id, char *buf, size_t n, char *err,
+                            size_t errsz) {
+    char **argv;
+    if (sl_clusterfile_argv(cf, action, id, &argv, err, errsz) < 0)
+        return -1;
+    sl_clusterfile_quote(argv, buf, n);
     sl_clusterfile_argv_free(argv);
     return 0;
 }

@@ -41,7 +41,10 @@ void sl_clusterfile_set_address(sl_clusterfile_t *cf, int id, const char *host, 
  * template or a value that fails the check. */
 int sl_clusterfile_argv(const sl_clusterfile_t *cf, const char *action, int id, char ***argv, char *err, size_t errsz);
 void sl_clusterfile_argv_free(char **argv);
-/* The argv as one shell-quoted line, for --dry-run and the log. */
+/* argv as one shell-quoted line (words of safe characters as they are,
+ * others in '...'), for --dry-run, the log and `stormlab heal`. */
+void sl_clusterfile_quote(char *const *argv, char *buf, size_t n);
+/* The argv of action on broker id as one shell-quoted line. */
 int sl_clusterfile_describe(const sl_clusterfile_t *cf, const char *action, int id, char *buf, size_t n, char *err,
                             size_t errsz);
 

@@ -86,6 +86,15 @@ static int kafka_broker_start(sl_cluster_t *c, int id, sl_restart_mode_t mode, c
     return run_action((kafka_t *)c, mode == SL_RESTART_PAUSE ? "resume" : "start", id, err, errsz);
 }
 
+static char **kafka_undo_argv(sl_cluster_t *c, int id, sl_restart_mode_t mode, int64_t *timeout_us) {
+    kafka_t *k = (kafka_t *)c;
+    char **argv = NULL, err[256];
+    if (sl_clusterfile_argv(k->cf, mode == SL_RESTART_PAUSE ? "resume" : "start", id, &argv, err, sizeof err) < 0)
+        return NULL;
+    *timeout_us = sl_clusterfile_timeout_us(k->cf);
+    return argv;
+}
+
 static int kafka_coordinator(sl_cluster_t *c, const char *group) {
     kafka_t *k = (kafka_t *)c;
     int found = 0;
@@ -129,6 +138,7 @@ static const sl_cluster_ops_t kafka_ops = {
     .name = "kafka",
     .broker_stop = kafka_broker_stop,
     .broker_start = kafka_broker_start,
+    .undo_argv = kafka_undo_argv,
     .set_fenced = NULL,
     .coordinator = kafka_coordinator,
     .destroy = kafka_destroy,

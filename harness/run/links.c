@@ -162,14 +162,19 @@ static void toxics_on(sl_rrun_t *run, int event, sl_rfault_t *f, const sl_rclien
 
 void sl_rlinks_apply_event(sl_rrun_t *run, int event, int on, int64_t seq) {
     sl_rfault_t *f = &run->faults[event];
+    const sl_event_cfg_t *ev = &run->sc->events[event];
     if (!on) {
         for (int i = 0; i < f->n_toxics; i++)
             sl_proxy_toxic_remove(run->proxy, f->toxics[i][0], f->toxics[i][1]);
         f->n_toxics = 0;
         f->active = 0;
+        sl_heal_journal_healed(run->journal, f->journal);
+        f->journal = 0;
         return;
     }
-    const sl_event_cfg_t *ev = &run->sc->events[event];
+    char what[96];
+    snprintf(what, sizeof what, "events[%d] %s (fault proxy toxics)", event, sl_revent_name(ev->kind));
+    f->journal = sl_heal_journal_inject(run->journal, what, NULL, 0);
     sl_rnode_t *from = NULL, *to = NULL;
     int nf = 0, nt = 0, skipped = 0;
     for (int i = 0; i < ev->n_from; i++)
@@ -212,6 +217,14 @@ void sl_rlinks_apply_event(sl_rrun_t *run, int event, int on, int64_t seq) {
 }
 
 void sl_rlinks_pause_member(sl_rrun_t *run, sl_rmember_t *m, int on) {
+    if (on && !m->pause_journal) {
+        char what[160];
+        snprintf(what, sizeof what, "%s paused (its links cut on the fault proxy)", m->cl.node);
+        m->pause_journal = sl_heal_journal_inject(run->journal, what, NULL, 0);
+    } else if (!on) {
+        sl_heal_journal_healed(run->journal, m->pause_journal);
+        m->pause_journal = 0;
+    }
     for (int b = 1; b <= run->cluster->n_brokers; b++) {
         char proxy[160];
         proxy_name(&m->cl, b, proxy, sizeof proxy);
@@ -235,5 +248,12 @@ void sl_rlinks_heal_all(sl_rrun_t *run) {
     for (int e = 0; run->faults && e < run->sc->n_events; e++) {
         run->faults[e].n_toxics = 0;
         run->faults[e].active = 0;
+        sl_heal_journal_healed(run->journal, run->faults[e].journal);
+        run->faults[e].journal = 0;
     }
+    for (int g = 0; g < run->n_groups; g++)
+        for (int i = 0; i < run->groups[g].n_slots; i++) {
+            sl_heal_journal_healed(run->journal, run->groups[g].members[i].pause_journal);
+            run->groups[g].members[i].pause_journal = 0;
+        }
 }

@@ -29,6 +29,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "cluster/cluster.h"
+#include "heal.h"
 #include "run.h"
 #include "scenario-internal.h"
 #include "stormlab/proxy.h"
@@ -69,6 +70,7 @@ typedef struct sl_rmember_s {
     int64_t last_seq;          /* its latest trace event */
     int64_t assign_seq;        /* the event that gave it its current assignment */
     uint64_t rng[4];           /* processing times (seeded per member) */
+    int64_t pause_journal;     /* heal state file id of its pause, 0 none (main) */
 } sl_rmember_t;
 
 typedef struct sl_rproducer_s {
@@ -163,6 +165,7 @@ typedef struct sl_rfault_s {
     int64_t seq;
     char (*toxics)[2][128];    /* [i]: proxy name, toxic name */
     int n_toxics, cap_toxics;
+    int64_t journal;           /* its heal state file id, 0 none */
 } sl_rfault_t;
 
 /* A node a selector names right now. */
@@ -193,6 +196,8 @@ struct sl_rrun_s {
     int n_dups, cap_dups;
     int *broker_down;          /* [id-1]: 0 up, 1 down, 2 paused, 3 starting (main) */
     int *broker_fenced;        /* [id-1] (main) */
+    int64_t *broker_journal;   /* [id-1]: heal state file id of its stop, 0 none (main) */
+    sl_heal_journal_t *journal; /* the heal state file (main) */
     int64_t *broker_seq;       /* [id-1]: its latest broker.* event (mu) */
     int64_t last_injected;     /* latest root event (mu) */
     /* timeline (main) */

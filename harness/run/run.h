@@ -15,6 +15,7 @@ typedef struct sl_run_opts_s {
     const char *bootstrap;    /* kafka: HOST:PORT,... */
     const char *cluster_file; /* kafka: the cluster file */
     const char *out;          /* run directory */
+    const char *state_dir;    /* heal state files (NULL: sl_heal_state_dir()'s default) */
     int dry_run;              /* print the plan and the commands, touch nothing */
     int no_plots;
     int quiet;

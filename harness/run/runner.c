@@ -266,6 +266,21 @@ static int dry_run(const sl_scenario_t *sc, const sl_run_opts_t *o) {
 
 /* ---- the run ---- */
 
+static int heal_leftovers(const char *state_dir, int dry) {
+    sl_heal_stats_t st;
+    char err[1024] = "";
+    int rc = sl_heal_leftovers(state_dir, dry, stderr, &st, err, sizeof err);
+    if (err[0])
+        fprintf(stderr, "stormlab run: %s\n", err);
+    if (rc < 0 && !dry)
+        fprintf(stderr, "stormlab run: a previous run left faults that could not be undone (above); not starting "
+                        "on a cluster in an unknown state.  Fix them, then run `stormlab heal`.\n");
+    else if (st.runs && !dry)
+        fprintf(stderr, "stormlab run: healed what %d earlier run%s left behind; starting\n", st.runs,
+                st.runs == 1 ? "" : "s");
+    return rc;
+}
+
 static void query_start_offsets(sl_rrun_t *run) {
     char e[256];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
@@ -293,6 +308,12 @@ int sl_realrun(const sl_scenario_t *sc, const sl_run_opts_t *o) {
         fprintf(stderr, "stormlab: %s\n", err);
         return SL_EXIT_USAGE;
     }
+    /* What a killed run left behind is undone before anything else runs:
+     * a broker it stopped would skew this run. */
+    char state_dir[4096];
+    sl_heal_state_dir(o->state_dir, state_dir, sizeof state_dir);
+    if (heal_leftovers(state_dir, o->dry_run) < 0 && !o->dry_run)
+        return SL_EXIT_RUN;
     if (o->dry_run)
         return dry_run(sc, o);
 
@@ -329,9 +350,19 @@ int sl_realrun(const sl_scenario_t *sc, const sl_run_opts_t *o) {
         rc = SL_EXIT_RUN;
         goto out;
     }
+    const char *partials[F__N];
     for (int i = 0; i < F__N; i++) {
         snprintf(fin[i], sizeof fin[i], "%s/%s", o->out, out_names[i]);
         snprintf(tmp[i], sizeof tmp[i], "%s/.%s.partial", o->out, out_names[i]);
+        partials[i] = tmp[i];
+    }
+    sl_heal_run_info_t hi = {sc->name, o->cluster, o->out, partials, F__N};
+    if (sl_heal_journal_open(state_dir, &hi, &run->journal, err, sizeof err) < 0) {
+        fprintf(stderr, "stormlab run: %s\n", err);
+        rc = SL_EXIT_RUN;
+        goto out;
+    }
+    for (int i = 0; i < F__N; i++) {
         if (!(f[i] = fopen(tmp[i], "w"))) {
             fprintf(stderr, "stormlab run: cannot write %s: %s\n", tmp[i], strerror(errno));
             rc = SL_EXIT_RUN;
@@ -558,6 +589,16 @@ out:
             rc = SL_EXIT_RUN;
         }
     }
+    /* Last: the outputs are whole and every fault is undone, or the
+     * state file keeps what is not for `stormlab heal`. */
+    char journal_path[4096];
+    snprintf(journal_path, sizeof journal_path, "%s", sl_heal_journal_path(run->journal));
+    if (run->journal && sl_heal_journal_close(run->journal)) {
+        fprintf(stderr, "stormlab run: some faults could not be undone; %s keeps them: run `stormlab heal` once "
+                        "the cause is fixed\n", journal_path);
+        rc = SL_EXIT_RUN;
+    }
+    run->journal = NULL;
     if (run->groups)
         sl_rgroups_free(run);
     sl_racct_free(run);

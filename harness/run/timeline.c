@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cluster/clusterfile.h"
 #include "run-internal.h"
 
 const char *sl_revent_name(sl_event_kind_t k) {
@@ -228,6 +229,8 @@ static void step_broker_serving(sl_rrun_t *run, sl_rstep_t *st) {
         return;
     }
     run->broker_down[id - 1] = 0;
+    sl_heal_journal_healed(run->journal, run->broker_journal[id - 1]);
+    run->broker_journal[id - 1] = 0;
     int64_t seq = sl_rtrace(run, mode == SL_RESTART_PAUSE ? "broker.resumed" : "broker.serving", node, NULL, NULL, -1,
                             st->cause, "broker %d %s", id, mode == SL_RESTART_PAUSE ? "resumed" : "serving again");
     pthread_mutex_lock(&run->mu);
@@ -268,11 +271,33 @@ static void broker_restart(sl_rrun_t *run, int id, const sl_event_cfg_t *ev, int
     if (ev->mode == SL_RESTART_CONTROLLED)
         set_fenced(run, id, 1, cause, "broker.fenced",
                    "controlled shutdown: leaders and coordinators moved off the broker first");
+    /* Written ahead: a kill from here on leaves the heal state file
+     * saying how to bring the broker back. */
+    int paused = ev->mode == SL_RESTART_PAUSE;
+    char what[128];
+    snprintf(what, sizeof what, "broker/%d %s (events[%d])", id,
+             paused ? "paused" : ev->mode == SL_RESTART_HARD ? "killed" : "stopped", (int)(ev - run->sc->events));
+    int64_t undo_timeout = 0;
+    char **undo = run->cluster->ops->undo_argv ? run->cluster->ops->undo_argv(run->cluster, id, ev->mode, &undo_timeout)
+                                               : NULL;
+    if (run->cluster->ops->undo_argv && !undo) {
+        fail(run, "stopping a broker", "the cluster file has no command to bring it back");
+        return;
+    }
+    int64_t jid = sl_heal_journal_inject(run->journal, what, undo, undo_timeout);
+    sl_clusterfile_argv_free(undo);
+    if (jid < 0) {
+        fail(run, "recording a broker stop in the heal state file", sl_heal_journal_path(run->journal));
+        return;
+    }
+    run->broker_journal[id - 1] = jid;
     if (run->cluster->ops->broker_stop(run->cluster, id, ev->mode, err, sizeof err) < 0) {
+        /* A stop command that failed may have half-worked: the teardown
+         * brings the broker back all the same. */
+        run->broker_down[id - 1] = paused ? 2 : 1;
         fail(run, "stopping a broker", err);
         return;
     }
-    int paused = ev->mode == SL_RESTART_PAUSE;
     run->broker_down[id - 1] = paused ? 2 : 1;
     int64_t seq = sl_rtrace(run, paused ? "broker.paused" : "broker.down", node, NULL, NULL, -1, cause, "broker %d %s",
                             id, paused ? "frozen (sockets open, nothing answered)"
@@ -486,7 +511,9 @@ int sl_rtimeline_init(sl_rrun_t *run) {
     run->broker_down = calloc((size_t)sc->cluster.brokers, sizeof *run->broker_down);
     run->broker_fenced = calloc((size_t)sc->cluster.brokers, sizeof *run->broker_fenced);
     run->broker_seq = calloc((size_t)sc->cluster.brokers, sizeof *run->broker_seq);
-    if (!run->faults || !run->event_seq || !run->broker_down || !run->broker_fenced || !run->broker_seq)
+    run->broker_journal = calloc((size_t)sc->cluster.brokers, sizeof *run->broker_journal);
+    if (!run->faults || !run->event_seq || !run->broker_down || !run->broker_fenced || !run->broker_seq ||
+        !run->broker_journal)
         return -1;
     for (int b = 0; b < sc->cluster.brokers; b++)
         run->broker_seq[b] = -1;
@@ -502,7 +529,7 @@ void sl_rtimeline_free(sl_rrun_t *run) {
     for (int e = 0; run->faults && e < run->sc->n_events; e++)
         free(run->faults[e].toxics);
     free(run->faults), free(run->event_seq), free(run->steps);
-    free(run->broker_down), free(run->broker_fenced), free(run->broker_seq);
+    free(run->broker_down), free(run->broker_fenced), free(run->broker_seq), free(run->broker_journal);
 }
 
 static int next_index(const sl_rrun_t *run) {
@@ -556,11 +583,16 @@ void sl_rtimeline_heal(sl_rrun_t *run) {
         if (st) {
             err[0] = 0;
             sl_restart_mode_t mode = st == 2 ? SL_RESTART_PAUSE : SL_RESTART_HARD;
-            if (run->cluster->ops->broker_start(run->cluster, b, mode, err, sizeof err) < 0)
+            if (run->cluster->ops->broker_start(run->cluster, b, mode, err, sizeof err) < 0) {
+                /* Left down in the books (the summary counts it) and in
+                 * the heal state file (`stormlab heal` retries it). */
                 sl_rlog(run, "-", 3, "[stormlab] heal: broker %d could not be brought back: %s", b, err);
-            else
+            } else {
                 sl_rlog(run, "-", 6, "[stormlab] heal: broker %d %s", b, st == 2 ? "resumed" : "started");
-            run->broker_down[b - 1] = 0;
+                run->broker_down[b - 1] = 0;
+                sl_heal_journal_healed(run->journal, run->broker_journal[b - 1]);
+                run->broker_journal[b - 1] = 0;
+            }
         }
         if (run->broker_fenced && run->broker_fenced[b - 1] && run->cluster->ops->set_fenced) {
             err[0] = 0;

@@ -11,6 +11,8 @@ mkdir -p "$top"
 # A directory of this invocation's own: two ctest runs of one build tree
 # (a developer's and an editor's) must not write into each other's runs.
 out=$(mktemp -d "$top/$mode.XXXXXX")
+# Heal state files of this invocation's runs only (not ~/.local/state).
+export STORMLAB_STATE_DIR="$out/state"
 pass=0 fail=0
 check() { if eval "$2"; then pass=$((pass + 1)); else echo "FAIL: $1"; fail=$((fail + 1)); fi; }
 # json FILE EXPR: a Python expression over the parsed file (bound to j)
@@ -194,6 +196,54 @@ sigterm)
   check "every member closed" '[ "$(grep -c "\"kind\":\"member.stop\"" "$d/trace.jsonl")" = 4 ]'
   check "the log says what was healed" 'grep -q "heal: broker 2 resumed" "$d/log.txt" && grep -q "heal: billing/2 thawed" "$d/log.txt"'
   ;;
+sigkill)
+  # Given a partition, a frozen member and a frozen broker in place; when
+  # `stormlab run` dies of SIGKILL (no handler can run); then its heal
+  # state file lists every fault and its outputs are left partial; `heal
+  # --dry-run` shows that and changes nothing; the next `stormlab run`
+  # heals it first (unfinished outputs removed, state file gone) and runs
+  # normally; a second killed run is healed by `stormlab heal`.
+  killed_run() { # DIR: starts sigterm.yaml into DIR, SIGKILLs it once the broker froze
+    "$stormlab" run "$data/sigterm.yaml" --out "$1" --no-plots >/dev/null 2>&1 &
+    local pid=$! i
+    for i in $(seq 1 100); do
+      grep -q "broker.paused" "$1/.trace.jsonl.partial" 2>/dev/null && break
+      sleep 0.2
+    done
+    kill -KILL $pid
+    wait $pid 2>/dev/null
+    echo $?
+  }
+  st="$STORMLAB_STATE_DIR"
+  rc=$(killed_run "$out/k1")
+  check "the run died of SIGKILL (exit $rc)" '[ "$rc" -eq 137 ]'
+  check "its heal state file lists the partition, the frozen member and the frozen broker" \
+    'grep -q "events\[0\] partition" "$st"/run-*.jsonl && grep -q "billing/2 paused" "$st"/run-*.jsonl &&
+     grep -q "broker/2 paused" "$st"/run-*.jsonl'
+  check "it left partial outputs and no summary" '[ -e "$out/k1/.trace.jsonl.partial" ] && [ ! -e "$out/k1/summary.json" ]'
+  "$stormlab" heal --dry-run >"$out/dry" 2>&1; rc=$?
+  cat "$out/dry"
+  check "heal --dry-run exits 0, names the run and what it would remove" \
+    '[ $rc -eq 0 ] && grep -q "run of run-sigterm" "$out/dry" && grep -q "would remove .*k1/.trace.jsonl.partial" "$out/dry"'
+  check "heal --dry-run changes nothing" '[ -e "$out/k1/.trace.jsonl.partial" ] && ls "$st"/run-*.jsonl >/dev/null 2>&1'
+  run cut-short
+  cat "$out/cut-short.stderr"
+  check "the next run heals first and says so, then runs (exit $rc)" \
+    '[ $rc -eq 0 ] && grep -q "healed what 1 earlier run left behind" "$out/cut-short.stderr" &&
+     grep -q "broker/2 paused (events\[3\].*gone with the run" "$out/cut-short.stderr"'
+  check "the killed run's unfinished outputs are gone" '[ -z "$(ls -A "$out/k1")" ]'
+  check "no heal state file is left: neither the killed run's nor the finished run's" \
+    '[ -z "$(ls -A "$st")" ]'
+  check "the finished run's outputs are complete" 'outputs_ok "$out/cut-short"'
+  rc=$(killed_run "$out/k2")
+  "$stormlab" heal >"$out/heal" 2>&1; rc=$?
+  cat "$out/heal"
+  check "stormlab heal heals a second killed run (exit $rc)" \
+    '[ $rc -eq 0 ] && grep -q "1 run: 0 undo commands run, 3 in-process faults listed, 5 unfinished outputs removed" "$out/heal" &&
+     [ -z "$(ls -A "$out/k2")" ] && [ -z "$(ls -A "$st")" ]'
+  "$stormlab" heal >"$out/heal2" 2>&1; rc=$?
+  check "then there is nothing to heal (exit $rc)" '[ $rc -eq 0 ] && grep -q "nothing to heal" "$out/heal2"'
+  ;;
 cli)
   # Bad input is refused before anything runs (exit 2); the kafka backend's
   # safety rules and --dry-run need no cluster.
@@ -241,6 +291,16 @@ EOF
   "$stormlab" run "$data/broker-restart.yaml" --cluster kafka --cluster-file "$out/cf5.yaml" --out "$out/unreach" >"$out/o" 2>&1; rc=$?
   check "a cluster that does not answer: exit 3 with the reason ($rc, $((SECONDS - t0)) s)" '[ $rc -eq 3 ] && grep -q "cannot reach the cluster at 127.0.0.1:1" "$out/o"'
   cat "$out/o"
+  check "...and leaves no heal state file" '[ -z "$(ls -A "$STORMLAB_STATE_DIR" 2>/dev/null)" ]'
+  "$stormlab" run "$data/cut-short.yaml" --state-dir /proc/no-such-dir --out "$out/nostate" >"$out/o" 2>&1; rc=$?
+  check "no heal state file, no run: exit 3 naming the directory ($rc)" \
+    '[ $rc -eq 3 ] && grep -q "cannot create the heal state directory /proc/no-such-dir" "$out/o" && [ ! -e "$out/nostate/.trace.jsonl.partial" ]'
+  "$stormlab" heal --help >"$out/o" 2>&1; rc=$?
+  check "heal --help exits 0 and names --state-dir and --dry-run" '[ $rc -eq 0 ] && grep -q -- "--state-dir" "$out/o" && grep -q -- "--dry-run" "$out/o"'
+  "$stormlab" heal --bogus >"$out/o" 2>&1; rc=$?
+  check "heal --bogus: exit 2 ($rc)" '[ $rc -eq 2 ] && grep -q "unknown or incomplete option" "$out/o"'
+  "$stormlab" heal extra >"$out/o" 2>&1; rc=$?
+  check "heal with an argument: exit 2 ($rc)" '[ $rc -eq 2 ] && grep -q "unexpected argument" "$out/o"'
   ;;
 *)
   echo "unknown mode $mode"; exit 2 ;;
