@@ -6,7 +6,9 @@
 # are cached between runs.
 #
 #   cluster.sh start          fetch the jars if needed, format, start, wait until it serves
-#   cluster.sh stop           stop every node (SIGKILL), remove the data (not the logs)
+#   cluster.sh stop           stop every node (SIGKILL), remove the data (not the logs);
+#                             also every JVM of this state dir without a pid file (a
+#                             start that was itself SIGKILLed, a lost pid file)
 #   cluster.sh status         per node: pid, state, port; exit 0 when all serve
 #   cluster.sh check          exit 0 when every node answers (quiet; for tests)
 #   cluster.sh wait [SECONDS] exit 0 once every node answers (a node an earlier run
@@ -34,6 +36,9 @@ version=${STORMLAB_KAFKA_VERSION:-4.4.0}
 cache=${STORMLAB_KAFKA_CACHE:-$HOME/.cache/stormlab-kafka}
 libs="$cache/$version/libs"
 state=${STORMLAB_KAFKA_DIR:-${TMPDIR:-/tmp}/stormlab-kafka-$(id -u)}
+# One spelling of the dir, absolute: the JVMs' command lines name their files
+# by it, and stop finds them by it from any working directory.
+state=$(realpath -m -- "$state")
 port0=${STORMLAB_KAFKA_PORT:-19092}
 heap=${STORMLAB_KAFKA_HEAP:-256m}
 start_timeout=${STORMLAB_KAFKA_START_TIMEOUT:-120}
@@ -73,9 +78,9 @@ fetch_jars() {
     mv "$tmp" "$libs"
 }
 
-java_cmd() { # java_cmd MAINCLASS ARGS...: a short-lived tool JVM
+java_cmd() { # java_cmd MAINCLASS ARGS...: a short-lived tool JVM (not holding the lock, fd 9)
     java -Xmx128m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto \
-        -Dlog4j2.configurationFile="$state/tools-log4j2.properties" -cp "$libs/*" "$@"
+        -Dlog4j2.configurationFile="$state/tools-log4j2.properties" -cp "$libs/*" "$@" 9>&-
 }
 
 # ---- configuration -------------------------------------------------------------
@@ -192,12 +197,52 @@ EOF
 
 # ---- processes -----------------------------------------------------------------
 
-pid_of() { # pid_of N: the node's pid when its process lives, else nothing
-    local f="$state/node$1/pid" p
-    [ -f "$f" ] || return 0
-    p=$(cat "$f")
-    if [ -n "$p" ] && alive "$p" && grep -q "node$1/server.properties" "/proc/$p/cmdline" 2>/dev/null; then
+# Whether PID is a process of this cluster, by its command line, argument by
+# argument (exact, so neither another cluster's node with the same number nor
+# a shell whose command merely mentions the dir is taken for one):
+#   ours PID N   node N's broker: kafka.Kafka $state/nodeN/server.properties
+#   ours PID     any JVM of this cluster: a broker, a format or tool JVM (they
+#                name $state/nodeN/server.properties or a log4j2 file of $state)
+ours() {
+    local a kafka=0 conf=0 tool=0
+    while IFS= read -r -d '' a; do
+        case $a in
+        kafka.Kafka) kafka=1 ;;
+        "$state"/node[0-9]*/server.properties)
+            if [ -z "${2:-}" ] || [ "$a" = "$state/node$2/server.properties" ]; then conf=1; fi ;;
+        -Dlog4j2.configurationFile="$state"/*) tool=1 ;;
+        esac
+    done 2>/dev/null <"/proc/$1/cmdline" || true
+    if [ -n "${2:-}" ]; then
+        [ $kafka = 1 ] && [ $conf = 1 ]
+    else
+        [ $conf = 1 ] || [ $tool = 1 ]
+    fi
+}
+
+# ours_pids [N]: every live process for which `ours PID [N]` holds, found by
+# scanning /proc, not by pid files (an exited process's cmdline is empty).
+ours_pids() {
+    local f p
+    for f in /proc/[0-9]*/cmdline; do
+        p=${f#/proc/}
+        p=${p%/cmdline}
+        if [ "$p" != $$ ] && ours "$p" "$@"; then echo "$p"; fi
+    done
+}
+
+# pid_of N: the node's pid when its JVM lives, else nothing.  The pid file
+# first, taken only when that pid is still node N of this cluster (a pid can
+# be reused); else a scan, for a pid file lost or never written (cluster.sh
+# SIGKILLed between launching the JVM and writing it).
+pid_of() {
+    local f="$state/node$1/pid" p=""
+    [ -f "$f" ] && p=$(cat "$f" 2>/dev/null || true)
+    if [[ "$p" =~ ^[0-9]+$ ]] && alive "$p" && ours "$p" "$1"; then
         echo "$p"
+    else
+        p=$(ours_pids "$1")
+        if [ -n "$p" ]; then echo "${p%%$'\n'*}"; fi
     fi
 }
 
@@ -247,13 +292,26 @@ stop_node() { # stop_node N SIGNAL: SIGTERM waits for the clean shutdown (then S
 }
 
 # The whole cluster: SIGKILL, since its data goes with it (a clean shutdown
-# of the last controllers waits for a quorum that is leaving too).
+# of the last controllers waits for a quorum that is leaving too).  Every
+# process of this cluster, pid file or not: the nodes, and the format and
+# tool JVMs of a start that was interrupted; again until none is left (one
+# could still be between fork and exec on the first pass), 10 s at most.
 stop_all() {
-    local n
-    for n in "${nodes[@]}"; do
-        [ -n "$(pid_of "$n")" ] && stop_node "$n" KILL &
+    local pids killed="" p i
+    for ((i = 0; i < 200; i++)); do
+        pids=$(ours_pids)
+        [ -z "$pids" ] && break
+        killed+=" $pids"
+        # shellcheck disable=SC2086
+        kill -KILL $pids 2>/dev/null || true
+        sleep 0.05
     done
-    wait
+    # Dead, not merely gone from the scan: a zombie has closed its sockets.
+    for p in $killed; do
+        for ((i = 0; i < 100; i++)); do alive "$p" || break; sleep 0.05; done
+    done
+    [ -z "$pids" ] || note "still alive 10 s after SIGKILL: $(echo $pids)"
+    rm -f "$state"/node*/pid
 }
 
 # Serves = every node's client port answers, and a topic with 3 replicas can
@@ -284,7 +342,8 @@ cmd_start() {
         echo "$state/cluster.yaml"
         return 0
     fi
-    [ "$running" -gt 0 ] && { note "stopping a partial cluster first"; stop_all; }
+    # What an earlier start left, with or without pid files (one SIGKILLed half-way)
+    [ -n "$(ours_pids)" ] && { note "stopping what runs of an earlier cluster at $state first"; stop_all; }
     for n in "${nodes[@]}"; do
         port_open "$(client_port "$n")" && die "port $(client_port "$n") is taken by another process (set STORMLAB_KAFKA_PORT)"
         port_open "$(controller_port "$n")" && die "port $(controller_port "$n") is taken by another process (set STORMLAB_KAFKA_PORT)"
@@ -292,13 +351,15 @@ cmd_start() {
     local t0=$SECONDS
     # From here on a failure must not leave JVMs behind.
     trap 'rc=$?; if [ $rc -ne 0 ]; then note "start failed: stopping what was started"; stop_all; fi' EXIT
-    trap 'exit 130' INT TERM
+    trap 'exit 130' INT TERM HUP
     rm -rf "$state"/node* "$state/cluster.yaml" "$state/cluster.id"
     write_tools_log4j
-    # A Kafka cluster id: 16 random bytes, URL-safe base64 without padding.
-    head -c 16 /dev/urandom | base64 | tr '+/' '-_' | cut -c1-22 >"$state/cluster.id"
-    local id
-    id=$(cat "$state/cluster.id")
+    # A Kafka cluster id: 16 random bytes, URL-safe base64 without padding;
+    # not one starting with '-' (1 in 64), which `format -t` takes for an
+    # option (Kafka's own Uuid.randomUuid() draws again too).
+    local id=-
+    while [ "${id#-}" != "$id" ]; do id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | cut -c1-22); done
+    echo "$id" >"$state/cluster.id"
     for n in "${nodes[@]}"; do write_config "$n"; done
     # Format the three log directories in parallel (a JVM each).
     local pids=()
@@ -326,7 +387,7 @@ cmd_start() {
         sleep 1
     done
     write_cluster_file
-    trap - EXIT INT TERM
+    trap - EXIT INT TERM HUP
     note "serving at $(bootstrap) after $((SECONDS - t0)) s; cluster file $state/cluster.yaml"
     echo "$state/cluster.yaml"
 }
