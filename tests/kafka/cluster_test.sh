@@ -9,12 +9,8 @@
 # (unless STORMLAB_REQUIRE_KAFKA=1).
 set -u
 stormlab=$1 src=$2
-cluster="$src/tests/kafka/cluster.sh"
-if ! bash "$cluster" wait 180; then
-    [ "${STORMLAB_REQUIRE_KAFKA:-0}" = 1 ] && { echo "FAIL: no Kafka test cluster and STORMLAB_REQUIRE_KAFKA=1"; exit 1; }
-    echo "SKIP: no Kafka test cluster (tests/kafka/cluster.sh start)"
-    exit 77
-fi
+. "$src/tests/kafka/testlib.sh"
+require_cluster
 dir=$(mktemp -d)
 other="$dir/other"
 cleanup() {
@@ -23,8 +19,6 @@ cleanup() {
     rm -rf "$dir"
 }
 trap cleanup EXIT
-pass=0 fail=0
-check() { if eval "$2"; then pass=$((pass + 1)); else echo "FAIL: $1"; fail=$((fail + 1)); fi; }
 eval "$(bash "$cluster" env)"
 
 bash "$cluster" status >"$dir/status"; rc=$?

@@ -15,12 +15,8 @@
 # (so the jars and java are there); STORMLAB_REQUIRE_KAFKA=1 makes that a failure.
 set -u
 src=$2
-cluster="$src/tests/kafka/cluster.sh"
-if ! bash "$cluster" wait 180; then
-    [ "${STORMLAB_REQUIRE_KAFKA:-0}" = 1 ] && { echo "FAIL: no Kafka test cluster and STORMLAB_REQUIRE_KAFKA=1"; exit 1; }
-    echo "SKIP: no Kafka test cluster (tests/kafka/cluster.sh start)"
-    exit 77
-fi
+. "$src/tests/kafka/testlib.sh"
+require_cluster
 t_start=$SECONDS
 dir=$(realpath "$(mktemp -d)")  # as cluster.sh spells it
 other="$dir/other"
@@ -42,8 +38,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
-pass=0 fail=0
-check() { if (eval "$2"); then pass=$((pass + 1)); else echo "FAIL: $1"; fail=$((fail + 1)); fi; }
 # wait_for SECONDS COMMAND: poll every 0.2 s; 0 once it holds, 1 at the deadline
 wait_for() {
     local end=$((SECONDS + $1))
