@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "json_out-internal.h"
 #include "model-internal.h"
 
 /* Features the scenario format accepts that this model does not yet
@@ -210,25 +211,12 @@ static void put_opt(FILE *f, double v) {
         put_num(f, v);
 }
 
-static void put_str(FILE *f, const char *str) {
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)str; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(f, "\\u%04x", *p);
-        else
-            fputc(*p, f);
-    }
-    fputc('"', f);
-}
-
 sl_err_t sl_sim_write_summary(const sl_sim_t *s, FILE *f) {
     if (!s->finished)
         return SL_E_STATE;
     const sl_scenario_t *sc = s->sc;
     fputs("{\"scenario\": ", f);
-    put_str(f, sc->name);
+    sl_json_str(f, sc->name);
     fprintf(f, ", \"seed\": %llu, \"duration_s\": ", (unsigned long long)sc->seed);
     put_num(f, (double)sc->duration_us / 1e6);
     fputs(",\n \"groups\": {", f);
@@ -236,9 +224,9 @@ sl_err_t sl_sim_write_summary(const sl_sim_t *s, FILE *f) {
         sl_group_result_t r;
         sl_sim_group_result(s, i, &r);
         fprintf(f, "%s\n  ", i ? "," : "");
-        put_str(f, r.group);
+        sl_json_str(f, r.group);
         fprintf(f, ": {\"owner\": ");
-        put_str(f, sc->groups[i].owner);
+        sl_json_str(f, sc->groups[i].owner);
         fprintf(f, ", \"rebalances\": %d, \"generation\": %d, \"rebalance_s\": ", r.rebalances, r.generation);
         put_num(f, r.rebalance_s);
         fputs(", \"unowned_partition_s\": ", f);
@@ -280,7 +268,7 @@ sl_err_t sl_sim_write_summary(const sl_sim_t *s, FILE *f) {
             dup += r.duplicates;
         }
         fprintf(f, "%s\n  ", written++ ? "," : "");
-        put_str(f, owner);
+        sl_json_str(f, owner);
         fprintf(f, ": {\"rebalances\": %d, \"unowned_partition_s\": ", reb);
         put_num(f, unowned);
         fprintf(f, ", \"max_lag\": %lld, \"duplicates\": %lld}", (long long)lag, (long long)dup);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "json_out-internal.h"
 #include "model-internal.h"
 
 void sl_node_name(const sl_sim_t *s, int node, char *buf, size_t size) {
@@ -35,26 +36,6 @@ void sl_member_id_str(const sl_sim_t *s, const sl_group_t *g, sl_mid_t id, char 
              (unsigned)(0x8000 | (h2 >> 48 & 0x3fff)), (unsigned long long)(h2 & 0xffffffffffffULL));
 }
 
-/* JSON string escaping (RFC 8259). */
-static void json_str(FILE *f, const char *str) {
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)str; *p; p++) {
-        switch (*p) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\t': fputs("\\t", f); break;
-        case '\r': fputs("\\r", f); break;
-        default:
-            if (*p < 0x20)
-                fprintf(f, "\\u%04x", *p);
-            else
-                fputc(*p, f);
-        }
-    }
-    fputc('"', f);
-}
-
 int64_t sl_trace(sl_sim_t *s, const char *kind, int node, int group, sl_mid_t member_id,
                  int generation, int64_t cause, const char *fmt, ...) {
     int64_t seq = s->out.next_seq++;
@@ -70,19 +51,19 @@ int64_t sl_trace(sl_sim_t *s, const char *kind, int node, int group, sl_mid_t me
             (long long)seq, kind);
     if (node >= 0) {
         sl_node_name(s, node, name, sizeof name);
-        json_str(f, name);
+        sl_json_str(f, name);
     } else {
         fputs("null", f);
     }
     fputs(",\"group\":", f);
     if (group >= 0)
-        json_str(f, s->groups[group].cfg->id);
+        sl_json_str(f, s->groups[group].cfg->id);
     else
         fputs("null", f);
     fputs(",\"member\":", f);
     if (member_id && group >= 0) {
         sl_member_id_str(s, &s->groups[group], member_id, name, sizeof name);
-        json_str(f, name);
+        sl_json_str(f, name);
     } else {
         fputs("null", f);
     }
@@ -95,7 +76,7 @@ int64_t sl_trace(sl_sim_t *s, const char *kind, int node, int group, sl_mid_t me
     else
         fputs(",\"cause\":null", f);
     fputs(",\"detail\":", f);
-    json_str(f, detail);
+    sl_json_str(f, detail);
     fputs("}\n", f);
     return seq;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "json_out-internal.h"
 #include "run-internal.h"
 
 int64_t sl_rnow(const sl_rrun_t *run) {
@@ -29,29 +30,6 @@ const char *sl_rlevel_name(int level) {
     return level <= 3 ? "ERROR" : level == 4 ? "WARN" : level == 5 ? "NOTICE" : level == 6 ? "INFO" : "DEBUG";
 }
 
-static void json_str(FILE *f, const char *s) {
-    if (!s) {
-        fputs("null", f);
-        return;
-    }
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\t': fputs("\\t", f); break;
-        case '\r': fputs("\\r", f); break;
-        default:
-            if (*p < 0x20)
-                fprintf(f, "\\u%04x", *p);
-            else
-                fputc(*p, f);
-        }
-    }
-    fputc('"', f);
-}
-
 static int64_t vtrace(sl_rrun_t *run, int64_t t_us, const char *kind, const char *node, const char *group,
                       const char *member, int generation, int64_t cause, const char *fmt, va_list ap) {
     int64_t seq = run->next_seq++;
@@ -63,11 +41,11 @@ static int64_t vtrace(sl_rrun_t *run, int64_t t_us, const char *kind, const char
     if (cause >= seq)
         cause = -1; /* causes point backwards, always */
     fprintf(f, "{\"t_us\":%lld,\"seq\":%lld,\"kind\":\"%s\",\"node\":", (long long)t_us, (long long)seq, kind);
-    json_str(f, node);
+    sl_json_str(f, node);
     fputs(",\"group\":", f);
-    json_str(f, group);
+    sl_json_str(f, group);
     fputs(",\"member\":", f);
-    json_str(f, member && member[0] ? member : NULL);
+    sl_json_str(f, member && member[0] ? member : NULL);
     if (generation >= 0)
         fprintf(f, ",\"generation\":%d", generation);
     else
@@ -77,7 +55,7 @@ static int64_t vtrace(sl_rrun_t *run, int64_t t_us, const char *kind, const char
     else
         fputs(",\"cause\":null", f);
     fputs(",\"detail\":", f);
-    json_str(f, detail);
+    sl_json_str(f, detail);
     fputs("}\n", f);
     return seq;
 }
@@ -203,7 +181,7 @@ int sl_rwrite_summary(sl_rrun_t *run, FILE *f, const char *kind, int brokers_dow
                       int threads_left) {
     const sl_scenario_t *sc = run->sc;
     fputs("{\"scenario\": ", f);
-    json_str(f, sc->name);
+    sl_json_str(f, sc->name);
     fprintf(f, ", \"seed\": %llu, \"duration_s\": ", (unsigned long long)sc->seed);
     put_num(f, (double)run->end_us / 1e6);
     fprintf(f, ", \"cluster_kind\": \"%s\", \"interrupted\": %s, \"failed\": %s", kind,
@@ -213,15 +191,15 @@ int sl_rwrite_summary(sl_rrun_t *run, FILE *f, const char *kind, int brokers_dow
             brokers_down, members_frozen, toxics_left, threads_left);
     if (run->failed) {
         fputs(", \"failure\": ", f);
-        json_str(f, run->fail_reason);
+        sl_json_str(f, run->fail_reason);
     }
     fputs(",\n \"groups\": {", f);
     for (int i = 0; i < run->n_groups; i++) {
         sl_rgroup_t *g = &run->groups[i];
         fprintf(f, "%s\n  ", i ? "," : "");
-        json_str(f, g->cfg->id);
+        sl_json_str(f, g->cfg->id);
         fputs(": {\"owner\": ", f);
-        json_str(f, g->cfg->owner);
+        sl_json_str(f, g->cfg->owner);
         fprintf(f, ", \"rebalances\": %d, \"generation\": %d, \"rebalance_s\": ", g->rebalances, g->generation);
         put_num(f, (double)g->out_of_settled_us / 1e6);
         fputs(", \"unowned_partition_s\": ", f);
@@ -255,7 +233,7 @@ int sl_rwrite_summary(sl_rrun_t *run, FILE *f, const char *kind, int brokers_dow
         sl_racct_totals_t tt;
         sl_racct_totals_locked(run, t, &tt);
         fprintf(f, "%s\n  ", t ? "," : "");
-        json_str(f, sc->topics[t].name);
+        sl_json_str(f, sc->topics[t].name);
         fprintf(f,
                 ": {\"produced\": %lld, \"acked\": %lld, \"failed\": %lld, \"unacked\": %lld, \"in_log\": %lld, "
                 "\"lost\": %lld, \"consumed\": %lld, \"duplicated\": %lld, \"unconsumed\": %lld}",
@@ -286,7 +264,7 @@ int sl_rwrite_summary(sl_rrun_t *run, FILE *f, const char *kind, int brokers_dow
             dup += g->duplicates;
         }
         fprintf(f, "%s\n  ", written++ ? "," : "");
-        json_str(f, owner);
+        sl_json_str(f, owner);
         fprintf(f, ": {\"rebalances\": %d, \"unowned_partition_s\": ", reb);
         put_num(f, unowned);
         fprintf(f, ", \"max_lag\": %lld, \"duplicates\": %lld}", (long long)lag, (long long)dup);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "json_out-internal.h"
 #include "testutil.h"
 
 static char *flagship(void) {
@@ -223,6 +224,105 @@ START_TEST(a_run_that_cannot_finish_leaves_no_file_that_looks_complete) {
 }
 END_TEST
 
+START_TEST(json_strings_are_escaped_one_way_in_every_output) {
+    /* given the one escaper of trace.jsonl, summary.json, a real run's files and the CLI's --json */
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"", "\"\""},
+        {"billing.v1_x-2/3", "\"billing.v1_x-2/3\""},                      /* '/' as is */
+        {"say \"hi\"", "\"say \\\"hi\\\"\""},                              /* quotes */
+        {"C:\\dir\\", "\"C:\\\\dir\\\\\""},                                /* backslashes */
+        {"a\nb\rc\td", "\"a\\nb\\rc\\td\""},                               /* the short forms */
+        {"\x01\x08\x0b\x0c\x1b\x1f", "\"\\u0001\\u0008\\u000b\\u000c\\u001b\\u001f\""}, /* other C0 controls */
+        {"del\x7f", "\"del\\u007f\""},                                     /* DEL */
+        {" ~", "\" ~\""},                                                  /* printable ASCII's ends */
+        {"caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9d\x84\x9e \xc2\x80 \xe2\x80\xa8 \xef\xbb\xbf \xf4\x8f\xbf\xbf",
+         "\"caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9d\x84\x9e \xc2\x80 \xe2\x80\xa8 \xef\xbb\xbf \xf4\x8f\xbf\xbf\""}, /* UTF-8 as is */
+        {"\xff", "\"\\ufffd\""},                                           /* never a UTF-8 byte */
+        {"a\x80z", "\"a\\ufffdz\""},                                       /* a stray continuation byte */
+        {"\xc0\x80", "\"\\ufffd\\ufffd\""},                                /* overlong NUL */
+        {"\xe0\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\""},                     /* overlong '/' */
+        {"\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\""},                     /* a surrogate, U+D800 */
+        {"\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\""},          /* past U+10FFFF */
+        {"\xf8\x88\x80\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\""}, /* a 5-byte form */
+        {"\xe2\x9c", "\"\\ufffd\\ufffd\""},                                /* cut short by the end */
+        {"\xe2\x9c\"", "\"\\ufffd\\ufffd\\\"\""},                          /* cut short by a quote */
+        {"\xc3\xc3\xa9", "\"\\ufffd\xc3\xa9\""},                           /* cut short by a new sequence */
+    };
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        /* when each string is written */
+        size_t at = len;
+        sl_json_str(f, cases[i].in);
+        fflush(f);
+        const char *got = buf + at;
+        /* then the bytes are exactly these */
+        ck_assert_msg(!strcmp(got, cases[i].out), "case %zu: expected %s, got %s", i, cases[i].out, got);
+        /* and they parse back to the input, or to it with U+FFFD for each byte that is not UTF-8 */
+        json_error_t jerr;
+        json_t *j = json_loads(got, JSON_DECODE_ANY, &jerr);
+        ck_assert_msg(j != NULL, "case %zu: %s does not parse: %s", i, got, jerr.text);
+        if (!strstr(cases[i].out, "\\ufffd"))
+            ck_assert_str_eq(json_string_value(j), cases[i].in);
+        json_decref(j);
+    }
+    /* and NULL is null */
+    size_t at = len;
+    sl_json_str(f, NULL);
+    fflush(f);
+    ck_assert_str_eq(buf + at, "null");
+    fclose(f);
+    free(buf);
+}
+END_TEST
+
+START_TEST(scenario_text_reaches_the_outputs_as_printable_utf8) {
+    /* The simulator's escapers once differed from the CLI's on \n \r \t
+     * (\u000a in summary.json), DEL (raw) and bytes that are not UTF-8
+     * (raw).  The outputs never showed it: ids are [A-Za-z0-9._-], and the
+     * free text that reaches them, the scenario name and the owners, loads
+     * only as UTF-8 without control characters. */
+    static const char *const bad[] = {
+        "\"a\\nb\"", "\"a\\rb\"", "\"a\\tb\"", "\"a\\x01b\"", "\"a\\x7fb\"", "\"a\\ud800b\"", "\"a\\U00110000b\"",
+        "a\xff", "a\xc0\x80", "a\xed\xa0\x80", "a\x7f",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        for (int where = 0; where < 3; where++) {
+            /* given the value as the scenario's name, a topic's owner or a group's owner */
+            char *y = t_fmt("name: %s\ntopics: [{name: orders, owner: %s}]\n"
+                            "groups: [{id: billing, owner: %s, topics: [orders]}]\n",
+                            where == 0 ? bad[i] : "n", where == 1 ? bad[i] : "o", where == 2 ? bad[i] : "o");
+            char err[512] = "";
+            /* then the scenario does not load */
+            ck_assert_msg(t_try_load(y, err, sizeof err) == SL_E_INVAL, "bad[%zu] in place %d loaded", i, where);
+            free(y);
+        }
+    /* given text with everything else: quotes, a backslash, '/', UTF-8 up to 4 bytes, U+2028, U+FEFF */
+    t_run_t *r = t_run("name: \"t\xc3\xa9 \\\"q\\\" b\\\\s \xe2\x9c\x93 \xf0\x9d\x84\x9e /x\"\nduration: 1m\n"
+                       "topics: [{name: orders}]\n"
+                       "groups: [{id: billing.v1_x-2, owner: \"caf\xc3\xa9 \\\"t\\\" \\u2028\\uFEFF\", topics: [orders]}]\n");
+    char *sum = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&sum, &len);
+    ck_assert_int_eq(sl_sim_write_summary(r->sim, f), SL_OK);
+    fclose(f);
+    /* then summary.json holds it as the old summary writer did: only '"' and '\' escaped */
+    const char *head = "{\"scenario\": \"t\xc3\xa9 \\\"q\\\" b\\\\s \xe2\x9c\x93 \xf0\x9d\x84\x9e /x\", ";
+    ck_assert_msg(!strncmp(sum, head, strlen(head)), "got %s", sum);
+    const char *owner = "\"caf\xc3\xa9 \\\"t\\\" \xe2\x80\xa8\xef\xbb\xbf\"";
+    char *g = t_fmt("\n  \"billing.v1_x-2\": {\"owner\": %s, ", owner), *o = t_fmt("\n  %s: {\"rebalances\": ", owner);
+    ck_assert_msg(strstr(sum, g) != NULL, "expected %s in %s", g, sum);
+    ck_assert_msg(strstr(sum, o) != NULL, "expected %s in %s", o, sum);
+    free(g);
+    free(o);
+    free(sum);
+    t_free(r);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("outputs");
     TCase *det = tcase_create("determinism");
@@ -236,6 +336,8 @@ int main(void) {
     tcase_add_test(files, summary_json_carries_the_contract_keys);
     tcase_add_test(files, trace_events_have_the_schema_and_causes_point_backwards);
     tcase_add_test(files, a_run_that_cannot_finish_leaves_no_file_that_looks_complete);
+    tcase_add_test(files, json_strings_are_escaped_one_way_in_every_output);
+    tcase_add_test(files, scenario_text_reaches_the_outputs_as_printable_utf8);
     suite_add_tcase(s, files);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
