@@ -4,6 +4,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+
+#include "stormlab/stormlab.h"
 
 #define SL_VERSION "0.1.0"
 
@@ -16,6 +19,35 @@ enum {
 
 /* Digits only, no sign or space: a seed or a count.  0 ok, -1 otherwise. */
 int sl_cli_parse_u64(const char *s, uint64_t *out);
+
+/* Most --set options one command line takes. */
+#define SL_CLI_MAX_SETS 256
+
+/*
+ * Option handling the subcommands share, one wording for all; cmd names the
+ * command in the messages ("sim").  Unless said otherwise each returns 0,
+ * or -1 after printing "stormlab CMD: ..." to stderr, and the caller exits
+ * SL_EXIT_USAGE.
+ */
+
+/* --seed arg: *seed and *have_seed = 1 when arg is a seed (sl_cli_parse_u64). */
+int sl_cli_take_seed(const char *cmd, const char *arg, uint64_t *seed, int *have_seed);
+/* --set arg: appended to sets (room for SL_CLI_MAX_SETS). */
+int sl_cli_take_set(const char *cmd, const char *arg, const char **sets, size_t *n_sets);
+/* After the options: exactly one operand, what ("SCENARIO", "DIR"), in
+ * argv[optind]; else "missing WHAT" or "expected exactly one WHAT", then
+ * usage(stderr). */
+int sl_cli_one_operand(const char *cmd, const char *what, int argc, int optind_, void (*usage)(FILE *));
+/* getopt_long's answer to an option it does not know or that lacks its
+ * value (opt, argv[optind - 1]): "unknown or incomplete option 'OPT'", then
+ * usage(stderr).  Returns SL_EXIT_USAGE. */
+int sl_cli_bad_option(const char *cmd, const char *opt, void (*usage)(FILE *));
+
+/* SCENARIO loaded with the --set overrides, its seed replaced when
+ * have_seed: SL_EXIT_OK with *sc, or the exit code after printing
+ * "stormlab: " and the loader's message (err) to stderr. */
+int sl_cli_load_scenario(const char *path, const char *const *sets, size_t n_sets, int have_seed, uint64_t seed,
+                         sl_scenario_t **sc, char *err, size_t errsz);
 /* Monotonic seconds, for the wall times the commands print. */
 double sl_cli_wall_seconds(void);
 /* name reduced to [A-Za-z0-9._-] for use as a directory name. */

@@ -21,7 +21,6 @@
 #include "stormlab/stormlab.h"
 #include "textout.h"
 
-#define MAX_SETS 256
 #define MAX_SEEDS 1000000
 
 static void usage(FILE *f) {
@@ -297,7 +296,7 @@ int sl_cmd_check(int argc, char **argv) {
         {"out", required_argument, 0, 'o'},   {"json", no_argument, 0, 'j'},
         {"quiet", no_argument, 0, 'q'},       {"cluster", required_argument, 0, 'C'},
         {"help", no_argument, 0, 'h'},        {0, 0, 0, 0}};
-    const char *sets[MAX_SETS];
+    const char *sets[SL_CLI_MAX_SETS];
     size_t n_sets = 0;
     const char *junit = NULL, *outdir = "runs/check", *cluster = NULL;
     uint64_t seed = 0, seeds = 1;
@@ -311,12 +310,8 @@ int sl_cmd_check(int argc, char **argv) {
         switch (c) {
         case 'J': junit = optarg; break;
         case 's':
-            if (sl_cli_parse_u64(optarg, &seed) < 0) {
-                fprintf(stderr, "stormlab check: --seed: '%s' is not a seed, expected an integer 0..%" PRIu64 "\n",
-                        optarg, UINT64_MAX);
+            if (sl_cli_take_seed("check", optarg, &seed, &have_seed) < 0)
                 return SL_EXIT_USAGE;
-            }
-            have_seed = 1;
             break;
         case 'K':
             if (sl_cli_parse_u64(optarg, &seeds) < 0 || seeds < 1 || seeds > MAX_SEEDS) {
@@ -326,11 +321,8 @@ int sl_cmd_check(int argc, char **argv) {
             }
             break;
         case 'S':
-            if (n_sets == MAX_SETS) {
-                fprintf(stderr, "stormlab check: too many --set options (at most %d)\n", MAX_SETS);
+            if (sl_cli_take_set("check", optarg, sets, &n_sets) < 0)
                 return SL_EXIT_USAGE;
-            }
-            sets[n_sets++] = optarg;
             break;
         case 'o': outdir = optarg; break;
         case 'j': rp.json = 1; break;

@@ -197,17 +197,11 @@ int sl_cmd_explain(int argc, char **argv) {
         case 'G': group = optarg; break;
         case 'j': json = 1; break;
         case 'h': usage(stdout); return SL_EXIT_OK;
-        default:
-            fprintf(stderr, "stormlab explain: unknown or incomplete option '%s'\n", argv[optind - 1]);
-            usage(stderr);
-            return SL_EXIT_USAGE;
+        default: return sl_cli_bad_option("explain", argv[optind - 1], usage);
         }
     }
-    if (optind != argc - 1) {
-        fprintf(stderr, "stormlab explain: %s\n", optind >= argc ? "missing DIR" : "expected exactly one DIR");
-        usage(stderr);
+    if (sl_cli_one_operand("explain", "DIR", argc, optind, usage) < 0)
         return SL_EXIT_USAGE;
-    }
     char err[4096];
     sl_run_t *run = NULL;
     if (sl_run_load(argv[optind], &run, err, sizeof err)) {

@@ -49,10 +49,7 @@ int sl_cmd_heal(int argc, char **argv) {
         case 'n': dry = 1; break;
         case 'q': quiet = 1; break;
         case 'h': usage(stdout); return SL_EXIT_OK;
-        default:
-            fprintf(stderr, "stormlab heal: unknown or incomplete option '%s'\n", argv[optind - 1]);
-            usage(stderr);
-            return SL_EXIT_USAGE;
+        default: return sl_cli_bad_option("heal", argv[optind - 1], usage);
         }
     }
     if (optind != argc) {

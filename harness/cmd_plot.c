@@ -39,11 +39,8 @@ int sl_cmd_plot(int argc, char **argv) {
         usage(stderr);
         return SL_EXIT_USAGE;
     }
-    if (optind != argc - 1) {
-        fprintf(stderr, "stormlab plot: %s\n", optind >= argc ? "missing DIR" : "expected exactly one DIR");
-        usage(stderr);
+    if (sl_cli_one_operand("plot", "DIR", argc, optind, usage) < 0)
         return SL_EXIT_USAGE;
-    }
     /* checked first so a missing gnuplot leaves the directory as it was */
     if (!sl_plot_have_gnuplot()) {
         fprintf(stderr, "stormlab plot: " SL_PLOT_INSTALL_HINT "\n", argv[optind]);

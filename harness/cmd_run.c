@@ -3,7 +3,6 @@
  * librdkafka clients and the fault proxy (harness/run/, docs/real-runs.md).
  */
 #include <getopt.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,7 +11,6 @@
 #include "run/run.h"
 #include "stormlab/stormlab.h"
 
-#define MAX_SETS 256
 
 static void usage(FILE *f) {
     fputs("usage: stormlab run SCENARIO [--cluster mock|kafka] [--bootstrap HOST:PORT,...] [--cluster-file F]\n"
@@ -60,7 +58,7 @@ int sl_cmd_run(int argc, char **argv) {
                                          {"json", no_argument, 0, 'j'},          {"quiet", no_argument, 0, 'q'},
                                          {"state-dir", required_argument, 0, 'D'},
                                          {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
-    const char *sets[MAX_SETS];
+    const char *sets[SL_CLI_MAX_SETS];
     size_t n_sets = 0;
     sl_run_opts_t ro = {0};
     ro.cluster = "mock";
@@ -74,19 +72,12 @@ int sl_cmd_run(int argc, char **argv) {
         case 'b': ro.bootstrap = optarg; break;
         case 'f': ro.cluster_file = optarg; break;
         case 's':
-            if (sl_cli_parse_u64(optarg, &seed) < 0) {
-                fprintf(stderr, "stormlab run: --seed: '%s' is not a seed, expected an integer 0..%" PRIu64 "\n", optarg,
-                        UINT64_MAX);
+            if (sl_cli_take_seed("run", optarg, &seed, &have_seed) < 0)
                 return SL_EXIT_USAGE;
-            }
-            have_seed = 1;
             break;
         case 'S':
-            if (n_sets == MAX_SETS) {
-                fprintf(stderr, "stormlab run: too many --set options (at most %d)\n", MAX_SETS);
+            if (sl_cli_take_set("run", optarg, sets, &n_sets) < 0)
                 return SL_EXIT_USAGE;
-            }
-            sets[n_sets++] = optarg;
             break;
         case 'o': ro.out = optarg; break;
         case 'D': ro.state_dir = optarg; break;
@@ -95,17 +86,11 @@ int sl_cmd_run(int argc, char **argv) {
         case 'j': ro.json = 1; break;
         case 'q': ro.quiet = 1; break;
         case 'h': usage(stdout); return SL_EXIT_OK;
-        default:
-            fprintf(stderr, "stormlab run: unknown or incomplete option '%s'\n", argv[optind - 1]);
-            usage(stderr);
-            return SL_EXIT_USAGE;
+        default: return sl_cli_bad_option("run", argv[optind - 1], usage);
         }
     }
-    if (optind != argc - 1) {
-        fprintf(stderr, "stormlab run: %s\n", optind >= argc ? "missing SCENARIO" : "expected exactly one SCENARIO");
-        usage(stderr);
+    if (sl_cli_one_operand("run", "SCENARIO", argc, optind, usage) < 0)
         return SL_EXIT_USAGE;
-    }
     if (strcmp(ro.cluster, "mock") && strcmp(ro.cluster, "kafka")) {
         fprintf(stderr, "stormlab run: --cluster '%s': expected mock or kafka\n", ro.cluster);
         return SL_EXIT_USAGE;
@@ -115,14 +100,10 @@ int sl_cmd_run(int argc, char **argv) {
         return SL_EXIT_USAGE;
     }
     char err[2048] = "";
-    sl_scenario_t *sc = NULL;
-    sl_err_t rc = sl_scenario_load_file(argv[optind], sets, n_sets, &sc, err, sizeof err);
-    if (rc != SL_OK) {
-        fprintf(stderr, "stormlab: %s\n", err[0] ? err : sl_strerror(rc));
-        return rc == SL_E_IO || rc == SL_E_INVAL || rc == SL_E_LIMIT ? SL_EXIT_USAGE : SL_EXIT_RUN;
-    }
-    if (have_seed)
-        sl_scenario_set_seed(sc, seed);
+    sl_scenario_t *sc;
+    int load = sl_cli_load_scenario(argv[optind], sets, n_sets, have_seed, seed, &sc, err, sizeof err);
+    if (load != SL_EXIT_OK)
+        return load;
     char outbuf[4096];
     if (!ro.out) {
         char safe[1024];

@@ -14,7 +14,6 @@
 #include "render.h"
 #include "stormlab/stormlab.h"
 
-#define MAX_SETS 256
 #define MAX_TABLE_GROUPS 20 /* rows of the human summary */
 
 static void usage(FILE *f) {
@@ -93,7 +92,7 @@ int sl_cmd_sim(int argc, char **argv) {
         {"seed", required_argument, 0, 's'}, {"set", required_argument, 0, 'S'}, {"out", required_argument, 0, 'o'},
         {"no-plots", no_argument, 0, 'P'},   {"json", no_argument, 0, 'j'},      {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},       {0, 0, 0, 0}};
-    const char *sets[MAX_SETS];
+    const char *sets[SL_CLI_MAX_SETS];
     size_t n_sets = 0;
     const char *out = NULL;
     uint64_t seed = 0;
@@ -103,46 +102,29 @@ int sl_cmd_sim(int argc, char **argv) {
     while ((c = getopt_long(argc, argv, "hqo:", opts, NULL)) != -1) {
         switch (c) {
         case 's':
-            if (sl_cli_parse_u64(optarg, &seed) < 0) {
-                fprintf(stderr, "stormlab sim: --seed: '%s' is not a seed, expected an integer 0..%" PRIu64 "\n",
-                        optarg, UINT64_MAX);
+            if (sl_cli_take_seed("sim", optarg, &seed, &have_seed) < 0)
                 return SL_EXIT_USAGE;
-            }
-            have_seed = 1;
             break;
         case 'S':
-            if (n_sets == MAX_SETS) {
-                fprintf(stderr, "stormlab sim: too many --set options (at most %d)\n", MAX_SETS);
+            if (sl_cli_take_set("sim", optarg, sets, &n_sets) < 0)
                 return SL_EXIT_USAGE;
-            }
-            sets[n_sets++] = optarg;
             break;
         case 'o': out = optarg; break;
         case 'P': no_plots = 1; break;
         case 'j': json = 1; break;
         case 'q': quiet = 1; break;
         case 'h': usage(stdout); return SL_EXIT_OK;
-        default:
-            fprintf(stderr, "stormlab sim: unknown or incomplete option '%s'\n", argv[optind - 1]);
-            usage(stderr);
-            return SL_EXIT_USAGE;
+        default: return sl_cli_bad_option("sim", argv[optind - 1], usage);
         }
     }
-    if (optind != argc - 1) {
-        fprintf(stderr, "stormlab sim: %s\n", optind >= argc ? "missing SCENARIO" : "expected exactly one SCENARIO");
-        usage(stderr);
+    if (sl_cli_one_operand("sim", "SCENARIO", argc, optind, usage) < 0)
         return SL_EXIT_USAGE;
-    }
     const char *path = argv[optind];
     char err[2048] = "";
-    sl_scenario_t *sc = NULL;
-    sl_err_t rc = sl_scenario_load_file(path, sets, n_sets, &sc, err, sizeof err);
-    if (rc != SL_OK) {
-        fprintf(stderr, "stormlab: %s\n", err[0] ? err : sl_strerror(rc));
-        return rc == SL_E_IO || rc == SL_E_INVAL || rc == SL_E_LIMIT ? SL_EXIT_USAGE : SL_EXIT_RUN;
-    }
-    if (have_seed)
-        sl_scenario_set_seed(sc, seed);
+    sl_scenario_t *sc;
+    int load = sl_cli_load_scenario(path, sets, n_sets, have_seed, seed, &sc, err, sizeof err);
+    if (load != SL_EXIT_OK)
+        return load;
     char outbuf[4096];
     if (!out) {
         snprintf(outbuf, sizeof outbuf, "runs/%s", sl_scenario_name(sc));
@@ -150,7 +132,7 @@ int sl_cmd_sim(int argc, char **argv) {
     }
     double t0 = sl_cli_wall_seconds();
     sl_sim_t *sim = NULL;
-    rc = sl_sim_run_to_dir(sc, out, &sim, err, sizeof err);
+    sl_err_t rc = sl_sim_run_to_dir(sc, out, &sim, err, sizeof err);
     double wall = sl_cli_wall_seconds() - t0;
     if (rc != SL_OK) {
         fprintf(stderr, "stormlab: %s\n", err[0] ? err : sl_strerror(rc));

@@ -7,40 +7,16 @@
 #include "compare.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
-#include <spawn.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "causes.h"
 #include "extract.h"
 #include "plot.h"
 
-extern char **environ;
-
 const char *const sl_compare_plot_names[] = {"members", "lag"};
-
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw) {
-    (void)st, (void)flag, (void)ftw;
-    return remove(p);
-}
-
-static void rm_tree(const char *dir) { nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS); }
-
-/* snprintf that reports truncation: a cut path would draw into the wrong file. */
-static int pathf(char *buf, size_t n, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    int r = vsnprintf(buf, n, fmt, ap);
-    va_end(ap);
-    return r < 0 || (size_t)r >= n ? -1 : 0;
-}
 
 /* Appends name='s' (a gnuplot string, ' doubled, newlines as spaces) to f. */
 static void gp_var(FILE *f, const char *name, const char *s) {
@@ -53,67 +29,33 @@ static void gp_var(FILE *f, const char *name, const char *s) {
     fputs("'; ", f);
 }
 
-static int find_gnuplot(char *out, size_t n) {
-    const char *path = getenv("PATH");
-    while (path && *path) {
-        size_t len = strcspn(path, ":");
-        snprintf(out, n, "%.*s/gnuplot", (int)(len ? len : 1), len ? path : ".");
-        if (access(out, X_OK) == 0)
-            return 0;
-        path += len + (path[len] == ':');
-    }
-    return -1;
-}
-
 /* Runs gnuplot -e vars script, stderr to log; 0 when it exited 0. */
 static int run_gnuplot(const char *gnuplot, const char *vars, const char *script, const char *log, char *err,
                        size_t errsz) {
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    char *argv[] = {(char *)"gnuplot", (char *)"-e", (char *)vars, (char *)script, NULL};
     pid_t pid;
-    int rc = posix_spawn(&pid, gnuplot, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
+    int rc = sl_plot_spawn_gnuplot(gnuplot, vars, script, log, &pid);
     if (rc) {
         snprintf(err, errsz, "cannot start %s: %s", gnuplot, strerror(rc));
         return -1;
     }
-    int st = 0;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
-    if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
-        unlink(log);
-        return 0;
-    }
-    char msg[1500] = "";
-    FILE *f = fopen(log, "r");
-    if (f) {
-        size_t n = fread(msg, 1, sizeof msg - 1, f);
-        msg[n] = 0;
-        fclose(f);
-    }
-    snprintf(err, errsz, "gnuplot failed drawing %s:\n%s", script, msg);
-    return -1;
+    return sl_plot_wait_gnuplot(pid, log, script, err, errsz);
 }
 
 int sl_compare_plot(const sl_run_t *a, const sl_run_t *b, const char *label_a, const char *label_b,
                     const char *outdir, char *err, size_t errsz) {
     static const char *const fmts[] = {"png", "svg"};
     char gnuplot[4096], tmp[4096], da[4200], db[4200];
-    if (find_gnuplot(gnuplot, sizeof gnuplot))
+    if (sl_plot_find_gnuplot(gnuplot, sizeof gnuplot))
         return SL_CMP_PLOT_NO_GNUPLOT;
-    if (pathf(tmp, sizeof tmp, "%s/.compare.partial", outdir) || pathf(da, sizeof da, "%s/a", tmp) ||
-        pathf(db, sizeof db, "%s/b", tmp)) {
+    if (sl_plot_pathf(tmp, sizeof tmp, "%s/.compare.partial", outdir) || sl_plot_pathf(da, sizeof da, "%s/a", tmp) ||
+        sl_plot_pathf(db, sizeof db, "%s/b", tmp)) {
         snprintf(err, errsz, "%s: path too long", outdir);
         return SL_CMP_PLOT_FAILED;
     }
-    rm_tree(tmp);
+    sl_plot_rm_tree(tmp);
     if (mkdir(tmp, 0755) || mkdir(da, 0755) || mkdir(db, 0755)) {
         snprintf(err, errsz, "%s: %s", tmp, strerror(errno));
-        rm_tree(tmp);
+        sl_plot_rm_tree(tmp);
         return SL_CMP_PLOT_FAILED;
     }
     int rc = SL_CMP_PLOT_FAILED, rows_a = 0, rows_b = 0;
@@ -139,11 +81,13 @@ int sl_compare_plot(const sl_run_t *a, const sl_run_t *b, const char *label_a, c
         for (int p = 0; p < SL_COMPARE_N_PLOTS; p++)
             for (int f = 0; f < 2; f++) {
                 char script[4200], pout[4400], log[4400], pda[4400], pdb[4400], pf[4400], plib[4200];
-                if (pathf(script, sizeof script, "%s/compare-%s.gp", lib, sl_compare_plot_names[p]) ||
-                    pathf(pout, sizeof pout, "%s/%s-%s.%s", tmp, safe, sl_compare_plot_names[p], fmts[f]) ||
-                    pathf(log, sizeof log, "%s/.%s-%s.%s.log", tmp, safe, sl_compare_plot_names[p], fmts[f]) ||
-                    pathf(pda, sizeof pda, "%s/%s", da, safe) || pathf(pdb, sizeof pdb, "%s/%s", db, safe) ||
-                    pathf(pf, sizeof pf, "%s/faults.tsv", fdir) || pathf(plib, sizeof plib, "%s/", lib)) {
+                if (sl_plot_pathf(script, sizeof script, "%s/compare-%s.gp", lib, sl_compare_plot_names[p]) ||
+                    sl_plot_pathf(pout, sizeof pout, "%s/%s-%s.%s", tmp, safe, sl_compare_plot_names[p], fmts[f]) ||
+                    sl_plot_pathf(log, sizeof log, "%s/.%s-%s.%s.log", tmp, safe, sl_compare_plot_names[p], fmts[f]) ||
+                    sl_plot_pathf(pda, sizeof pda, "%s/%s", da, safe) ||
+                    sl_plot_pathf(pdb, sizeof pdb, "%s/%s", db, safe) ||
+                    sl_plot_pathf(pf, sizeof pf, "%s/faults.tsv", fdir) ||
+                    sl_plot_pathf(plib, sizeof plib, "%s/", lib)) {
                     snprintf(err, errsz, "plot paths too long under %s", tmp);
                     goto out;
                 }
@@ -181,8 +125,8 @@ int sl_compare_plot(const sl_run_t *a, const sl_run_t *b, const char *label_a, c
         for (int p = 0; p < SL_COMPARE_N_PLOTS; p++)
             for (int f = 0; f < 2; f++) {
                 char from[4400], to[4400];
-                if (pathf(from, sizeof from, "%s/%s-%s.%s", tmp, safe, sl_compare_plot_names[p], fmts[f]) ||
-                    pathf(to, sizeof to, "%s/%s-%s.%s", outdir, safe, sl_compare_plot_names[p], fmts[f]) ||
+                if (sl_plot_pathf(from, sizeof from, "%s/%s-%s.%s", tmp, safe, sl_compare_plot_names[p], fmts[f]) ||
+                    sl_plot_pathf(to, sizeof to, "%s/%s-%s.%s", outdir, safe, sl_compare_plot_names[p], fmts[f]) ||
                     rename(from, to)) {
                     snprintf(err, errsz, "%s: %s", to, strerror(errno));
                     goto out;
@@ -193,6 +137,6 @@ int sl_compare_plot(const sl_run_t *a, const sl_run_t *b, const char *label_a, c
 out:
     sl_causes_free(ca);
     sl_causes_free(cb);
-    rm_tree(tmp);
+    sl_plot_rm_tree(tmp);
     return rc;
 }

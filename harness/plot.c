@@ -31,8 +31,7 @@ const char *sl_plot_scripts_dir(void) {
     return d && *d ? d : SL_PLOTS_DIR;
 }
 
-/* gnuplot's full path from $PATH, as a shell would find it. */
-static int find_gnuplot(char *out, size_t n) {
+int sl_plot_find_gnuplot(char *out, size_t n) {
     const char *path = getenv("PATH");
     if (!path)
         return -1;
@@ -48,7 +47,7 @@ static int find_gnuplot(char *out, size_t n) {
 
 int sl_plot_have_gnuplot(void) {
     char path[4096];
-    return find_gnuplot(path, sizeof path) == 0;
+    return sl_plot_find_gnuplot(path, sizeof path) == 0;
 }
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
@@ -86,13 +85,12 @@ static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ft
     return remove(p);
 }
 
-/* Removes a directory this code made (.plots.partial, an old plots/). */
-static void rm_tree(const char *dir) { nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS); }
+void sl_plot_rm_tree(const char *dir) { nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS); }
 
 void sl_plot_remove(const sl_run_t *run) {
     char path[4096];
     snprintf(path, sizeof path, "%s/plots", run->dir);
-    rm_tree(path);
+    sl_plot_rm_tree(path);
 }
 
 /* A gnuplot string literal: single quotes, a quote doubled. */
@@ -110,8 +108,7 @@ static void gp_quote(char *out, size_t n, const char *s) {
     out[o] = 0;
 }
 
-/* snprintf that reports truncation: a cut path would draw into the wrong file. */
-static int pathf(char *buf, size_t n, const char *fmt, ...) {
+int sl_plot_pathf(char *buf, size_t n, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     int r = vsnprintf(buf, n, fmt, ap);
@@ -125,38 +122,38 @@ typedef struct {
     char what[600];  /* "billing-members.png" */
 } job_t;
 
-static pid_t spawn_gnuplot(const char *gnuplot, const char *vars, const char *script, const char *log) {
+int sl_plot_spawn_gnuplot(const char *gnuplot, const char *vars, const char *script, const char *log, pid_t *pid) {
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_adddup2(&fa, 1, 2);
     char *argv[] = {(char *)"gnuplot", (char *)"-e", (char *)vars, (char *)script, NULL};
-    pid_t pid;
-    int rc = posix_spawn(&pid, gnuplot, &fa, NULL, argv, environ);
+    int rc = posix_spawn(pid, gnuplot, &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
-    return rc ? -1 : pid;
+    return rc;
 }
 
-/* Waits for one job; on failure puts its log's first lines in err. */
-static int reap(job_t *j, char *err, size_t errsz) {
+int sl_plot_wait_gnuplot(pid_t pid, const char *log, const char *what, char *err, size_t errsz) {
     int st = 0;
-    while (waitpid(j->pid, &st, 0) < 0 && errno == EINTR)
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
         ;
     int ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
     if (!ok && err[0] == 0) {
         char msg[1500] = "";
-        FILE *f = fopen(j->log, "r");
+        FILE *f = fopen(log, "r");
         if (f) {
             size_t n = fread(msg, 1, sizeof msg - 1, f);
             msg[n] = 0;
             fclose(f);
         }
-        snprintf(err, errsz, "gnuplot failed drawing %s:\n%s", j->what, msg);
+        snprintf(err, errsz, "gnuplot failed drawing %s:\n%s", what, msg);
     }
-    unlink(j->log);
+    unlink(log);
     return ok ? 0 : -1;
 }
+
+static int reap(job_t *j, char *err, size_t errsz) { return sl_plot_wait_gnuplot(j->pid, j->log, j->what, err, errsz); }
 
 static int run_all(const sl_run_t *run, const char *gnuplot, const char *tmp, char **scripts, int n_scripts,
                    int fault_rows, char *err, size_t errsz) {
@@ -175,12 +172,12 @@ static int run_all(const sl_run_t *run, const char *gnuplot, const char *tmp, ch
                 job_t *j = &jobs[running];
                 char q_lib[4200], q_data[4200], q_out[4200], q_faults[4200], q_group[600], q_name[600];
                 char p_lib[4096], p_data[4096], p_out[4096], p_faults[4096], vars[20000], script[4200];
-                if (pathf(p_lib, sizeof p_lib, "%s/", lib) ||
-                    pathf(p_data, sizeof p_data, "%s/data/%s", tmp, safe) ||
-                    pathf(p_faults, sizeof p_faults, "%s/data/faults.tsv", tmp) ||
-                    pathf(p_out, sizeof p_out, "%s/%s-%s.%s", tmp, safe, scripts[s], fmts[f]) ||
-                    pathf(script, sizeof script, "%s/run-%s.gp", lib, scripts[s]) ||
-                    pathf(j->log, sizeof j->log, "%s/.%s-%s.%s.log", tmp, safe, scripts[s], fmts[f])) {
+                if (sl_plot_pathf(p_lib, sizeof p_lib, "%s/", lib) ||
+                    sl_plot_pathf(p_data, sizeof p_data, "%s/data/%s", tmp, safe) ||
+                    sl_plot_pathf(p_faults, sizeof p_faults, "%s/data/faults.tsv", tmp) ||
+                    sl_plot_pathf(p_out, sizeof p_out, "%s/%s-%s.%s", tmp, safe, scripts[s], fmts[f]) ||
+                    sl_plot_pathf(script, sizeof script, "%s/run-%s.gp", lib, scripts[s]) ||
+                    sl_plot_pathf(j->log, sizeof j->log, "%s/.%s-%s.%s.log", tmp, safe, scripts[s], fmts[f])) {
                     if (!err[0])
                         snprintf(err, errsz, "plot paths too long under %s", tmp);
                     rc = -1;
@@ -192,13 +189,12 @@ static int run_all(const sl_run_t *run, const char *gnuplot, const char *tmp, ch
                 gp_quote(q_out, sizeof q_out, p_out);
                 gp_quote(q_group, sizeof q_group, run->groups[g]);
                 gp_quote(q_name, sizeof q_name, run->name);
-                pathf(vars, sizeof vars,
-                      "lib=%s; data=%s; faults=%s; fault_rows=%d; out=%s; fmt='%s'; group=%s; scenario=%s; "
-                      "duration=%.3f",
-                      q_lib, q_data, q_faults, fault_rows, q_out, fmts[f], q_group, q_name, run->duration_s);
-                pathf(j->what, sizeof j->what, "%s-%s.%s (%s)", safe, scripts[s], fmts[f], script);
-                j->pid = spawn_gnuplot(gnuplot, vars, script, j->log);
-                if (j->pid < 0) {
+                sl_plot_pathf(vars, sizeof vars,
+                              "lib=%s; data=%s; faults=%s; fault_rows=%d; out=%s; fmt='%s'; group=%s; scenario=%s; "
+                              "duration=%.3f",
+                              q_lib, q_data, q_faults, fault_rows, q_out, fmts[f], q_group, q_name, run->duration_s);
+                sl_plot_pathf(j->what, sizeof j->what, "%s-%s.%s (%s)", safe, scripts[s], fmts[f], script);
+                if (sl_plot_spawn_gnuplot(gnuplot, vars, script, j->log, &j->pid)) {
                     if (!err[0])
                         snprintf(err, errsz, "cannot start %s: %s", gnuplot, strerror(errno));
                     rc = -1;
@@ -217,16 +213,17 @@ int sl_plot_render(const sl_run_t *run, const sl_causes_t *c, char *err, size_t 
     char gnuplot[4096], tmp[4096], data[4200], final[4096], old[4096];
     char *scripts[MAX_SCRIPTS];
     int n_scripts = 0, rc = SL_PLOT_FAILED, fault_rows = 0;
-    if (find_gnuplot(gnuplot, sizeof gnuplot))
+    if (sl_plot_find_gnuplot(gnuplot, sizeof gnuplot))
         return SL_PLOT_NO_GNUPLOT;
     if (list_scripts(sl_plot_scripts_dir(), scripts, &n_scripts, err, errsz))
         return SL_PLOT_FAILED;
-    if (pathf(tmp, sizeof tmp, "%s/.plots.partial", run->dir) || pathf(data, sizeof data, "%s/data", tmp) ||
-        pathf(final, sizeof final, "%s/plots", run->dir) || pathf(old, sizeof old, "%s/.plots.old", run->dir)) {
+    if (sl_plot_pathf(tmp, sizeof tmp, "%s/.plots.partial", run->dir) ||
+        sl_plot_pathf(data, sizeof data, "%s/data", tmp) || sl_plot_pathf(final, sizeof final, "%s/plots", run->dir) ||
+        sl_plot_pathf(old, sizeof old, "%s/.plots.old", run->dir)) {
         snprintf(err, errsz, "%s: path too long", run->dir);
         goto out;
     }
-    rm_tree(tmp);
+    sl_plot_rm_tree(tmp);
     if (mkdir(tmp, 0755) || mkdir(data, 0755)) {
         snprintf(err, errsz, "%s: %s", tmp, strerror(errno));
         goto out;
@@ -235,16 +232,16 @@ int sl_plot_render(const sl_run_t *run, const sl_causes_t *c, char *err, size_t 
         run_all(run, gnuplot, tmp, scripts, n_scripts, fault_rows, err, errsz))
         goto out;
     /* swap in the new plots only now that every one is drawn */
-    rm_tree(old);
+    sl_plot_rm_tree(old);
     if ((rename(final, old) && errno != ENOENT) || rename(tmp, final)) {
         snprintf(err, errsz, "%s: %s", final, strerror(errno));
         goto out;
     }
-    rm_tree(old);
+    sl_plot_rm_tree(old);
     rc = SL_PLOT_OK;
 out:
     if (rc != SL_PLOT_OK)
-        rm_tree(tmp);
+        sl_plot_rm_tree(tmp);
     for (int i = 0; i < n_scripts; i++)
         free(scripts[i]);
     return rc;

@@ -6,6 +6,7 @@
 #define SL_PLOT_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "causes.h"
 #include "runfiles.h"
@@ -33,5 +34,26 @@ void sl_plot_remove(const sl_run_t *run);
 
 /* The directory holding the *.gp scripts: $STORMLAB_PLOTS_DIR, else the source tree's plots/. */
 const char *sl_plot_scripts_dir(void);
+
+/* What `stormlab plot` and `stormlab compare` (compare_plot.c) share. */
+
+/* gnuplot's full path from $PATH into out, as a shell would find it: 0, or -1 when none. */
+int sl_plot_find_gnuplot(char *out, size_t n);
+
+/* Starts `gnuplot -e VARS SCRIPT` (gnuplot the path found above), stdin
+ * /dev/null, stdout and stderr to the file log: 0 with *pid, or
+ * posix_spawn's error number. */
+int sl_plot_spawn_gnuplot(const char *gnuplot, const char *vars, const char *script, const char *log, pid_t *pid);
+
+/* Waits for that gnuplot and removes its log: 0 when it exited 0, else -1
+ * and, when err is still empty, "gnuplot failed drawing WHAT:" and the
+ * log's first lines (gnuplot's message names the script line that broke). */
+int sl_plot_wait_gnuplot(pid_t pid, const char *log, const char *what, char *err, size_t errsz);
+
+/* snprintf that reports truncation (-1): a cut path would draw into the wrong file. */
+int sl_plot_pathf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Removes a directory tree this code made (a scratch .partial, an old plots/). */
+void sl_plot_rm_tree(const char *dir);
 
 #endif

@@ -4,12 +4,19 @@
  * the CLI's --json and compare.json (harness/textout.c's sl_tx_json).  One
  * escaper, so the same name reads the same in all of them, and always
  * parses: RFC 8259 text that is valid UTF-8 whatever the input bytes.
+ *
+ * Also the pieces of trace.jsonl and summary.json that the simulator
+ * (sim/trace.c, sim/sim.c) and a real run (harness/run/record.c) write
+ * alike: one writer each, so the two backends' files stay the same schema
+ * to the byte (docs/outputs.md).
  */
 #ifndef SL_JSON_OUT_INTERNAL_H
 #define SL_JSON_OUT_INTERNAL_H
 
 #include <stdint.h>
 #include <stdio.h>
+
+#include "stormlab/stormlab.h"
 
 /** Length of the valid UTF-8 sequence at s (1..4), its code point in *cp;
  * 0 when s does not start one (a stray continuation byte, an overlong form,
@@ -22,5 +29,33 @@ int sl_utf8_len(const unsigned char *s, uint32_t *cp);
  * controls and DEL as \u00XX; every byte that does not start a valid UTF-8
  * sequence as \ufffd; all else (valid UTF-8, '/') as is. */
 void sl_json_str(FILE *f, const char *s);
+
+/** Writes v as summary.json's numbers: three decimals, trailing zeros cut
+ * down to one digit after the point (2.500 as 2.5, 3.000 as 3.0). */
+void sl_json_num(FILE *f, double v);
+
+/** sl_json_num(v), or null when v < 0 (a time that never came). */
+void sl_json_num_or_null(FILE *f, double v);
+
+/** One trace.jsonl line, newline included:
+ * {"t_us":T,"seq":N,"kind":"KIND","node":..,"group":..,"member":..,
+ * "generation":..,"cause":..,"detail":".."}.  kind is a fixed event name,
+ * written as is; node, group, member and detail as sl_json_str (NULL as
+ * null); a negative generation or cause as null. */
+void sl_json_trace_line(FILE *f, int64_t t_us, int64_t seq, const char *kind, const char *node, const char *group,
+                        const char *member, int generation, int64_t cause, const char *detail);
+
+/** Group i's results and owner ("" when none) for the summary writers
+ * below; ctx is the caller's run. */
+typedef void (*sl_json_group_fn)(const void *ctx, int i, sl_group_result_t *r, const char **owner);
+
+/** The members of summary.json's "groups" object for groups 0..n-1, each
+ * on its own line ("\n  \"ID\": {...}", comma-separated); the braces
+ * around them are the caller's. */
+void sl_json_summary_groups(FILE *f, int n, sl_json_group_fn get, const void *ctx);
+
+/** The members of summary.json's "owners" object: groups 0..n-1 rolled up
+ * by owner ("(none)" for no owner), in order of first appearance. */
+void sl_json_summary_owners(FILE *f, int n, sl_json_group_fn get, const void *ctx);
 
 #endif

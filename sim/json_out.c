@@ -1,7 +1,10 @@
 /*
- * The JSON string escaper of every output (see json_out-internal.h).
+ * The JSON string escaper of every output, and the trace line and summary
+ * pieces both backends write (see json_out-internal.h).
  */
 #include "json_out-internal.h"
+
+#include <string.h>
 
 int sl_utf8_len(const unsigned char *s, uint32_t *cp) {
     if (s[0] < 0x80) {
@@ -63,4 +66,105 @@ void sl_json_str(FILE *f, const char *s) {
         p++;
     }
     fputc('"', f);
+}
+
+void sl_json_num(FILE *f, double v) {
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.3f", v);
+    char *dot = strchr(buf, '.');
+    if (dot) {
+        char *end = buf + strlen(buf) - 1;
+        while (end > dot + 1 && *end == '0')
+            *end-- = 0;
+    }
+    fputs(buf, f);
+}
+
+void sl_json_num_or_null(FILE *f, double v) {
+    if (v < 0)
+        fputs("null", f);
+    else
+        sl_json_num(f, v);
+}
+
+void sl_json_trace_line(FILE *f, int64_t t_us, int64_t seq, const char *kind, const char *node, const char *group,
+                        const char *member, int generation, int64_t cause, const char *detail) {
+    fprintf(f, "{\"t_us\":%lld,\"seq\":%lld,\"kind\":\"%s\",\"node\":", (long long)t_us, (long long)seq, kind);
+    sl_json_str(f, node);
+    fputs(",\"group\":", f);
+    sl_json_str(f, group);
+    fputs(",\"member\":", f);
+    sl_json_str(f, member);
+    if (generation >= 0)
+        fprintf(f, ",\"generation\":%d", generation);
+    else
+        fputs(",\"generation\":null", f);
+    if (cause >= 0)
+        fprintf(f, ",\"cause\":%lld", (long long)cause);
+    else
+        fputs(",\"cause\":null", f);
+    fputs(",\"detail\":", f);
+    sl_json_str(f, detail);
+    fputs("}\n", f);
+}
+
+void sl_json_summary_groups(FILE *f, int n, sl_json_group_fn get, const void *ctx) {
+    for (int i = 0; i < n; i++) {
+        sl_group_result_t r;
+        const char *owner;
+        get(ctx, i, &r, &owner);
+        fprintf(f, "%s\n  ", i ? "," : "");
+        sl_json_str(f, r.group);
+        fputs(": {\"owner\": ", f);
+        sl_json_str(f, owner);
+        fprintf(f, ", \"rebalances\": %d, \"generation\": %d, \"rebalance_s\": ", r.rebalances, r.generation);
+        sl_json_num(f, r.rebalance_s);
+        fputs(", \"unowned_partition_s\": ", f);
+        sl_json_num(f, r.unowned_partition_s);
+        fprintf(f, ", \"max_lag\": %lld, \"duplicates\": %lld, \"first_stable_s\": ", (long long)r.max_lag,
+                (long long)r.duplicates);
+        sl_json_num_or_null(f, r.first_stable_s);
+        fputs(", \"stable_from_s\": ", f);
+        sl_json_num_or_null(f, r.stable_from_s);
+        fputs("}", f);
+    }
+}
+
+static const char *owner_or_none(sl_json_group_fn get, const void *ctx, int i) {
+    sl_group_result_t r;
+    const char *owner;
+    get(ctx, i, &r, &owner);
+    return owner[0] ? owner : "(none)";
+}
+
+void sl_json_summary_owners(FILE *f, int n, sl_json_group_fn get, const void *ctx) {
+    int written = 0;
+    for (int i = 0; i < n; i++) {
+        const char *owner = owner_or_none(get, ctx, i);
+        int seen = 0;
+        for (int j = 0; j < i && !seen; j++)
+            seen = !strcmp(owner_or_none(get, ctx, j), owner);
+        if (seen)
+            continue;
+        int reb = 0;
+        double unowned = 0;
+        int64_t lag = 0, dup = 0;
+        for (int j = i; j < n; j++) {
+            sl_group_result_t r;
+            const char *o;
+            get(ctx, j, &r, &o);
+            if (strcmp(o[0] ? o : "(none)", owner))
+                continue;
+            reb += r.rebalances;
+            unowned += r.unowned_partition_s;
+            if (r.max_lag > lag)
+                lag = r.max_lag;
+            dup += r.duplicates;
+        }
+        fprintf(f, "%s\n  ", written++ ? "," : "");
+        sl_json_str(f, owner);
+        fprintf(f, ": {\"rebalances\": %d, \"unowned_partition_s\": ", reb);
+        sl_json_num(f, unowned);
+        fprintf(f, ", \"max_lag\": %lld, \"duplicates\": %lld}", (long long)lag, (long long)dup);
+    }
 }

@@ -5,11 +5,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "json_out-internal.h"
 #include "model-internal.h"
+#include "rundir-internal.h"
 
 /* Features the scenario format accepts that this model does not yet
  * reproduce: refused rather than simulated wrongly. */
@@ -191,24 +191,11 @@ void sl_sim_cluster_result(const sl_sim_t *s, sl_cluster_result_t *r) {
     r->produced_records = s->produced_records;
 }
 
-/* Numbers in summary.json: three decimals, trailing zeros trimmed. */
-static void put_num(FILE *f, double v) {
-    char buf[64];
-    snprintf(buf, sizeof buf, "%.3f", v);
-    char *dot = strchr(buf, '.');
-    if (dot) {
-        char *end = buf + strlen(buf) - 1;
-        while (end > dot + 1 && *end == '0')
-            *end-- = 0;
-    }
-    fputs(buf, f);
-}
-
-static void put_opt(FILE *f, double v) {
-    if (v < 0)
-        fputs("null", f);
-    else
-        put_num(f, v);
+/* summary.json's pieces (sim/json_out.c): group i as sl_sim_group_result gives it. */
+static void group_result(const void *ctx, int i, sl_group_result_t *r, const char **owner) {
+    const sl_sim_t *s = ctx;
+    sl_sim_group_result(s, i, r);
+    *owner = s->sc->groups[i].owner;
 }
 
 sl_err_t sl_sim_write_summary(const sl_sim_t *s, FILE *f) {
@@ -218,119 +205,52 @@ sl_err_t sl_sim_write_summary(const sl_sim_t *s, FILE *f) {
     fputs("{\"scenario\": ", f);
     sl_json_str(f, sc->name);
     fprintf(f, ", \"seed\": %llu, \"duration_s\": ", (unsigned long long)sc->seed);
-    put_num(f, (double)sc->duration_us / 1e6);
+    sl_json_num(f, (double)sc->duration_us / 1e6);
     fputs(",\n \"groups\": {", f);
-    for (int i = 0; i < s->n_groups; i++) {
-        sl_group_result_t r;
-        sl_sim_group_result(s, i, &r);
-        fprintf(f, "%s\n  ", i ? "," : "");
-        sl_json_str(f, r.group);
-        fprintf(f, ": {\"owner\": ");
-        sl_json_str(f, sc->groups[i].owner);
-        fprintf(f, ", \"rebalances\": %d, \"generation\": %d, \"rebalance_s\": ", r.rebalances, r.generation);
-        put_num(f, r.rebalance_s);
-        fputs(", \"unowned_partition_s\": ", f);
-        put_num(f, r.unowned_partition_s);
-        fprintf(f, ", \"max_lag\": %lld, \"duplicates\": %lld, \"first_stable_s\": ", (long long)r.max_lag,
-                (long long)r.duplicates);
-        put_opt(f, r.first_stable_s);
-        fputs(", \"stable_from_s\": ", f);
-        put_opt(f, r.stable_from_s);
-        fputs("}", f);
-    }
+    sl_json_summary_groups(f, s->n_groups, group_result, s);
     sl_cluster_result_t c;
     sl_sim_cluster_result(s, &c);
     fputs("},\n \"cluster\": {\"unavailable_partition_s\": ", f);
-    put_num(f, c.unavailable_partition_s);
+    sl_json_num(f, c.unavailable_partition_s);
     fprintf(f, ", \"produce_errors\": %lld, \"lost_records\": %lld, \"produced_records\": %lld},\n \"owners\": {",
             (long long)c.produce_errors, (long long)c.lost_records, (long long)c.produced_records);
-    /* Roll groups up by owner, in order of first appearance. */
-    int written = 0;
-    for (int i = 0; i < s->n_groups; i++) {
-        const char *owner = sc->groups[i].owner[0] ? sc->groups[i].owner : "(none)";
-        bool seen = false;
-        for (int j = 0; j < i && !seen; j++)
-            seen = strcmp(sc->groups[j].owner[0] ? sc->groups[j].owner : "(none)", owner) == 0;
-        if (seen)
-            continue;
-        int reb = 0;
-        double unowned = 0;
-        int64_t lag = 0, dup = 0;
-        for (int j = i; j < s->n_groups; j++) {
-            if (strcmp(sc->groups[j].owner[0] ? sc->groups[j].owner : "(none)", owner) != 0)
-                continue;
-            sl_group_result_t r;
-            sl_sim_group_result(s, j, &r);
-            reb += r.rebalances;
-            unowned += r.unowned_partition_s;
-            if (r.max_lag > lag)
-                lag = r.max_lag;
-            dup += r.duplicates;
-        }
-        fprintf(f, "%s\n  ", written++ ? "," : "");
-        sl_json_str(f, owner);
-        fprintf(f, ": {\"rebalances\": %d, \"unowned_partition_s\": ", reb);
-        put_num(f, unowned);
-        fprintf(f, ", \"max_lag\": %lld, \"duplicates\": %lld}", (long long)lag, (long long)dup);
-    }
+    sl_json_summary_owners(f, s->n_groups, group_result, s);
     fputs("}}\n", f);
     return ferror(f) ? SL_E_IO : SL_OK;
 }
 
 /* ---- a run directory ---- */
 
-static int mkdir_p(const char *dir) {
-    char buf[4096];
-    if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf)
-        return -1;
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = 0;
-        if (mkdir(buf, 0777) < 0 && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    if (mkdir(buf, 0777) < 0 && errno != EEXIST)
-        return -1;
-    return 0;
-}
-
-enum { F_TRACE, F_SERIES, F_LOG, F_SUMMARY, F_RESOLVED, F__N };
-static const char *const out_names[F__N] = {"trace.jsonl", "series.tsv", "log.txt", "summary.json",
-                                            "scenario.resolved.yaml"};
-
 sl_err_t sl_sim_run_to_dir(const sl_scenario_t *sc, const char *dir, sl_sim_t **sim_out, char *errstr,
                            size_t errstr_size) {
-    char tmp[F__N][4096], fin[F__N][4096];
-    FILE *f[F__N] = {0};
+    char tmp[SL_OUT__N][4096], fin[SL_OUT__N][4096];
+    FILE *f[SL_OUT__N] = {0};
     sl_sim_t *s = NULL;
     sl_err_t rc = SL_OK;
-    if (mkdir_p(dir) < 0) {
+    if (sl_out_mkdir_p(dir) < 0) {
         snprintf(errstr, errstr_size, "cannot create output directory %s: %s", dir, strerror(errno));
         return SL_E_IO;
     }
-    for (int i = 0; i < F__N; i++) {
-        snprintf(fin[i], sizeof fin[i], "%s/%s", dir, out_names[i]);
-        snprintf(tmp[i], sizeof tmp[i], "%s/.%s.partial", dir, out_names[i]);
+    sl_out_paths(dir, fin, tmp);
+    for (int i = 0; i < SL_OUT__N; i++) {
         if (!(f[i] = fopen(tmp[i], "w"))) {
             snprintf(errstr, errstr_size, "cannot write %s: %s", tmp[i], strerror(errno));
             rc = SL_E_IO;
             goto out;
         }
     }
-    if ((rc = sl_scenario_write_resolved(sc, f[F_RESOLVED])) != SL_OK) {
-        snprintf(errstr, errstr_size, "cannot write %s", fin[F_RESOLVED]);
+    if ((rc = sl_scenario_write_resolved(sc, f[SL_OUT_RESOLVED])) != SL_OK) {
+        snprintf(errstr, errstr_size, "cannot write %s", fin[SL_OUT_RESOLVED]);
         goto out;
     }
-    sl_sinks_t sinks = {.trace = f[F_TRACE], .series = f[F_SERIES], .log = f[F_LOG]};
+    sl_sinks_t sinks = {.trace = f[SL_OUT_TRACE], .series = f[SL_OUT_SERIES], .log = f[SL_OUT_LOG]};
     if ((rc = sl_sim_new(sc, &sinks, &s, errstr, errstr_size)) != SL_OK)
         goto out;
     if ((rc = sl_sim_run(s)) != SL_OK)
         goto out;
-    if ((rc = sl_sim_write_summary(s, f[F_SUMMARY])) != SL_OK)
+    if ((rc = sl_sim_write_summary(s, f[SL_OUT_SUMMARY])) != SL_OK)
         goto out;
-    for (int i = 0; i < F__N; i++) {
+    for (int i = 0; i < SL_OUT__N; i++) {
         int bad = ferror(f[i]) | fclose(f[i]);
         f[i] = NULL;
         if (bad) {
@@ -340,14 +260,14 @@ sl_err_t sl_sim_run_to_dir(const sl_scenario_t *sc, const char *dir, sl_sim_t **
         }
     }
     /* Only a complete run gets the real names. */
-    for (int i = 0; i < F__N; i++)
+    for (int i = 0; i < SL_OUT__N; i++)
         if (rename(tmp[i], fin[i]) < 0) {
             snprintf(errstr, errstr_size, "cannot rename %s: %s", tmp[i], strerror(errno));
             rc = SL_E_IO;
             goto out;
         }
 out:
-    for (int i = 0; i < F__N; i++) {
+    for (int i = 0; i < SL_OUT__N; i++) {
         if (f[i])
             fclose(f[i]);
         if (rc != SL_OK)

@@ -42,42 +42,18 @@ int64_t sl_trace(sl_sim_t *s, const char *kind, int node, int group, sl_mid_t me
     FILE *f = s->out.trace;
     if (!f)
         return seq;
-    char name[160], detail[512];
+    char node_name[160], member_name[160], detail[512];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(detail, sizeof detail, fmt, ap);
     va_end(ap);
-    fprintf(f, "{\"t_us\":%lld,\"seq\":%lld,\"kind\":\"%s\",\"node\":", (long long)sl_now(s),
-            (long long)seq, kind);
-    if (node >= 0) {
-        sl_node_name(s, node, name, sizeof name);
-        sl_json_str(f, name);
-    } else {
-        fputs("null", f);
-    }
-    fputs(",\"group\":", f);
-    if (group >= 0)
-        sl_json_str(f, s->groups[group].cfg->id);
-    else
-        fputs("null", f);
-    fputs(",\"member\":", f);
-    if (member_id && group >= 0) {
-        sl_member_id_str(s, &s->groups[group], member_id, name, sizeof name);
-        sl_json_str(f, name);
-    } else {
-        fputs("null", f);
-    }
-    if (generation >= 0)
-        fprintf(f, ",\"generation\":%d", generation);
-    else
-        fputs(",\"generation\":null", f);
-    if (cause >= 0)
-        fprintf(f, ",\"cause\":%lld", (long long)cause);
-    else
-        fputs(",\"cause\":null", f);
-    fputs(",\"detail\":", f);
-    sl_json_str(f, detail);
-    fputs("}\n", f);
+    if (node >= 0)
+        sl_node_name(s, node, node_name, sizeof node_name);
+    if (member_id && group >= 0)
+        sl_member_id_str(s, &s->groups[group], member_id, member_name, sizeof member_name);
+    sl_json_trace_line(f, sl_now(s), seq, kind, node >= 0 ? node_name : NULL,
+                       group >= 0 ? s->groups[group].cfg->id : NULL, member_id && group >= 0 ? member_name : NULL,
+                       generation, cause, detail);
     return seq;
 }
 

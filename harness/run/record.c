@@ -6,7 +6,6 @@
  * with it share their millisecond (how `stormlab explain` ties them).
  */
 #include <stdarg.h>
-#include <string.h>
 #include <time.h>
 
 #include "json_out-internal.h"
@@ -40,23 +39,7 @@ static int64_t vtrace(sl_rrun_t *run, int64_t t_us, const char *kind, const char
         return seq;
     if (cause >= seq)
         cause = -1; /* causes point backwards, always */
-    fprintf(f, "{\"t_us\":%lld,\"seq\":%lld,\"kind\":\"%s\",\"node\":", (long long)t_us, (long long)seq, kind);
-    sl_json_str(f, node);
-    fputs(",\"group\":", f);
-    sl_json_str(f, group);
-    fputs(",\"member\":", f);
-    sl_json_str(f, member && member[0] ? member : NULL);
-    if (generation >= 0)
-        fprintf(f, ",\"generation\":%d", generation);
-    else
-        fputs(",\"generation\":null", f);
-    if (cause >= 0)
-        fprintf(f, ",\"cause\":%lld", (long long)cause);
-    else
-        fputs(",\"cause\":null", f);
-    fputs(",\"detail\":", f);
-    sl_json_str(f, detail);
-    fputs("}\n", f);
+    sl_json_trace_line(f, t_us, seq, kind, node, group, member && member[0] ? member : NULL, generation, cause, detail);
     return seq;
 }
 
@@ -154,27 +137,21 @@ void sl_rsample(sl_rrun_t *run) {
     pthread_mutex_unlock(&run->mu);
 }
 
-/* Numbers as the simulator writes them: three decimals, trailing zeros cut. */
-static void put_num(FILE *f, double v) {
-    char buf[64];
-    snprintf(buf, sizeof buf, "%.3f", v);
-    char *dot = strchr(buf, '.');
-    if (dot) {
-        char *end = buf + strlen(buf) - 1;
-        while (end > dot + 1 && *end == '0')
-            *end-- = 0;
-    }
-    fputs(buf, f);
+/* summary.json's pieces (json_out-internal.h): group i in the simulator's
+ * terms, settled for stable. */
+static void group_result(const void *ctx, int i, sl_group_result_t *r, const char **owner) {
+    const sl_rgroup_t *g = &((const sl_rrun_t *)ctx)->groups[i];
+    r->group = g->cfg->id;
+    r->rebalances = g->rebalances;
+    r->generation = g->generation;
+    r->rebalance_s = (double)g->out_of_settled_us / 1e6;
+    r->unowned_partition_s = (g->first_settled_us >= 0 ? g->unowned_after_us : g->unowned_us) / 1e6;
+    r->max_lag = g->max_lag;
+    r->duplicates = g->duplicates;
+    r->first_stable_s = g->first_settled_us >= 0 ? (double)g->first_settled_us / 1e6 : -1;
+    r->stable_from_s = g->settled ? (double)g->settled_since_us / 1e6 : -1;
+    *owner = g->cfg->owner;
 }
-
-static void put_opt(FILE *f, double v) {
-    if (v < 0)
-        fputs("null", f);
-    else
-        put_num(f, v);
-}
-
-static const char *owner_of(const sl_group_cfg_t *g) { return g->owner[0] ? g->owner : "(none)"; }
 
 /* Caller holds mu, after sl_rgroups_finish_locked() and the accounting. */
 int sl_rwrite_summary(sl_rrun_t *run, FILE *f, const char *kind, int brokers_down, int members_frozen, int toxics_left,
@@ -183,7 +160,7 @@ int sl_rwrite_summary(sl_rrun_t *run, FILE *f, const char *kind, int brokers_dow
     fputs("{\"scenario\": ", f);
     sl_json_str(f, sc->name);
     fprintf(f, ", \"seed\": %llu, \"duration_s\": ", (unsigned long long)sc->seed);
-    put_num(f, (double)run->end_us / 1e6);
+    sl_json_num(f, (double)run->end_us / 1e6);
     fprintf(f, ", \"cluster_kind\": \"%s\", \"interrupted\": %s, \"failed\": %s", kind,
             run->interrupted ? "true" : "false", run->failed ? "true" : "false");
     fprintf(f, ",\n \"teardown\": {\"brokers_down\": %d, \"members_frozen\": %d, \"toxics_left\": %d, "
@@ -194,23 +171,7 @@ int sl_rwrite_summary(sl_rrun_t *run, FILE *f, const char *kind, int brokers_dow
         sl_json_str(f, run->fail_reason);
     }
     fputs(",\n \"groups\": {", f);
-    for (int i = 0; i < run->n_groups; i++) {
-        sl_rgroup_t *g = &run->groups[i];
-        fprintf(f, "%s\n  ", i ? "," : "");
-        sl_json_str(f, g->cfg->id);
-        fputs(": {\"owner\": ", f);
-        sl_json_str(f, g->cfg->owner);
-        fprintf(f, ", \"rebalances\": %d, \"generation\": %d, \"rebalance_s\": ", g->rebalances, g->generation);
-        put_num(f, (double)g->out_of_settled_us / 1e6);
-        fputs(", \"unowned_partition_s\": ", f);
-        put_num(f, (g->first_settled_us >= 0 ? g->unowned_after_us : g->unowned_us) / 1e6);
-        fprintf(f, ", \"max_lag\": %lld, \"duplicates\": %lld, \"first_stable_s\": ", (long long)g->max_lag,
-                (long long)g->duplicates);
-        put_opt(f, g->first_settled_us >= 0 ? (double)g->first_settled_us / 1e6 : -1);
-        fputs(", \"stable_from_s\": ", f);
-        put_opt(f, g->settled ? (double)g->settled_since_us / 1e6 : -1);
-        fputs("}", f);
-    }
+    sl_json_summary_groups(f, run->n_groups, group_result, run);
     sl_racct_totals_t all = {0};
     for (int t = 0; t < sc->n_topics; t++) {
         sl_racct_totals_t tt;
@@ -221,7 +182,7 @@ int sl_rwrite_summary(sl_rrun_t *run, FILE *f, const char *kind, int brokers_dow
     }
     fputs("},\n \"cluster\": {\"unavailable_partition_s\": ", f);
     if (run->offline_known)
-        put_num(f, run->unavailable_us / 1e6);
+        sl_json_num(f, run->unavailable_us / 1e6);
     else
         fputs("null", f); /* a real cluster's leaders are not tracked */
     /* produce_errors: records whose delivery failed; lost_records: those
@@ -242,33 +203,7 @@ int sl_rwrite_summary(sl_rrun_t *run, FILE *f, const char *kind, int brokers_dow
                 (long long)tt.unconsumed);
     }
     fputs("},\n \"owners\": {", f);
-    int written = 0;
-    for (int i = 0; i < run->n_groups; i++) {
-        const char *owner = owner_of(run->groups[i].cfg);
-        int seen = 0;
-        for (int j = 0; j < i && !seen; j++)
-            seen = !strcmp(owner_of(run->groups[j].cfg), owner);
-        if (seen)
-            continue;
-        int reb = 0;
-        double unowned = 0;
-        int64_t lag = 0, dup = 0;
-        for (int j = i; j < run->n_groups; j++) {
-            sl_rgroup_t *g = &run->groups[j];
-            if (strcmp(owner_of(g->cfg), owner))
-                continue;
-            reb += g->rebalances;
-            unowned += (g->first_settled_us >= 0 ? g->unowned_after_us : g->unowned_us) / 1e6;
-            if (g->max_lag > lag)
-                lag = g->max_lag;
-            dup += g->duplicates;
-        }
-        fprintf(f, "%s\n  ", written++ ? "," : "");
-        sl_json_str(f, owner);
-        fprintf(f, ": {\"rebalances\": %d, \"unowned_partition_s\": ", reb);
-        put_num(f, unowned);
-        fprintf(f, ", \"max_lag\": %lld, \"duplicates\": %lld}", (long long)lag, (long long)dup);
-    }
+    sl_json_summary_owners(f, run->n_groups, group_result, run);
     fputs("}}\n", f);
     return ferror(f) ? -1 : 0;
 }

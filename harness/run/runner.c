@@ -17,7 +17,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,6 +24,7 @@
 #include "cluster/clusterfile.h"
 #include "render.h"
 #include "run-internal.h"
+#include "rundir-internal.h"
 
 /* ---- small helpers shared by the run's files ---- */
 
@@ -119,25 +119,6 @@ static int check_supported(const sl_scenario_t *sc, const sl_run_opts_t *o, char
 }
 
 /* ---- outputs ---- */
-
-enum { F_TRACE, F_SERIES, F_LOG, F_SUMMARY, F_RESOLVED, F__N };
-static const char *const out_names[F__N] = {"trace.jsonl", "series.tsv", "log.txt", "summary.json",
-                                            "scenario.resolved.yaml"};
-
-static int mkdir_p(const char *dir) {
-    char buf[4096];
-    if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf)
-        return -1;
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = 0;
-        if (mkdir(buf, 0777) < 0 && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    return mkdir(buf, 0777) < 0 && errno != EEXIST ? -1 : 0;
-}
 
 static void cluster_log(void *opaque, const char *node, int level, const char *fac, const char *msg) {
     sl_rrun_t *run = opaque;
@@ -325,8 +306,8 @@ int sl_realrun(const sl_scenario_t *sc, const sl_run_opts_t *o) {
     pthread_sigmask(SIG_BLOCK, &sigs, &old);
 
     sl_rrun_t *run = calloc(1, sizeof *run);
-    char tmp[F__N][4096], fin[F__N][4096];
-    FILE *f[F__N] = {0};
+    char tmp[SL_OUT__N][4096], fin[SL_OUT__N][4096];
+    FILE *f[SL_OUT__N] = {0};
     int rc = SL_EXIT_OK, started = 0;
     double wall0 = sl_cli_wall_seconds();
     if (!run) {
@@ -345,34 +326,32 @@ int sl_realrun(const sl_scenario_t *sc, const sl_run_opts_t *o) {
     uint64_t nx = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ ((uint64_t)getpid() << 40);
     run->run_nonce = splitmix64(&nx);
 
-    if (mkdir_p(o->out) < 0) {
+    if (sl_out_mkdir_p(o->out) < 0) {
         fprintf(stderr, "stormlab run: cannot create output directory %s: %s\n", o->out, strerror(errno));
         rc = SL_EXIT_RUN;
         goto out;
     }
-    const char *partials[F__N];
-    for (int i = 0; i < F__N; i++) {
-        snprintf(fin[i], sizeof fin[i], "%s/%s", o->out, out_names[i]);
-        snprintf(tmp[i], sizeof tmp[i], "%s/.%s.partial", o->out, out_names[i]);
+    const char *partials[SL_OUT__N];
+    sl_out_paths(o->out, fin, tmp);
+    for (int i = 0; i < SL_OUT__N; i++)
         partials[i] = tmp[i];
-    }
-    sl_heal_run_info_t hi = {sc->name, o->cluster, o->out, partials, F__N};
+    sl_heal_run_info_t hi = {sc->name, o->cluster, o->out, partials, SL_OUT__N};
     if (sl_heal_journal_open(state_dir, &hi, &run->journal, err, sizeof err) < 0) {
         fprintf(stderr, "stormlab run: %s\n", err);
         rc = SL_EXIT_RUN;
         goto out;
     }
-    for (int i = 0; i < F__N; i++) {
+    for (int i = 0; i < SL_OUT__N; i++) {
         if (!(f[i] = fopen(tmp[i], "w"))) {
             fprintf(stderr, "stormlab run: cannot write %s: %s\n", tmp[i], strerror(errno));
             rc = SL_EXIT_RUN;
             goto out;
         }
     }
-    run->trace = f[F_TRACE];
-    run->series = f[F_SERIES];
-    run->log = f[F_LOG];
-    sl_scenario_write_resolved(sc, f[F_RESOLVED]);
+    run->trace = f[SL_OUT_TRACE];
+    run->series = f[SL_OUT_SERIES];
+    run->log = f[SL_OUT_LOG];
+    sl_scenario_write_resolved(sc, f[SL_OUT_RESOLVED]);
     fprintf(run->log, "# stormlab real-run log: scenario %s, seed %llu, cluster %s, librdkafka %s (times are run time)\n",
             sc->name, (unsigned long long)sc->seed, o->cluster, rd_kafka_version_str());
 
@@ -537,14 +516,14 @@ out:
         fprintf(stderr, "stormlab run: librdkafka threads still running after 10 s\n");
     int threads_left = sl_rthreads_now() - 1;
     if (started) {
-        sl_rwrite_summary(run, f[F_SUMMARY], kind, brokers_down, members_frozen, toxics_left, threads_left);
+        sl_rwrite_summary(run, f[SL_OUT_SUMMARY], kind, brokers_down, members_frozen, toxics_left, threads_left);
         fprintf(run->log, "# stormlab: run %s after %.1f s; after the heal: %d brokers down, %d members frozen, %d "
                           "toxics, %d threads besides the main one\n",
                 run->interrupted ? "interrupted" : run->failed ? "failed" : "complete", (double)run->end_us / 1e6,
                 brokers_down, members_frozen, toxics_left, threads_left);
     }
     int write_ok = started;
-    for (int i = 0; i < F__N; i++) {
+    for (int i = 0; i < SL_OUT__N; i++) {
         if (!f[i])
             continue;
         int bad = ferror(f[i]) | fclose(f[i]);
@@ -552,11 +531,11 @@ out:
         if (bad)
             write_ok = 0;
     }
-    for (int i = 0; write_ok && i < F__N; i++)
+    for (int i = 0; write_ok && i < SL_OUT__N; i++)
         if (rename(tmp[i], fin[i]) < 0)
             write_ok = 0;
     if (!write_ok)
-        for (int i = 0; i < F__N; i++)
+        for (int i = 0; i < SL_OUT__N; i++)
             unlink(tmp[i]);
     if (started) {
         if (!write_ok) {
@@ -568,7 +547,7 @@ out:
             if (render != SL_RENDER_OK && render != SL_RENDER_NO_GNUPLOT && !o->quiet)
                 fprintf(stderr, "stormlab run: plots and report: %s\n", rerr);
             if (o->json) {
-                FILE *sf = fopen(fin[F_SUMMARY], "r");
+                FILE *sf = fopen(fin[SL_OUT_SUMMARY], "r");
                 char buf[4096];
                 size_t n;
                 while (sf && (n = fread(buf, 1, sizeof buf, sf)) > 0)
