@@ -326,13 +326,13 @@ int sl_realrun(const sl_scenario_t *sc, const sl_run_opts_t *o) {
     uint64_t nx = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ ((uint64_t)getpid() << 40);
     run->run_nonce = splitmix64(&nx);
 
+    sl_out_paths(o->out, fin, tmp); /* first: the exit path unlinks tmp[] */
     if (sl_out_mkdir_p(o->out) < 0) {
         fprintf(stderr, "stormlab run: cannot create output directory %s: %s\n", o->out, strerror(errno));
         rc = SL_EXIT_RUN;
         goto out;
     }
     const char *partials[SL_OUT__N];
-    sl_out_paths(o->out, fin, tmp);
     for (int i = 0; i < SL_OUT__N; i++)
         partials[i] = tmp[i];
     sl_heal_run_info_t hi = {sc->name, o->cluster, o->out, partials, SL_OUT__N};
