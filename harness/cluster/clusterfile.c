@@ -393,8 +393,11 @@ int sl_clusterfile_argv(const sl_clusterfile_t *cf, const char *action, int id, 
         return -1;
     }
     for (int i = 0; i < n; i++) {
-        size_t cap = strlen(w[i]) + 512, o = 0;
-        char *out = malloc(cap);
+        /* room for every placeholder's value: nothing is cut short */
+        size_t n_open = 0, vmax = strlen(vhost) > sizeof vid ? strlen(vhost) : sizeof vid, o = 0;
+        for (const char *q = strchr(w[i], '{'); q; q = strchr(q + 1, '{'))
+            n_open++;
+        char *out = malloc(strlen(w[i]) + n_open * vmax + 1);
         if (!out)
             goto bad;
         for (const char *p = w[i]; *p;) {
@@ -413,7 +416,7 @@ int sl_clusterfile_argv(const sl_clusterfile_t *cf, const char *action, int id, 
                     free(out);
                     goto bad;
                 }
-                if (!value_ok(val) || o + strlen(val) + 1 >= cap) {
+                if (!value_ok(val)) {
                     snprintf(err, errsz, "%s: %s command for broker %d: value '%s' refused (expected [A-Za-z0-9._:-], not "
                                          "starting with -)",
                              cf->path, action, id, val);
@@ -424,8 +427,6 @@ int sl_clusterfile_argv(const sl_clusterfile_t *cf, const char *action, int id, 
                 o += strlen(val);
                 p += skip;
             } else {
-                if (o + 2 >= cap)
-                    break;
                 out[o++] = *p++;
             }
         }

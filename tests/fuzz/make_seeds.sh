@@ -2,14 +2,15 @@
 # Regenerates the seed corpora in tests/fuzz/corpus/ from the project's own
 # inputs: the scenario library, the bad-input tables of
 # tests/cli/bad_inputs.sh and tests/unit/check_scenario.c, the lint test
-# data and the proxy API requests of docs/proxy.md.  Seeds are named
+# data, the cluster files of docs/real-runs.md, tests/kafka/cluster.sh and
+# tests/run/run_test.sh, and the proxy API requests of docs/proxy.md.  Seeds are named
 # seed-*; inputs that once crashed a target (crash-*) and corpus entries kept
 # from long runs (cov-*) are left alone.  Needs gcc and the build's
 # dependencies; run from anywhere:  tests/fuzz/make_seeds.sh
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 c=$root/tests/fuzz/corpus
-mkdir -p "$c"/{scenario,set,props,proxy_http}
+mkdir -p "$c"/{scenario,set,props,clusterfile,proxy_http}
 rm -f "$c"/*/seed-*
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -90,6 +91,43 @@ for f in "$root"/tests/data/lint/*.properties; do
   cp "$f" "$c/props/seed-$(basename "$f")"
 done
 
+# --- clusterfile: docs/real-runs.md's examples (the ```yaml blocks with
+# commands:), the file tests/kafka/cluster.sh writes, tests/run/run_test.sh's
+# good and bad files; then a few with hosts after a NUL (fuzz_clusterfile.c)
+awk -v dir="$c/clusterfile" '
+  /^ *```yaml$/ { inb = 1; ind = index($0, "`") - 1; body = ""; next }
+  inb && /^ *```$/ { inb = 0; if (body ~ /commands:/) { f = sprintf("%s/seed-doc-%02d.yaml", dir, n++); printf "%s", body > f; close(f) } next }
+  inb { body = body substr($0, ind + 1) "\n" }' "$root/docs/real-runs.md"
+( # write_cluster_file() of tests/kafka/cluster.sh, with its settings (paths
+  # made fixed below, so the seed does not change from run to run)
+  state="$tmp/stormlab-kafka-0" port0=19092 version=4.4.0 cache="$tmp/cache" heap=256m
+  self="$root/tests/kafka/cluster.sh" nodes=(1 2 3)
+  mkdir -p "$state" && echo 'MkU3OEVBNTcwNTJENDM2Qg' > "$state/cluster.id"
+  eval "$(sed -n -e '/^client_port()/p' -e '/^bootstrap()/,/^}/p' -e '/^write_cluster_file()/,/^}/p' "$self")"
+  write_cluster_file
+  sed -e "s|$tmp/cache|/root/.cache/stormlab-kafka|g" -e "s|$tmp|/tmp|g" -e "s|$root|/src/stormlab|g" \
+    "$state/cluster.yaml" > "$c/clusterfile/seed-kafka-cluster.yaml" )
+( # run_test.sh's cluster files: its heredocs and printf lines to $cf and $out/cfN.yaml
+  out="$tmp/run" && mkdir -p "$out" && cf="$out/cluster.yaml"
+  eval "$(sed -n -e '/cat >"$\(cf\|out\/cf[0-9]*\.yaml\)" <<'"'"'EOF'"'"'/,/^EOF$/p' \
+                 -e '/^ *printf .* >"$out\/cf[0-9]*\.yaml"$/p' "$root/tests/run/run_test.sh")"
+  for f in "$out"/*.yaml; do cp "$f" "$c/clusterfile/seed-run-test-$(basename "$f")"; done )
+# hosts a cluster could advertise, after a NUL
+cf=$c/clusterfile
+{ cat "$cf/seed-kafka-cluster.yaml"; printf '\0%s' 'kafka-1;rm -rf /' '$(id)' '-oProxyCommand=x' kafka-2.internal
+} > "$cf/seed-hosts-00"
+{ cat <<'EOF'
+commands:
+  kill: ssh {host} "sudo pkill -KILL -f 'server-{id}.properties'"
+  stop: sh -c 'kill {port}' x\ y "a\"b" '' {host}{host}{port}{id}
+brokers:
+  - {id: 2, port: 9093}
+  - id: 3
+    host: kafka-3.internal
+    start: /opt/k/{host}:{port}/{id}
+EOF
+  printf '\0%s' '`id`' 'a b' 127.0.0.1; } > "$cf/seed-hosts-01"
+
 # --- proxy_http: docs/proxy.md's API, as request streams
 req() { # METHOD PATH [BODY] [EXTRA HEADER]
   local body=${3:-}
@@ -138,4 +176,5 @@ req() { # METHOD PATH [BODY] [EXTRA HEADER]
   req DELETE /nothing/here/at/all/really; } > "$c/proxy_http/seed-errors"
 
 echo "seeds: $(ls "$c/scenario" | grep -c '^seed-') scenario, $(ls "$c/set" | grep -c '^seed-') set," \
-     "$(ls "$c/props" | grep -c '^seed-') props, $(ls "$c/proxy_http" | grep -c '^seed-') proxy_http"
+     "$(ls "$c/props" | grep -c '^seed-') props, $(ls "$c/clusterfile" | grep -c '^seed-') clusterfile," \
+     "$(ls "$c/proxy_http" | grep -c '^seed-') proxy_http"
