@@ -35,6 +35,7 @@ static void dir_try_fin(slp_dir_t *d);
 static void stage_push(slp_stage_t *s, slp_chunk_t *c);
 static void stage_release(slp_stage_t *s);
 static void link_close_flush(slp_link_t *l);
+static void stage_retire(slp_stage_t *s);
 
 /* ---- chunks ---- */
 
@@ -247,6 +248,10 @@ static void stage_timer_cb(evutil_socket_t fd, short what, void *arg) {
     case SLP_TX_RESET_PEER:
         slp_link_kill(l, SLP_CLOSE_RST);
         return;
+    case SLP_TX_CUT:
+        if (s->draining)
+            stage_retire(s);   /* TCP's retransmission: the healed path carries it */
+        return;
     default:
         stage_release(s);
     }
@@ -342,7 +347,9 @@ static void stage_push(slp_stage_t *s, slp_chunk_t *c) {
         bandwidth_release(s);
         break;
     case SLP_TX_CUT:
-        stage_enqueue(s, c);   /* held until the cut is removed */
+        if (TAILQ_EMPTY(&s->q))
+            s->held_since_us = slp_now_us();   /* the sender's first send of what it holds */
+        stage_enqueue(s, c);   /* held until the cut is removed (and drained) */
         break;
     case SLP_TX_TIMEOUT:
         dir_drop(d, c);
@@ -429,7 +436,9 @@ static void stage_start(slp_stage_t *s) {
         arm_after_ms(s, s->toxic->a.timeout_ms);
 }
 
-static int link_add_stage(slp_link_t *l, slp_toxic_t *t) {
+/* at_connect: the link is being set up now, under the toxics already in
+ * place (a cut then holds its handshake, see stage_drain). */
+static int link_add_stage(slp_link_t *l, slp_toxic_t *t, int at_connect) {
     slp_dir_t *d = &l->dir[t->stream];
     slp_stage_t *s = calloc(1, sizeof(*s));
     if (!s)
@@ -443,6 +452,8 @@ static int link_add_stage(slp_link_t *l, slp_toxic_t *t) {
         return -1;
     }
     s->active = draw(&d->rng_tox, t->toxicity);
+    if (at_connect && s->active && t->type == SLP_TX_CUT)
+        s->opened_in_cut_us = slp_now_us();
     TAILQ_INSERT_TAIL(&d->stages, s, next);
     stage_start(s);
     return 0;
@@ -458,17 +469,22 @@ void slp_link_toxic_added(slp_link_t *l, slp_toxic_t *t) {
         }
         return;
     }
-    if (link_add_stage(l, t) < 0)
+    if (link_add_stage(l, t, 0) < 0)
         slp_link_kill(l, SLP_CLOSE_RST);
 }
 
-void slp_link_toxic_updated(slp_link_t *l, slp_toxic_t *t, int redraw) {
+/* The stage of toxic t on link l; NULL when l is dead or t has none there. */
+static slp_stage_t *link_stage(slp_link_t *l, const slp_toxic_t *t) {
     if (l->dead || t->type == SLP_TX_REFUSE)
-        return;
-    slp_dir_t *d = &l->dir[t->stream];
-    slp_stage_t *s = stage_find(d, t);
+        return NULL;
+    return stage_find(&l->dir[t->stream], t);
+}
+
+void slp_link_toxic_updated(slp_link_t *l, slp_toxic_t *t, int redraw) {
+    slp_stage_t *s = link_stage(l, t);
     if (!s)
         return;
+    slp_dir_t *d = s->dir;
     int was = s->active;
     if (redraw)
         s->active = draw(&d->rng_tox, t->toxicity);
@@ -490,14 +506,25 @@ void slp_link_toxic_updated(slp_link_t *l, slp_toxic_t *t, int redraw) {
     }
 }
 
-void slp_link_toxic_removed(slp_link_t *l, slp_toxic_t *t) {
-    if (l->dead || t->type == SLP_TX_REFUSE)
-        return;
-    slp_dir_t *d = &l->dir[t->stream];
-    slp_stage_t *s = stage_find(d, t);
-    if (!s)
-        return;
-    /* Held bytes go on at once, in order, into the stages after this one. */
+int64_t slp_tcp_retransmit_at(int64_t first_us, int64_t rto_us, int64_t now_us) {
+    int64_t step = rto_us < SLP_TCP_RTO_MAX_US ? rto_us : SLP_TCP_RTO_MAX_US;
+    if (step < 1)
+        step = 1;
+    int64_t t = first_us + step;
+    while (t < now_us && step < SLP_TCP_RTO_MAX_US) {
+        step = step < SLP_TCP_RTO_MAX_US / 2 ? step * 2 : SLP_TCP_RTO_MAX_US;
+        t += step;
+    }
+    if (t < now_us)   /* at the cap: one retransmission every TCP_RTO_MAX */
+        t += (now_us - t + SLP_TCP_RTO_MAX_US - 1) / SLP_TCP_RTO_MAX_US * SLP_TCP_RTO_MAX_US;
+    return t;
+}
+
+/* Takes a stage out of its direction: what it holds goes on at once, in
+ * order, into the stages after it. */
+static void stage_retire(slp_stage_t *s) {
+    slp_dir_t *d = s->dir;
+    slp_link_t *l = d->link;
     s->active = 0;
     stage_flush(s);
     if (l->dead)
@@ -507,6 +534,50 @@ void slp_link_toxic_removed(slp_link_t *l, slp_toxic_t *t) {
     dir_check_eof(d);
     if (!l->dead)
         dir_flow(d);
+}
+
+/* A cut removed while it holds bytes: as after a healed partition, they go
+ * through at the sender's next retransmission of the oldest of them.  A
+ * link opened while the cut was in place had no real connection yet (the
+ * proxy answered its handshake; a partition would not have): it passes
+ * nothing until the handshake's next retransmission, counted from the
+ * connection's start (Linux: 1 s, doubling), held bytes or not.  The
+ * stage outlives its toxic (freed by the caller): it keeps a copy, so every
+ * path that reads s->toxic still sees an active cut, which holds what
+ * arrives meanwhile (behind what it holds) and the EOF. */
+static void stage_drain(slp_stage_t *s) {
+    int64_t now = slp_now_us();
+    int64_t at = s->opened_in_cut_us ? slp_tcp_retransmit_at(s->opened_in_cut_us, SLP_TCP_SYN_RTO_US, now)
+                                     : slp_tcp_retransmit_at(s->held_since_us, s->toxic->a.rto_ms * 1000, now);
+    s->own = *s->toxic;
+    s->own.name = NULL;
+    s->own.client = NULL;
+    s->own.proxy = NULL;
+    memset(&s->own.next, 0, sizeof(s->own.next));
+    s->toxic = &s->own;
+    s->draining = 1;
+    stage_arm(s, at);
+}
+
+void slp_link_toxic_removed(slp_link_t *l, slp_toxic_t *t) {
+    slp_stage_t *s = link_stage(l, t);
+    if (!s)
+        return;
+    if (t->type == SLP_TX_CUT && s->active && t->a.rto_ms > 0 && (!TAILQ_EMPTY(&s->q) || s->opened_in_cut_us))
+        stage_drain(s);
+    else
+        stage_retire(s);
+}
+
+void slp_link_release_drains(slp_link_t *l) {
+    for (int i = 0; i < 2 && !l->dead; i++) {
+        slp_stage_t *s, *nx;
+        for (s = TAILQ_FIRST(&l->dir[i].stages); s && !l->dead; s = nx) {
+            nx = TAILQ_NEXT(s, next);
+            if (s->draining)
+                stage_retire(s);
+        }
+    }
 }
 
 /* ---- flow control and closing ---- */
@@ -921,7 +992,7 @@ void slp_link_accept(slp_proxy_t *p, evutil_socket_t fd, const struct sockaddr *
         goto fail;
 
     TAILQ_FOREACH(t, &p->toxics, next)
-        if (t->type != SLP_TX_REFUSE && slp_link_matches(l, t) && link_add_stage(l, t) < 0)
+        if (t->type != SLP_TX_REFUSE && slp_link_matches(l, t) && link_add_stage(l, t, 1) < 0)
             goto fail;
 
     if (bufferevent_socket_connect(l->ubev, (struct sockaddr *)&p->up_sa, (int)p->up_len) < 0) {

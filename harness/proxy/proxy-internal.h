@@ -15,6 +15,12 @@
  * in its queue until a due time (latency, loss, slicer, bandwidth), holds
  * it until removed (cut) or drops it (timeout, reset_peer).  With no stage
  * at all the bytes go straight from one evbuffer to the other.
+ *
+ * A cut removed while it holds bytes (and its rto is not 0) leaves its
+ * stage behind, *draining*: it holds on until TCP's next retransmission of
+ * the oldest held byte (of the handshake, for a link opened during the
+ * cut), then passes everything and goes.  A draining stage
+ * belongs to no toxic: it reads a copy of the removed toxic of its own.
  */
 #ifndef SL_PROXY_INTERNAL_H
 #define SL_PROXY_INTERNAL_H
@@ -58,6 +64,13 @@
 #define SLP_ADDR_MAX 64
 /* A lost chunk is retransmitted at most this many times (RTO doubling). */
 #define SLP_LOSS_MAX_RETRIES 6
+/* The longest retransmission timeout (Linux's TCP_RTO_MAX): a healed cut's
+ * doubling RTO steps stop growing here. */
+#define SLP_TCP_RTO_MAX_US 120000000LL
+/* The first retransmission of a connection's handshake (Linux's
+ * TCP_TIMEOUT_INIT), doubling after: when a link opened during a cut can
+ * really connect once the cut heals. */
+#define SLP_TCP_SYN_RTO_US 1000000LL
 /* Control API: open connections at most (more wait in the kernel's
  * backlog), and requests a second (and burst) before 429. */
 #define SLP_HTTP_MAX_CONNS 64
@@ -96,7 +109,9 @@ typedef struct slp_attrs_s {
     int64_t size_variation;  /* slicer: size_variation, bytes */
     int64_t delay_us;        /* slicer: delay, microseconds (Toxiproxy's unit) */
     double probability;      /* loss: probability, 0..1 */
-    int64_t rto_ms;          /* loss: rto, first retransmission stall */
+    int64_t rto_ms;          /* loss: rto, first retransmission stall;
+                                cut: rto, first retransmission after the cut
+                                began (0: release at once when removed) */
 } slp_attrs_t;
 
 /* An add request, from the C API or from JSON. */
@@ -143,6 +158,11 @@ typedef struct slp_stage {
                                       bandwidth: when the next byte may go */
     int64_t passed;                /* limit_data: bytes passed */
     int armed;                     /* reset_peer: data seen, reset pending */
+    int64_t held_since_us;         /* cut: when the oldest held chunk arrived */
+    int64_t opened_in_cut_us;      /* cut: the link was set up under it, then (0: not) */
+    int draining;                  /* cut removed: holding until its release time */
+    slp_toxic_t own;               /* draining: the removed toxic's copy (toxic
+                                      points here; no name, client, proxy) */
 } slp_stage_t;
 TAILQ_HEAD(slp_stageq, slp_stage);
 
@@ -295,7 +315,14 @@ enum { SLP_CLOSE_FIN, SLP_CLOSE_RST };
 void slp_link_kill(slp_link_t *l, int how);
 void slp_link_toxic_added(slp_link_t *l, slp_toxic_t *t);
 void slp_link_toxic_updated(slp_link_t *l, slp_toxic_t *t, int redraw);
+/* A removed cut holding bytes drains on TCP's schedule (see above). */
 void slp_link_toxic_removed(slp_link_t *l, slp_toxic_t *t);
+/* Passes on at once what the link's draining cuts hold (reset_all). */
+void slp_link_release_drains(slp_link_t *l);
+/* TCP's retransmission of bytes first sent at first_us, first at or after
+ * now: first_us + rto x (2^k - 1), k >= 1, the step doubling from rto_us and
+ * capped at SLP_TCP_RTO_MAX_US.  Public to the tests. */
+int64_t slp_tcp_retransmit_at(int64_t first_us, int64_t rto_us, int64_t now_us);
 int slp_link_matches(const slp_link_t *l, const slp_toxic_t *t);
 void slp_links_reap_all(sl_proxy_server_t *srv);
 

@@ -298,12 +298,20 @@ void slp_toxic_remove(slp_toxic_t *t) {
     p->srv->n_toxics--;
 }
 
+/* Removes every toxic and releases at once what removed cuts still hold
+ * (theirs and earlier ones' draining on TCP's schedule): a reset is the
+ * teardown's heal, which wants every held byte delivered now. */
 void slp_proxy_reset_all(sl_proxy_server_t *srv) {
     slp_proxy_t *p;
     TAILQ_FOREACH(p, &srv->proxies, next) {
         slp_toxic_t *t;
         while ((t = TAILQ_FIRST(&p->toxics)))
             slp_toxic_remove(t);
+        slp_link_t *l, *nx;
+        for (l = TAILQ_FIRST(&p->links); l; l = nx) {
+            nx = TAILQ_NEXT(l, next);
+            slp_link_release_drains(l);
+        }
         if (!p->lev) {
             char err[256];
             if (proxy_start(p, err, sizeof(err)) != 200)

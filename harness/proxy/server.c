@@ -561,7 +561,14 @@ sl_err_t sl_proxy_set_slicer(sl_proxy_server_t *srv, const char *proxy,
 
 sl_err_t sl_proxy_set_cut(sl_proxy_server_t *srv, const char *proxy,
                           const sl_proxy_toxic_opts_t *opts) {
+    SPEC(s, SLP_TX_CUT);   /* rto: 200 ms, TCP's */
+    return toxic_set(srv, proxy, opts, &s);
+}
+
+sl_err_t sl_proxy_set_cut_rto(sl_proxy_server_t *srv, const char *proxy,
+                              const sl_proxy_toxic_opts_t *opts, int64_t rto_ms) {
     SPEC(s, SLP_TX_CUT);
+    s.a.rto_ms = rto_ms;
     return toxic_set(srv, proxy, opts, &s);
 }
 

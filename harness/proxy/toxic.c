@@ -33,7 +33,7 @@ static const struct {
                        {AI("average_size", average_size), AI("size_variation", size_variation),
                         AI("delay", delay_us)},
                        3},
-    [SLP_TX_CUT] = {"cut", {{0}}, 0},
+    [SLP_TX_CUT] = {"cut", {AI("rto", rto_ms)}, 1},
     [SLP_TX_REFUSE] = {"refuse", {{0}}, 0},
     [SLP_TX_LOSS] = {"loss", {AR("probability", probability), AI("rto", rto_ms)}, 2},
 };
@@ -58,7 +58,7 @@ const char *slp_stream_name(sl_proxy_stream_t s) {
 
 void slp_attrs_defaults(slp_toxic_type_t t, slp_attrs_t *a) {
     memset(a, 0, sizeof(*a));
-    if (t == SLP_TX_LOSS)
+    if (t == SLP_TX_LOSS || t == SLP_TX_CUT)
         a->rto_ms = 200;   /* Linux's minimum RTO */
 }
 

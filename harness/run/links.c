@@ -9,9 +9,11 @@
  *
  * Scenario -> proxy toxics (docs/proxy.md):
  *   links.latency/jitter/loss  latency / loss toxics on every link ("base-*")
- *   partition                  cut, per direction ("ev<i>-up", "ev<i>-down")
+ *   partition                  cut, per direction ("ev<i>-cut-up", "ev<i>-cut-down"):
+ *                              healed on TCP's retransmission schedule (rto 200 ms)
  *   degrade                    latency and loss, both directions
- *   pause (a member)           cut both ways on all its links ("pause-*")
+ *   pause (a member)           cut both ways on all its links ("pause-*"), rto 0:
+ *                              released at once on thaw
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -234,7 +236,10 @@ void sl_rlinks_pause_member(sl_rrun_t *run, sl_rmember_t *m, int on) {
                 sl_proxy_toxic_opts_t o = SL_PROXY_TOXIC_OPTS_INIT;
                 o.stream = d ? SL_PROXY_DOWNSTREAM : SL_PROXY_UPSTREAM;
                 o.name = tn;
-                sl_proxy_set_cut(run->proxy, proxy, &o);
+                /* A frozen process, not a broken network: its kernel kept
+                 * the connection, so on thaw nothing waits for a
+                 * retransmission (rto 0), as the simulator's pause. */
+                sl_proxy_set_cut_rto(run->proxy, proxy, &o, 0);
             } else {
                 sl_proxy_toxic_remove(run->proxy, proxy, tn);
             }

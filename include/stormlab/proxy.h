@@ -169,7 +169,9 @@ sl_err_t sl_proxy_get_stats(sl_proxy_server_t *srv, const char *name, sl_proxy_s
 /** Resets (TCP RST, both sockets) every link of the proxy now. */
 sl_err_t sl_proxy_reset_connections(sl_proxy_server_t *srv, const char *name);
 
-/** POST /reset: enables every proxy and removes every toxic. */
+/** POST /reset: enables every proxy and removes every toxic; what cuts
+ *  held (even removed ones still waiting for their retransmission time)
+ *  goes on at once. */
 sl_err_t sl_proxy_reset_all(sl_proxy_server_t *srv);
 
 /* ---- toxics: typed setters ------------------------------------------------
@@ -201,10 +203,18 @@ sl_err_t sl_proxy_set_limit_data(sl_proxy_server_t *srv, const char *proxy,
 sl_err_t sl_proxy_set_slicer(sl_proxy_server_t *srv, const char *proxy,
                              const sl_proxy_toxic_opts_t *opts, int64_t average_size,
                              int64_t size_variation, int64_t delay_us);
-/** cut (stormlab): a blackhole; bytes are held, none pass, links stay open;
- *  removing it releases what was held, in order, like a healed network. */
+/** cut (stormlab): a blackhole; bytes are held, none pass, links stay open.
+ *  Removing it heals the path as TCP sees a healed partition: what a link
+ *  direction held goes on, in order, at the sender's next retransmission
+ *  of its oldest held byte (first held + rto x (2^k - 1), the rto doubling
+ *  from 200 ms, each step at most 120 s), holding what arrives meanwhile
+ *  behind it.  sl_proxy_reset_all() releases it at once. */
 sl_err_t sl_proxy_set_cut(sl_proxy_server_t *srv, const char *proxy,
                           const sl_proxy_toxic_opts_t *opts);
+/** cut with its first retransmission timeout rto_ms instead of 200 ms;
+ *  0: what was held goes on the moment the cut is removed. */
+sl_err_t sl_proxy_set_cut_rto(sl_proxy_server_t *srv, const char *proxy,
+                              const sl_proxy_toxic_opts_t *opts, int64_t rto_ms);
 /** refuse (stormlab): closes the existing links and every new one at once. */
 sl_err_t sl_proxy_set_refuse(sl_proxy_server_t *srv, const char *proxy,
                              const sl_proxy_toxic_opts_t *opts);
@@ -215,7 +225,8 @@ sl_err_t sl_proxy_set_loss(sl_proxy_server_t *srv, const char *proxy,
                            const sl_proxy_toxic_opts_t *opts, double probability,
                            int64_t rto_ms);
 
-/** Removes a toxic; held bytes continue at once.  SL_E_INVAL if unknown. */
+/** Removes a toxic; held bytes continue at once, but a cut's at its
+ *  retransmission time (sl_proxy_set_cut).  SL_E_INVAL if unknown. */
 sl_err_t sl_proxy_toxic_remove(sl_proxy_server_t *srv, const char *proxy, const char *toxic);
 
 #ifdef __cplusplus

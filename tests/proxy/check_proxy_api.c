@@ -236,7 +236,7 @@ START_TEST(every_toxic_type_takes_toxiproxys_attributes) {
         {"limit_data", "{\"bytes\":1024}", "bytes", 1024},
         {"slicer", "{\"average_size\":64,\"size_variation\":8,\"delay\":100}", "delay", 100},
         {"loss", "{\"probability\":0.1,\"rto\":150}", "rto", 150},
-        {"cut", "{}", NULL, 0},
+        {"cut", "{\"rto\":300}", "rto", 300},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char body[256];
@@ -253,6 +253,46 @@ START_TEST(every_toxic_type_takes_toxiproxys_attributes) {
         json_decref(t);
     }
     json_decref(req("POST", "/proxies/a/toxics", "{\"type\":\"refuse\"}", 200));
+}
+END_TEST
+
+/* The cut's "rto" attribute of toxic t (a JSON toxic). */
+static json_int_t cut_rto(json_t *t) {
+    json_t *v = json_object_get(json_object_get(t, "attributes"), "rto");
+    ck_assert_msg(json_is_integer(v), "attributes.rto missing or not an integer");
+    return json_integer_value(v);
+}
+
+START_TEST(a_cuts_rto_is_an_attribute_200_by_default) {
+    /* given a proxy, when a cut is posted without attributes, then its
+     * rto is 200 (TCP's minimum RTO); one posted with rto 0 keeps 0; an
+     * update sets it and a GET shows it; a negative or non-integer rto
+     * gets 400, on create and on update, and changes nothing */
+    json_decref(req("POST", "/proxies", proxy_body("a", "127.0.0.1:0"), 201));
+    json_t *t = req("POST", "/proxies/a/toxics", "{\"type\":\"cut\"}", 200);
+    ck_assert_int_eq(cut_rto(t), 200);
+    json_decref(t);
+    t = req("POST", "/proxies/a/toxics",
+            "{\"name\":\"now\",\"type\":\"cut\",\"stream\":\"upstream\",\"attributes\":{\"rto\":0}}",
+            200);
+    ck_assert_int_eq(cut_rto(t), 0);
+    json_decref(t);
+    json_decref(req("PATCH", "/proxies/a/toxics/now", "{\"attributes\":{\"rto\":500}}", 200));
+    t = req("GET", "/proxies/a/toxics/now", NULL, 200);
+    ck_assert_int_eq(cut_rto(t), 500);
+    json_decref(t);
+    want_error("POST", "/proxies/a/toxics",
+               "{\"name\":\"neg\",\"type\":\"cut\",\"attributes\":{\"rto\":-1}}", 400,
+               "bad request body");
+    want_error("POST", "/proxies/a/toxics",
+               "{\"name\":\"str\",\"type\":\"cut\",\"attributes\":{\"rto\":\"fast\"}}", 400,
+               "bad request body");
+    want_error("POST", "/proxies/a/toxics/now", "{\"attributes\":{\"rto\":-200}}", 400,
+               "bad request body");
+    want_error("GET", "/proxies/a/toxics/neg", NULL, 404, "toxic not found");
+    t = req("GET", "/proxies/a/toxics/now", NULL, 200);
+    ck_assert_int_eq(cut_rto(t), 500);
+    json_decref(t);
 }
 END_TEST
 
@@ -395,6 +435,7 @@ static Suite *suite(void) {
     tcase_set_timeout(tt, 20);
     tcase_add_test(tt, toxics_are_created_listed_updated_and_removed);
     tcase_add_test(tt, every_toxic_type_takes_toxiproxys_attributes);
+    tcase_add_test(tt, a_cuts_rto_is_an_attribute_200_by_default);
     tcase_add_test(tt, bad_toxic_requests_get_400_404_409);
     tcase_add_test(tt, api_changes_reach_live_traffic);
     suite_add_tcase(s, tt);

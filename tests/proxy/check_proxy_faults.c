@@ -318,6 +318,246 @@ START_TEST(cut_of_one_direction_holds_only_that_direction) {
 }
 END_TEST
 
+/* ---- a healed cut: TCP's retransmission schedule ---- */
+
+START_TEST(retransmission_times_follow_tcps_doubling_rto) {
+    /* given bytes first sent at 0 into a cut, when the cut heals at t,
+     * then they go through at 0 + rto x (2^k - 1), the first at or after
+     * t (k >= 1: the first send itself was lost), the step doubling from
+     * rto and capped at 120 s */
+    const int64_t ms = 1000, s = 1000000;
+    ck_assert_int_eq(slp_tcp_retransmit_at(0, 200 * ms, 1 * s), 1400 * ms);
+    ck_assert_int_eq(slp_tcp_retransmit_at(0, 200 * ms, 600 * ms), 600 * ms);   /* at: on time */
+    ck_assert_int_eq(slp_tcp_retransmit_at(0, 200 * ms, 601 * ms), 1400 * ms);
+    ck_assert_int_eq(slp_tcp_retransmit_at(0, 200 * ms, 0), 200 * ms);
+    /* 0.2, 0.6, 1.4, 3.0, 6.2, 12.6, 25.4 s after the first send */
+    ck_assert_int_eq(slp_tcp_retransmit_at(5 * s, 200 * ms, 30 * s), 30400 * ms);
+    /* 0.2 x (2^10 - 1) = 204.6 s (the last step 102.4 s), then steps of 120 s */
+    ck_assert_int_eq(slp_tcp_retransmit_at(0, 200 * ms, 103 * s), 204600 * ms);
+    ck_assert_int_eq(slp_tcp_retransmit_at(0, 200 * ms, 205 * s), 324600 * ms);
+    ck_assert_int_eq(slp_tcp_retransmit_at(0, 200 * ms, 1000 * s), 1044600 * ms);
+    ck_assert_int_eq(slp_tcp_retransmit_at(0, 500 * s, 1 * s), 120 * s);   /* an rto past the cap */
+    ck_assert_int_eq(slp_tcp_retransmit_at(0, 1, 10 * ms), 16383);   /* 1 us doubling */
+}
+END_TEST
+
+/* Cuts the upstream of every link with toxic "cut" (rto_ms < 0: the
+ * default of sl_proxy_set_cut). */
+static void cut_upstream(int64_t rto_ms) {
+    sl_proxy_toxic_opts_t ou = opts("cut", SL_PROXY_UPSTREAM);
+    ck_assert_int_eq(rto_ms < 0 ? sl_proxy_set_cut(srv, "p", &ou)
+                                : sl_proxy_set_cut_rto(srv, "p", &ou, rto_ms),
+                     SL_OK);
+}
+
+static void heal_upstream(void) {
+    ck_assert_int_eq(sl_proxy_toxic_remove(srv, "p", "cut"), SL_OK);
+}
+
+/* Sends n bytes of msg on fd; fails the test if the kernel takes fewer. */
+static void send_all(int fd, const void *msg, size_t n) {
+    ck_assert_int_eq(send(fd, msg, n, 0), (ssize_t)n);
+}
+
+/* A working link (one round trip done), then cut_upstream(rto_ms), then
+ * msg (n bytes, filled from seed) sent into the cut at *sent_us (if not
+ * NULL).  Returns the client's socket. */
+static int link_into_cut(int64_t rto_ms, void *msg, size_t n, uint64_t seed, int64_t *sent_us) {
+    pt_fill(msg, n, seed);
+    int fd = pt_connect(port);
+    ck_assert(pt_ping(fd, 2000) > 0);
+    cut_upstream(rto_ms);
+    if (sent_us)
+        *sent_us = pt_now_us();
+    send_all(fd, msg, n);
+    return fd;
+}
+
+/* link_into_cut, and the cut removed 20 ms later: its stage drains toward
+ * the retransmission at rto_ms after the send. */
+static int draining_link(int64_t rto_ms, void *msg, size_t n, uint64_t seed) {
+    int fd = link_into_cut(rto_ms, msg, n, seed, NULL);
+    pt_sleep_ms(20);
+    heal_upstream();
+    return fd;
+}
+
+START_TEST(a_healed_cut_releases_at_the_next_retransmission_in_order) {
+    /* given bytes sent into an upstream cut (rto 200 ms, the default) at
+     * t0, when the cut is removed at t0 + 1 s and more bytes are sent
+     * right after, then nothing reaches the server at the removal, the
+     * held bytes arrive at TCP's next retransmission, t0 + 0.2 + 0.4 + 0.8
+     * = t0 + 1.4 s, and the later bytes arrive behind them, not before */
+    char a[600], b[400], back[1000];
+    pt_fill(b, sizeof(b), 12);
+    int64_t t0;
+    int fd = link_into_cut(-1, a, sizeof(a), 11, &t0);
+    uint64_t before = pt_upstream_bytes(up);   /* the round trip's byte is counted */
+    pt_sleep_ms(1000);
+    int64_t removing = pt_now_us();
+    heal_upstream();
+    ck_assert_msg(removing - t0 < 1300000,
+                  "the removal came %.0f ms after the send: the machine is too loaded for "
+                  "this check (the retransmission at 1.4 s must still lie ahead)",
+                  (removing - t0) / 1000.0);
+    send_all(fd, b, sizeof(b));
+    int64_t quiet_ms = (t0 + 1350000 - pt_now_us()) / 1000;
+    ck_assert_msg(!pt_readable(fd, quiet_ms > 0 ? (int)quiet_ms : 0),
+                  "bytes came back %.0f ms after the send, before the retransmission at 1.4 s",
+                  (pt_now_us() - t0) / 1000.0);
+    ck_assert_msg(pt_upstream_bytes(up) == before, "bytes reached the server before 1.35 s");
+    ck_assert_uint_eq(pt_read_n(fd, back, sizeof(back), 2000), sizeof(back));
+    int64_t at = pt_now_us() - t0;
+    ck_assert_msg(at >= 1350000 && at <= 1700000, "expected the bytes at 1.4 s, got %.0f ms",
+                  at / 1000.0);
+    ck_assert_msg(memcmp(back, a, sizeof(a)) == 0, "the held bytes are not first, in order");
+    ck_assert_msg(memcmp(back + sizeof(a), b, sizeof(b)) == 0, "the later bytes are not behind");
+    ck_assert(pt_ping(fd, 2000) > 0);   /* the stage is gone: traffic flows */
+    close(fd);
+}
+END_TEST
+
+START_TEST(a_link_opened_during_a_cut_connects_at_the_handshakes_retransmission) {
+    /* given a link opened while the cut is in place (a real partition
+     * would have dropped its handshake) and bytes sent 100 ms later, when
+     * the cut is removed at 0.8 s, then the bytes arrive at the handshake's
+     * next retransmission, 1 s after the connect, not at the removal
+     * (0.8 s) and not at the data's own retransmission (0.1 + 1.4 s) */
+    char a[300], back[300];
+    pt_fill(a, sizeof(a), 21);
+    cut_upstream(-1);
+    int64_t t0 = pt_now_us();
+    int fd = pt_connect(port);
+    pt_sleep_ms(100);
+    send_all(fd, a, sizeof(a));
+    pt_sleep_ms(700);
+    int64_t removing = pt_now_us();
+    heal_upstream();
+    ck_assert_msg(removing - t0 < 950000, "the removal came %.0f ms after the connect: the machine is too loaded "
+                  "for this check", (removing - t0) / 1000.0);
+    ck_assert_uint_eq(pt_read_n(fd, back, sizeof(back), 3000), sizeof(back));
+    int64_t at = pt_now_us() - t0;
+    ck_assert_msg(at >= 950000 && at <= 1350000, "expected the bytes at 1.0 s, got %.0f ms", at / 1000.0);
+    ck_assert(memcmp(a, back, sizeof(a)) == 0);
+    close(fd);
+}
+END_TEST
+
+START_TEST(a_cut_with_rto_0_releases_at_once) {
+    /* given bytes held by a cut with rto 0, when it is removed 300 ms
+     * later, then they arrive at once, not at a retransmission (0.6 s) */
+    char a[100], back[100];
+    int fd = link_into_cut(0, a, sizeof(a), 13, NULL);
+    ck_assert(!pt_readable(fd, 300));
+    int64_t t = pt_now_us();
+    heal_upstream();
+    ck_assert_uint_eq(pt_read_n(fd, back, sizeof(back), 2000), sizeof(back));
+    int64_t after = pt_now_us() - t;
+    ck_assert_msg(after < 200000, "released %.0f ms after the removal", after / 1000.0);
+    ck_assert(memcmp(a, back, sizeof(a)) == 0);
+    close(fd);
+}
+END_TEST
+
+START_TEST(a_healed_cut_passes_the_eof_behind_its_bytes) {
+    /* given bytes and then the client's FIN held by a cut (rto 100 ms),
+     * when it is removed 150 ms later (retransmission at 300 ms), then the
+     * echo server gets the bytes before the EOF: the client reads all of
+     * them back, then EOF */
+    char a[2000], back[2001];
+    int64_t t0;
+    int fd = link_into_cut(100, a, sizeof(a), 14, &t0);
+    shutdown(fd, SHUT_WR);
+    pt_sleep_ms(150);
+    heal_upstream();
+    ck_assert_msg(!pt_readable(fd, 50), "the bytes or the EOF went on at the removal");
+    ck_assert_uint_eq(pt_read_n(fd, back, sizeof(back), 3000), sizeof(a));
+    ck_assert_msg(pt_now_us() - t0 >= 250000, "released before the retransmission at 300 ms");
+    ck_assert(memcmp(a, back, sizeof(a)) == 0);
+    ck_assert(pt_readable(fd, 2000));
+    ck_assert_int_eq(recv(fd, back, 1, 0), 0);   /* EOF, after the bytes */
+    close(fd);
+}
+END_TEST
+
+START_TEST(a_link_reset_while_its_cut_drains_is_freed) {
+    /* given a removed cut draining toward its retransmission (rto 300 ms),
+     * when the client resets the link, then the link is closed and counted,
+     * the release time passes without harm (no timer on freed memory: the
+     * ASan build checks), and new links pass */
+    char a[4];
+    int fd = draining_link(300, a, sizeof(a), 16);
+    struct linger lg = {1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+    close(fd);   /* RST */
+    sl_proxy_stats_t st;
+    int64_t deadline = pt_now_us() + 2000000;
+    do {
+        pt_sleep_ms(10);
+        ck_assert_int_eq(sl_proxy_get_stats(srv, "p", &st), SL_OK);
+    } while (st.active > 0 && pt_now_us() < deadline);
+    ck_assert_uint_eq(st.active, 0);
+    ck_assert_uint_eq(st.reset, 1);
+    pt_sleep_ms(350);   /* past the release time */
+    fd = pt_connect(port);
+    ck_assert(pt_ping(fd, 2000) > 0);
+    close(fd);
+}
+END_TEST
+
+START_TEST(a_cut_added_again_while_draining_holds_what_drains) {
+    /* given a removed cut draining (rto 100 ms: release at 100 ms), when a
+     * cut is added again before the release, then the released bytes are
+     * held by the new cut; when that one is removed too, they arrive */
+    char a[50], back[50];
+    int fd = draining_link(100, a, sizeof(a), 15);
+    cut_upstream(100);
+    ck_assert_msg(!pt_readable(fd, 300), "the second cut let the drained bytes through");
+    heal_upstream();
+    ck_assert_uint_eq(pt_read_n(fd, back, sizeof(back), 2000), sizeof(back));
+    ck_assert(memcmp(a, back, sizeof(a)) == 0);
+    close(fd);
+}
+END_TEST
+
+START_TEST(reset_all_releases_draining_and_held_bytes_at_once) {
+    /* given one link whose removed cut drains toward a retransmission 10 s
+     * away and another held by a cut in place, when sl_proxy_reset_all()
+     * is called, then both links' bytes arrive at once */
+    char one[3], back[3];
+    int a = draining_link(10000, one, sizeof(one), 17);
+    cut_upstream(10000);
+    int b = pt_connect(port);
+    send_all(b, "two", 3);
+    ck_assert(!pt_readable(a, 100) && !pt_readable(b, 1));
+    int64_t t = pt_now_us();
+    ck_assert_int_eq(sl_proxy_reset_all(srv), SL_OK);
+    ck_assert_uint_eq(pt_read_n(a, back, 3, 2000), 3);
+    ck_assert(memcmp(back, one, 3) == 0);
+    ck_assert_uint_eq(pt_read_n(b, back, 3, 2000), 3);
+    ck_assert(memcmp(back, "two", 3) == 0);
+    ck_assert_msg(pt_now_us() - t < 300000, "reset_all waited %.0f ms",
+                  (pt_now_us() - t) / 1000.0);
+    close(a);
+    close(b);
+}
+END_TEST
+
+START_TEST(a_server_destroyed_while_a_cut_drains_frees_it) {
+    /* given a removed cut draining toward a retransmission 10 s away, with
+     * the client's FIN held too, when the server is destroyed, then it
+     * returns at once and frees the stage (the ASan build checks) */
+    char a[4];
+    int fd = draining_link(10000, a, sizeof(a), 18);
+    shutdown(fd, SHUT_WR);
+    int64_t t = pt_now_us();
+    sl_proxy_server_destroy(srv);
+    srv = pt_proxy_new(1, pt_upstream_port(up), &port);   /* for the teardown */
+    ck_assert(pt_now_us() - t < 2000000);
+    close(fd);
+}
+END_TEST
+
 /* ---- bandwidth ---- */
 
 static double measure_rate_kbps(int fd, size_t n) {
@@ -717,7 +957,7 @@ static Suite *suite(void) {
     Suite *s = suite_create("proxy_faults");
     struct {
         const char *name;
-        const TTest *tests[8];
+        const TTest *tests[9];
     } groups[] = {
         {"bytes pass unchanged",
          {bytes_pass_unchanged_both_ways, bytes_pass_unchanged_through_a_chain_of_toxics,
@@ -727,6 +967,15 @@ static Suite *suite(void) {
           toxicity_draws_per_link_come_from_the_seed}},
         {"cut", {cut_passes_no_byte_and_traffic_resumes_after,
                  cut_of_one_direction_holds_only_that_direction}},
+        {"healed cut",
+         {retransmission_times_follow_tcps_doubling_rto,
+          a_healed_cut_releases_at_the_next_retransmission_in_order,
+          a_link_opened_during_a_cut_connects_at_the_handshakes_retransmission,
+          a_cut_with_rto_0_releases_at_once, a_healed_cut_passes_the_eof_behind_its_bytes,
+          a_link_reset_while_its_cut_drains_is_freed,
+          a_cut_added_again_while_draining_holds_what_drains,
+          reset_all_releases_draining_and_held_bytes_at_once,
+          a_server_destroyed_while_a_cut_drains_frees_it}},
         {"bandwidth", {bandwidth_stays_within_10_percent_of_the_limit}},
         {"closing toxics",
          {timeout_drops_data_and_closes_after_timeout, timeout_zero_drops_data_until_removed,
@@ -746,7 +995,7 @@ static Suite *suite(void) {
         TCase *tc = tcase_create(groups[g].name);
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_set_timeout(tc, 30);
-        for (int i = 0; i < 8 && groups[g].tests[i]; i++)
+        for (int i = 0; i < (int)(sizeof groups[g].tests / sizeof groups[g].tests[0]) && groups[g].tests[i]; i++)
             tcase_add_test(tc, groups[g].tests[i]);
         suite_add_tcase(s, tc);
     }
