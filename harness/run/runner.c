@@ -198,10 +198,21 @@ static int dry_run(const sl_scenario_t *sc, const sl_run_opts_t *o) {
             fprintf(stderr, "stormlab: %s\n", err);
             return SL_EXIT_USAGE;
         }
+        /* A dry run asks the cluster nothing: hosts and ports the file does
+         * not give (a real run reads them from the metadata) are shown by
+         * name. */
+        for (int b = 1; b <= sc->cluster.brokers; b++) {
+            char host[32];
+            snprintf(host, sizeof host, "BROKER%d_HOST", b);
+            sl_clusterfile_set_address(cf, b, host, 0);
+        }
     }
     printf("stormlab run --dry-run: %s on %s (seed %" PRIu64 "), %lld s; nothing is touched\n", sc->name,
            kafka ? "an existing Kafka cluster" : "the embedded mock cluster", sc->seed,
            (long long)(sc->duration_us / 1000000));
+    if (kafka)
+        printf("  broker hosts and ports the cluster file does not give come from the cluster's metadata at run "
+               "time: shown as BROKERn_HOST and 0\n");
     for (int g = 0; g < sc->n_groups; g++)
         printf("  group %s: %d librdkafka consumers, session.timeout.ms=%lld, heartbeat.interval.ms=%lld\n",
                sc->groups[g].id, sc->groups[g].members, (long long)(sc->groups[g].session_timeout_us / 1000),

@@ -291,6 +291,10 @@ EOF
   "$stormlab" run "$data/broker-restart.yaml" --cluster kafka --cluster-file "$out/cf5.yaml" --out "$out/unreach" >"$out/o" 2>&1; rc=$?
   check "a cluster that does not answer: exit 3 with the reason ($rc, $((SECONDS - t0)) s)" '[ $rc -eq 3 ] && grep -q "cannot reach the cluster at 127.0.0.1:1" "$out/o"'
   cat "$out/o"
+  printf 'commands:\n  pause: ssh {host} systemctl kill -s STOP kafka\n  resume: ssh {host} systemctl kill -s CONT kafka\n' >"$out/cf6.yaml"
+  "$stormlab" run "$data/sigterm.yaml" --cluster kafka --cluster-file "$out/cf6.yaml" --dry-run >"$out/o" 2>&1; rc=$?
+  check "--dry-run with {host} templates: exit 0, hosts shown by name, nothing asked of a cluster ($rc)" \
+    '[ $rc -eq 0 ] && grep -q "ssh BROKER2_HOST systemctl kill -s STOP kafka" "$out/o" && grep -q "from the cluster.s metadata" "$out/o"'
   check "...and leaves no heal state file" '[ -z "$(ls -A "$STORMLAB_STATE_DIR" 2>/dev/null)" ]'
   "$stormlab" run "$data/cut-short.yaml" --state-dir /proc/no-such-dir --out "$out/nostate" >"$out/o" 2>&1; rc=$?
   check "no heal state file, no run: exit 3 naming the directory ($rc)" \
