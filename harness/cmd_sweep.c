@@ -762,18 +762,10 @@ int sl_cmd_sweep(int argc, char **argv) {
             }
             s.base_sets[s.n_base++] = optarg;
             break;
-        case 's': {
-            char *end;
-            errno = 0;
-            s.seed = strtoull(optarg, &end, 10);
-            if (!*optarg || *optarg == '-' || *optarg == ' ' || *end || errno) {
-                fprintf(stderr, "stormlab sweep: --seed: '%s' is not a seed, expected an integer 0..%" PRIu64 "\n",
-                        optarg, UINT64_MAX);
+        case 's':
+            if (sl_cli_take_seed("sweep", optarg, &s.seed, &s.have_seed) < 0)
                 goto out;
-            }
-            s.have_seed = 1;
             break;
-        }
         case 'j': {
             char *end;
             jobs = strtol(optarg, &end, 10);

@@ -94,8 +94,12 @@ static int load_broker(sl_clusterfile_t *cf, yaml_document_t *doc, yaml_node_t *
             if (parse_int(val, 0, 1 << 30, &b->id) < 0)
                 FAIL(v, "brokers[].id: '%s' is not a broker id, expected an integer >= 0", val);
         } else if (!strcmp(key, "host")) {
-            if (strlen(val) >= sizeof b->host || strspn(val, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:_") != strlen(val))
-                FAIL(v, "brokers[].host: '%s' is not a host name, expected [A-Za-z0-9._:-]", val);
+            /* the rule argv() applies to every substituted value, checked here
+             * so a bad host is named with its line, not when a command is built */
+            if (!*val || *val == '-' || strlen(val) >= sizeof b->host ||
+                strspn(val, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:_") != strlen(val))
+                FAIL(v, "brokers[].host: '%s' is not a host name, expected [A-Za-z0-9._:-], not empty, not starting "
+                        "with -", val);
             snprintf(b->host, sizeof b->host, "%s", val);
             b->host_given = 1;
         } else if (!strcmp(key, "port")) {

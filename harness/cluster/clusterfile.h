@@ -7,7 +7,7 @@
  * "..." group; \ escapes), then {id}, {host} and {port} are substituted
  * inside words, so a substituted value never becomes a new word, an
  * option or a shell construct; the values themselves are checked
- * ([A-Za-z0-9._:-] only).  Commands run with posix_spawnp (no shell
+ * ([A-Za-z0-9._:-] only, not empty, no leading -).  Commands run with posix_spawnp (no shell
  * unless the template names one), stdin from /dev/null, stdout and stderr
  * logged, killed with their process group after command_timeout.
  */

@@ -60,6 +60,8 @@ check "a value the broker bounds refuse: exit 2, names the point, nothing runs" 
   '[ $rc -eq 2 ] && grep -q "point 0 (groups.billing.session_timeout=2s)" err && [ ! -e bad ]'
 "$stormlab" sweep "$scn" --vary groups.billing.session_timeout=10s --shard 0/2 >out 2>err; rc=$?
 check "--shard 0/2: exit 2, shards are numbered from 1" '[ $rc -eq 2 ] && grep -q "numbered from 1" err'
+"$stormlab" sweep "$scn" --vary groups.billing.session_timeout=10s --seed +5 >out 2>err; rc=$?
+check "--seed +5: exit 2, as sim, run and check refuse it" '[ $rc -eq 2 ] && grep -q "is not a seed" err'
 "$stormlab" sweep "$scn" >out 2>err; rc=$?
 check "no --vary: exit 2" '[ $rc -eq 2 ] && grep -q "nothing to vary" err'
 "$stormlab" sweep "$scn" --vary groups.billing.session_timeout=10s,10s >out 2>err; rc=$?

@@ -280,6 +280,9 @@ brokers:
 EOF
   "$stormlab" run "$data/broker-restart.yaml" --cluster kafka --cluster-file "$out/cf2.yaml" >"$out/o" 2>&1; rc=$?
   check "a host with shell characters is refused with file:line:col, exit 2 ($rc)" '[ $rc -eq 2 ] && grep -q "cf2.yaml:6:11: brokers\[\].host" "$out/o"'
+  printf 'brokers:\n  - id: 1\n    host: -oProxyCommand=x\n' >"$out/cf2b.yaml"
+  "$stormlab" run "$data/broker-restart.yaml" --cluster kafka --cluster-file "$out/cf2b.yaml" >"$out/o" 2>&1; rc=$?
+  check "a host that would be an option is refused with file:line:col, exit 2 ($rc)" '[ $rc -eq 2 ] && grep -q "cf2b.yaml:3:11: brokers\[\].host: .*not starting with -" "$out/o"'
   printf 'commands:\n  kill: systemctl kill kafka@{user}\n' >"$out/cf3.yaml"
   "$stormlab" run "$data/broker-restart.yaml" --cluster kafka --cluster-file "$out/cf3.yaml" >"$out/o" 2>&1; rc=$?
   check "an unknown placeholder is refused, exit 2 ($rc)" '[ $rc -eq 2 ] && grep -q "unknown placeholder" "$out/o"'
