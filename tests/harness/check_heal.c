@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "heal.h"
+#include "../check_main.h"
 
 static char dir[256], state[300];
 
@@ -310,9 +311,5 @@ int main(void) {
     tcase_add_test(tc, the_state_directory_follows_option_then_environment);
     tcase_add_test(tc, no_state_directory_means_nothing_to_heal);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return t_run_suite(s);
 }

@@ -11,6 +11,7 @@
 
 #include "junit.h"
 #include "textout.h"
+#include "../check_main.h"
 
 static char *render(const sl_junit_t *j) {
     char *buf = NULL;
@@ -98,9 +99,5 @@ int main(void) {
     tcase_add_test(tc, writing_to_a_missing_directory_fails_with_a_message);
     tcase_add_test(tc, json_and_shell_quoting_round_trip_awkward_text);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return t_run_suite(s);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lint.h"
+#include "../check_main.h"
 
 static sl_props_t *props(const char *name, const char *text) {
     sl_props_t *p = NULL;
@@ -295,9 +296,5 @@ int main(void) {
     tcase_add_test(broker, broker_rules_name_their_scenarios);
     tcase_add_test(broker, members_of_one_group_with_no_common_assignor_cannot_join);
     suite_add_tcase(s, broker);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return t_run_suite(s);
 }

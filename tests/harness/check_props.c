@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "props.h"
+#include "../check_main.h"
 
 static sl_props_t *parse(const char *text) {
     sl_props_t *p = NULL;
@@ -142,9 +143,5 @@ int main(void) {
     tcase_add_test(bad, a_nul_byte_is_refused_as_not_text);
     tcase_add_test(bad, an_unreadable_file_is_an_io_error);
     suite_add_tcase(s, bad);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return t_run_suite(s);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sweep.h"
+#include "../check_main.h"
 
 static void parse_ok(const char *spec, sl_vary_t *v) {
     char err[512] = "";
@@ -172,9 +173,5 @@ int main(void) {
     tcase_add_test(shard, results_read_back_by_point_without_the_shard_line);
     tcase_add_test(shard, malformed_results_are_refused);
     suite_add_tcase(s, shard);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return t_run_suite(s);
 }

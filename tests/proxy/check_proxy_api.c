@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "ptest.h"
+#include "../check_main.h"
 
 static pt_upstream_t *up;
 static sl_proxy_server_t *srv;
@@ -448,9 +449,5 @@ static Suite *suite(void) {
 }
 
 int main(void) {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(suite());
 }

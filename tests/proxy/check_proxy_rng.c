@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "rng-internal.h"
+#include "../check_main.h"
 
 START_TEST(splitmix64_matches_the_reference_sequence) {
     /* given the state 0, when splitmix64 steps, then it yields the values
@@ -114,9 +115,5 @@ static Suite *suite(void) {
 }
 
 int main(void) {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(suite());
 }

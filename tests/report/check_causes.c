@@ -13,6 +13,7 @@
 #include "causes.h"
 #include "extract.h"
 #include "runfiles.h"
+#include "../check_main.h"
 
 static char dir[256];
 
@@ -235,9 +236,5 @@ static Suite *suite(void) {
 }
 
 int main(void) {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(suite());
 }

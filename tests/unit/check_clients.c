@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "../check_main.h"
 
 static char *scenario(const char *client, const char *extra, const char *events) {
     return t_fmt("name: client-test\nseed: 6\nduration: 4m\n"
@@ -98,9 +99,5 @@ int main(void) {
     tcase_add_test(rdk, librdkafka_queries_the_coordinator_every_500ms_java_backs_off_to_a_second);
     tcase_add_test(rdk, librdkafka_notices_a_poll_timeout_at_its_next_half_second_check);
     suite_add_tcase(s, rdk);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return t_run_suite(s);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "../check_main.h"
 
 START_TEST(group_ids_hash_like_java_strings) {
     /* given Java's String.hashCode over UTF-16 code units, then Kafka's Utils.abs % partitions */
@@ -199,9 +200,5 @@ int main(void) {
     tcase_add_test(prod, a_partition_whose_isr_died_stays_offline_and_its_records_expire);
     tcase_add_test(prod, a_short_outage_loses_nothing_the_producer_retries);
     suite_add_tcase(s, prod);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return t_run_suite(s);
 }

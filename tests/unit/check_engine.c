@@ -4,6 +4,7 @@
 
 #include "engine-internal.h"
 #include "rng-internal.h"
+#include "../check_main.h"
 
 typedef struct rec_s {
     int order[64];
@@ -162,9 +163,5 @@ int main(void) {
     TCase *rng = tcase_create("seeded generator");
     tcase_add_test(rng, a_stream_is_a_pure_function_of_seed_and_stream_id);
     suite_add_tcase(s, rng);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return t_run_suite(s);
 }

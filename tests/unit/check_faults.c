@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "../check_main.h"
 
 static char *scenario(int members, const char *extra, const char *events) {
     return t_fmt("name: faults-test\nseed: 21\nduration: 5m\n"
@@ -17,17 +18,12 @@ static char *scenario(int members, const char *extra, const char *events) {
 }
 
 static t_run_t *run(int members, const char *extra, const char *events) {
-    char *y = scenario(members, extra, events);
-    t_run_t *r = t_run(y);
-    free(y);
-    return r;
+    return t_run_owned(scenario(members, extra, events));
 }
 
 START_TEST(a_paused_broker_answers_nothing_until_clients_time_out) {
     /* given the coordinator's broker frozen for 20 s at 60 s (sockets open) */
-    char *y = scenario(3, NULL, "  - {at: 60s, restart: coordinator/billing, mode: pause, for: 20s}\n");
-    t_run_t *r = t_start(y);
-    free(y);
+    t_run_t *r = t_start_owned(scenario(3, NULL, "  - {at: 60s, restart: coordinator/billing, mode: pause, for: 20s}\n"));
     /* when a member's heartbeat is sent to it */
     t_until(r, T_S(65));
     sl_member_t *m = r->sim->groups[0].members[0];
@@ -169,9 +165,5 @@ int main(void) {
     tcase_add_test(tc, a_slow_revocation_callback_holds_the_whole_rebalance);
     tcase_add_test(tc, scaling_out_starts_new_members_and_scaling_in_closes_the_last_ones);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return t_run_suite(s);
 }

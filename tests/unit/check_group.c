@@ -8,29 +8,16 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "../check_main.h"
 
 /* One topic of 12 partitions, one group; `extra` adds group fields,
  * `events` the timeline. */
 static char *scenario(int members, const char *extra, const char *events) {
-    return t_fmt("name: group-test\n"
-                 "seed: 3\n"
-                 "duration: 5m\n"
-                 "topics:\n"
-                 "  - {name: orders, partitions: 12, replication: 3, produce_rate: 100/s}\n"
-                 "groups:\n"
-                 "  - id: billing\n"
-                 "    topics: [orders]\n"
-                 "    members: %d\n"
-                 "%s"
-                 "events:\n%s",
-                 members, extra ? extra : "", events && *events ? events : "  []\n");
+    return t_group_yaml("group-test", 3, members, extra, events);
 }
 
 static t_run_t *run(int members, const char *extra, const char *events) {
-    char *y = scenario(members, extra, events);
-    t_run_t *r = t_run(y);
-    free(y);
-    return r;
+    return t_run_owned(scenario(members, extra, events));
 }
 
 START_TEST(an_empty_group_forms_after_the_initial_rebalance_delay) {
@@ -118,11 +105,9 @@ END_TEST
 
 START_TEST(heartbeats_during_preparing_rebalance_are_answered_rebalance_in_progress) {
     /* given a stable group in which billing/2 is stalled (its poll loop is blocked, so the join phase stays open) */
-    char *y = scenario(3, "    max_poll_interval: 40s\n",
-                       "  - {at: 60s, stall: billing/2, for: 30s}\n"
-                       "  - {at: 61s, restart: billing/3, mode: controlled, for: 100s}\n");
-    t_run_t *r = t_start(y);
-    free(y);
+    t_run_t *r = t_start_owned(scenario(3, "    max_poll_interval: 40s\n",
+                                        "  - {at: 60s, stall: billing/2, for: 30s}\n"
+                                        "  - {at: 61s, restart: billing/3, mode: controlled, for: 100s}\n"));
     /* when billing/3 leaves and the coordinator prepares a rebalance */
     t_until(r, T_S(70));
     sl_group_t *g = &r->sim->groups[0];
@@ -212,9 +197,7 @@ END_TEST
 
 START_TEST(a_member_that_does_not_sync_in_time_is_removed_and_the_group_rebalances) {
     /* given a group completing a rebalance; billing/2 freezes before it can SyncGroup */
-    char *y = scenario(3, "    max_poll_interval: 20s\n", "  - {at: 60s, restart: billing/3, mode: controlled, for: 250s}\n");
-    t_run_t *r = t_start(y);
-    free(y);
+    t_run_t *r = t_start_owned(scenario(3, "    max_poll_interval: 20s\n", "  - {at: 60s, restart: billing/3, mode: controlled, for: 250s}\n"));
     sl_group_t *g = &r->sim->groups[0];
     int64_t t = T_S(60);
     while (g->state != GS_COMPLETING_REBALANCE && t < T_S(100))
@@ -274,9 +257,5 @@ int main(void) {
     tcase_add_test(reb, a_member_that_does_not_sync_in_time_is_removed_and_the_group_rebalances);
     tcase_add_test(reb, eager_members_revoke_everything_before_rejoining);
     suite_add_tcase(s, reb);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return t_run_suite(s);
 }

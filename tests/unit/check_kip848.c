@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "../check_main.h"
 
 static char *scenario(int members, const char *extra, const char *events) {
     return t_fmt("name: kip848-test\nseed: 9\nduration: 5m\n"
@@ -18,17 +19,12 @@ static char *scenario(int members, const char *extra, const char *events) {
 }
 
 static t_run_t *run(int members, const char *extra, const char *events) {
-    char *y = scenario(members, extra, events);
-    t_run_t *r = t_run(y);
-    free(y);
-    return r;
+    return t_run_owned(scenario(members, extra, events));
 }
 
 START_TEST(every_membership_change_bumps_the_group_epoch_and_nobody_stops) {
     /* given a settled group of 3 that a 4th member joins at 60 s */
-    char *y = scenario(4, NULL, "  - {at: 30s, restart: billing/4, mode: controlled, for: 30s}\n");
-    t_run_t *r = t_start(y);
-    free(y);
+    t_run_t *r = t_start_owned(scenario(4, NULL, "  - {at: 30s, restart: billing/4, mode: controlled, for: 30s}\n"));
     t_until(r, T_S(59));
     sl_group_t *g = &r->sim->groups[0];
     int epoch = g->generation;
@@ -72,9 +68,7 @@ END_TEST
 
 START_TEST(members_keep_fetching_while_the_coordinator_is_unreachable) {
     /* given the coordinator's broker killed for 30 s */
-    char *y = scenario(3, NULL, "  - {at: 60s, restart: coordinator/billing, mode: hard, for: 30s}\n");
-    t_run_t *r = t_start(y);
-    free(y);
+    t_run_t *r = t_start_owned(scenario(3, NULL, "  - {at: 60s, restart: coordinator/billing, mode: hard, for: 30s}\n"));
     sl_group_t *g = &r->sim->groups[0];
     t_until(r, T_S(60.5));
     int64_t consumed = g->consumed;
@@ -129,9 +123,5 @@ int main(void) {
     tcase_add_test(tc, members_keep_fetching_while_the_coordinator_is_unreachable);
     tcase_add_test(tc, a_member_that_does_not_revoke_within_the_rebalance_timeout_is_fenced);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return t_run_suite(s);
 }

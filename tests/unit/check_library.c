@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "../check_main.h"
 
 static t_run_t *run_file(const char *name) {
     char *path = t_fmt("%s/scenarios/%s", SL_SOURCE_DIR, name);
@@ -112,9 +113,5 @@ int main(void) {
     tcase_add_test(tc, restarting_brokers_under_fire_is_worse_than_leaving_the_cluster_alone);
     tcase_add_test(tc, every_rebalance_in_the_library_traces_back_to_a_scenario_event);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return t_run_suite(s);
 }

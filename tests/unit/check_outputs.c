@@ -12,6 +12,7 @@
 
 #include "json_out-internal.h"
 #include "testutil.h"
+#include "../check_main.h"
 
 static char *flagship(void) {
     size_t n;
@@ -339,9 +340,5 @@ int main(void) {
     tcase_add_test(files, json_strings_are_escaped_one_way_in_every_output);
     tcase_add_test(files, scenario_text_reaches_the_outputs_as_printable_utf8);
     suite_add_tcase(s, files);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return t_run_suite(s);
 }

@@ -8,27 +8,14 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "../check_main.h"
 
 static char *scenario(int members, const char *extra, const char *events) {
-    return t_fmt("name: protocol-test\n"
-                 "seed: 11\n"
-                 "duration: 5m\n"
-                 "topics:\n"
-                 "  - {name: orders, partitions: 12, replication: 3, produce_rate: 100/s}\n"
-                 "groups:\n"
-                 "  - id: billing\n"
-                 "    topics: [orders]\n"
-                 "    members: %d\n"
-                 "%s"
-                 "events:\n%s",
-                 members, extra ? extra : "", events && *events ? events : "  []\n");
+    return t_group_yaml("protocol-test", 11, members, extra, events);
 }
 
 static t_run_t *run(int members, const char *extra, const char *events) {
-    char *y = scenario(members, extra, events);
-    t_run_t *r = t_run(y);
-    free(y);
-    return r;
+    return t_run_owned(scenario(members, extra, events));
 }
 
 static int moved(int n_old, int **old, int *old_n, int n_new, int **nw, int *nw_n) {
@@ -49,9 +36,7 @@ static int moved(int n_old, int **old, int *old_n, int n_new, int **nw, int *nw_
 
 START_TEST(the_sticky_assignor_moves_only_what_balance_requires) {
     /* given 12 partitions held 4/4/4 by three members, and a fourth member joining */
-    char *y = scenario(4, NULL, NULL);
-    t_run_t *r = t_start(y);
-    free(y);
+    t_run_t *r = t_start_owned(scenario(4, NULL, NULL));
     sl_group_t *g = &r->sim->groups[0];
     int *prev[3], prev_n[3];
     sl_assign(SL_ASSIGN_RANGE, g, 3, NULL, NULL, prev, prev_n);
@@ -80,9 +65,7 @@ END_TEST
 
 START_TEST(cooperative_sticky_withholds_partitions_another_member_still_owns) {
     /* given the same join under cooperative-sticky */
-    char *y = scenario(4, NULL, NULL);
-    t_run_t *r = t_start(y);
-    free(y);
+    t_run_t *r = t_start_owned(scenario(4, NULL, NULL));
     sl_group_t *g = &r->sim->groups[0];
     int *prev[3], prev_n[3];
     sl_assign(SL_ASSIGN_RANGE, g, 3, NULL, NULL, prev, prev_n);
@@ -251,9 +234,5 @@ int main(void) {
     TCase *store = tcase_create("assignment writes");
     tcase_add_test(store, an_under_replicated_offsets_partition_fails_the_assignment_write);
     suite_add_tcase(s, store);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return t_run_suite(s);
 }

@@ -13,6 +13,7 @@
 #include "scenario-internal.h"
 #include "stormlab/stormlab.h"
 #include "testutil.h"
+#include "../check_main.h"
 
 #define SEC 1000000LL
 #define MS 1000LL
@@ -1255,9 +1256,5 @@ static Suite *scenario_suite(void) {
 }
 
 int main(void) {
-    SRunner *sr = srunner_create(scenario_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(scenario_suite());
 }

@@ -98,6 +98,33 @@ t_run_t *t_run(const char *yaml) {
     return r;
 }
 
+char *t_group_yaml(const char *name, int seed, int members, const char *extra, const char *events) {
+    return t_fmt("name: %s\n"
+                 "seed: %d\n"
+                 "duration: 5m\n"
+                 "topics:\n"
+                 "  - {name: orders, partitions: 12, replication: 3, produce_rate: 100/s}\n"
+                 "groups:\n"
+                 "  - id: billing\n"
+                 "    topics: [orders]\n"
+                 "    members: %d\n"
+                 "%s"
+                 "events:\n%s",
+                 name, seed, members, extra ? extra : "", events && *events ? events : "  []\n");
+}
+
+t_run_t *t_start_owned(char *yaml) {
+    t_run_t *r = t_start(yaml);
+    free(yaml);
+    return r;
+}
+
+t_run_t *t_run_owned(char *yaml) {
+    t_run_t *r = t_run(yaml);
+    free(yaml);
+    return r;
+}
+
 void t_free(t_run_t *r) {
     if (r->ftrace) {
         fclose(r->ftrace);

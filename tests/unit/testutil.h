@@ -41,6 +41,15 @@ void t_until(t_run_t *r, int64_t t_us);
 void t_finish(t_run_t *r);
 /* t_start + t_finish. */
 t_run_t *t_run(const char *yaml);
+/* A 5-minute scenario: topic orders (12 partitions, replication 3, 100/s)
+ * and group billing of `members` members reading it; `extra` adds group
+ * fields (or NULL), `events` is the timeline (NULL or "" for none).
+ * Caller frees. */
+char *t_group_yaml(const char *name, int seed, int members, const char *extra, const char *events);
+/* t_start / t_run on a yaml string built for the call (t_fmt, a suite's
+ * scenario()): they free it. */
+t_run_t *t_start_owned(char *yaml);
+t_run_t *t_run_owned(char *yaml);
 void t_free(t_run_t *r);
 /* Trace events of kind (and on node, if not NULL) within [from_us, to_us). */
 int t_count(const t_run_t *r, const char *kind, const char *node, int64_t from_us, int64_t to_us);
