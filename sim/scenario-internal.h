@@ -223,6 +223,8 @@ const char *sl_metric_name(sl_metric_t m);
 
 /* Applies the fields a `set` event changes (its set_mask) to cfg. */
 void sl_group_cfg_apply_set(sl_group_cfg_t *cfg, const sl_event_cfg_t *ev);
+/* The most members group gi ever has: its start or any scale event's. */
+int sl_scenario_max_members(const sl_scenario_t *sc, int gi);
 
 /* Parses "45s", "1500ms", "2m", "1h", "200us", "0".  Returns 0 and sets *us,
  * or -1 on a malformed, negative or overflowing value. */

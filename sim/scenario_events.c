@@ -548,3 +548,11 @@ void sl_group_cfg_apply_set(sl_group_cfg_t *cfg, const sl_event_cfg_t *ev) {
     if (k & SL_GF_CLIENT) cfg->client = v->client;
     if (k & SL_GF_PROTOCOL) cfg->protocol = v->protocol;
 }
+
+int sl_scenario_max_members(const sl_scenario_t *sc, int gi) {
+    int n = sc->groups[gi].members;
+    for (int e = 0; e < sc->n_events; e++)
+        if (sc->events[e].kind == SL_EV_SCALE && sc->events[e].group == gi && sc->events[e].members > n)
+            n = sc->events[e].members;
+    return n;
+}

@@ -38,14 +38,6 @@ static void sample_cb(void *ctx, sl_timer_t *t) {
         sl_timer_arm(&s->eng, &s->sample_timer, next, -1);
 }
 
-static int max_members(const sl_scenario_t *sc, int gi) {
-    int n = sc->groups[gi].members;
-    for (int e = 0; e < sc->n_events; e++)
-        if (sc->events[e].kind == SL_EV_SCALE && sc->events[e].group == gi && sc->events[e].members > n)
-            n = sc->events[e].members;
-    return n;
-}
-
 sl_err_t sl_sim_new(const sl_scenario_t *sc, const sl_sinks_t *sinks, sl_sim_t **out, char *errstr,
                     size_t errstr_size) {
     if (errstr_size)
@@ -67,7 +59,7 @@ sl_err_t sl_sim_new(const sl_scenario_t *sc, const sl_sinks_t *sinks, sl_sim_t *
         goto nomem;
     int n_member_nodes = 0;
     for (int gi = 0; gi < sc->n_groups; gi++)
-        n_member_nodes += max_members(sc, gi);
+        n_member_nodes += sl_scenario_max_members(sc, gi);
     s->first_member_node = s->n_brokers;
     s->first_producer_node = s->n_brokers + n_member_nodes;
     s->n_nodes = s->first_producer_node + sc->n_topics;
@@ -83,7 +75,7 @@ sl_err_t sl_sim_new(const sl_scenario_t *sc, const sl_sinks_t *sinks, sl_sim_t *
         if (sl_group_init(s, g, gi) < 0)
             goto nomem;
         s->n_groups = gi + 1;
-        g->n_member_slots = max_members(sc, gi);
+        g->n_member_slots = sl_scenario_max_members(sc, gi);
         g->members = calloc((size_t)(g->n_member_slots ? g->n_member_slots : 1), sizeof *g->members);
         if (!g->members)
             goto nomem;

@@ -22,14 +22,6 @@
 
 #include "run-internal.h"
 
-static int max_members(const sl_scenario_t *sc, int gi) {
-    int n = sc->groups[gi].members;
-    for (int e = 0; e < sc->n_events; e++)
-        if (sc->events[e].kind == SL_EV_SCALE && sc->events[e].group == gi && sc->events[e].members > n)
-            n = sc->events[e].members;
-    return n;
-}
-
 int sl_rgroups_init(sl_rrun_t *run) {
     const sl_scenario_t *sc = run->sc;
     run->n_groups = sc->n_groups;
@@ -48,7 +40,7 @@ int sl_rgroups_init(sl_rrun_t *run) {
         g->owners = calloc(np, sizeof *g->owners);
         g->committed = calloc(np, sizeof *g->committed);
         g->consumed = calloc((size_t)(sc->n_topics ? sc->n_topics : 1), sizeof *g->consumed);
-        g->n_slots = max_members(sc, gi);
+        g->n_slots = sl_scenario_max_members(sc, gi);
         g->target = g->cfg->members;
         g->members = calloc((size_t)(g->n_slots ? g->n_slots : 1), sizeof *g->members);
         if (!g->part_topic || !g->part_no || !g->owners || !g->committed || !g->consumed || !g->members)
