@@ -180,14 +180,6 @@ static int run_undo(const fault_t *f, const char *cwd, FILE *report, char *err, 
     return rc;
 }
 
-/* Appends a "healed" record to the journal, so a retry skips the fault. */
-static void mark_healed(int fd, int64_t id) {
-    char line[64];
-    int len = snprintf(line, sizeof line, "{\"op\":\"healed\",\"id\":%lld}\n", (long long)id);
-    if (write(fd, line, (size_t)len) == len)
-        fdatasync(fd);
-}
-
 /* Heals one journal whose lock we hold. */
 static int heal_one(journal_t *jr, int fd, int dry_run, FILE *report, sl_heal_stats_t *st) {
     int failed = 0;
@@ -216,7 +208,7 @@ static int heal_one(journal_t *jr, int fd, int dry_run, FILE *report, sl_heal_st
         fflush(report);
         if (run_undo(f, cwd, report, err, sizeof err) == 0) {
             fprintf(report, "    healed\n");
-            mark_healed(fd, f->id);
+            sl_heal_record_healed(fd, f->id, 1); /* a retry skips it */
             st->commands++;
         } else {
             fprintf(report, "    FAILED: %s\n", err);

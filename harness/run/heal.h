@@ -63,6 +63,10 @@ int sl_heal_journal_open_faults(const sl_heal_journal_t *j);
 int sl_heal_journal_close(sl_heal_journal_t *j);
 const char *sl_heal_journal_path(const sl_heal_journal_t *j);
 
+/* Appends the record that fault id is undone to the journal open on fd
+ * (journal.c writes every record; heal.c uses this one).  0 or -1. */
+int sl_heal_record_healed(int fd, int64_t id, int durable);
+
 /* What sl_heal_leftovers() found and did. */
 typedef struct sl_heal_stats_s {
     int runs;          /* journals of runs that are gone */

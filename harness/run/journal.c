@@ -63,8 +63,8 @@ static int make_dirs(const char *path, mode_t mode) {
     return 0;
 }
 
-/* One record: the JSON and a newline in one write(). */
-static int put(sl_heal_journal_t *j, json_t *rec, int durable) {
+/* One record on fd: the JSON and a newline in one write(). */
+static int put_fd(int fd, json_t *rec, int durable) {
     char *s = json_dumps(rec, JSON_COMPACT);
     json_decref(rec);
     if (!s)
@@ -78,13 +78,22 @@ static int put(sl_heal_journal_t *j, json_t *rec, int durable) {
     memcpy(line, s, len);
     line[len] = '\n';
     free(s);
-    ssize_t w = write(j->fd, line, len + 1);
+    ssize_t w = write(fd, line, len + 1);
     free(line);
-    if (w != (ssize_t)(len + 1) || (durable && fdatasync(j->fd) < 0)) {
+    return w == (ssize_t)(len + 1) && (!durable || fdatasync(fd) == 0) ? 0 : -1;
+}
+
+static int put(sl_heal_journal_t *j, json_t *rec, int durable) {
+    if (put_fd(j->fd, rec, durable) < 0) {
         j->broken = 1;
         return -1;
     }
     return 0;
+}
+
+int sl_heal_record_healed(int fd, int64_t id, int durable) {
+    json_t *rec = json_pack("{s:s, s:I}", "op", "healed", "id", (json_int_t)id);
+    return rec ? put_fd(fd, rec, durable) : -1;
 }
 
 int sl_heal_journal_open(const char *state_dir, const sl_heal_run_info_t *info, sl_heal_journal_t **out, char *err,
@@ -177,9 +186,10 @@ int64_t sl_heal_journal_inject(sl_heal_journal_t *j, const char *what, char *con
 void sl_heal_journal_healed(sl_heal_journal_t *j, int64_t id) {
     if (!j || id <= 0)
         return;
-    json_t *rec = json_pack("{s:s, s:I}", "op", "healed", "id", (json_int_t)id);
-    if (rec && put(j, rec, 0) == 0)
+    if (sl_heal_record_healed(j->fd, id, 0) == 0)
         j->open_faults--;
+    else
+        j->broken = 1;
 }
 
 int sl_heal_journal_open_faults(const sl_heal_journal_t *j) { return j ? j->open_faults : 0; }
