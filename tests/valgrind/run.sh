@@ -47,6 +47,10 @@ case_ check 1 "$sl" check scenarios/coordinator-restart-storm.yaml scenarios/mem
 case_ lint 1 "$sl" lint tests/data/lint/storm-java.properties tests/data/lint/storm-librdkafka.properties \
   --broker tests/data/lint/server.properties
 case_ sim-bad-input 2 "$sl" sim tests/fuzz/corpus/scenario/seed-cli-alias-bomb.yaml --out "$out/bad"
+# an output directory that cannot be made: exit 3, and the exit path touches
+# no uninitialised path (valgrind flags unlink() of one)
+touch "$out/a-file"
+case_ run-bad-out 3 "$sl" run tests/data/run/cut-short.yaml --out "$out/a-file/run" --state-dir "$out/state-bad"
 
 # stormlab run on the mock cluster: librdkafka's threads, the fault proxy's
 # event loop, a link cut and a broker restart healed, the outputs written.
