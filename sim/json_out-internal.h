@@ -1,7 +1,7 @@
 /*
  * JSON string literals as every stormlab output writes them: the
  * simulator's trace.jsonl and summary.json, a real run's (harness/run) and
- * the CLI's --json and compare.json (harness/textout.c's sl_tx_json).  One
+ * the CLI's --json and compare.json (harness/cli/textout.c's sl_tx_json).  One
  * escaper, so the same name reads the same in all of them, and always
  * parses: RFC 8259 text that is valid UTF-8 whatever the input bytes.
  *

@@ -1,6 +1,6 @@
 /*
  * `stormlab run`: a scenario against a real cluster (SPEC §6).  The
- * command line (harness/cmd_run.c) fills the options; sl_realrun() does
+ * command line (harness/cli/cmd_run.c) fills the options; sl_realrun() does
  * the rest and returns the process exit code.
  */
 #ifndef SL_RUN_H

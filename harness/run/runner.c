@@ -20,9 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "cluster/clusterfile.h"
-#include "render.h"
+#include "report/render.h"
 #include "run-internal.h"
 #include "rundir-internal.h"
 

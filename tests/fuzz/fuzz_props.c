@@ -1,6 +1,6 @@
 /*
  * `stormlab lint` on arbitrary bytes: the .properties reader
- * (harness/props.c), every lint rule (harness/lint_rules.c) with the file
+ * (harness/lint/props.c), every lint rule (harness/lint/lint_rules.c) with the file
  * as consumer (Java, librdkafka, detected; alone and against itself as the
  * broker), as broker and as two members of one group, what cmd_lint.c
  * prints of each finding (JSON strings, shell words), and the bundled
@@ -23,8 +23,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "lint.h"
-#include "textout.h"
+#include "lint/lint.h"
+#include "cli/textout.h"
 
 #ifndef SL_SOURCE_DIR
 #define SL_SOURCE_DIR "."

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "junit.h"
-#include "textout.h"
+#include "gate/junit.h"
+#include "cli/textout.h"
 #include "../check_main.h"
 
 static char *render(const sl_junit_t *j) {

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lint.h"
+#include "lint/lint.h"
 #include "../check_main.h"
 
 static sl_props_t *props(const char *name, const char *text) {

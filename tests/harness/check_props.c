@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "props.h"
+#include "lint/props.h"
 #include "../check_main.h"
 
 static sl_props_t *parse(const char *text) {

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sweep.h"
+#include "gate/sweep.h"
 #include "../check_main.h"
 
 static void parse_ok(const char *spec, sl_vary_t *v) {

@@ -1,6 +1,6 @@
 /*
- * Cause chains, first signals, fault labels and swimlanes (harness/causes.c,
- * harness/extract.c, harness/runfiles.c) on small hand-written run
+ * Cause chains, first signals, fault labels and swimlanes (harness/report/causes.c,
+ * harness/report/extract.c, harness/report/runfiles.c) on small hand-written run
  * directories, so each rule is visible in the test that states it.
  */
 #include <check.h>
@@ -10,9 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "causes.h"
-#include "extract.h"
-#include "runfiles.h"
+#include "report/causes.h"
+#include "report/extract.h"
+#include "report/runfiles.h"
 #include "../check_main.h"
 
 static char dir[256];

@@ -6,8 +6,8 @@
 #include <stdio.h>
 
 #include "cli.h"
-#include "plot.h"
-#include "render.h"
+#include "report/plot.h"
+#include "report/render.h"
 
 static void usage(FILE *f) {
     fputs("usage: stormlab plot DIR\n"

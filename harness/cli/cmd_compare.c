@@ -12,11 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "causes.h"
+#include "report/causes.h"
 #include "cli.h"
-#include "compare.h"
-#include "plot.h"
-#include "runfiles.h"
+#include "report/compare.h"
+#include "report/plot.h"
+#include "report/runfiles.h"
 #include "textout.h"
 
 static void usage(FILE *f) {

@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "cli.h"
-#include "render.h"
+#include "report/render.h"
 #include "stormlab/stormlab.h"
 
 #define MAX_TABLE_GROUPS 20 /* rows of the human summary */
@@ -139,7 +139,7 @@ int sl_cmd_sim(int argc, char **argv) {
         sl_scenario_destroy(sc);
         return rc == SL_E_INVAL ? SL_EXIT_USAGE : SL_EXIT_RUN;
     }
-    /* plots and report.html (harness/render.c); a missing gnuplot is not a failed run */
+    /* plots and report.html (harness/report/render.c); a missing gnuplot is not a failed run */
     char rerr[8192] = "";
     int render = sl_render_run(out, !no_plots, rerr, sizeof rerr), exit_rc = SL_EXIT_OK;
     if (json)

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "causes.h"
+#include "report/causes.h"
 #include "cli.h"
-#include "runfiles.h"
+#include "report/runfiles.h"
 
 static void usage(FILE *f) {
     fputs("usage: stormlab explain DIR [--generation N] [--group GROUP] [--json]\n"

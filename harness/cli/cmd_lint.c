@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "lint.h"
+#include "lint/lint.h"
 #include "stormlab/stormlab.h"
 #include "textout.h"
 

@@ -17,7 +17,7 @@
 #include <time.h>
 
 #include "cli.h"
-#include "junit.h"
+#include "gate/junit.h"
 #include "stormlab/stormlab.h"
 #include "textout.h"
 

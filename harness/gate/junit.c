@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "textout.h"
+#include "cli/textout.h"
 
 typedef struct {
     char *classname, *name, *file, *message, *body;

@@ -28,7 +28,7 @@
 
 #include "cli.h"
 #include "stormlab/stormlab.h"
-#include "sweep.h"
+#include "gate/sweep.h"
 #include "textout.h"
 
 #ifndef SL_PLOTS_DIR

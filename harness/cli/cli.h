@@ -60,7 +60,7 @@ int sl_cmd_check(int argc, char **argv);
 int sl_cmd_sweep(int argc, char **argv);
 int sl_cmd_lint(int argc, char **argv);
 int sl_cmd_compare(int argc, char **argv);
-int sl_cmd_run(int argc, char **argv);  /* harness/cmd_run.c, when built with the proxy */
-int sl_cmd_heal(int argc, char **argv); /* harness/cmd_heal.c, likewise */
+int sl_cmd_run(int argc, char **argv);  /* harness/cli/cmd_run.c, when built with the proxy */
+int sl_cmd_heal(int argc, char **argv); /* harness/cli/cmd_heal.c, likewise */
 
 #endif

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "textout.h"
+#include "cli/textout.h"
 
 #define P sl_tx_printf
 
