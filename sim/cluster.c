@@ -259,6 +259,24 @@ static void preferred_cb(void *ctx, sl_timer_t *t) {
     sl_cluster_reevaluate(s, seq);
 }
 
+/* A thawed broker reads what arrived while it was frozen, in order, and
+ * answers as it stands now: a broker the controller fenced meanwhile no
+ * longer coordinates, so a member's heartbeat from before the freeze is
+ * answered NOT_COORDINATOR and the member looks the coordinator up again
+ * (what Apache Kafka does; docs/model.md).  Requests whose client gave up
+ * and closed the connection are gone with it. */
+static void release_held(sl_sim_t *s, sl_broker_t *b) {
+    sl_msg_t **held = b->held;
+    int n = b->n_held;
+    b->held = NULL;
+    b->n_held = b->cap_held = 0;
+    for (int i = 0; i < n; i++) {
+        if (!sl_net_pin_alive(s, held[i]) || !sl_broker_deliver(s, held[i]))
+            sl_msg_free(s, held[i]);
+    }
+    free(held);
+}
+
 /* Startup done: the broker serves, rejoins every ISR (catch-up is taken as
  * instant) and leads partitions that were offline waiting for it. */
 static void serving_cb(void *ctx, sl_timer_t *t) {
@@ -284,6 +302,7 @@ static void serving_cb(void *ctx, sl_timer_t *t) {
     sl_cluster_reevaluate(s, seq);
     if (s->sc->cluster.auto_leader_rebalance_us > 0)
         sl_timer_arm(&s->eng, &b->preferred_timer, sl_now(s) + s->sc->cluster.auto_leader_rebalance_us, seq);
+    release_held(s, b); /* a thawed broker the controller fenced meanwhile */
 }
 
 /* The process is back (restart) or thawed (pause). */
@@ -299,6 +318,7 @@ static void up_cb(void *ctx, sl_timer_t *t) {
             sl_timer_cancel(&s->eng, &b->fence_timer);
             b->state = SL_BROKER_UP;
             sl_cluster_reevaluate(s, seq);
+            release_held(s, b);
             return;
         }
         b->state = SL_BROKER_STARTING;
@@ -374,16 +394,27 @@ sl_msg_t *sl_coord_reply(sl_sim_t *s, int broker, const sl_msg_t *req, sl_kerr_t
     return r;
 }
 
-void sl_broker_deliver(sl_sim_t *s, sl_msg_t *m) {
+bool sl_broker_deliver(sl_sim_t *s, sl_msg_t *m) {
     int broker = m->dst + 1;
     sl_broker_t *b = &s->brokers[broker - 1];
-    if (b->state == SL_BROKER_PAUSED)
-        return; /* frozen: the request sits unanswered until the client gives up */
+    if (b->state == SL_BROKER_PAUSED) {
+        /* Frozen with its sockets open: the kernel still takes the bytes,
+         * and the process reads them when it thaws (release_held). */
+        sl_net_pin(s, m);
+        if (b->n_held == b->cap_held) {
+            b->cap_held = b->cap_held ? b->cap_held * 2 : 16;
+            b->held = realloc(b->held, (size_t)b->cap_held * sizeof *b->held);
+            if (!b->held)
+                abort(); /* the simulator cannot continue without memory */
+        }
+        b->held[b->n_held++] = m;
+        return true;
+    }
     if (b->state != SL_BROKER_UP) {
         /* Nothing listens: the connection is refused. */
         sl_msg_t *r = sl_coord_reply(s, broker, m, KE_NETWORK_EXCEPTION);
         sl_net_send(s, r);
-        return;
+        return false;
     }
     sl_group_t *g = &s->groups[m->group];
     if (m->kind == MSG_FIND_COORDINATOR) {
@@ -391,9 +422,10 @@ void sl_broker_deliver(sl_sim_t *s, sl_msg_t *m) {
         sl_msg_t *r = sl_coord_reply(s, broker, m, leader ? KE_NONE : KE_COORDINATOR_NOT_AVAILABLE);
         r->coordinator = leader;
         sl_net_send(s, r);
-        return;
+        return false;
     }
     sl_coord_handle(s, g, broker, m);
+    return false;
 }
 
 /* ---- setup ---- */
@@ -469,6 +501,11 @@ void sl_cluster_finish(sl_sim_t *s) {
 }
 
 void sl_cluster_free(sl_sim_t *s) {
+    for (int i = 0; i < s->n_brokers; i++) {
+        for (int k = 0; k < s->brokers[i].n_held; k++)
+            sl_msg_free(s, s->brokers[i].held[k]);
+        free(s->brokers[i].held);
+    }
     free(s->brokers);
     free(s->topic_first_part);
     free(s->parts);

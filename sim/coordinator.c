@@ -906,7 +906,10 @@ bool sl_coord_quiet_commit(sl_sim_t *s, sl_group_t *g, int broker, sl_mid_t memb
 
 void sl_coord_handle(sl_sim_t *s, sl_group_t *g, int broker, sl_msg_t *req) {
     if (g->coordinator != broker || sl_coordinator_leader(s, g) != broker) {
-        send_reply(s, g, sl_coord_reply(s, broker, req, KE_NOT_COORDINATOR));
+        sl_msg_t *r = sl_coord_reply(s, broker, req, KE_NOT_COORDINATOR);
+        if (g->unload_seq >= 0)
+            r->cause = g->unload_seq; /* why this broker no longer coordinates */
+        send_reply(s, g, r);
         return;
     }
     if (g->loading) {
@@ -940,7 +943,7 @@ static void unload(sl_sim_t *s, sl_group_t *g, int64_t cause) {
     sl_group_wake_heartbeats(s, g);
     int old = g->coordinator;
     bool alive = sl_broker_serving(s, old);
-    sl_trace(s, "coordinator.unload", sl_broker_node(old), g->index, 0, g->generation, cause,
+    g->unload_seq = sl_trace(s, "coordinator.unload", sl_broker_node(old), g->index, 0, g->generation, cause,
              "broker %d no longer coordinates %s (state %s)%s", old, g->cfg->id, sl_gstate_name(g->state),
              g->state == GS_PREPARING_REBALANCE || g->state == GS_COMPLETING_REBALANCE ? ": rebalance in progress lost"
                                                                                        : "");
@@ -1057,6 +1060,7 @@ int sl_group_init(sl_sim_t *s, sl_group_t *g, int index) {
     g->stored_generation = -1;
     g->first_stable_us = -1;
     g->stable_since_us = -1;
+    g->unload_seq = -1;
     /* At time 0 the group is loaded, empty, on its coordinator. */
     g->coordinator = sl_coordinator_leader(s, g);
     g->state = GS_EMPTY;

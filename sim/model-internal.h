@@ -61,6 +61,8 @@ typedef struct sl_broker_s {
     sl_timer_t up_timer;       /* restart: process comes back */
     sl_timer_t serving_timer;  /* startup done */
     sl_timer_t preferred_timer; /* auto leader rebalance after return */
+    sl_msg_t **held;           /* requests that reached the frozen process, in arrival order */
+    int n_held, cap_held;
 } sl_broker_t;
 
 typedef struct sl_partition_s {
@@ -227,6 +229,7 @@ struct sl_group_s {
     bool new_member_added;     /* a member joined during this initial delay step */
     sl_timer_t sync_timer;     /* members that don't sync in time are removed */
     int64_t rebalance_seq;     /* trace seq of the current rebalance start */
+    int64_t unload_seq;        /* trace seq of the last coordinator.unload (-1: none), the cause NOT_COORDINATOR carries */
     /* Recently removed member ids and the trace seq of their removal, so an
      * UNKNOWN_MEMBER_ID answer can name why (a ring; old entries drop off). */
     sl_mid_t removed_ids[64];
@@ -457,6 +460,11 @@ void sl_net_heal(sl_sim_t *s, int fault);
 /* The connection between a client and a broker closed (timeout, reset,
  * restart): what is still held for it is gone. */
 void sl_net_close(sl_sim_t *s, int client_node, int broker);
+/* Remembers the connection m travels on, so that a message kept somewhere
+ * (in a cut, in a frozen broker's socket buffer) can later tell whether
+ * that connection is still open. */
+void sl_net_pin(sl_sim_t *s, sl_msg_t *m);
+bool sl_net_pin_alive(const sl_sim_t *s, const sl_msg_t *m);
 void sl_net_free(sl_sim_t *s);
 
 /* ---- cluster.c ---- */
@@ -472,8 +480,9 @@ bool sl_partition_accepts_writes(const sl_sim_t *s, const sl_partition_t *p);
 void sl_partition_sync(sl_sim_t *s, sl_partition_t *p);
 /* Re-checks every partition's writability after a fault changed. */
 void sl_cluster_reevaluate(sl_sim_t *s, int64_t cause);
-/* Broker receives a request. */
-void sl_broker_deliver(sl_sim_t *s, sl_msg_t *m);
+/* Broker receives a request; true when the broker keeps m (a frozen
+ * process: the bytes wait in its socket buffer until it thaws). */
+bool sl_broker_deliver(sl_sim_t *s, sl_msg_t *m);
 /* Leader of the group's offsets partition (0 = none). */
 int sl_coordinator_leader(const sl_sim_t *s, const sl_group_t *g);
 /* Finalises produce accounting at the end of the run. */

@@ -23,9 +23,10 @@
 static void deliver(void *ctx, sl_timer_t *t) {
     sl_sim_t *s = ctx;
     sl_msg_t *m = (sl_msg_t *)((char *)t - offsetof(sl_msg_t, timer));
-    if (m->dst < s->n_brokers)
-        sl_broker_deliver(s, m);
-    else if (sl_member_deliver(s, s->node_member[m->dst], m))
+    if (m->dst < s->n_brokers) {
+        if (sl_broker_deliver(s, m))
+            return; /* kept by a frozen broker */
+    } else if (sl_member_deliver(s, s->node_member[m->dst], m))
         return; /* kept for later */
     sl_msg_free(s, m);
 }
@@ -77,15 +78,20 @@ int64_t sl_net_cut_cause(const sl_sim_t *s, int a, int b) {
     return i < 0 ? -1 : s->faults[i].seq;
 }
 
-static uint32_t *conn_slot(sl_sim_t *s, const sl_msg_t *m) {
+/* Index of m's (client, broker) connection in s->conn_gen. */
+static size_t conn_index(const sl_sim_t *s, const sl_msg_t *m) {
     int broker = m->src < s->n_brokers ? m->src : m->dst;
     int client = m->src < s->n_brokers ? m->dst : m->src;
-    return &s->conn_gen[(size_t)client * s->n_brokers + broker];
+    return (size_t)client * s->n_brokers + broker;
 }
 
 void sl_net_close(sl_sim_t *s, int client_node, int broker) {
     s->conn_gen[(size_t)client_node * s->n_brokers + (broker - 1)]++;
 }
+
+void sl_net_pin(sl_sim_t *s, sl_msg_t *m) { m->conn_gen = s->conn_gen[conn_index(s, m)]; }
+
+bool sl_net_pin_alive(const sl_sim_t *s, const sl_msg_t *m) { return m->conn_gen == s->conn_gen[conn_index(s, m)]; }
 
 bool sl_net_clean(const sl_sim_t *s, int a, int b) {
     if (s->sc->links.loss > 0)
@@ -166,7 +172,7 @@ void sl_net_send(sl_sim_t *s, sl_msg_t *m) {
         int client = m->src < s->n_brokers ? m->dst : m->src;
         if (s->node_member[client])
             s->node_member[client]->blame_seq = s->faults[cut].seq;
-        m->conn_gen = *conn_slot(s, m);
+        sl_net_pin(s, m);
         hold(&s->faults[cut], m);
         return;
     }
@@ -184,7 +190,7 @@ void sl_net_heal(sl_sim_t *s, int fault) {
     f->n_held = f->cap_held = 0;
     for (int i = 0; i < n; i++) {
         sl_msg_t *m = held[i];
-        if (m->conn_gen != *conn_slot(s, m)) {
+        if (!sl_net_pin_alive(s, m)) {
             sl_msg_free(s, m); /* its connection is gone, and the bytes with it */
             continue;
         }

@@ -2,6 +2,7 @@
  * The scenario's faults and operator actions as the model plays them
  * (SPEC §3 events, §5 "Brokers", "Members", "Network", "Consumers").
  */
+#include <stdint.h>
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,23 +22,54 @@ static t_run_t *run(int members, const char *extra, const char *events) {
     return t_run_owned(scenario(members, extra, events));
 }
 
-START_TEST(a_paused_broker_answers_nothing_until_clients_time_out) {
+START_TEST(a_paused_broker_answers_nothing_while_frozen_then_answers_what_it_held) {
     /* given the coordinator's broker frozen for 20 s at 60 s (sockets open) */
     t_run_t *r = t_start_owned(scenario(3, NULL, "  - {at: 60s, restart: coordinator/billing, mode: pause, for: 20s}\n"));
     /* when a member's heartbeat is sent to it */
     t_until(r, T_S(65));
     sl_member_t *m = r->sim->groups[0].members[0];
-    /* then it is neither answered nor refused: it waits in flight for the request timeout */
+    /* then it is neither answered nor refused: it waits in flight */
     ck_assert_int_eq(m->coordinator, 1);
     ck_assert_msg(m->inflight[IF_HEARTBEAT].req_id != 0, "no heartbeat waiting on the frozen broker");
     ck_assert_int_eq(t_count(r, "member.coordinator_unknown", NULL, T_S(60), T_S(65)), 0);
     t_finish(r);
-    /* and the first client to give up does so 30 s (request.timeout.ms) after its unanswered request */
+    /* and the controller fences it after broker.session.timeout.ms (9 s); the group moves */
+    ck_assert_int_eq(t_ev_time(t_first(r, "broker.fenced", NULL, 0)), T_S(69));
+    /* and when it thaws at 80 s it reads the held heartbeats and answers them as it now stands,
+     * NOT_COORDINATOR (it was fenced), before any request timeout (30 s) or session timeout (45 s) */
     json_t *gave_up = t_first(r, "member.coordinator_unknown", NULL, T_S(60));
     ck_assert_ptr_nonnull(gave_up);
-    ck_assert_msg(t_ev_time(gave_up) >= T_S(90) && t_ev_time(gave_up) < T_S(94), "gave up at %lld",
+    ck_assert_msg(t_ev_time(gave_up) >= T_S(80) && t_ev_time(gave_up) < T_S(81), "coordinator unknown at %lld",
                   (long long)t_ev_time(gave_up));
-    ck_assert_int_eq(t_ev_time(t_first(r, "broker.fenced", NULL, 0)), T_S(69));
+    ck_assert_str_eq(json_string_value(json_object_get(gave_up, "detail")), "NOT_COORDINATOR");
+    /* so the members find the new coordinator and nobody's session lapses: no rebalance */
+    ck_assert_int_eq(t_count(r, "member.session_expired", NULL, T_S(60), INT64_MAX), 0);
+    ck_assert_int_eq(t_group(r, 0).rebalances, 0);
+    t_free(r);
+}
+END_TEST
+
+START_TEST(librdkafka_members_ride_out_their_coordinators_freeze_when_it_is_fenced_in_time) {
+    /* given librdkafka members (client-side session timer, 30 s) and the coordinator's broker frozen
+     * for 20 s: the controller fences it at +9 s, it thaws at +20 s, 10 s before the session timer */
+    t_run_t *r = run(3, "    client: librdkafka\n    session_timeout: 30s\n    heartbeat_interval: 3s\n",
+                     "  - {at: 20s, restart: coordinator/billing, mode: pause, for: 20s}\n");
+    /* then, as on Apache Kafka 4.4 (docs/fidelity.md), the thawed broker answers the held heartbeats
+     * NOT_COORDINATOR, the members move to the new coordinator and no session timer fires */
+    ck_assert_int_eq(t_count(r, "member.session_timeout", NULL, 0, INT64_MAX), 0);
+    ck_assert_int_eq(t_count(r, "member.coordinator_found", NULL, T_S(40), T_S(42)), 3);
+    ck_assert_int_eq(t_group(r, 0).rebalances, 0);
+    t_free(r);
+}
+END_TEST
+
+START_TEST(a_broker_thawed_before_it_is_fenced_answers_the_held_heartbeats_normally) {
+    /* given the coordinator's broker frozen for 5 s, less than broker.session.timeout.ms (9 s) */
+    t_run_t *r = run(3, NULL, "  - {at: 60s, restart: coordinator/billing, mode: pause, for: 5s}\n");
+    /* then nothing moves: no fencing, no coordinator change, no rebalance, no request timeout */
+    ck_assert_int_eq(t_count(r, "broker.fenced", NULL, 0, INT64_MAX), 0);
+    ck_assert_int_eq(t_count(r, "member.coordinator_unknown", NULL, T_S(60), INT64_MAX), 0);
+    ck_assert_int_eq(t_group(r, 0).rebalances, 0);
     t_free(r);
 }
 END_TEST
@@ -156,7 +188,9 @@ END_TEST
 int main(void) {
     Suite *s = suite_create("faults");
     TCase *tc = tcase_create("faults and actions");
-    tcase_add_test(tc, a_paused_broker_answers_nothing_until_clients_time_out);
+    tcase_add_test(tc, a_paused_broker_answers_nothing_while_frozen_then_answers_what_it_held);
+    tcase_add_test(tc, librdkafka_members_ride_out_their_coordinators_freeze_when_it_is_fenced_in_time);
+    tcase_add_test(tc, a_broker_thawed_before_it_is_fenced_answers_the_held_heartbeats_normally);
     tcase_add_test(tc, a_frozen_member_is_expired_by_the_coordinator_a_stalled_one_leaves_by_itself);
     tcase_add_test(tc, a_config_change_is_applied_by_a_rolling_restart_of_the_members);
     tcase_add_test(tc, a_lost_request_is_retried_only_after_the_request_timeout);
