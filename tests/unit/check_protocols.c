@@ -110,6 +110,32 @@ START_TEST(a_cooperative_join_takes_two_generations_and_nobody_stops_consuming) 
 }
 END_TEST
 
+START_TEST(a_cooperative_member_that_revoked_rejoins_at_once_even_with_an_idle_poll_loop) {
+    /* given cooperative-sticky groups of 3 (Java, then librdkafka) on a quiet topic (idle poll loops)
+     * that a 4th member joins at 30 s */
+    for (int rdk = 0; rdk < 2; rdk++) {
+        char *extra = t_fmt("    assignor: cooperative-sticky\n    client: %s\n", rdk ? "librdkafka" : "java");
+        t_run_t *r = run(4, extra, "  - {at: 10s, restart: billing/4, mode: controlled, for: 20s}\n");
+        free(extra);
+        /* when the join's first generation is synced and the old members revoke what moves */
+        json_t *revoked = NULL;
+        for (int i = 0; i < r->n_ev && !revoked; i++)
+            if (t_ev_time(r->ev[i]) >= T_S(30) &&
+                !strcmp(json_string_value(json_object_get(r->ev[i], "kind")), "member.rejoin_needed") &&
+                strstr(json_string_value(json_object_get(r->ev[i], "detail")), "(cooperative)"))
+                revoked = r->ev[i];
+        ck_assert_ptr_nonnull(revoked);
+        /* then the follow-up rebalance starts within a round trip or two (Kafka 4.4: ~30 ms), not
+         * after a fetch wait, an auto-commit or a heartbeat interval */
+        json_t *next = t_first(r, "group.rebalance.start", NULL, t_ev_time(revoked));
+        ck_assert_ptr_nonnull(next);
+        ck_assert_msg(t_ev_time(next) - t_ev_time(revoked) < 50000, "%s: follow-up rebalance %lld us after the revoke",
+                      rdk ? "librdkafka" : "java", (long long)(t_ev_time(next) - t_ev_time(revoked)));
+        t_free(r);
+    }
+}
+END_TEST
+
 START_TEST(a_cooperative_member_keeps_consuming_while_its_join_is_parked) {
     /* given busy members (batches of seconds) and a 4th member joining: eager in one run, cooperative in another */
     const char *extra_fmt = "    assignor: %s\n    processing: {median: 5ms, p99: 40ms}\n";
@@ -224,6 +250,7 @@ int main(void) {
     suite_add_tcase(s, asg);
     TCase *coop = tcase_create("cooperative (KIP-429)");
     tcase_add_test(coop, a_cooperative_join_takes_two_generations_and_nobody_stops_consuming);
+    tcase_add_test(coop, a_cooperative_member_that_revoked_rejoins_at_once_even_with_an_idle_poll_loop);
     tcase_add_test(coop, a_cooperative_member_keeps_consuming_while_its_join_is_parked);
     suite_add_tcase(s, coop);
     TCase *stat = tcase_create("static membership (KIP-345)");
