@@ -394,6 +394,11 @@ sl_msg_t *sl_coord_reply(sl_sim_t *s, int broker, const sl_msg_t *req, sl_kerr_t
     return r;
 }
 
+bool sl_broker_listening(const sl_sim_t *s, int broker) {
+    sl_broker_state_t st = s->brokers[broker - 1].state;
+    return st == SL_BROKER_UP || st == SL_BROKER_PAUSED; /* a frozen process's kernel still accepts */
+}
+
 bool sl_broker_deliver(sl_sim_t *s, sl_msg_t *m) {
     int broker = m->dst + 1;
     sl_broker_t *b = &s->brokers[broker - 1];
@@ -410,8 +415,9 @@ bool sl_broker_deliver(sl_sim_t *s, sl_msg_t *m) {
         b->held[b->n_held++] = m;
         return true;
     }
-    if (b->state != SL_BROKER_UP) {
-        /* Nothing listens: the connection is refused. */
+    if (!sl_broker_listening(s, broker)) {
+        /* Nothing listens: the connection is refused, and never came up. */
+        sl_net_close(s, m->src, broker);
         sl_msg_t *r = sl_coord_reply(s, broker, m, KE_NETWORK_EXCEPTION);
         sl_net_send(s, r);
         return false;

@@ -15,10 +15,14 @@
             sl_log(s, (m)->node, level, "[Consumer clientId=%s, groupId=%s] " fmt, (m)->client_id,           \
                    (m)->g->cfg->id, __VA_ARGS__);                                                            \
     } while (0)
-/* librdkafka's log line: %<syslog level>|<facility>|rdkafka#consumer-N| [thrd:main]: text */
+/* librdkafka's log line: %<syslog level>|<facility>|rdkafka#consumer-N| [thrd:main]: text.
+ * Only librdkafka members print them: a Java service's log never holds them. */
 #define LOGK(s, m, sev, fac, fmt, ...)                                                                       \
-    sl_log(s, (m)->node, (sev) <= 3 ? "ERROR" : "WARN", "%%%d|%s|rdkafka#consumer-%d| [thrd:main]: " fmt, sev, \
-           fac, (m)->index, __VA_ARGS__)
+    do {                                                                                                     \
+        if ((m)->cfg.client == SL_CLIENT_LIBRDKAFKA)                                                         \
+            sl_log(s, (m)->node, (sev) <= 3 ? "ERROR" : "WARN", "%%%d|%s|rdkafka#consumer-%d| [thrd:main]: " fmt, \
+                   sev, fac, (m)->index, __VA_ARGS__);                                                       \
+    } while (0)
 
 /* A frozen process defers t to its thaw; true when it did. */
 bool sl_c_defer_if_frozen(sl_sim_t *s, sl_member_t *m, sl_timer_t *t);

@@ -21,6 +21,7 @@
 #include "model-internal.h"
 
 #define RDK_COORD_QUERY_US 500000 /* librdkafka re-queries the coordinator every 500 ms */
+#define RDK_API_VERSION_TIMEOUT_US 10000000 /* api.version.request.timeout.ms */
 #define RDK_MAX_POLL_CHECK_US 500000 /* and checks max.poll.interval.ms twice a second */
 #define JOIN_GROUP_TIMEOUT_LAPSE_US 5000000 /* Java adds 5s to the rebalance timeout */
 
@@ -87,6 +88,7 @@ uint32_t sl_c_send_req(sl_sim_t *s, sl_member_t *m, int slot, sl_msg_t *req, int
     req->group = m->g->index;
     f->req_id = req->req_id;
     f->broker = broker;
+    f->timeout_us = timeout_us;
     sl_timer_arm(&s->eng, &f->timeout, sl_now(s) + timeout_us, req->cause);
     sl_net_send(s, req);
     return req->req_id;
@@ -107,6 +109,8 @@ void sl_c_clear_inflight(sl_sim_t *s, sl_member_t *m, int slot) {
 /* Fails every request in flight to broker with a network error, as Java
  * does when it disconnects a node. */
 static void fail_broker_requests(sl_sim_t *s, sl_member_t *m, int broker, int64_t cause) {
+    if (broker == m->reconnect_broker)
+        sl_timer_cancel(&s->eng, &m->reconnect_timer);
     sl_net_close(s, m->node, broker); /* Java disconnects the node: its socket closes */
     for (int i = 0; i < IF__COUNT; i++) {
         sl_inflight_t *f = &m->inflight[i];
@@ -126,23 +130,69 @@ static void fail_broker_requests(sl_sim_t *s, sl_member_t *m, int broker, int64_
     }
 }
 
+/* How long the client has had its connection to broker up, for
+ * librdkafka's "(after N ms in state UP)". */
+static long long up_ms(const sl_sim_t *s, const sl_member_t *m, int broker) {
+    int64_t up = sl_net_conn_up_us(s, m->node, broker);
+    return up < 0 || up > sl_now(s) ? 0 : (long long)((sl_now(s) - up) / 1000);
+}
+
 static void inflight_timeout(void *ctx, sl_timer_t *t) {
     sl_inflight_t *f = ctx;
     sl_member_t *m = f->m;
     sl_sim_t *s = m->sim;
     if (sl_c_defer_if_frozen(s, m, t))
         return;
-    char bname[32];
-    snprintf(bname, sizeof bname, "broker%d:9092", f->broker);
     LOGM(s, m, "INFO", "Disconnecting from node %d due to request timeout.", f->broker);
+    /* librdkafka: the request times out, and with socket.max.fails=1 the
+     * first timeout takes the connection down (rd_kafka_broker_timeout_scan). */
     LOGK(s, m, 4, "REQTMOUT", "broker%d:9092/%d: Timed out %s in flight (after %lldms, timeout #0)", f->broker,
          f->broker, f == &m->inflight[IF_HEARTBEAT] ? "HeartbeatRequest" : f == &m->inflight[IF_FIND]
                                                                            ? "FindCoordinatorRequest"
                                                                            : f == &m->inflight[IF_COMMIT]
                                                                                ? "OffsetCommitRequest"
                                                                                : "JoinGroupRequest",
-         (long long)(m->cfg.request_timeout_us / 1000));
+         (long long)(f->timeout_us / 1000));
+    LOGK(s, m, 4, "REQTMOUT", "broker%d:9092/%d: Timed out 1 in-flight, 0 retry-queued, 0 out-queue, 0 partially-sent "
+         "requests", f->broker, f->broker);
+    LOGK(s, m, 3, "FAIL", "broker%d:9092/%d: 1 request(s) timed out: disconnect (after %lldms in state UP)", f->broker,
+         f->broker, up_ms(s, m, f->broker));
+    if (m->cfg.client == SL_CLIENT_LIBRDKAFKA && !sl_net_reachable(s, m->node, sl_broker_node(f->broker))) {
+        /* librdkafka reconnects at once and queues its requests for the new
+         * connection, whose ApiVersionRequest cannot pass the cut: only when
+         * that times out (api.version.request.timeout.ms, 10 s) does the
+         * transport fail and take the coordinator with it.  Meanwhile the
+         * lost broker sends a metadata refresh to another broker, the one
+         * then asked for the coordinator (measured on librdkafka 2.0.2
+         * through the fault proxy: docs/fidelity.md). */
+        sl_net_close(s, m->node, f->broker);
+        int other = f->broker % s->n_brokers + 1;
+        if (other != f->broker) {
+            sl_net_send(s, sl_msg_new(s, MSG_BACKGROUND, m->node, sl_broker_node(other), m->blame_seq));
+            m->query_broker = other;
+        }
+        for (int i = 0; i < IF__COUNT; i++)
+            if (m->inflight[i].req_id && m->inflight[i].broker == f->broker)
+                sl_timer_cancel(&s->eng, &m->inflight[i].timeout);
+        m->reconnect_broker = f->broker;
+        sl_timer_arm(&s->eng, &m->reconnect_timer, sl_now(s) + RDK_API_VERSION_TIMEOUT_US, m->blame_seq);
+        return;
+    }
     fail_broker_requests(s, m, f->broker, m->blame_seq);
+}
+
+static void reconnect_timeout(void *ctx, sl_timer_t *t) {
+    sl_member_t *m = ctx;
+    sl_sim_t *s = m->sim;
+    if (m->proc == PROC_DOWN || sl_c_defer_if_frozen(s, m, t))
+        return;
+    int b = m->reconnect_broker;
+    LOGK(s, m, 4, "REQTMOUT", "broker%d:9092/%d: Timed out ApiVersionRequest in flight (after %lldms, timeout #0)", b,
+         b, (long long)(RDK_API_VERSION_TIMEOUT_US / 1000));
+    LOGK(s, m, 4, "FAIL", "broker%d:9092/%d: ApiVersionRequest failed: Local: Timed out: probably due to broker "
+         "version < 0.10 (see api.version.request configuration) (after %lldms in state APIVERSION_QUERY)", b, b,
+         (long long)(RDK_API_VERSION_TIMEOUT_US / 1000));
+    fail_broker_requests(s, m, b, m->blame_seq);
 }
 
 void sl_member_broker_reset(sl_sim_t *s, sl_member_t *m, int broker, int64_t cause) {
@@ -156,7 +206,7 @@ void sl_member_broker_reset(sl_sim_t *s, sl_member_t *m, int broker, int64_t cau
         return;
     m->blame_seq = cause;
     LOGK(s, m, 3, "FAIL", "broker%d:9092/%d: Disconnected (after %lldms in state UP)", broker, broker,
-         (long long)(sl_now(s) / 1000));
+         up_ms(s, m, broker));
     fail_broker_requests(s, m, broker, cause);
     if (m->coordinator == broker) {
         /* The connection to the coordinator dropped. */
@@ -208,8 +258,19 @@ int64_t sl_c_backoff_us(sl_member_t *m, int attempts) {
 }
 
 static void send_find(sl_sim_t *s, sl_member_t *m) {
-    /* Java asks the least loaded node; rotate over brokers. */
-    int broker = (int)((m->index + m->find_attempts) % s->n_brokers) + 1;
+    /* Java asks the least loaded node; rotate over brokers.  librdkafka
+     * asks the broker it used last (query_broker, when set). */
+    int broker = m->query_broker;
+    m->query_broker = 0;
+    for (int i = 0; !broker && i < s->n_brokers; i++) {
+        /* least loaded: a node with its connection up, not one just
+         * disconnected and reconnecting */
+        int b = (int)((m->index + m->find_attempts + i) % s->n_brokers) + 1;
+        if (sl_net_conn_up_us(s, m->node, b) >= 0)
+            broker = b;
+    }
+    if (!broker)
+        broker = (int)((m->index + m->find_attempts) % s->n_brokers) + 1;
     sl_msg_t *req = sl_c_new_req(s, m, MSG_FIND_COORDINATOR, broker, m->find_cause);
     sl_c_send_req(s, m, IF_FIND, req, broker, m->cfg.request_timeout_us);
 }
@@ -246,6 +307,13 @@ static void on_find_response(sl_sim_t *s, sl_member_t *m, sl_msg_t *r) {
             sl_trace(s, "member.coordinator_found", m->node, m->g->index, m->member_id, m->generation, r->cause,
                      "coordinator is broker %d", r->coordinator);
         m->last_found = r->coordinator;
+        if (m->cfg.client == SL_CLIENT_JAVA && !sl_broker_listening(s, r->coordinator)) {
+            /* Java connects to the coordinator it found at once (tryConnect)
+             * and, refused, marks it unknown and backs off before asking
+             * again, longer each time (ensureCoordinatorReady). */
+            sl_c_mark_unknown(s, m, "coordinator unavailable", true, r->cause);
+            return;
+        }
         if (sl_c848(m)) {
             sl_c848_coordinator_found(s, m);
             return;
@@ -656,7 +724,9 @@ static void hb_tick(void *ctx, sl_timer_t *t) {
     } else if (!m->inflight[IF_HEARTBEAT].req_id && now - m->last_hb_sent_us >= m->cfg.heartbeat_interval_us) {
         m->last_hb_sent_us = now;
         sl_msg_t *req = sl_c_new_req(s, m, MSG_HEARTBEAT, m->coordinator, -1);
-        sl_c_send_req(s, m, IF_HEARTBEAT, req, m->coordinator, m->cfg.request_timeout_us);
+        /* librdkafka waits session.timeout.ms for a heartbeat's answer
+         * (rd_kafka_HeartbeatRequest), Java request.timeout.ms. */
+        sl_c_send_req(s, m, IF_HEARTBEAT, req, m->coordinator, rdk ? m->cfg.session_timeout_us : m->cfg.request_timeout_us);
     }
     hb_arm(s, m);
 }
@@ -1166,6 +1236,8 @@ void sl_member_stop(sl_sim_t *s, sl_member_t *m, bool clean, int64_t cause) {
     sl_timer_cancel(&s->eng, &m->poll_timer);
     sl_timer_cancel(&s->eng, &m->find_timer);
     sl_timer_cancel(&s->eng, &m->backoff_timer);
+    sl_timer_cancel(&s->eng, &m->reconnect_timer);
+    m->query_broker = 0;
     m->member_id = 0;
     m->generation = -1;
     m->mstate = MS_UNJOINED;
@@ -1231,6 +1303,7 @@ int sl_member_init(sl_sim_t *s, sl_group_t *g, int index, sl_member_t **out) {
     sl_timer_init(&m->hb_timer, hb_tick, m);
     sl_timer_init(&m->find_timer, find_timer_cb, m);
     sl_timer_init(&m->backoff_timer, backoff_cb, m);
+    sl_timer_init(&m->reconnect_timer, reconnect_timeout, m);
     for (int i = 0; i < IF__COUNT; i++) {
         m->inflight[i].m = m;
         sl_timer_init(&m->inflight[i].timeout, inflight_timeout, &m->inflight[i]);

@@ -140,6 +140,7 @@ static void link_start(sl_sim_t *s, sl_action_t *a) {
     sl_fault_t f = {0};
     f.seq = a->seq;
     f.cut = cut;
+    f.two_way = both;
     f.active = true;
     f.latency_us = ev->latency_us;
     f.jitter_us = ev->jitter_us;

@@ -87,10 +87,12 @@ typedef struct sl_partition_s {
 typedef struct sl_fault_s {
     int64_t seq;               /* trace seq of the fault event (the cause) */
     bool cut;                  /* else degrade */
+    bool two_way;              /* one of the two directions of a cut both ways */
     bool active;
     uint8_t *from, *to;        /* node bitmaps */
     int64_t latency_us, jitter_us;
     double loss;
+    int64_t start_us;          /* when it began */
     struct sl_msg_s **held;    /* cut: what was sent into it, as TCP keeps retransmitting it */
     int n_held, cap_held;
 } sl_fault_t;
@@ -104,6 +106,8 @@ typedef enum sl_msg_kind_e {
     MSG_LEAVE,
     MSG_COMMIT,
     MSG_CONSUMER_HEARTBEAT,    /* KIP-848 ConsumerGroupHeartbeat; generation = member epoch */
+    MSG_BACKGROUND,            /* bytes of a fetch or metadata request (or answer) caught in a cut: they are
+                                * not simulated as messages, but TCP retransmits them first (net.c) */
     MSG_RESPONSE
 } sl_msg_kind_t;
 
@@ -136,6 +140,18 @@ struct sl_msg_s {
     uint32_t conn_gen;         /* connection generation it was sent on */
     sl_msg_t *next_free;
 };
+
+/* A client's TCP connection to a broker.  Zeroed = up since the start:
+ * clients connect to the cluster's brokers as they start (metadata,
+ * fetches), so every pair is connected.  A closed one is reopened by the
+ * next request; one opened while a cut blocks its handshake waits for the
+ * SYN's next retry after the cut heals (docs/model.md). */
+typedef enum { SL_CONN_UP, SL_CONN_CLOSED, SL_CONN_CONNECTING } sl_conn_state_t;
+typedef struct sl_conn_s {
+    uint32_t gen;              /* bumped when the connection closes: what was sent on it is gone */
+    uint8_t state;             /* sl_conn_state_t */
+    int64_t since_us;          /* CONNECTING: the connect; UP: the handshake's end */
+} sl_conn_t;
 
 /* ---- Coordinator side of a classic group ---- */
 typedef enum sl_gstate_e {
@@ -281,6 +297,7 @@ typedef enum sl_proc_e {
 typedef struct sl_inflight_s {
     uint32_t req_id;           /* 0 = none in flight */
     int broker;
+    int64_t timeout_us;        /* how long the client waits for the answer */
     sl_timer_t timeout;
     sl_member_t *m;
 } sl_inflight_t;
@@ -306,6 +323,12 @@ struct sl_member_s {
     int last_found;            /* last coordinator discovered (trace only on change) */
     int64_t find_cause;        /* why it is looking for a coordinator (trace seq) */
     sl_timer_t find_timer;
+    /* librdkafka: the connection to reconnect_broker was dropped after a
+     * request timeout and its ApiVersionRequest cannot get through; when
+     * reconnect_timer fires the transport fails (consumer.c). */
+    sl_timer_t reconnect_timer;
+    int reconnect_broker;
+    int query_broker;          /* where the next FindCoordinator goes (0: rotate) */
     /* membership */
     sl_mid_t member_id;        /* 0 = none */
     int generation;            /* -1 = none */
@@ -405,7 +428,7 @@ struct sl_sim_s {
     sl_fault_t *faults;
     int n_faults, cap_faults;
     int64_t *fifo;             /* per (node, broker, direction): last delivery time */
-    uint32_t *conn_gen;        /* per (client node, broker): bumped when the connection closes */
+    sl_conn_t *conns;          /* per (client node, broker) */
     sl_msg_t *free_msgs;
     /* scenario events */
     sl_action_t *actions;
@@ -465,6 +488,8 @@ void sl_net_close(sl_sim_t *s, int client_node, int broker);
  * that connection is still open. */
 void sl_net_pin(sl_sim_t *s, sl_msg_t *m);
 bool sl_net_pin_alive(const sl_sim_t *s, const sl_msg_t *m);
+/* When the client's connection to broker came up, or -1 when it is not up. */
+int64_t sl_net_conn_up_us(const sl_sim_t *s, int client_node, int broker);
 void sl_net_free(sl_sim_t *s);
 
 /* ---- cluster.c ---- */
@@ -474,6 +499,8 @@ int32_t sl_java_string_hash(const char *str);
 int sl_offsets_partition_for(const char *group, int offsets_partitions);
 void sl_broker_stop(sl_sim_t *s, int broker, sl_restart_mode_t mode, int64_t down_us, int64_t cause);
 bool sl_broker_serving(const sl_sim_t *s, int broker);
+/* Whether a connection to broker would be accepted (up, or frozen: its kernel still accepts). */
+bool sl_broker_listening(const sl_sim_t *s, int broker);
 /* Whether an acks=all write to p succeeds now (leader serving, ISR >= min.insync.replicas). */
 bool sl_partition_accepts_writes(const sl_sim_t *s, const sl_partition_t *p);
 /* Brings partition p's produce accounting up to now. */

@@ -23,7 +23,8 @@
 static void deliver(void *ctx, sl_timer_t *t) {
     sl_sim_t *s = ctx;
     sl_msg_t *m = (sl_msg_t *)((char *)t - offsetof(sl_msg_t, timer));
-    if (m->dst < s->n_brokers) {
+    if (m->kind == MSG_BACKGROUND) {
+    } else if (m->dst < s->n_brokers) {
         if (sl_broker_deliver(s, m))
             return; /* kept by a frozen broker */
     } else if (sl_member_deliver(s, s->node_member[m->dst], m))
@@ -78,20 +79,27 @@ int64_t sl_net_cut_cause(const sl_sim_t *s, int a, int b) {
     return i < 0 ? -1 : s->faults[i].seq;
 }
 
-/* Index of m's (client, broker) connection in s->conn_gen. */
-static size_t conn_index(const sl_sim_t *s, const sl_msg_t *m) {
+/* m's (client, broker) connection. */
+static sl_conn_t *conn_of(const sl_sim_t *s, const sl_msg_t *m) {
     int broker = m->src < s->n_brokers ? m->src : m->dst;
     int client = m->src < s->n_brokers ? m->dst : m->src;
-    return (size_t)client * s->n_brokers + broker;
+    return &s->conns[(size_t)client * s->n_brokers + broker];
 }
 
 void sl_net_close(sl_sim_t *s, int client_node, int broker) {
-    s->conn_gen[(size_t)client_node * s->n_brokers + (broker - 1)]++;
+    sl_conn_t *c = &s->conns[(size_t)client_node * s->n_brokers + (broker - 1)];
+    c->gen++;
+    c->state = SL_CONN_CLOSED;
 }
 
-void sl_net_pin(sl_sim_t *s, sl_msg_t *m) { m->conn_gen = s->conn_gen[conn_index(s, m)]; }
+int64_t sl_net_conn_up_us(const sl_sim_t *s, int client_node, int broker) {
+    const sl_conn_t *c = &s->conns[(size_t)client_node * s->n_brokers + (broker - 1)];
+    return c->state == SL_CONN_UP ? c->since_us : -1;
+}
 
-bool sl_net_pin_alive(const sl_sim_t *s, const sl_msg_t *m) { return m->conn_gen == s->conn_gen[conn_index(s, m)]; }
+void sl_net_pin(sl_sim_t *s, sl_msg_t *m) { m->conn_gen = conn_of(s, m)->gen; }
+
+bool sl_net_pin_alive(const sl_sim_t *s, const sl_msg_t *m) { return m->conn_gen == conn_of(s, m)->gen; }
 
 bool sl_net_clean(const sl_sim_t *s, int a, int b) {
     if (s->sc->links.loss > 0)
@@ -165,8 +173,21 @@ static void hold(sl_fault_t *f, sl_msg_t *m) {
 
 static void schedule(sl_sim_t *s, sl_msg_t *m, int64_t not_before);
 
-void sl_net_send(sl_sim_t *s, sl_msg_t *m) {
+/* The cut (either way) that keeps a new connection's handshake from
+ * completing, or -1. */
+static int handshake_cut(const sl_sim_t *s, const sl_msg_t *m) {
     int cut = cut_fault(s, m->src, m->dst);
+    return cut >= 0 ? cut : cut_fault(s, m->dst, m->src);
+}
+
+void sl_net_send(sl_sim_t *s, sl_msg_t *m) {
+    sl_conn_t *c = conn_of(s, m);
+    if (m->src >= s->n_brokers && c->state == SL_CONN_CLOSED) {
+        /* A request opens the connection: the handshake needs both ways. */
+        c->state = handshake_cut(s, m) < 0 ? SL_CONN_UP : SL_CONN_CONNECTING;
+        c->since_us = sl_now(s);
+    }
+    int cut = c->state == SL_CONN_CONNECTING ? handshake_cut(s, m) : cut_fault(s, m->src, m->dst);
     if (cut >= 0) {
         /* Nothing gets through; TCP keeps the bytes and retries. */
         int client = m->src < s->n_brokers ? m->dst : m->src;
@@ -181,6 +202,40 @@ void sl_net_send(sl_sim_t *s, sl_msg_t *m) {
 
 #define TCP_RTO_MIN_US 200000LL
 #define TCP_RTO_MAX_US 120000000LL
+#define TCP_SYN_RTO_US 1000000LL
+
+/* The first retransmission at or after now of what was first sent at
+ * first_us, the timeout starting at rto_us and doubling (capped). */
+static int64_t next_retransmission(int64_t first_us, int64_t rto_us, int64_t now) {
+    int64_t t = first_us;
+    while (t < now) {
+        t += rto_us;
+        if (rto_us < TCP_RTO_MAX_US)
+            rto_us *= 2;
+    }
+    return t;
+}
+
+/* Orders held messages by connection and direction, then by first send:
+ * TCP delivers a connection's bytes in order, all of them once the oldest
+ * gets through. */
+typedef struct {
+    size_t conn;
+    int dir;
+    int64_t first_sent_us;
+    int index;
+} held_key_t;
+
+static int held_key_cmp(const void *a, const void *b) {
+    const held_key_t *x = a, *y = b;
+    if (x->conn != y->conn)
+        return x->conn < y->conn ? -1 : 1;
+    if (x->dir != y->dir)
+        return x->dir - y->dir;
+    if (x->first_sent_us != y->first_sent_us)
+        return x->first_sent_us < y->first_sent_us ? -1 : 1;
+    return x->index - y->index;
+}
 
 void sl_net_heal(sl_sim_t *s, int fault) {
     sl_fault_t *f = &s->faults[fault];
@@ -188,26 +243,77 @@ void sl_net_heal(sl_sim_t *s, int fault) {
     int n = f->n_held;
     f->held = NULL;
     f->n_held = f->cap_held = 0;
-    for (int i = 0; i < n; i++) {
-        sl_msg_t *m = held[i];
+    held_key_t *keys = n ? malloc((size_t)n * sizeof *keys) : NULL;
+    if (n && !keys)
+        abort(); /* the simulator cannot continue without memory */
+    for (int i = 0; i < n; i++)
+        keys[i] = (held_key_t){conn_of(s, held[i]) - s->conns, held[i]->src < s->n_brokers, held[i]->first_sent_us, i};
+    qsort(keys, (size_t)n, sizeof *keys, held_key_cmp);
+    int64_t release_us = 0;
+    bool have_release = false; /* for the connection and direction of keys[k] */
+    for (int k = 0; k < n; k++) {
+        sl_msg_t *m = held[keys[k].index];
+        if (k > 0 && (keys[k].conn != keys[k - 1].conn || keys[k].dir != keys[k - 1].dir))
+            have_release = false;
         if (!sl_net_pin_alive(s, m)) {
             sl_msg_free(s, m); /* its connection is gone, and the bytes with it */
             continue;
         }
-        /* the first retransmission at or after now: first_sent + RTO x (2^k - 1), RTO capped */
-        int64_t t = m->first_sent_us, rto = TCP_RTO_MIN_US;
-        while (t < sl_now(s)) {
-            t += rto;
-            if (rto < TCP_RTO_MAX_US)
-                rto *= 2;
-        }
-        int still = cut_fault(s, m->src, m->dst);
-        if (still >= 0)
+        sl_conn_t *c = conn_of(s, m);
+        int still = c->state == SL_CONN_CONNECTING ? handshake_cut(s, m) : cut_fault(s, m->src, m->dst);
+        if (still >= 0) {
             hold(&s->faults[still], m); /* another cut on the same path */
+            continue;
+        }
+        if (c->state == SL_CONN_CONNECTING) {
+            /* The handshake completes at the SYN's next retry (1 s doubling
+             * from the connect), and what waited on it follows. */
+            c->state = SL_CONN_UP;
+            c->since_us = next_retransmission(c->since_us, TCP_SYN_RTO_US, sl_now(s));
+            release_us = c->since_us;
+            have_release = true;
+        } else if (!have_release) {
+            /* The oldest unacknowledged byte's next retransmission; the rest
+             * of the connection's bytes follow it. */
+            release_us = next_retransmission(m->first_sent_us, TCP_RTO_MIN_US, sl_now(s));
+            if (c->since_us > release_us)
+                release_us = c->since_us; /* behind a handshake released above */
+            have_release = true;
+        }
+        if (m->kind == MSG_BACKGROUND)
+            sl_msg_free(s, m); /* it set the time; fetching itself is not simulated */
         else
-            schedule(s, m, t);
+            schedule(s, m, release_us);
     }
+    free(keys);
     free(held);
+}
+
+/* A cut begins: each member's fetches to the leaders it reads from are
+ * caught in it from now on, so TCP's retransmissions of those connections
+ * count from now (sl_net_heal).  A consumer always has one fetch out per
+ * leader: cut both ways, the answer to it is what waits (broker to member);
+ * cut one way from the member, the answer arrives and the next fetch waits. */
+static void hold_fetches(sl_sim_t *s, sl_fault_t *f) {
+    for (int node = s->first_member_node; node < s->first_producer_node; node++) {
+        sl_member_t *m = s->node_member[node];
+        if (!m || m->n_owned == 0)
+            continue;
+        for (int b = 0; b < s->n_brokers; b++) {
+            bool up = !f->two_way && bit(f->from, node) && bit(f->to, b);
+            bool down = bit(f->from, b) && bit(f->to, node);
+            if (!up && !down)
+                continue;
+            bool leads = false;
+            for (int i = 0; i < m->n_owned && !leads; i++)
+                leads = m->g->parts[m->owned[i]].p->leader == b + 1;
+            if (!leads)
+                continue;
+            sl_msg_t *fetch = sl_msg_new(s, MSG_BACKGROUND, up ? node : b, up ? b : node, f->seq);
+            sl_net_pin(s, fetch);
+            hold(f, fetch);
+        }
+    }
 }
 
 static void schedule(sl_sim_t *s, sl_msg_t *m, int64_t not_before) {
@@ -239,6 +345,9 @@ int sl_net_add_fault(sl_sim_t *s, const sl_fault_t *f) {
         s->cap_faults = cap;
     }
     s->faults[s->n_faults] = *f;
+    s->faults[s->n_faults].start_us = sl_now(s);
+    if (f->cut)
+        hold_fetches(s, &s->faults[s->n_faults]);
     return s->n_faults++;
 }
 
@@ -264,7 +373,7 @@ void sl_net_free(sl_sim_t *s) {
     }
     free(s->faults);
     free(s->fifo);
-    free(s->conn_gen);
+    free(s->conns);
     while (s->free_msgs) {
         sl_msg_t *m = s->free_msgs;
         s->free_msgs = m->next_free;

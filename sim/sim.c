@@ -65,9 +65,9 @@ sl_err_t sl_sim_new(const sl_scenario_t *sc, const sl_sinks_t *sinks, sl_sim_t *
     s->n_nodes = s->first_producer_node + sc->n_topics;
     s->node_member = calloc((size_t)s->n_nodes, sizeof *s->node_member);
     s->fifo = calloc((size_t)s->n_nodes * (size_t)s->n_brokers * 2, sizeof *s->fifo);
-    s->conn_gen = calloc((size_t)s->n_nodes * (size_t)s->n_brokers, sizeof *s->conn_gen);
+    s->conns = calloc((size_t)s->n_nodes * (size_t)s->n_brokers, sizeof *s->conns);
     s->groups = calloc((size_t)(sc->n_groups ? sc->n_groups : 1), sizeof *s->groups);
-    if (!s->node_member || !s->fifo || !s->conn_gen || !s->groups)
+    if (!s->node_member || !s->fifo || !s->conns || !s->groups)
         goto nomem;
     int node = s->first_member_node;
     for (int gi = 0; gi < sc->n_groups; gi++) {

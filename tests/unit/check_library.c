@@ -11,11 +11,8 @@
 #include "../check_main.h"
 
 static t_run_t *run_file(const char *name) {
-    char *path = t_fmt("%s/scenarios/%s", SL_SOURCE_DIR, name);
-    char *y = t_slurp(path, NULL);
-    ck_assert_msg(y != NULL, "cannot read %s", path);
-    t_run_t *r = t_run(y);
-    free(y);
+    char *path = t_fmt("scenarios/%s", name);
+    t_run_t *r = t_run_file(path);
     free(path);
     return r;
 }

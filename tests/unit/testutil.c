@@ -190,3 +190,13 @@ sl_group_result_t t_group(const t_run_t *r, int i) {
     ck_assert_int_eq(sl_sim_group_result(r->sim, i, &g), SL_OK);
     return g;
 }
+
+t_run_t *t_run_file(const char *source_path) {
+    char *path = t_fmt("%s/%s", SL_SOURCE_DIR, source_path);
+    char *y = t_slurp(path, NULL);
+    ck_assert_msg(y != NULL, "cannot read %s", path);
+    t_run_t *r = t_run(y);
+    free(y);
+    free(path);
+    return r;
+}

@@ -41,6 +41,8 @@ void t_until(t_run_t *r, int64_t t_us);
 void t_finish(t_run_t *r);
 /* t_start + t_finish. */
 t_run_t *t_run(const char *yaml);
+/* t_run on a file of the source tree, e.g. "scenarios/steady-state.yaml". */
+t_run_t *t_run_file(const char *source_path);
 /* A 5-minute scenario: topic orders (12 partitions, replication 3, 100/s)
  * and group billing of `members` members reading it; `extra` adds group
  * fields (or NULL), `events` is the timeline (NULL or "" for none).
