@@ -127,3 +127,29 @@ int slp_addr_is_loopback(const struct sockaddr *sa) {
         return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)sa)->sin6_addr);
     return 0;
 }
+
+int slp_addr_is_client(const char *s) {
+    char ip[SLP_ADDR_MAX];
+    struct in6_addr a6;
+    struct in_addr a4;
+    size_t n = strlen(s);
+    if (n == 0 || n >= sizeof(ip))
+        return 0;
+    if (inet_pton(AF_INET, s, &a4) == 1 || inet_pton(AF_INET6, s, &a6) == 1)
+        return 1;
+    /* ip:port or [v6]:port, the port all digits */
+    const char *colon = strrchr(s, ':');
+    if (!colon || !colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+        strlen(colon + 1) > 5 || atoi(colon + 1) > 65535)
+        return 0;
+    if (s[0] == '[') {
+        if (colon == s + 1 || colon[-1] != ']')
+            return 0;
+        memcpy(ip, s + 1, (size_t)(colon - s - 2));
+        ip[colon - s - 2] = 0;
+        return inet_pton(AF_INET6, ip, &a6) == 1;
+    }
+    memcpy(ip, s, (size_t)(colon - s));
+    ip[colon - s] = 0;
+    return inet_pton(AF_INET, ip, &a4) == 1;
+}

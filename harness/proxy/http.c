@@ -17,7 +17,10 @@
  * Hostile clients are bounded too (docs/reliability.md): headers
  * (SLP_HTTP_MAX_HEADERS), open control connections (SLP_HTTP_MAX_CONNS: at
  * the cap the listener stops accepting and the kernel's backlog holds the
- * rest), idle time (SLP_HTTP_TIMEOUT_S) and the request rate
+ * rest), connections per peer address (SLP_HTTP_MAX_CONNS_PER_PEER), the
+ * time one request may take from its first byte (SLP_HTTP_REQUEST_MS: a
+ * client trickling a byte now and then cannot hold a slot), idle time
+ * between requests (SLP_HTTP_TIMEOUT_S) and the request rate
  * (SLP_HTTP_RATE per second with as large a burst, 429 beyond), so a flood
  * on the control port cannot take file descriptors or loop time from the
  * links.
@@ -439,14 +442,77 @@ static void conns_arm(sl_proxy_server_t *srv) {
     }
 }
 
+static int conn_slot(sl_proxy_server_t *srv, const struct bufferevent *b) {
+    for (int i = 0; i < srv->http_conns; i++)
+        if (srv->http_bevs[i] == b)
+            return i;
+    return -1;
+}
+
+/* Ends a connection evhttp holds: reads see EOF, so evhttp lets it go (a
+ * request cut short is not answered) and the next sweep closes the fd. */
+static void conn_shut(sl_proxy_server_t *srv, int i) {
+    evutil_socket_t fd = bufferevent_getfd(srv->http_bevs[i]);
+    if (fd >= 0)
+        shutdown(fd, SHUT_RDWR);
+    srv->http_since_us[i] = -1;
+}
+
+/* Bytes arrived: a request starts now unless one is under way. */
+static void conn_input_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg) {
+    sl_proxy_server_t *srv = arg;
+    if (info->n_added == 0)
+        return;
+    for (int i = 0; i < srv->http_conns; i++)
+        if (bufferevent_get_input(srv->http_bevs[i]) == buf) {
+            if (srv->http_since_us[i] == 0)
+                srv->http_since_us[i] = slp_now_us();
+            return;
+        }
+}
+
+/* The limits on open connections: a request past SLP_HTTP_REQUEST_MS is
+ * cut (a slow-loris client), and a peer over SLP_HTTP_MAX_CONNS_PER_PEER
+ * loses its newest connection as soon as its address is known. */
+static void conns_police(sl_proxy_server_t *srv, int64_t now) {
+    for (int i = 0; i < srv->http_conns; i++) {
+        int64_t since = srv->http_since_us[i];
+        if (since > 0 && now - since > (int64_t)SLP_HTTP_REQUEST_MS * 1000) {
+            conn_shut(srv, i);
+            continue;
+        }
+        evutil_socket_t fd = bufferevent_getfd(srv->http_bevs[i]);
+        if (since < 0 || srv->http_peer[i][0] || fd < 0)
+            continue;
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof(ss);
+        if (getpeername(fd, (struct sockaddr *)&ss, &len) < 0) {
+            conn_shut(srv, i);   /* gone already */
+            continue;
+        }
+        slp_addr_format_ip((struct sockaddr *)&ss, srv->http_peer[i], SLP_ADDR_MAX);
+        int same = 0;
+        for (int j = 0; j < srv->http_conns; j++)
+            if (j != i && srv->http_since_us[j] >= 0 &&
+                !strcmp(srv->http_peer[j], srv->http_peer[i]))
+                same++;
+        if (same >= SLP_HTTP_MAX_CONNS_PER_PEER)
+            conn_shut(srv, i);
+    }
+}
+
 static void conns_sweep(sl_proxy_server_t *srv) {
     int n = 0, was = srv->http_conns;
+    conns_police(srv, slp_now_us());
     for (int i = 0; i < was; i++) {
         struct bufferevent *b = srv->http_bevs[i];
         bufferevent_event_cb ecb = NULL;
         bufferevent_getcb(b, NULL, NULL, &ecb, NULL);
         if (ecb) {                       /* evhttp still holds it */
-            srv->http_bevs[n++] = b;
+            srv->http_bevs[n] = b;
+            srv->http_since_us[n] = srv->http_since_us[i];
+            memmove(srv->http_peer[n], srv->http_peer[i], SLP_ADDR_MAX);
+            n++;
             continue;
         }
         bufferevent_disable(b, EV_READ | EV_WRITE);
@@ -473,11 +539,21 @@ static struct bufferevent *conn_new(struct event_base *base, void *arg) {
     if (!b)
         return NULL;   /* evhttp makes its own, uncounted: only when out of memory */
     bufferevent_setwatermark(b, EV_READ, 0, SLP_HTTP_MAX_HEADERS + SLP_HTTP_MAX_BODY + 4096);
+    if (!evbuffer_add_cb(bufferevent_get_input(b), conn_input_cb, srv)) {
+        bufferevent_free(b);
+        return NULL;
+    }
     bufferevent_incref(b);
-    srv->http_bevs[srv->http_conns++] = b;
+    int i = srv->http_conns++;
+    srv->http_bevs[i] = b;
+    srv->http_since_us[i] = slp_now_us();   /* the connect starts the first request */
+    srv->http_peer[i][0] = 0;
     if (srv->http_conns == SLP_HTTP_MAX_CONNS && srv->http_lev)
         evconnlistener_disable(srv->http_lev);
-    conns_arm(srv);     /* evhttp sets its callbacks after this returns */
+    /* evhttp sets the socket and its callbacks after this returns: the
+     * sweep, run at once on the next loop turn, learns the peer. */
+    if (srv->http_sweep_ev)
+        event_active(srv->http_sweep_ev, EV_TIMEOUT, 1);
     return b;
 }
 
@@ -657,6 +733,13 @@ static void handle(struct evhttp_request *ev, void *arg) {
     }
     req.body = req.body_len ? (const char *)evbuffer_pullup(in, -1) : NULL;
     slp_http_dispatch(srv, &req);
+    /* Answered: the connection's next request starts with its next byte
+     * (or now, when it is already in). */
+    struct evhttp_connection *con = evhttp_request_get_connection(ev);
+    int slot = con ? conn_slot(srv, evhttp_connection_get_bufferevent(con)) : -1;
+    if (slot >= 0 && srv->http_since_us[slot] > 0)
+        srv->http_since_us[slot] =
+            evbuffer_get_length(bufferevent_get_input(srv->http_bevs[slot])) ? slp_now_us() : 0;
     if (req.json)
         evhttp_add_header(evhttp_request_get_output_headers(ev), "Content-Type",
                           "application/json");

@@ -56,15 +56,69 @@ static void chunk_free(slp_chunk_t *c) {
     free(c);
 }
 
+/* ---- memory: what the stages hold, per direction and for the server ---- */
+
+static size_t chunk_cost(const slp_chunk_t *c) {
+    return evbuffer_get_length(c->buf) + SLP_CHUNK_OVERHEAD;
+}
+
+static void dir_hold(slp_dir_t *d, size_t cost) {
+    d->held += cost;
+    d->link->srv->mem_held += cost;
+}
+
+static void dir_unhold(slp_dir_t *d, size_t cost) {
+    sl_proxy_server_t *srv = d->link->srv;
+    SLP_ASSERT(d->held >= cost && srv->mem_held >= cost);
+    d->held -= cost;
+    srv->mem_held -= cost;
+    if (!TAILQ_EMPTY(&srv->mem_waiting) && srv->mem_held < srv->mem_cap)
+        event_active(srv->mem_wake_ev, EV_TIMEOUT, 1);
+}
+
+/* d waits for the server's memory (reading, or a slicer emitting). */
+static void dir_wait_mem(slp_dir_t *d) {
+    if (d->mem_blocked)
+        return;
+    d->mem_blocked = 1;
+    TAILQ_INSERT_TAIL(&d->link->srv->mem_waiting, d, mem_next);
+}
+
+static void dir_unwait_mem(slp_dir_t *d) {
+    if (!d->mem_blocked)
+        return;
+    d->mem_blocked = 0;
+    TAILQ_REMOVE(&d->link->srv->mem_waiting, d, mem_next);
+}
+
+void slp_mem_wake_cb(evutil_socket_t fd, short what, void *arg) {
+    (void)fd;
+    (void)what;
+    sl_proxy_server_t *srv = arg;
+    /* dir_flow may put a direction back: walk a detached list. */
+    TAILQ_HEAD(, slp_dir) wake = TAILQ_HEAD_INITIALIZER(wake);
+    slp_dir_t *d;
+    while ((d = TAILQ_FIRST(&srv->mem_waiting))) {
+        TAILQ_REMOVE(&srv->mem_waiting, d, mem_next);
+        TAILQ_INSERT_TAIL(&wake, d, mem_next);
+    }
+    while ((d = TAILQ_FIRST(&wake))) {
+        TAILQ_REMOVE(&wake, d, mem_next);
+        d->mem_blocked = 0;
+        dir_flow(d);
+    }
+}
+
 /* Drops a chunk on the floor (timeout, reset_peer, limit_data's excess). */
 static void dir_drop(slp_dir_t *d, slp_chunk_t *c) {
-    size_t n = evbuffer_get_length(c->buf);
-    SLP_ASSERT(d->held >= n);
-    d->held -= n;
+    dir_unhold(d, chunk_cost(c));
     chunk_free(c);
 }
 
 /* ---- the sink: bytes leave for the destination socket ---- */
+
+/* Remainders up to this size are copied into the output buffer. */
+#define SLP_COPY_BELOW 4096
 
 /* Writes buf to the destination now if nothing is queued before it (no
  * loop turn, no EPOLLOUT toggling), and queues what the socket did not
@@ -86,14 +140,22 @@ static void dir_deliver(slp_dir_t *d, struct evbuffer *buf) {
             return;
         }
     }
-    if (evbuffer_get_length(buf))
+    size_t left = evbuffer_get_length(buf);
+    if (left > 0 && left <= SLP_COPY_BELOW) {
+        /* Copied, not moved: a small chunk's chain would cost 1 KiB of
+         * output buffer per few bytes (1-byte slices to a slow reader). */
+        char tmp[SLP_COPY_BELOW];
+        int got = evbuffer_remove(buf, tmp, left);
+        if (got > 0)
+            evbuffer_add(out, tmp, (size_t)got);
+    } else if (left > 0) {
         evbuffer_add_buffer(out, buf);
+    }
 }
 
 static void dir_sink(slp_dir_t *d, slp_chunk_t *c) {
     size_t n = evbuffer_get_length(c->buf);
-    SLP_ASSERT(d->held >= n);
-    d->held -= n;
+    dir_unhold(d, chunk_cost(c));
     if (!d->link->dead && n)
         dir_deliver(d, c->buf);
     chunk_free(c);
@@ -129,6 +191,7 @@ static void stage_arm(slp_stage_t *s, int64_t due_us) {
 static void stage_enqueue(slp_stage_t *s, slp_chunk_t *c) {
     TAILQ_INSERT_TAIL(&s->q, c, next);
     s->q_bytes += evbuffer_get_length(c->buf);
+    s->q_chunks++;
 }
 
 static slp_chunk_t *stage_dequeue(slp_stage_t *s) {
@@ -136,6 +199,7 @@ static slp_chunk_t *stage_dequeue(slp_stage_t *s) {
     if (c) {
         TAILQ_REMOVE(&s->q, c, next);
         s->q_bytes -= evbuffer_get_length(c->buf);
+        s->q_chunks--;
     }
     return c;
 }
@@ -157,6 +221,7 @@ static void stage_enqueue_due(slp_stage_t *s, slp_chunk_t *c, int64_t due_us) {
 static void stage_flush(slp_stage_t *s) {
     slp_chunk_t *c;
     event_del(s->timer);
+    s->paused = 0;
     while (!s->dir->link->dead && (c = stage_dequeue(s)))
         stage_emit(s, c);
 }
@@ -196,10 +261,71 @@ static void bandwidth_release(slp_stage_t *s) {
             }
             evbuffer_remove_buffer(head->buf, out->buf, piece);
             s->q_bytes -= piece;
+            dir_hold(d, SLP_CHUNK_OVERHEAD);
         }
         size_t n = evbuffer_get_length(out->buf);
         int64_t base = s->free_us < now - 50000 ? now - 50000 : s->free_us;
         s->free_us = base + (int64_t)((double)n * 1e6 / (double)rate_bps);
+        stage_emit(s, out);
+    }
+}
+
+/* Whether the memory after slicer s (the stages after it, the output, the
+ * server's other links) has room for another slice.  Its own queue does
+ * not count: it holds whole reads, which cost what they cost already. */
+static int slicer_room(const slp_stage_t *s, size_t pending) {
+    const sl_proxy_server_t *srv = s->dir->link->srv;
+    size_t own = s->q_bytes + s->q_chunks * SLP_CHUNK_OVERHEAD;
+    return pending - own < SLP_DIR_HIGH_BYTES && srv->mem_held - own < srv->mem_cap;
+}
+
+static size_t dir_pending(const slp_dir_t *d) {
+    return d->held + evbuffer_get_length(bufferevent_get_output(d->dst));
+}
+
+/* Slicer: cuts one slice at a time off the oldest chunk, each delay_us
+ * after the one before (up to 50 ms of a late timer caught up), so what it
+ * holds is the reads it was given, never a chunk per byte; and it waits
+ * while what it emitted is still held after it (paused, woken by
+ * dir_flow), so 1-byte slices into a long latency stay bounded. */
+static void slicer_release(slp_stage_t *s) {
+    slp_dir_t *d = s->dir;
+    const slp_attrs_t *a = &s->toxic->a;
+    int64_t now = slp_now_us();
+    while (!d->link->dead && !TAILQ_EMPTY(&s->q)) {
+        if (a->average_size <= 0) {   /* updated to slice nothing */
+            stage_emit(s, stage_dequeue(s));
+            continue;
+        }
+        if (s->free_us > now) {
+            stage_arm(s, s->free_us);
+            return;
+        }
+        if (!slicer_room(s, dir_pending(d))) {
+            s->paused = 1;
+            if (d->link->srv->mem_held >= d->link->srv->mem_cap)
+                dir_wait_mem(d);
+            return;
+        }
+        int64_t want = a->average_size;
+        if (a->size_variation > 0)
+            want += sl_prng_range(&d->rng, -a->size_variation, a->size_variation);
+        if (want < 1)
+            want = 1;
+        slp_chunk_t *head = TAILQ_FIRST(&s->q), *out;
+        if ((size_t)want >= evbuffer_get_length(head->buf)) {
+            out = stage_dequeue(s);
+        } else {
+            if (!(out = chunk_new())) {
+                slp_link_kill(d->link, SLP_CLOSE_RST);
+                return;
+            }
+            evbuffer_remove_buffer(head->buf, out->buf, (size_t)want);
+            s->q_bytes -= (size_t)want;
+            dir_hold(d, SLP_CHUNK_OVERHEAD);
+        }
+        int64_t due = s->free_us < now - 50000 ? now : s->free_us;
+        s->free_us = due + a->delay_us;
         stage_emit(s, out);
     }
 }
@@ -211,9 +337,11 @@ static void stage_release(slp_stage_t *s) {
     case SLP_TX_BANDWIDTH:
         bandwidth_release(s);
         break;
+    case SLP_TX_SLICER:
+        slicer_release(s);
+        break;
     case SLP_TX_LATENCY:
-    case SLP_TX_LOSS:
-    case SLP_TX_SLICER: {
+    case SLP_TX_LOSS: {
         int64_t now = slp_now_us();
         slp_chunk_t *c;
         while (!d->link->dead && (c = TAILQ_FIRST(&s->q))) {
@@ -300,44 +428,15 @@ static void stage_push(slp_stage_t *s, slp_chunk_t *c) {
         stage_enqueue_due(s, c, slp_now_us() + stall);
         break;
     }
-    case SLP_TX_SLICER: {
-        if (a->average_size <= 0) {
+    case SLP_TX_SLICER:
+        if (a->average_size <= 0 && TAILQ_EMPTY(&s->q)) {
             stage_emit(s, c);
             break;
         }
-        int64_t now = slp_now_us();
-        while (evbuffer_get_length(c->buf) > 0) {
-            int64_t want = a->average_size;
-            if (a->size_variation > 0)
-                want += sl_prng_range(&d->rng, -a->size_variation, a->size_variation);
-            if (want < 1)
-                want = 1;
-            size_t len = evbuffer_get_length(c->buf);
-            slp_chunk_t *slice;
-            if ((size_t)want >= len) {
-                slice = c;
-                c = NULL;
-            } else {
-                slice = chunk_new();
-                if (!slice) {
-                    dir_drop(d, c);
-                    slp_link_kill(d->link, SLP_CLOSE_RST);
-                    return;
-                }
-                evbuffer_remove_buffer(c->buf, slice->buf, (size_t)want);
-            }
-            int64_t due = now > s->free_us ? now : s->free_us;
-            stage_enqueue_due(s, slice, due);
-            s->free_us = due + a->delay_us;
-            if (!c)
-                break;
-        }
-        if (c)
-            chunk_free(c);   /* emptied */
-        if (TAILQ_FIRST(&s->q) && TAILQ_FIRST(&s->q)->due_us <= now)
-            stage_release(s);
+        stage_enqueue(s, c);
+        if (!s->paused)
+            slicer_release(s);
         break;
-    }
     case SLP_TX_BANDWIDTH:
         if (a->rate_kbps <= 0 && TAILQ_EMPTY(&s->q)) {
             stage_emit(s, c);
@@ -378,7 +477,7 @@ static void stage_push(slp_stage_t *s, slp_chunk_t *c) {
                 break;
             }
             evbuffer_remove_buffer(c->buf, keep->buf, (size_t)left);
-            d->held -= evbuffer_get_length(c->buf);
+            dir_unhold(d, evbuffer_get_length(c->buf));   /* keep takes c's overhead */
             chunk_free(c);
             c = keep;
             len = (size_t)left;
@@ -592,13 +691,25 @@ static void dir_set_reading(slp_dir_t *d, int on) {
         event_del(d->rev);
 }
 
-/* Reads while this direction holds less than SLP_DIR_HIGH_BYTES. */
+/* Reads while this direction holds less than SLP_DIR_HIGH_BYTES and the
+ * server less than its mem_cap; wakes the paused slicers that have room. */
 static void dir_flow(slp_dir_t *d) {
     slp_link_t *l = d->link;
-    if (l->dead || d->eof_in || l->closing)
+    if (l->dead)
         return;
-    size_t pending = d->held + evbuffer_get_length(bufferevent_get_output(d->dst));
-    dir_set_reading(d, pending < SLP_DIR_HIGH_BYTES);
+    size_t pending = dir_pending(d);
+    slp_stage_t *s;
+    TAILQ_FOREACH(s, &d->stages, next)
+        if (s->paused && slicer_room(s, pending)) {
+            s->paused = 0;
+            event_active(s->timer, EV_TIMEOUT, 1);
+        }
+    if (d->eof_in || l->closing)
+        return;
+    int mem_ok = l->srv->mem_held < l->srv->mem_cap;
+    if (!mem_ok)
+        dir_wait_mem(d);
+    dir_set_reading(d, pending < SLP_DIR_HIGH_BYTES && mem_ok);
 }
 
 static int dir_blocked(const slp_dir_t *d) {
@@ -683,6 +794,7 @@ static void reap_cb(evutil_socket_t fd, short what, void *arg) {
     TAILQ_REMOVE(&l->srv->dead_links, l, next);
     for (int i = 0; i < 2; i++) {
         slp_stage_t *s;
+        dir_unhold(&l->dir[i], l->dir[i].held);   /* the chunks freed with the stages */
         while ((s = TAILQ_FIRST(&l->dir[i].stages))) {
             TAILQ_REMOVE(&l->dir[i].stages, s, next);
             stage_free(s);
@@ -727,6 +839,7 @@ void slp_link_kill(slp_link_t *l, int how) {
             event_del(s->timer);
         if (l->dir[i].close_timer)
             event_del(l->dir[i].close_timer);
+        dir_unwait_mem(&l->dir[i]);
         if (l->dir[i].rev) {
             event_free(l->dir[i].rev);   /* before its socket closes */
             l->dir[i].rev = NULL;
@@ -804,7 +917,7 @@ static void dir_read_cb(evutil_socket_t fd, short what, void *arg) {
         } else if (fast) {
             dir_deliver(d, d->scratch);
         } else {
-            d->held += n;
+            dir_hold(d, n + SLP_CHUNK_OVERHEAD);
             dir_enter(d, c);
         }
         c = NULL;

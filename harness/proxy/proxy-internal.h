@@ -51,11 +51,20 @@
         }                                                                                \
     } while (0)
 
-/* Bytes one direction may hold (in stages plus the destination's output
- * buffer) before the proxy stops reading its source: TCP's own back-pressure
- * then reaches the sender.  1 MiB per direction keeps 1,000 links under
- * 2 GiB in the worst case and a loopback pipe full. */
+/* Memory one direction may hold (its stages' chunks, each counted as its
+ * payload plus SLP_CHUNK_OVERHEAD, and the destination's output buffer)
+ * before the proxy stops reading its source: TCP's own back-pressure then
+ * reaches the sender.  1 MiB per direction keeps a loopback pipe full. */
 #define SLP_DIR_HIGH_BYTES ((size_t)1 << 20)
+/* What one held chunk costs beyond its payload: the chunk, its evbuffer
+ * and the smallest evbuffer chain libevent allocates (1 KiB on 64-bit),
+ * with malloc's headers.  Counting it makes 1-byte chunks (a slicer of
+ * average_size 1, 1-byte writes under latency) cost what they really do. */
+#define SLP_CHUNK_OVERHEAD ((size_t)1280)
+/* Memory all the stages of all links together may hold (counted as above)
+ * before every direction stops reading; they read again once it is under
+ * half.  The default of sl_proxy_server_t.mem_cap. */
+#define SLP_MEM_CAP_BYTES ((size_t)256 << 20)
 /* Largest single read or write on a socket (libevent's default is 16 KiB,
  * which costs throughput on loopback). */
 #define SLP_MAX_IO_BYTES ((size_t)256 << 10)
@@ -75,6 +84,11 @@
  * backlog), and requests a second (and burst) before 429. */
 #define SLP_HTTP_MAX_CONNS 64
 #define SLP_HTTP_RATE 1000
+/* Control API: open connections from one peer address at most (more are
+ * closed at once), and the time one request may take from its first byte
+ * (or from the connect) to its last, whatever trickles in meanwhile. */
+#define SLP_HTTP_MAX_CONNS_PER_PEER 16
+#define SLP_HTTP_REQUEST_MS 5000
 /* Proxies per server and toxics over all its proxies: what a client of the
  * API (or a runaway caller) can make the server hold.  At the cap, create
  * and add answer 507 (SL_E_LIMIT).  A toxic costs ~200 bytes plus a stage
@@ -153,6 +167,7 @@ typedef struct slp_stage {
     int active;                    /* toxicity draw: 0 passes everything on */
     struct slp_chunkq q;           /* held chunks, in order */
     size_t q_bytes;
+    size_t q_chunks;
     struct event *timer;           /* next release, or timeout/reset_peer */
     int64_t free_us;               /* latency/loss/slicer: last due time;
                                       bandwidth: when the next byte may go */
@@ -161,6 +176,7 @@ typedef struct slp_stage {
     int64_t held_since_us;         /* cut: when the oldest held chunk arrived */
     int64_t opened_in_cut_us;      /* cut: the link was set up under it, then (0: not) */
     int draining;                  /* cut removed: holding until its release time */
+    int paused;                    /* slicer: waits for memory after it (dir_flow wakes it) */
     slp_toxic_t own;               /* draining: the removed toxic's copy (toxic
                                       points here; no name, client, proxy) */
 } slp_stage_t;
@@ -171,7 +187,10 @@ typedef struct slp_dir {
     sl_proxy_stream_t which;
     struct bufferevent *src, *dst;
     struct slp_stageq stages;
-    size_t held;                   /* bytes in this direction's stages */
+    size_t held;                   /* memory in this direction's stages: payload plus
+                                      SLP_CHUNK_OVERHEAD per chunk */
+    int mem_blocked;               /* on srv->mem_waiting: paused at the server's mem_cap */
+    TAILQ_ENTRY(slp_dir) mem_next;
     struct event *rev;             /* read event on src's socket (ours, see link.c) */
     struct evbuffer *scratch;      /* fast path: read here, written on at once */
     int reading;                   /* rev added */
@@ -230,11 +249,16 @@ struct sl_proxy_server_s {
     struct slp_proxyq proxies;
     size_t n_proxies, n_toxics;    /* bounded by SLP_MAX_PROXIES, SLP_MAX_TOXICS */
     struct slp_linkq dead_links;   /* killed, waiting for their reap event */
+    size_t mem_held, mem_cap;      /* every direction's held, and its cap (SLP_MEM_CAP_BYTES) */
+    TAILQ_HEAD(, slp_dir) mem_waiting; /* directions paused at the cap */
+    struct event *mem_wake_ev;     /* resumes them once mem_held is under half the cap */
 
     /* control API (http.c) */
     struct evhttp *http;
     struct evconnlistener *http_lev;   /* owned by http; paused at SLP_HTTP_MAX_CONNS */
     struct bufferevent *http_bevs[SLP_HTTP_MAX_CONNS]; /* open control connections (one reference each) */
+    int64_t http_since_us[SLP_HTTP_MAX_CONNS]; /* their request's start; 0 idle, -1 shut */
+    char http_peer[SLP_HTTP_MAX_CONNS][SLP_ADDR_MAX]; /* their peer's ip; "" not yet known */
     int http_conns;                    /* entries in http_bevs */
     struct event *http_sweep_ev;       /* drops the connections evhttp let go of */
     int http_rate_started;
@@ -265,6 +289,8 @@ int slp_addr_parse(const char *hostport, struct sockaddr_storage *sa, socklen_t 
 void slp_addr_format(const struct sockaddr *sa, char *buf, size_t size);
 void slp_addr_format_ip(const struct sockaddr *sa, char *buf, size_t size);
 int slp_addr_is_loopback(const struct sockaddr *sa);
+/* A toxic's client: an IP address, "ip:port" or "[v6]:port", numeric. */
+int slp_addr_is_client(const char *s);
 
 /* ---- proxies and toxics (proxy.c); results are HTTP status codes:
  * 200/201 ok, 400 bad input, 404 not found, 409 exists, 500 cannot bind,
@@ -325,6 +351,8 @@ void slp_link_release_drains(slp_link_t *l);
 int64_t slp_tcp_retransmit_at(int64_t first_us, int64_t rto_us, int64_t now_us);
 int slp_link_matches(const slp_link_t *l, const slp_toxic_t *t);
 void slp_links_reap_all(sl_proxy_server_t *srv);
+/* srv->mem_wake_ev: resumes the directions paused at the memory cap. */
+void slp_mem_wake_cb(evutil_socket_t fd, short what, void *srv);
 
 /* ---- control API (http.c) ---- */
 /* One control request, whatever carried it: evhttp, or a fuzzer. */

@@ -64,6 +64,11 @@ static int proxy_start(slp_proxy_t *p, char *errstr, size_t errstr_size) {
         p->listen_len = len;
     }
     slp_addr_format((struct sockaddr *)&p->listen_sa, p->listen, sizeof(p->listen));
+    if (!slp_addr_is_loopback((struct sockaddr *)&p->listen_sa))
+        fprintf(stderr,
+                "stormlab proxy: warning: proxy %s listens on %s, not loopback: anyone who "
+                "can reach this host can use it\n",
+                p->name, p->listen);
     p->enabled = 1;
     return 200;
 }
@@ -89,6 +94,14 @@ static int check_name(const char *name, const char *what, char *errstr, size_t e
                  SLP_NAME_MAX);
         return -1;
     }
+    /* Names reach logs, JSON keys and terminals: no CR/LF, escapes or
+     * other control characters. */
+    for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+        if (*c < 0x20 || *c == 0x7f) {
+            snprintf(errstr, errstr_size,
+                     "bad request body: %s contains a control character (0x%02x)", what, *c);
+            return -1;
+        }
     return 0;
 }
 
@@ -229,6 +242,14 @@ int slp_toxic_add(slp_proxy_t *p, const slp_toxic_spec_t *spec, slp_toxic_t **ou
         return 409;
     }
     char msg[200];
+    if (check_name(name, "name", errstr, errstr_size) < 0)
+        return 400;
+    if (spec->client[0] && !slp_addr_is_client(spec->client)) {
+        snprintf(errstr, errstr_size,
+                 "bad request body: client must be an IP address or ip:port, not \"%.64s\"",
+                 spec->client);
+        return 400;
+    }
     if (slp_toxic_validate(spec->type, &spec->a, spec->toxicity, msg, sizeof(msg)) < 0) {
         snprintf(errstr, errstr_size, "bad request body: %s", msg);
         return 400;

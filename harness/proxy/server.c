@@ -93,6 +93,8 @@ sl_err_t sl_proxy_server_new(uint64_t seed, sl_proxy_server_t **out, char *errst
     srv->wake_rd = srv->wake_wr = -1;
     TAILQ_INIT(&srv->proxies);
     TAILQ_INIT(&srv->dead_links);
+    TAILQ_INIT(&srv->mem_waiting);
+    srv->mem_cap = SLP_MEM_CAP_BYTES;
     pthread_mutex_init(&srv->mu, NULL);
     pthread_cond_init(&srv->cv, NULL);
     /* A peer closing while we write is an ordinary event for a proxy, not a
@@ -119,6 +121,9 @@ sl_err_t sl_proxy_server_new(uint64_t seed, sl_proxy_server_t **out, char *errst
     srv->wake_ev = event_new(srv->base, srv->wake_rd, EV_READ | EV_PERSIST, wake_cb, srv);
     if (!srv->wake_ev || event_add(srv->wake_ev, NULL) < 0)
         goto nomem;
+    srv->mem_wake_ev = event_new(srv->base, -1, 0, slp_mem_wake_cb, srv);
+    if (!srv->mem_wake_ev)
+        goto nomem;
     *out = srv;
     return SL_OK;
 nomem:
@@ -131,6 +136,8 @@ err:
     srv->wake_rd = srv->wake_wr = -1;
     if (srv->wake_ev)
         event_free(srv->wake_ev);
+    if (srv->mem_wake_ev)
+        event_free(srv->mem_wake_ev);
     if (srv->base)
         event_base_free(srv->base);
     pthread_mutex_destroy(&srv->mu);
@@ -240,6 +247,7 @@ void sl_proxy_server_destroy(sl_proxy_server_t *srv) {
         return;
     sl_proxy_server_stop(srv);
     slp_links_reap_all(srv);
+    event_free(srv->mem_wake_ev);
     event_free(srv->wake_ev);
     close(srv->wake_rd);
     close(srv->wake_wr);

@@ -327,6 +327,43 @@ START_TEST(bad_toxic_requests_get_400_404_409) {
 }
 END_TEST
 
+START_TEST(control_characters_in_names_and_non_address_clients_get_400) {
+    /* given a proxy
+     * when a proxy or a toxic is named with CR/LF, ESC or DEL, or a toxic's
+     *  client is not an address (a hostname, words, a bad port)
+     * then 400 and nothing is created; numeric clients (ip, ip:port,
+     *  [v6]:port) are taken */
+    json_decref(req("POST", "/proxies", proxy_body("a", "127.0.0.1:0"), 201));
+    want_error("POST", "/proxies", "{\"name\":\"x\\r\\nSet-Cookie: 1\",\"upstream\":\"127.0.0.1:1\"}",
+               400, "bad request body: name contains a control character (0x0d)");
+    want_error("POST", "/proxies", "{\"name\":\"\\u001b[2Kok\",\"upstream\":\"127.0.0.1:1\"}", 400,
+               "bad request body: name contains a control character (0x1b)");
+    want_error("POST", "/proxies/a/toxics", "{\"type\":\"latency\",\"name\":\"t\\n\"}", 400,
+               "bad request body: name contains a control character (0x0a)");
+    want_error("POST", "/proxies/a/toxics", "{\"type\":\"latency\",\"name\":\"d\\u007f\"}", 400,
+               "bad request body: name contains a control character (0x7f)");
+    const char *bad[] = {"billing", "localhost", "127.0.0.1:99999", "127.0.0.1:", "1.2.3",
+                         "[::1]", "::1]:5", "127.0.0.1 ; rm"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char body[200];
+        snprintf(body, sizeof(body), "{\"type\":\"latency\",\"name\":\"c%zu\",\"client\":\"%s\"}",
+                 i, bad[i]);
+        want_error("POST", "/proxies/a/toxics", body, 400, "bad request body: client must be");
+    }
+    const char *good[] = {"127.0.0.2", "127.0.0.2:4000", "::1", "[::1]:4000"};
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        char body[200];
+        snprintf(body, sizeof(body), "{\"type\":\"latency\",\"name\":\"g%zu\",\"client\":\"%s\"}",
+                 i, good[i]);
+        json_decref(req("POST", "/proxies/a/toxics", body, 200));
+    }
+    json_t *all = req("GET", "/proxies", NULL, 200);
+    ck_assert_int_eq(json_object_size(all), 1);
+    ck_assert_int_eq(json_array_size(json_object_get(json_object_get(all, "a"), "toxics")), 4);
+    json_decref(all);
+}
+END_TEST
+
 START_TEST(reset_enables_every_proxy_and_removes_every_toxic) {
     /* given a disabled proxy and one with toxics, when POST /reset, then
      * 204, both are enabled and no toxic is left */
@@ -438,6 +475,7 @@ static Suite *suite(void) {
     tcase_add_test(tt, every_toxic_type_takes_toxiproxys_attributes);
     tcase_add_test(tt, a_cuts_rto_is_an_attribute_200_by_default);
     tcase_add_test(tt, bad_toxic_requests_get_400_404_409);
+    tcase_add_test(tt, control_characters_in_names_and_non_address_clients_get_400);
     tcase_add_test(tt, api_changes_reach_live_traffic);
     suite_add_tcase(s, tt);
     TCase *tg = tcase_create("guards");

@@ -9,6 +9,7 @@
  */
 #include <check.h>
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,7 +77,9 @@ START_TEST(connections_beyond_the_cap_wait_until_a_slot_frees) {
     int base = open_fds();
     int idle[SLP_HTTP_MAX_CONNS];
     for (int i = 0; i < SLP_HTTP_MAX_CONNS; i++) {
-        idle[i] = pt_connect(cport);
+        char peer[32];   /* spread over peers: each stays under its own cap */
+        snprintf(peer, sizeof(peer), "127.0.0.%d", 10 + i % 8);
+        idle[i] = pt_connect_from(peer, cport);
         ck_assert_msg(idle[i] >= 0, "connection %d refused", i);
     }
     /* the first ones are surely accepted: one answers */
@@ -243,6 +246,80 @@ START_TEST(proxies_and_toxics_stop_at_their_caps) {
 }
 END_TEST
 
+/* n slow-loris clients, from peers 127.0.0.first.. (per_peer each), each
+ * sending the start of a request; trickle() sends each one more byte. */
+static void loris_open(int *fds, int n, int first, int per_peer) {
+    static const char start[] = "GET /version HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+    for (int i = 0; i < n; i++) {
+        char peer[32];
+        snprintf(peer, sizeof(peer), "127.0.0.%d", first + i / per_peer);
+        fds[i] = pt_connect_from(peer, cport);
+        ck_assert_msg(fds[i] >= 0, "slow client %d could not connect", i);
+        send(fds[i], start, strlen(start), MSG_NOSIGNAL);
+    }
+}
+
+static void trickle(int *fds, int n) {
+    for (int i = 0; i < n; i++)
+        send(fds[i], "a", 1, MSG_NOSIGNAL);
+}
+
+/* GET /version from 127.0.0.1 while the slow clients trickle a byte every
+ * 100 ms: the time to its 200, in ms, or -1 if none within limit_ms. */
+static int64_t version_ms_under_loris(int *fds, int n, int limit_ms) {
+    int64_t t0 = pt_now_us();
+    int fd = pt_connect(cport);
+    ck_assert_int_ge(fd, 0);
+    send_all(fd, get_version, strlen(get_version));
+    int st = -1;
+    while (st != 200 && pt_now_us() - t0 < (int64_t)limit_ms * 1000) {
+        trickle(fds, n);
+        st = status_within(fd, 100);
+    }
+    close(fd);
+    return st == 200 ? (pt_now_us() - t0) / 1000 : -1;
+}
+
+START_TEST(slow_loris_from_one_peer_cannot_take_the_api) {
+    /* given SLP_HTTP_MAX_CONNS slow-loris clients from one address, each
+     * trickling a header byte every 100 ms
+     * when another client asks GET /version
+     * then it is answered within 1 s: one peer holds at most
+     *  SLP_HTTP_MAX_CONNS_PER_PEER connections */
+    int fds[SLP_HTTP_MAX_CONNS];
+    loris_open(fds, SLP_HTTP_MAX_CONNS, 20, SLP_HTTP_MAX_CONNS);
+    pt_sleep_ms(300);
+    int64_t ms = version_ms_under_loris(fds, SLP_HTTP_MAX_CONNS, 3000);
+    ck_assert_msg(ms >= 0 && ms < 1000, "expected GET /version answered within 1000 ms, took %lld",
+                  (long long)ms);
+    for (int i = 0; i < SLP_HTTP_MAX_CONNS; i++)
+        close(fds[i]);
+}
+END_TEST
+
+START_TEST(slow_loris_from_many_peers_is_cut_at_the_request_deadline) {
+    /* given SLP_HTTP_MAX_CONNS slow-loris clients from 8 addresses (under
+     * the per-peer cap), every slot taken, each trickling a header byte
+     * every 100 ms (an idle timer would never fire)
+     * when another client asks GET /version
+     * then it is answered within SLP_HTTP_REQUEST_MS + 1 s, and the slow
+     *  clients have been cut by then (EOF, no answer) */
+    int fds[SLP_HTTP_MAX_CONNS];
+    loris_open(fds, SLP_HTTP_MAX_CONNS, 30, SLP_HTTP_MAX_CONNS / 8);
+    pt_sleep_ms(300);
+    int64_t ms = version_ms_under_loris(fds, SLP_HTTP_MAX_CONNS, SLP_HTTP_REQUEST_MS + 3000);
+    ck_assert_msg(ms >= 0 && ms < SLP_HTTP_REQUEST_MS + 1000,
+                  "expected GET /version answered within %d ms, took %lld",
+                  SLP_HTTP_REQUEST_MS + 1000, (long long)ms);
+    char buf[64];
+    ssize_t r = recv(fds[0], buf, sizeof(buf), MSG_DONTWAIT);
+    ck_assert_msg(r == 0 || (r < 0 && errno != EAGAIN),
+                  "expected the first slow client cut (EOF), recv gave %zd", r);
+    for (int i = 0; i < SLP_HTTP_MAX_CONNS; i++)
+        close(fds[i]);
+}
+END_TEST
+
 static Suite *suite(void) {
     Suite *s = suite_create("proxy_limits");
     TCase *tc = tcase_create("hostile clients");
@@ -252,6 +329,8 @@ static Suite *suite(void) {
     tcase_add_test(tc, oversized_headers_are_refused_and_the_api_goes_on);
     tcase_add_test(tc, a_request_flood_gets_429_then_the_api_recovers);
     tcase_add_test(tc, proxies_and_toxics_stop_at_their_caps);
+    tcase_add_test(tc, slow_loris_from_one_peer_cannot_take_the_api);
+    tcase_add_test(tc, slow_loris_from_many_peers_is_cut_at_the_request_deadline);
     suite_add_tcase(s, tc);
     return s;
 }
