@@ -15,7 +15,7 @@ if (fault_rows > 0) {
     plot faults using (($1 + $2) / 2 / tdiv):($3 + 0.5):($1 / tdiv):($2 / tdiv):($3 + 0.12):($3 + 0.88) \
              with boxxyerror fs solid 0.13 noborder lc rgb c_black notitle, \
          '' using ($1 / tdiv):($3 + 0.12):(0):(0.76) with vectors nohead lw 2.5 lc rgb c_black notitle, \
-         '' using ($1 / tdiv):($3 + 0.5):5 with labels left offset char 0.5,0 tc rgb c_black notitle
+         '' using ($1 / tdiv):($3 + 0.5):5 with labels left offset char 0.5,0 font strip_font tc rgb c_black notitle
     reset
     load lib.'_axes.gp'
 }

@@ -29,8 +29,13 @@ tmax = duration / tdiv
 # chart, the x label and the legend.  Fixed margins keep the time axes of
 # the strip and the chart aligned.
 m_left = 0.075; m_right = 0.925
-strip_top = 0.915
-strip_bot = strip_top - 0.042 * fault_rows
+# a title that would not fit one line (64-character names) takes two
+title_sep = strlen(scenario) + strlen(group) > 40 ? "\n" : ' '
+strip_top = title_sep eq ' ' ? 0.915 : 0.875
+# rows shrink past four so the strip never takes more than a fifth of the slide
+strip_row = fault_rows > 4 ? 0.2 / fault_rows : 0.042
+strip_font = fault_rows > 4 ? ',9' : ',12'
+strip_bot = strip_top - strip_row * fault_rows
 main_top = fault_rows > 0 ? strip_bot - 0.012 : strip_top
 main_bot = 0.165
 

@@ -5,7 +5,7 @@ stats data_a.'.series.tsv' using 6 nooutput name 'A'
 stats data_b.'.series.tsv' using 6 nooutput name 'B'
 lag_max = A_max > B_max ? A_max : B_max
 
-set multiplot title sprintf('%s: group %s, consumer lag, A vs B', scenario, group) font ',15'
+set multiplot title sprintf('%s:%sgroup %s, consumer lag, A vs B', scenario, title_sep, group) font ',15'
 load lib.'_strip.gp'
 set tmargin at screen main_top
 set bmargin at screen main_bot

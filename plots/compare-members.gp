@@ -10,7 +10,7 @@ g_max = A_max_y > B_max_y ? A_max_y : B_max_y
 ytop = ceil(m_max * 1.25) + 1
 g_top = ceil(g_max * 1.1) + 1
 
-set multiplot title sprintf('%s: group %s, members and generation, A vs B', scenario, group) font ',15'
+set multiplot title sprintf('%s:%sgroup %s, members and generation, A vs B', scenario, title_sep, group) font ',15'
 load lib.'_strip.gp'
 set tmargin at screen main_top
 set bmargin at screen main_bot

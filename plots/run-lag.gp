@@ -4,7 +4,7 @@ load lib.'_style.gp'
 stats data.'.series.tsv' using 6 nooutput name 'LAG'
 stats data.'.series.tsv' using 7 nooutput name 'RATE'
 
-set multiplot title sprintf('%s: consumer lag of group %s and records consumed per second', scenario, group) font ',15'
+set multiplot title sprintf('%s:%sconsumer lag of group %s and records consumed per second', scenario, title_sep, group) font ',15'
 load lib.'_strip.gp'
 set tmargin at screen main_top
 set bmargin at screen main_bot

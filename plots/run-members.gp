@@ -5,7 +5,7 @@ stats data.'.series.tsv' using 2 nooutput name 'M'
 stats data.'.series.tsv' using 3 nooutput name 'G'
 ytop = ceil(M_max * 1.25) + 1
 
-set multiplot title sprintf('%s: members in group %s and its generation (shaded: rebalancing)', scenario, group) font ',15'
+set multiplot title sprintf('%s:%smembers in group %s and its generation (shaded: rebalancing)', scenario, title_sep, group) font ',15'
 load lib.'_strip.gp'
 set tmargin at screen main_top
 set bmargin at screen main_bot

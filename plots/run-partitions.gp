@@ -4,7 +4,7 @@ load lib.'_style.gp'
 stats data.'.series.tsv' using ($4 + $5) nooutput name 'P'
 ytop = ceil(P_max * 1.15) + 1
 
-set multiplot title sprintf('%s: partitions of group %s owned by a member vs unowned', scenario, group) font ',15'
+set multiplot title sprintf('%s:%spartitions of group %s owned by a member vs unowned', scenario, title_sep, group) font ',15'
 load lib.'_strip.gp'
 set tmargin at screen main_top
 set bmargin at screen main_bot

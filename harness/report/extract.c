@@ -4,6 +4,7 @@
  * which gnuplot skips.
  */
 #include "extract.h"
+#include "lanes.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -11,7 +12,14 @@
 #include <string.h>
 
 /* The fault strip above each plot has at most this many label rows. */
-#define MAX_ROWS 4
+#define MAX_ROWS 10
+/* Layout as plots/_style.gp draws it: 1280 px wide, the time axis ends at
+ * 0.925 of it and starts at most at LEFT_MAX (the swimlane's lane labels,
+ * at most LANE_LABEL_MAX characters of LABEL_PX_PER_CHAR). */
+#define PLOT_WIDTH_PX 1280.0
+#define LABEL_PX_PER_CHAR 7.4
+#define LANE_LABEL_MAX 24
+#define LEFT_MAX ((LANE_LABEL_MAX * LABEL_PX_PER_CHAR + 48) / PLOT_WIDTH_PX)
 /* Lanes in a swimlane: past this a lane is thinner than its label, so
  * members after the first MAX_LANES are left out (and the title says so). */
 #define MAX_LANES 40
@@ -56,10 +64,11 @@ static size_t utf8_len(const char *s) {
 }
 
 /*
- * Injected events with their labels, each on a strip row where it does not
- * overlap the one before.  The label width in seconds is estimated from a
- * 1280 px wide plot (about 1090 px of time axis, 7.5 px per character): a
- * guess, but overlapping labels only cost legibility.
+ * Injected events with their labels, each on the first strip row where it
+ * overlaps nothing.  Label widths are estimated for the narrowest time axis
+ * any plot has (LEFT_MAX to 0.925 of 1280 px) at the strip's font; a label
+ * that finds no free row is left out (its bar and tick stay) rather than
+ * drawn over another.
  */
 static int write_faults(const sl_run_t *run, const sl_causes_t *c, const char *datadir, int *rows, char *err,
                         size_t errsz) {
@@ -70,7 +79,8 @@ static int write_faults(const sl_run_t *run, const sl_causes_t *c, const char *d
     double busy_until[MAX_ROWS];
     for (int r = 0; r < MAX_ROWS; r++)
         busy_until[r] = -1e300;
-    double s_per_char = (run->duration_s > 0 ? run->duration_s : 1) * 7.5 / 1090.0;
+    double axis_px = (0.925 - LEFT_MAX) * PLOT_WIDTH_PX;
+    double s_per_char = (run->duration_s > 0 ? run->duration_s : 1) * LABEL_PX_PER_CHAR / axis_px;
     char label[512];
     for (size_t i = 0; i < run->n_ev; i++) {
         const sl_rf_event_t *e = &run->ev[i];
@@ -81,16 +91,19 @@ static int write_faults(const sl_run_t *run, const sl_causes_t *c, const char *d
         double t1 = end_us > e->t_us ? end_us / 1e6 : t0;
         sl_causes_label(e, label, sizeof label);
         double width = (utf8_len(label) + 5) * s_per_char; /* the tick, the offset, a gap */
-        int row = 0;
-        for (int r = 0; r < MAX_ROWS; r++) { /* first free row, else the one free soonest */
-            if (busy_until[r] < t0) {
+        int row = -1;
+        for (int r = 0; r < MAX_ROWS && row < 0; r++)
+            if (busy_until[r] < t0)
                 row = r;
-                break;
-            }
-            if (busy_until[r] < busy_until[row])
-                row = r;
+        if (row < 0) { /* no room: the bar on the row free soonest, no label */
+            row = 0;
+            for (int r = 1; r < MAX_ROWS; r++)
+                if (busy_until[r] < busy_until[row])
+                    row = r;
+            label[0] = 0;
         }
-        busy_until[row] = (t0 + width > t1 ? t0 + width : t1);
+        if (busy_until[row] < (t0 + width > t1 ? t0 + width : t1))
+            busy_until[row] = (t0 + width > t1 ? t0 + width : t1);
         if (row + 1 > *rows)
             *rows = row + 1;
         fprintf(f, "%.6f\t%.6f\t%d\t%s\t%s\n", t0, t1, row, e->kind, label);
@@ -144,112 +157,60 @@ static int write_unsettled(const sl_run_t *run, const char *group, const char *s
     return close_out(f, err, errsz);
 }
 
-/* Lane state machine of one member process, driven by its own member.* events. */
-typedef struct {
-    int base;            /* SL_LANE_* or -1 while the process is not running */
-    int paused, stalled; /* overlays: a frozen process, a blocked poll loop */
-    int shown;           /* what the open segment shows, -1 none */
-    double since;
-} lane_t;
-
-static int lane_base(const char *kind, int base) {
-    static const struct {
-        const char *kind;
-        int state;
-    } map[] = {{"member.start", SL_LANE_JOINING},   {"member.join", SL_LANE_JOINING},
-               {"member.id_required", SL_LANE_JOINING}, {"member.joined", SL_LANE_SYNCING},
-               {"member.assigned", SL_LANE_CONSUMING},  {"member.revoked", SL_LANE_REVOKED},
-               {"member.lost", SL_LANE_LOST},           {"member.fenced", SL_LANE_LOST},
-               {"member.poll_timeout", SL_LANE_LOST},   {"member.stop", -1},
-               {"member.crashed", -1}};
-    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
-        if (!strcmp(kind, map[i].kind))
-            return map[i].state;
-    return base;
+static void lane_label(const char *group, int n, int long_names, char *out, size_t size) {
+    if (long_names)
+        snprintf(out, size, "member %d", n);
+    else
+        snprintf(out, size, "%s/%d", group, n);
 }
 
-static void lane_show(FILE *f, lane_t *l, int lane, double t) {
-    int now = l->base < 0 ? -1 : l->paused ? SL_LANE_PAUSED : l->stalled ? SL_LANE_STALLED : l->base;
-    if (now == l->shown)
-        return;
-    if (l->shown >= 0 && t > l->since)
-        fprintf(f, "%d\t%.6f\t%.6f\t%d\n", lane, l->since, t, l->shown);
-    l->shown = now;
-    l->since = t;
-}
-
-/* The number after the last '/' of a member node ("billing/3" -> 3), or -1. */
-static int node_number(const char *node) {
-    const char *s = node ? strrchr(node, '/') : NULL;
-    if (!s || !s[1])
-        return -1;
-    char *end;
-    long v = strtol(s + 1, &end, 10);
-    return *end || v < 1 || v > 100000 ? -1 : (int)v;
-}
-
-/* "billing/3" is a member node of group billing; "billing-eu/3" is not. */
-static int is_member_node(const char *node, const char *group) {
-    size_t n = strlen(group);
-    return node && !strncmp(node, group, n) && node[n] == '/' && node_number(node) > 0;
-}
-
-static int write_lanes(const sl_run_t *run, const char *group, const char *safe, const char *datadir, char *err,
-                       size_t errsz) {
-    int max = 0, gi = sl_run_group_index(run, group);
+static int write_lanes(const sl_run_t *run, const sl_lanes_t *ls, size_t g, const char *safe, const char *datadir,
+                       char *err, size_t errsz) {
+    int max = 0, gi = (int)g;
     for (size_t i = 0; i < run->n_ev; i++)
         if (run->ev[i].gi == gi && !strncmp(run->ev[i].kind, "member.", 7)) {
-            int n = node_number(run->ev[i].node);
-            if (n > max && is_member_node(run->ev[i].node, group))
+            int n = sl_lanes_member_number(run->ev[i].node, run->groups[g]);
+            if (n > max)
                 max = n;
         }
-    lane_t *lanes = calloc((size_t)max + 1, sizeof *lanes);
-    if (!lanes)
-        abort();
-    for (int i = 0; i <= max; i++)
-        lanes[i].base = lanes[i].shown = -1;
     FILE *f = open_out(datadir, safe, "lanes.tsv", err, errsz);
-    if (!f) {
-        free(lanes);
+    if (!f)
         return -1;
-    }
-    fprintf(f, "# lane\tt_start_s\tt_end_s\tstate (0 joining 1 syncing 2 consuming 3 revoked 4 lost 5 paused 6 stalled)\n");
-    for (size_t i = 0; i < run->n_ev; i++) {
-        const sl_rf_event_t *e = &run->ev[i];
-        if (e->gi != gi || strncmp(e->kind, "member.", 7) || !is_member_node(e->node, group))
-            continue; /* member.* events the coordinator logs sit on broker nodes */
-        int n = node_number(e->node);
-        if (n > MAX_LANES)
-            continue;
-        lane_t *l = &lanes[n];
-        l->base = lane_base(e->kind, l->base);
-        if (!strcmp(e->kind, "member.paused") || !strcmp(e->kind, "member.resumed"))
-            l->paused = !strcmp(e->kind, "member.paused");
-        if (!strcmp(e->kind, "member.stalled") || !strcmp(e->kind, "member.unstalled"))
-            l->stalled = !strcmp(e->kind, "member.stalled");
-        if (l->base < 0)
-            l->paused = l->stalled = 0;
-        lane_show(f, l, n, e->t_us / 1e6);
-    }
-    int shown = max < MAX_LANES ? max : MAX_LANES;
-    for (int n = 1; n <= shown; n++) {
-        lanes[n].base = -1;
-        lane_show(f, &lanes[n], n, run->duration_s);
-    }
-    free(lanes);
+    fprintf(f, "# lane\tt_start_s\tt_end_s\tstate (");
+    for (int s = 0; s < SL_LANE__COUNT; s++)
+        fprintf(f, "%s%d %s", s ? ", " : "", s, sl_lane_state_names[s]);
+    fprintf(f, ")\n");
+    size_t n_seg;
+    const sl_lane_seg_t *seg = sl_lanes_segments(ls, &n_seg);
+    for (size_t i = 0; i < n_seg; i++)
+        if (seg[i].gi == gi)
+            fprintf(f, "%d\t%.6f\t%.6f\t%d\n", seg[i].lane, seg[i].t0_s, seg[i].t1_s, seg[i].state);
     if (close_out(f, err, errsz))
         return -1;
+    int shown = max < MAX_LANES ? max : MAX_LANES;
     /* gnuplot variables the swimlane script loads */
     if (!(f = open_out(datadir, safe, "meta.gp", err, errsz)))
         return -1;
-    fprintf(f, "lanes_total = %d\nlanes_shown = %d\n", max, shown);
+    /* a lane is labelled with its node, or "member N" under the title's group when the node name is long */
+    int long_names = strlen(run->groups[g]) + 7 > LANE_LABEL_MAX, label_chars = 0;
+    for (int n = 1; n <= shown; n++) {
+        char label[300];
+        lane_label(run->groups[g], n, long_names, label, sizeof label);
+        if ((int)utf8_len(label) > label_chars)
+            label_chars = (int)utf8_len(label);
+    }
+    double m_left = (label_chars * LABEL_PX_PER_CHAR + 48) / PLOT_WIDTH_PX;
+    fprintf(f, "lanes_total = %d\nlanes_shown = %d\nm_left_lanes = %.4f\n", max, shown, m_left > 0.075 ? m_left : 0.075);
     if (close_out(f, err, errsz))
         return -1;
     if (!(f = open_out(datadir, safe, "lanenames.tsv", err, errsz)))
         return -1;
     fprintf(f, "# lane\tnode\n");
-    for (int n = 1; n <= shown; n++)
-        fprintf(f, "%d\t%s/%d\n", n, group, n);
+    for (int n = 1; n <= shown; n++) {
+        char label[300];
+        lane_label(run->groups[g], n, long_names, label, sizeof label);
+        fprintf(f, "%d\t%s\n", n, label);
+    }
     if (max == 0) /* gnuplot's stats cannot read an empty file */
         fprintf(f, "1\t(no member events)\n");
     return close_out(f, err, errsz);
@@ -260,13 +221,16 @@ int sl_extract_write(const sl_run_t *run, const sl_causes_t *c, const char *data
     *fault_rows = 0;
     if (write_faults(run, c, datadir, fault_rows, err, errsz))
         return -1;
-    for (size_t g = 0; g < run->n_groups; g++) {
+    sl_lanes_t *ls = sl_lanes_new(run, MAX_LANES);
+    int rc = 0;
+    for (size_t g = 0; g < run->n_groups && !rc; g++) {
         char safe[256];
         sl_extract_safe_name(run->groups[g], safe, sizeof safe);
         if (write_series(run, run->groups[g], safe, datadir, err, errsz) ||
             write_unsettled(run, run->groups[g], safe, datadir, err, errsz) ||
-            write_lanes(run, run->groups[g], safe, datadir, err, errsz))
-            return -1;
+            write_lanes(run, ls, g, safe, datadir, err, errsz))
+            rc = -1;
     }
-    return 0;
+    sl_lanes_free(ls);
+    return rc;
 }

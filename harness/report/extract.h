@@ -11,10 +11,6 @@
 #include "causes.h"
 #include "runfiles.h"
 
-/* Swimlane states, in legend order; the index is the `state` column. */
-enum { SL_LANE_JOINING, SL_LANE_SYNCING, SL_LANE_CONSUMING, SL_LANE_REVOKED,
-       SL_LANE_LOST, SL_LANE_PAUSED, SL_LANE_STALLED, SL_LANE__COUNT };
-
 /* A group id made safe for a file name (anything but [A-Za-z0-9._-] becomes _). */
 void sl_extract_safe_name(const char *group, char *out, size_t n);
 

@@ -181,17 +181,8 @@ static char *slurp(const char *name) {
     return buf;
 }
 
-START_TEST(swimlanes_show_pauses_and_leave_gaps_for_stopped_members) {
-    /* given billing/1 consuming from 2 s, paused 10..20 s, stopped at 30 s */
-    make_run(EV(0, 0, "member.start", "\"billing/1\"", null, null, "s")
-             EV(1000000, 1, "member.join", "\"billing/1\"", null, 0, "j")
-             EV(1500000, 2, "member.joined", "\"billing/1\"", 1, 1, "j")
-             EV(2000000, 3, "member.assigned", "\"billing/1\"", 1, 2, "a")
-             EV(10000000, 4, "action.pause", "null", null, null, "pause billing/1")
-             EV(10000000, 5, "member.paused", "\"billing/1\"", null, 4, "p")
-             EV(20000000, 6, "member.resumed", "\"billing/1\"", null, 4, "r")
-             EV(30000000, 7, "member.stop", "\"billing/1\"", null, null, "stop"),
-             "");
+/* Loads the run made by make_run() and writes its plot extracts into DIR/data; returns the fault rows. */
+static int write_extracts(void) {
     sl_run_t *run = NULL;
     char err[512], data[600];
     ck_assert_int_eq(sl_run_load(dir, &run, err, sizeof err), 0);
@@ -199,23 +190,69 @@ START_TEST(swimlanes_show_pauses_and_leave_gaps_for_stopped_members) {
     snprintf(data, sizeof data, "%s/data", dir);
     ck_assert_int_eq(mkdir(data, 0755), 0);
     int rows = -1;
-    /* when the extracts are written */
     ck_assert_msg(sl_extract_write(run, c, data, &rows, err, sizeof err) == 0, "%s", err);
-    /* then the lane is joining, syncing, consuming, paused, consuming, and nothing after the stop */
-    ck_assert_str_eq(slurp("billing.lanes.tsv"),
-                     "# lane\tt_start_s\tt_end_s\tstate (0 joining 1 syncing 2 consuming 3 revoked 4 lost 5 paused 6 "
-                     "stalled)\n"
-                     "1\t0.000000\t1.500000\t0\n"
-                     "1\t1.500000\t2.000000\t1\n"
-                     "1\t2.000000\t10.000000\t2\n"
-                     "1\t10.000000\t20.000000\t5\n"
-                     "1\t20.000000\t30.000000\t2\n");
+    sl_causes_free(c);
+    sl_run_destroy(run);
+    return rows;
+}
+
+START_TEST(swimlanes_show_pauses_and_the_stop_until_the_end) {
+    /* given billing/1 consuming from 2 s, paused 10..20 s, stopped at 30 s */
+    make_run(EV(0, 0, "member.start", "\"billing/1\"", null, null, "s")
+             EV(1000000, 1, "member.join", "\"billing/1\"", null, 0, "j")
+             EV(1500000, 2, "member.joined", "\"billing/1\"", 1, 1, "j")
+             EV(2000000, 3, "member.assigned", "\"billing/1\"", 1, 2, "4 partitions (+4, -0)")
+             EV(10000000, 4, "action.pause", "null", null, null, "pause billing/1")
+             EV(10000000, 5, "member.paused", "\"billing/1\"", null, 4, "p")
+             EV(20000000, 6, "member.resumed", "\"billing/1\"", null, 4, "r")
+             EV(30000000, 7, "member.stop", "\"billing/1\"", null, null, "stop"),
+             "");
+    /* when the extracts are written */
+    int rows = write_extracts();
+    /* then the lane is rejoining, syncing, consuming, paused, consuming, and stopped to the end of the run */
+    const char *body = strchr(slurp("billing.lanes.tsv"), '\n') + 1;
+    ck_assert_str_eq(body, "1\t0.000000\t1.500000\t5\n"
+                           "1\t1.500000\t2.000000\t6\n"
+                           "1\t2.000000\t10.000000\t0\n"
+                           "1\t10.000000\t20.000000\t8\n"
+                           "1\t20.000000\t30.000000\t0\n"
+                           "1\t30.000000\t60.000000\t11\n");
     /* and the pause is one fault, labelled, lasting until the resume */
     ck_assert_int_eq(rows, 1);
     ck_assert_str_eq(slurp("faults.tsv"), "# t_start_s\tt_end_s\trow\tkind\tlabel\n"
                                           "10.000000\t20.000000\t0\taction.pause\tpause billing/1\n");
-    sl_causes_free(c);
-    sl_run_destroy(run);
+    remove_run();
+}
+END_TEST
+
+START_TEST(swimlanes_show_a_cut_member_as_cut_off_then_blocked_then_expelled) {
+    /* given billing/1 consuming with coordinator broker 1, cut from broker/1 at 10 s (heals at 40 s), noticing at
+     * 25 s, expelled by the coordinator at 45 s and told so at 46 s */
+    make_run(EV(0, 0, "member.start", "\"billing/1\"", null, null, "s")
+             EV(1000, 1, "member.coordinator_found", "\"billing/1\"", null, null, "coordinator is broker 1")
+             "{\"t_us\":2000000,\"seq\":2,\"kind\":\"member.assigned\",\"node\":\"billing/1\","
+             "\"group\":\"billing\",\"member\":\"m-1\",\"generation\":1,\"cause\":null,"
+             "\"detail\":\"4 partitions (+4, -0)\"}\n"
+             EV(10000000, 3, "link.cut", "null", null, null, "billing/1 -> broker/1 (both ways)")
+             EV(25000000, 4, "member.coordinator_unknown", "\"billing/1\"", 1, 3, "NETWORK_EXCEPTION")
+             EV(40000000, 5, "link.heal", "null", null, 3, "partition ends")
+             "{\"t_us\":45000000,\"seq\":6,\"kind\":\"member.session_expired\",\"node\":\"broker/1\","
+             "\"group\":\"billing\",\"member\":\"m-1\",\"generation\":1,\"cause\":3,\"detail\":\"x\"}\n"
+             EV(46000000, 7, "member.fenced", "\"billing/1\"", 1, 6, "heartbeat answered UNKNOWN_MEMBER_ID"),
+             "");
+    /* when the extracts are written */
+    int rows = write_extracts();
+    /* then: consuming, cut off (unaware) until it notices, fetching blocked (broker/1 is the only broker) until the
+     * heal, consuming, expelled until the fence, rejoining */
+    const char *body = strchr(slurp("billing.lanes.tsv"), '\n') + 1;
+    ck_assert_str_eq(body, "1\t0.000000\t2.000000\t5\n"
+                           "1\t2.000000\t10.000000\t0\n"
+                           "1\t10.000000\t25.000000\t3\n"
+                           "1\t25.000000\t40.000000\t2\n"
+                           "1\t40.000000\t45.000000\t0\n"
+                           "1\t45.000000\t46.000000\t4\n"
+                           "1\t46.000000\t60.000000\t5\n");
+    (void)rows;
     remove_run();
 }
 END_TEST
@@ -230,7 +267,8 @@ static Suite *suite(void) {
     suite_add_tcase(s, chains);
     TCase *plots = tcase_create("plot extracts");
     tcase_add_test(plots, labels_compress_node_lists_and_give_an_end);
-    tcase_add_test(plots, swimlanes_show_pauses_and_leave_gaps_for_stopped_members);
+    tcase_add_test(plots, swimlanes_show_pauses_and_the_stop_until_the_end);
+    tcase_add_test(plots, swimlanes_show_a_cut_member_as_cut_off_then_blocked_then_expelled);
     suite_add_tcase(s, plots);
     return s;
 }

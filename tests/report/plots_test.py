@@ -17,6 +17,9 @@ import tempfile
 import xml.etree.ElementTree as ET
 import zlib
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import check, finish  # noqa: E402
+
 STORMLAB, SRC = sys.argv[1], sys.argv[2]
 FLAGSHIP = os.path.join(SRC, "scenarios", "coordinator-restart-storm.yaml")
 PLOTS = ["members", "swimlane", "partitions", "lag"]
@@ -37,16 +40,7 @@ FLAGSHIP_LABELS = [
 PALETTE = {(0, 0, 0), (230, 159, 0), (86, 180, 233), (0, 158, 115),
            (240, 228, 66), (0, 114, 178), (213, 94, 0), (204, 121, 167)}
 
-passed = failed = 0
 
-
-def check(what, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL: {what}" + (f": {detail}" if detail else ""))
 
 
 def run(*args, env=None):
@@ -122,8 +116,10 @@ try:
         check(f"{name}.svg uses only the colour-blind-safe palette and greys", not bad, str(bad))
         expect = {
             "members": ["members", "generation", "not settled (rebalancing)", "members in the group (count)"],
-            "swimlane": [f"billing/{i}" for i in range(1, 9)] + ["joining", "consuming", "stalled (poll blocked)",
-                                                                 "paused (frozen)"],
+            "swimlane": [f"billing/{i}" for i in range(1, 9)] + ["rejoining", "consuming", "stalled (poll blocked)",
+                                                                 "paused (frozen)", "cut off from coordinator, unaware",
+                                                                 "expelled, unaware", "fetch blocked (no broker reachable)",
+                                                                 "syncing", "revoking", "crashed", "stopped"],
             "partitions": ["owned by a member", "unowned (nobody consumes)", "partitions (count)"],
             "lag": ["lag (records)", "consumed (records/s)"],
         }[name]
@@ -193,5 +189,4 @@ try:
 finally:
     shutil.rmtree(tmp)
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish()

@@ -18,20 +18,14 @@ import sys
 import tempfile
 from html.parser import HTMLParser
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import check, finish  # noqa: E402
+
 STORMLAB, SRC = sys.argv[1], sys.argv[2]
 SECTIONS = {"scenario": None, "summary": "Summary per group", "owners": "Summary per owner", "plots": "Plots",
             "rebalances": "Rebalances and their causes", "faults": "Injected faults and operator actions"}
 
-passed = failed = 0
 
-
-def check(what, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL: {what}" + (f": {detail}" if detail else ""))
 
 
 class Page(HTMLParser):
@@ -173,5 +167,4 @@ try:
 finally:
     shutil.rmtree(tmp)
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish()
