@@ -15,9 +15,8 @@ int64_t slp_now_us(void) {
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-int slp_addr_parse(const char *hostport, struct sockaddr_storage *sa, socklen_t *len,
-                   char *errstr, size_t errstr_size) {
-    char host[256], port[16];
+int slp_addr_split(const char *hostport, char host[256], char port[16], char *errstr,
+                   size_t errstr_size) {
     const char *colon;
     if (!hostport || !*hostport) {
         snprintf(errstr, errstr_size, "empty address (expected host:port)");
@@ -30,7 +29,7 @@ int slp_addr_parse(const char *hostport, struct sockaddr_storage *sa, socklen_t 
             return -1;
         }
         size_t n = (size_t)(end - hostport - 1);
-        if (n >= sizeof(host))
+        if (n >= 256)
             goto toolong;
         memcpy(host, hostport + 1, n);
         host[n] = 0;
@@ -42,7 +41,7 @@ int slp_addr_parse(const char *hostport, struct sockaddr_storage *sa, socklen_t 
             return -1;
         }
         size_t n = (size_t)(colon - hostport);
-        if (n >= sizeof(host))
+        if (n >= 256)
             goto toolong;
         memcpy(host, hostport, n);
         host[n] = 0;
@@ -52,7 +51,7 @@ int slp_addr_parse(const char *hostport, struct sockaddr_storage *sa, socklen_t 
             return -1;
         }
     }
-    if (strlen(colon + 1) >= sizeof(port) || !colon[1])
+    if (strlen(colon + 1) >= 16 || !colon[1])
         goto badport;
     strcpy(port, colon + 1);
     char *endp;
@@ -61,17 +60,23 @@ int slp_addr_parse(const char *hostport, struct sockaddr_storage *sa, socklen_t 
         goto badport;
     if (!host[0])
         strcpy(host, "127.0.0.1");   /* ":port": loopback, never every interface */
+    return 0;
+toolong:
+    snprintf(errstr, errstr_size, "address too long");
+    return -1;
+badport:
+    snprintf(errstr, errstr_size, "bad port in \"%s\" (expected 0..65535)", hostport);
+    return -1;
+}
 
-    struct addrinfo hints, *res = NULL, *ai, *pick = NULL;
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICSERV;
-    int rc = getaddrinfo(host, port, &hints, &res);
-    if (rc != 0 || !res) {
-        snprintf(errstr, errstr_size, "cannot resolve \"%s\": %s", host, gai_strerror(rc));
-        return -1;
-    }
+int slp_addr_is_numeric(const char *host) {
+    struct in6_addr a6;
+    struct in_addr a4;
+    return inet_pton(AF_INET, host, &a4) == 1 || inet_pton(AF_INET6, host, &a6) == 1;
+}
+
+int slp_addr_pick(const struct addrinfo *res, struct sockaddr_storage *sa, socklen_t *len) {
+    const struct addrinfo *ai, *pick = NULL;
     /* IPv4 first: "localhost" often lists ::1 first while servers under
      * test listen on 127.0.0.1 only. */
     for (ai = res; ai; ai = ai->ai_next)
@@ -81,22 +86,36 @@ int slp_addr_parse(const char *hostport, struct sockaddr_storage *sa, socklen_t 
         }
     if (!pick)
         pick = res;
-    if (pick->ai_addrlen > sizeof(*sa)) {
-        freeaddrinfo(res);
-        snprintf(errstr, errstr_size, "address too long");
+    if (!pick || pick->ai_addrlen > sizeof(*sa))
         return -1;
-    }
     memset(sa, 0, sizeof(*sa));
     memcpy(sa, pick->ai_addr, pick->ai_addrlen);
     *len = (socklen_t)pick->ai_addrlen;
-    freeaddrinfo(res);
     return 0;
-toolong:
-    snprintf(errstr, errstr_size, "address too long");
-    return -1;
-badport:
-    snprintf(errstr, errstr_size, "bad port in \"%s\" (expected 0..65535)", hostport);
-    return -1;
+}
+
+int slp_addr_parse(const char *hostport, struct sockaddr_storage *sa, socklen_t *len,
+                   char *errstr, size_t errstr_size) {
+    char host[256], port[16];
+    if (slp_addr_split(hostport, host, port, errstr, errstr_size) < 0)
+        return -1;
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    int rc = getaddrinfo(host, port, &hints, &res);
+    if (rc != 0 || !res) {
+        snprintf(errstr, errstr_size, "cannot resolve \"%s\": %s", host, gai_strerror(rc));
+        return -1;
+    }
+    rc = slp_addr_pick(res, sa, len);
+    freeaddrinfo(res);
+    if (rc < 0) {
+        snprintf(errstr, errstr_size, "address too long");
+        return -1;
+    }
+    return 0;
 }
 
 void slp_addr_format_ip(const struct sockaddr *sa, char *buf, size_t size) {

@@ -25,6 +25,7 @@
  * on the control port cannot take file descriptors or loop time from the
  * links.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include <event2/http.h>
@@ -401,6 +402,96 @@ static void connections(slp_proxy_t *p, slp_http_req_t *req) {
     reply_json(req, 200, o);
 }
 
+/* ---- GET /metrics: Prometheus text format ---- */
+
+/* A label value, escaped as the text format wants (\\, \", \n). */
+static void prom_label(struct evbuffer *out, const char *key, const char *v) {
+    evbuffer_add_printf(out, "%s=\"", key);
+    for (; *v; v++) {
+        if (*v == '\\' || *v == '"')
+            evbuffer_add_printf(out, "\\%c", *v);
+        else if (*v == '\n')
+            evbuffer_add(out, "\\n", 2);
+        else
+            evbuffer_add(out, v, 1);
+    }
+    evbuffer_add(out, "\"", 1);
+}
+
+/* Toxiproxy's proxy metrics under its names and labels (its
+ * collectors/proxy.go: received = read from the source, sent = written to
+ * the destination, by direction), counted live rather than when a link
+ * closes; then stormlab's own: links by outcome and the memory held. */
+static void metrics(sl_proxy_server_t *srv, slp_http_req_t *req) {
+    static const char *names[2] = {"received", "sent"};
+    struct evbuffer *out = req->out;
+    for (int k = 0; k < 2; k++) {
+        evbuffer_add_printf(out, "# HELP toxiproxy_proxy_%s_bytes_total Bytes %s by the proxy.\n",
+                            names[k], k ? "written to destinations" : "read from sources");
+        evbuffer_add_printf(out, "# TYPE toxiproxy_proxy_%s_bytes_total counter\n", names[k]);
+        slp_proxy_t *p;
+        TAILQ_FOREACH(p, &srv->proxies, next)
+            for (int dir = 0; dir < 2; dir++) {
+                sl_proxy_stream_t w = dir ? SL_PROXY_UPSTREAM : SL_PROXY_DOWNSTREAM;
+                uint64_t v = k == 0 ? p->received[w]
+                                    : (w == SL_PROXY_UPSTREAM ? p->st.bytes_upstream
+                                                              : p->st.bytes_downstream);
+                evbuffer_add_printf(out, "toxiproxy_proxy_%s_bytes_total{", names[k]);
+                prom_label(out, "direction", slp_stream_name(w));
+                evbuffer_add(out, ",", 1);
+                prom_label(out, "listener", p->listen);
+                evbuffer_add(out, ",", 1);
+                prom_label(out, "proxy", p->name);
+                evbuffer_add(out, ",", 1);
+                prom_label(out, "upstream", p->upstream);
+                evbuffer_add_printf(out, "} %llu\n", (unsigned long long)v);
+            }
+    }
+    static const struct {
+        const char *name, *help;
+        size_t off;
+    } counts[] = {
+        {"accepted", "Links accepted.", offsetof(sl_proxy_stats_t, accepted)},
+        {"closed", "Links closed, for any reason.", offsetof(sl_proxy_stats_t, closed)},
+        {"refused", "Links closed by a refuse toxic.", offsetof(sl_proxy_stats_t, refused)},
+        {"upstream_failed", "Links closed because the upstream could not be reached.",
+         offsetof(sl_proxy_stats_t, upstream_failed)},
+        {"reset", "Links reset (RST).", offsetof(sl_proxy_stats_t, reset)},
+    };
+    for (size_t k = 0; k < sizeof(counts) / sizeof(counts[0]); k++) {
+        evbuffer_add_printf(out, "# HELP stormlab_proxy_links_%s_total %s\n", counts[k].name,
+                            counts[k].help);
+        evbuffer_add_printf(out, "# TYPE stormlab_proxy_links_%s_total counter\n", counts[k].name);
+        slp_proxy_t *p;
+        TAILQ_FOREACH(p, &srv->proxies, next) {
+            evbuffer_add_printf(out, "stormlab_proxy_links_%s_total{", counts[k].name);
+            prom_label(out, "proxy", p->name);
+            evbuffer_add_printf(out, "} %llu\n",
+                                (unsigned long long)*(const uint64_t *)(const void *)(
+                                    (const char *)&p->st + counts[k].off));
+        }
+    }
+    evbuffer_add_printf(out, "# HELP stormlab_proxy_links_active Links open now.\n"
+                             "# TYPE stormlab_proxy_links_active gauge\n");
+    slp_proxy_t *p;
+    TAILQ_FOREACH(p, &srv->proxies, next) {
+        evbuffer_add_printf(out, "stormlab_proxy_links_active{");
+        prom_label(out, "proxy", p->name);
+        evbuffer_add_printf(out, "} %llu\n", (unsigned long long)p->st.active);
+    }
+    evbuffer_add_printf(out,
+                        "# HELP stormlab_proxy_held_bytes Memory the toxics hold (payload plus "
+                        "per-chunk overhead).\n"
+                        "# TYPE stormlab_proxy_held_bytes gauge\n"
+                        "stormlab_proxy_held_bytes %zu\n"
+                        "# HELP stormlab_proxy_held_bytes_cap The cap on stormlab_proxy_held_bytes.\n"
+                        "# TYPE stormlab_proxy_held_bytes_cap gauge\n"
+                        "stormlab_proxy_held_bytes_cap %zu\n",
+                        srv->mem_held, srv->mem_cap);
+    req->status = 200;
+    req->content_type = "text/plain; version=0.0.4; charset=utf-8";
+}
+
 /* ---- limits ---- */
 
 /* Token bucket: SLP_HTTP_RATE requests a second, in bursts of as many;
@@ -593,6 +684,7 @@ void slp_http_dispatch(sl_proxy_server_t *srv, slp_http_req_t *req) {
     const char *ua = req->user_agent;
     req->status = 500;
     req->json = 0;
+    req->content_type = NULL;
     if (ua && !strncmp(ua, "Mozilla/", 8)) {
         req->status = 403;
         evbuffer_add_printf(req->out, "User agent not allowed\n");
@@ -617,6 +709,12 @@ void slp_http_dispatch(sl_proxy_server_t *srv, slp_http_req_t *req) {
         json_object_set_new(o, "version", json_string(SLP_TOXIPROXY_VERSION));
         json_object_set_new(o, "stormlab", json_string(SLP_STORMLAB_VERSION));
         reply_json(req, 200, o);
+        return;
+    }
+    if (n == 1 && !strcmp(segs[0], "metrics")) {
+        if (!get)
+            goto badmethod;
+        metrics(srv, req);
         return;
     }
     if (n == 1 && !strcmp(segs[0], "reset")) {
@@ -740,9 +838,9 @@ static void handle(struct evhttp_request *ev, void *arg) {
     if (slot >= 0 && srv->http_since_us[slot] > 0)
         srv->http_since_us[slot] =
             evbuffer_get_length(bufferevent_get_input(srv->http_bevs[slot])) ? slp_now_us() : 0;
-    if (req.json)
+    if (req.json || req.content_type)
         evhttp_add_header(evhttp_request_get_output_headers(ev), "Content-Type",
-                          "application/json");
+                          req.json ? "application/json" : req.content_type);
     evhttp_send_reply(ev, req.status, reason(req.status), req.out);
     evbuffer_free(req.out);
 }

@@ -36,6 +36,8 @@ static void stage_push(slp_stage_t *s, slp_chunk_t *c);
 static void stage_release(slp_stage_t *s);
 static void link_close_flush(slp_link_t *l);
 static void stage_retire(slp_stage_t *s);
+static void link_connect(slp_link_t *l, const struct sockaddr_storage *sa, socklen_t len);
+static void link_lookup(slp_link_t *l);
 
 /* ---- chunks ---- */
 
@@ -451,7 +453,13 @@ static void stage_push(slp_stage_t *s, slp_chunk_t *c) {
         stage_enqueue(s, c);   /* held until the cut is removed (and drained) */
         break;
     case SLP_TX_TIMEOUT:
+        /* Toxiproxy's timeout is an idle timer: each chunk it swallows
+         * starts its clock again (toxics/timeout.go). */
         dir_drop(d, c);
+        if (a->timeout_ms > 0) {
+            event_del(s->timer);
+            arm_after_ms(s, a->timeout_ms);
+        }
         break;
     case SLP_TX_RESET_PEER:
         dir_drop(d, c);
@@ -662,6 +670,12 @@ void slp_link_toxic_removed(slp_link_t *l, slp_toxic_t *t) {
     slp_stage_t *s = link_stage(l, t);
     if (!s)
         return;
+    if (t->type == SLP_TX_TIMEOUT && s->active) {
+        /* The bytes it swallowed are gone: Toxiproxy closes the link
+         * (TimeoutToxic.Cleanup) so the client reconnects cleanly. */
+        slp_link_kill(l, SLP_CLOSE_FIN);
+        return;
+    }
     if (t->type == SLP_TX_CUT && s->active && t->a.rto_ms > 0 && (!TAILQ_EMPTY(&s->q) || s->opened_in_cut_us))
         stage_drain(s);
     else
@@ -833,6 +847,11 @@ void slp_link_kill(slp_link_t *l, int how) {
     if (how == SLP_CLOSE_RST)
         p->st.reset++;
     l->proxy = NULL;
+    if (l->dns_req) {
+        struct evdns_getaddrinfo_request *r = l->dns_req;
+        l->dns_req = NULL;
+        evdns_getaddrinfo_cancel(r);   /* its callback sees EVUTIL_EAI_CANCEL */
+    }
     for (int i = 0; i < 2; i++) {
         slp_stage_t *s;
         TAILQ_FOREACH(s, &l->dir[i].stages, next)
@@ -912,6 +931,7 @@ static void dir_read_cb(evutil_socket_t fd, short what, void *arg) {
     n = r > 0 ? (size_t)r : 0;
 
     if (n) {
+        l->proxy->received[d->which] += n;
         if (l->closing) {
             chunk_free(c);   /* closing: what still arrives is dropped */
         } else if (fast) {
@@ -1017,6 +1037,76 @@ static void upstream_event_cb(struct bufferevent *bev, short events, void *arg) 
     side_event(l, &l->dir[SL_PROXY_DOWNSTREAM], events);
 }
 
+/* ---- the upstream connection ---- */
+
+static void link_connect(slp_link_t *l, const struct sockaddr_storage *sa, socklen_t len) {
+    if (bufferevent_socket_connect(l->ubev, (struct sockaddr *)sa, (int)len) < 0) {
+        l->proxy->st.upstream_failed++;
+        slp_link_kill(l, SLP_CLOSE_FIN);
+    }
+}
+
+/* A named upstream's lookup is done (or cancelled by slp_link_kill, which
+ * has let go of the link already: touch nothing then). */
+static void lookup_cb(int result, struct evutil_addrinfo *res, void *arg) {
+    if (result == EVUTIL_EAI_CANCEL) {
+        if (res)
+            evutil_freeaddrinfo(res);
+        return;
+    }
+    slp_link_t *l = arg;
+    l->dns_req = NULL;
+    struct sockaddr_storage sa;
+    socklen_t len;
+    if (result != 0 || !res || slp_addr_pick(res, &sa, &len) < 0) {
+        /* As a refused upstream: the client is closed (Toxiproxy's dial
+         * error does the same). */
+        if (!l->dead) {
+            l->proxy->st.upstream_failed++;
+            slp_link_kill(l, SLP_CLOSE_FIN);
+        }
+    } else if (!l->dead) {
+        link_connect(l, &sa, len);
+    }
+    if (res)
+        evutil_freeaddrinfo(res);
+}
+
+/* Looks the proxy's upstream name up for this link, as Toxiproxy does for
+ * each connection: a name that resolves later (a container started after
+ * the proxy) or elsewhere (a restarted one) is followed.  evdns reads
+ * /etc/hosts and /etc/resolv.conf; the loop does not block on it. */
+static void link_lookup(slp_link_t *l) {
+    sl_proxy_server_t *srv = l->srv;
+    if (!srv->dns &&
+        !(srv->dns = evdns_base_new(srv->base, EVDNS_BASE_INITIALIZE_NAMESERVERS))) {
+        /* no resolv.conf: /etc/hosts only */
+        if ((srv->dns = evdns_base_new(srv->base, 0)))
+            evdns_base_load_hosts(srv->dns, NULL);
+    }
+    if (srv->dns && !srv->dns_tuned) {
+        /* A name that does not answer closes its client within ~4 s, not
+         * evdns's default 5 s x 3 tries. */
+        evdns_base_set_option(srv->dns, "timeout:", "2");
+        evdns_base_set_option(srv->dns, "attempts:", "2");
+        srv->dns_tuned = 1;
+    }
+    if (!srv->dns) {
+        l->proxy->st.upstream_failed++;
+        slp_link_kill(l, SLP_CLOSE_FIN);
+        return;
+    }
+    struct evutil_addrinfo hints;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = EVUTIL_AI_NUMERICSERV;
+    struct evdns_getaddrinfo_request *r =
+        evdns_getaddrinfo(srv->dns, l->proxy->up_host, l->proxy->up_port, &hints, lookup_cb, l);
+    if (!l->dead && r)
+        l->dns_req = r;   /* NULL: answered already (hosts file, cache) */
+}
+
 /* ---- accept ---- */
 
 static void dir_init(slp_link_t *l, sl_proxy_stream_t which) {
@@ -1108,11 +1198,10 @@ void slp_link_accept(slp_proxy_t *p, evutil_socket_t fd, const struct sockaddr *
         if (t->type != SLP_TX_REFUSE && slp_link_matches(l, t) && link_add_stage(l, t, 1) < 0)
             goto fail;
 
-    if (bufferevent_socket_connect(l->ubev, (struct sockaddr *)&p->up_sa, (int)p->up_len) < 0) {
-        p->st.upstream_failed++;
-        slp_link_kill(l, SLP_CLOSE_FIN);
-        return;
-    }
+    if (p->up_named)
+        link_lookup(l);
+    else
+        link_connect(l, &p->up_sa, p->up_len);
     if (l->dead)
         return;
     dir_set_reading(&l->dir[SL_PROXY_UPSTREAM], 1);   /* downstream: once connected */

@@ -35,6 +35,7 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/dns.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <jansson.h>
@@ -212,6 +213,7 @@ typedef struct slp_link {
     char client_addr[SLP_ADDR_MAX];  /* "ip:port" */
     struct bufferevent *cbev;      /* client side */
     struct bufferevent *ubev;      /* upstream side */
+    struct evdns_getaddrinfo_request *dns_req;  /* a named upstream's lookup in flight */
     slp_dir_t dir[2];              /* indexed by sl_proxy_stream_t */
     int connected;                 /* upstream connect finished */
     int closing;                   /* flushing outputs, then close */
@@ -229,8 +231,11 @@ typedef struct slp_proxy {
     char listen[SLP_ADDR_MAX + 8]; /* bound "ip:port" (or as given, before bind) */
     struct sockaddr_storage listen_sa;
     socklen_t listen_len;
-    struct sockaddr_storage up_sa;
+    struct sockaddr_storage up_sa; /* a numeric upstream, resolved once */
     socklen_t up_len;
+    int up_named;                  /* a hostname: looked up for each new link */
+    char up_host[256], up_port[16];
+    uint64_t received[2];          /* bytes read from sources, by sl_proxy_stream_t */
     struct evconnlistener *lev;    /* NULL while disabled */
     int enabled;
     uint64_t stream_id;            /* hash of the name: the proxy's rng streams */
@@ -249,6 +254,8 @@ struct sl_proxy_server_s {
     struct slp_proxyq proxies;
     size_t n_proxies, n_toxics;    /* bounded by SLP_MAX_PROXIES, SLP_MAX_TOXICS */
     struct slp_linkq dead_links;   /* killed, waiting for their reap event */
+    struct evdns_base *dns;        /* named upstreams' lookups; made at the first */
+    int dns_tuned;
     size_t mem_held, mem_cap;      /* every direction's held, and its cap (SLP_MEM_CAP_BYTES) */
     TAILQ_HEAD(, slp_dir) mem_waiting; /* directions paused at the cap */
     struct event *mem_wake_ev;     /* resumes them once mem_held is under half the cap */
@@ -286,6 +293,13 @@ int64_t slp_now_us(void);
  * resolve through getaddrinfo, IPv4 preferred.  0 or -1 with errstr. */
 int slp_addr_parse(const char *hostport, struct sockaddr_storage *sa, socklen_t *len,
                    char *errstr, size_t errstr_size);
+/* The syntax alone: host (":port" gives 127.0.0.1) and port, no lookup. */
+int slp_addr_split(const char *hostport, char host[256], char port[16], char *errstr,
+                   size_t errstr_size);
+int slp_addr_is_numeric(const char *host);
+struct addrinfo;
+/* The address to use from a lookup's answer (IPv4 first): 0, or -1. */
+int slp_addr_pick(const struct addrinfo *res, struct sockaddr_storage *sa, socklen_t *len);
 void slp_addr_format(const struct sockaddr *sa, char *buf, size_t size);
 void slp_addr_format_ip(const struct sockaddr *sa, char *buf, size_t size);
 int slp_addr_is_loopback(const struct sockaddr *sa);
@@ -365,6 +379,7 @@ typedef struct slp_http_req_s {
     struct evbuffer *out;       /* the answer's body goes here (the caller's) */
     int status;                 /* set by slp_http_dispatch */
     int json;                   /* out holds JSON (Content-Type application/json) */
+    const char *content_type;   /* otherwise, when not NULL */
 } slp_http_req_t;
 /* Answers req on the loop thread: fills status, out and json. */
 void slp_http_dispatch(sl_proxy_server_t *srv, slp_http_req_t *req);

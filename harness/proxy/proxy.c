@@ -84,6 +84,29 @@ static void proxy_stop(slp_proxy_t *p) {
         slp_link_kill(l, SLP_CLOSE_FIN);
 }
 
+/* Sets p's upstream: a numeric address now; a hostname is kept and looked
+ * up for each new link, as Toxiproxy dials it (an upstream that does not
+ * resolve yet, a container not yet started, is not an error here). */
+static int upstream_set(slp_proxy_t *p, const char *upstream, char *errstr, size_t errstr_size) {
+    char host[256], port[16], msg[256];
+    if (slp_addr_split(upstream, host, port, msg, sizeof(msg)) < 0) {
+        snprintf(errstr, errstr_size, "bad request body: upstream: %s", msg);
+        return -1;
+    }
+    if (!slp_addr_is_numeric(host)) {
+        p->up_named = 1;
+        snprintf(p->up_host, sizeof(p->up_host), "%s", host);
+        snprintf(p->up_port, sizeof(p->up_port), "%s", port);
+        return 0;
+    }
+    if (slp_addr_parse(upstream, &p->up_sa, &p->up_len, msg, sizeof(msg)) < 0) {
+        snprintf(errstr, errstr_size, "bad request body: upstream: %s", msg);
+        return -1;
+    }
+    p->up_named = 0;
+    return 0;
+}
+
 static int check_name(const char *name, const char *what, char *errstr, size_t errstr_size) {
     if (!name || !*name) {
         snprintf(errstr, errstr_size, "missing required field: %s", what);
@@ -132,8 +155,7 @@ int slp_proxy_create(sl_proxy_server_t *srv, const char *name, const char *liste
         free(p);
         return 400;
     }
-    if (slp_addr_parse(upstream, &p->up_sa, &p->up_len, msg, sizeof(msg)) < 0) {
-        snprintf(errstr, errstr_size, "bad request body: upstream: %s", msg);
+    if (upstream_set(p, upstream, errstr, errstr_size) < 0) {
         free(p);
         return 400;
     }
@@ -192,12 +214,9 @@ int slp_proxy_update(slp_proxy_t *p, const char *listen, const char *upstream, i
                      char *errstr, size_t errstr_size) {
     char msg[256];
     if (upstream && *upstream && strcmp(upstream, p->upstream) != 0) {
-        struct sockaddr_storage sa;
-        socklen_t len;
-        if (slp_addr_parse(upstream, &sa, &len, msg, sizeof(msg)) < 0) {
-            snprintf(errstr, errstr_size, "bad request body: upstream: %s", msg);
+        slp_proxy_t probe = *p;   /* checked on a copy: a bad one changes nothing */
+        if (upstream_set(&probe, upstream, errstr, errstr_size) < 0)
             return 400;
-        }
         char *dup = strdup(upstream);
         if (!dup) {
             snprintf(errstr, errstr_size, "out of memory");
@@ -207,8 +226,11 @@ int slp_proxy_update(slp_proxy_t *p, const char *listen, const char *upstream, i
         proxy_stop(p);
         free(p->upstream);
         p->upstream = dup;
-        p->up_sa = sa;
-        p->up_len = len;
+        p->up_sa = probe.up_sa;
+        p->up_len = probe.up_len;
+        p->up_named = probe.up_named;
+        memcpy(p->up_host, probe.up_host, sizeof(p->up_host));
+        memcpy(p->up_port, probe.up_port, sizeof(p->up_port));
     }
     if (listen && *listen && strcmp(listen, p->listen) != 0) {
         struct sockaddr_storage sa;

@@ -247,6 +247,8 @@ void sl_proxy_server_destroy(sl_proxy_server_t *srv) {
         return;
     sl_proxy_server_stop(srv);
     slp_links_reap_all(srv);
+    if (srv->dns)
+        evdns_base_free(srv->dns, 0);   /* no lookup left: links cancel theirs */
     event_free(srv->mem_wake_ev);
     event_free(srv->wake_ev);
     close(srv->wake_rd);

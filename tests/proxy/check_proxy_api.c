@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "ptest.h"
@@ -364,6 +365,133 @@ START_TEST(control_characters_in_names_and_non_address_clients_get_400) {
 }
 END_TEST
 
+/* The port of proxy name's listener, from GET /proxies/{name}. */
+static int listen_port(const char *name) {
+    char path[128];
+    snprintf(path, sizeof(path), "/proxies/%s", name);
+    json_t *p = req("GET", path, NULL, 200);
+    int port = pt_port_of(str(p, "listen"));
+    json_decref(p);
+    return port;
+}
+
+/* 1 when the peer closed fd (EOF or reset) within timeout_ms. */
+static int closed_within(int fd, int timeout_ms) {
+    char c;
+    int64_t end = pt_now_us() + (int64_t)timeout_ms * 1000;
+    while (pt_now_us() < end) {
+        if (!pt_readable(fd, 50))
+            continue;
+        ssize_t r = recv(fd, &c, 1, 0);
+        if (r <= 0)
+            return 1;
+    }
+    return 0;
+}
+
+START_TEST(an_upstream_hostname_is_looked_up_for_each_new_link) {
+    /* given a proxy whose upstream is a name that does not resolve (a
+     * container not started yet), and one whose upstream is "localhost"
+     * when each is created and a client connects through it
+     * then both are created (201, as Toxiproxy); the first client is closed
+     *  and counted as upstream_failed; the second's bytes reach the echo
+     *  server and come back */
+    json_decref(req("POST", "/proxies",
+                    "{\"name\":\"later\",\"listen\":\"127.0.0.1:0\","
+                    "\"upstream\":\"not-started-yet.invalid:6379\"}",
+                    201));
+    int fd = pt_connect(listen_port("later"));
+    ck_assert_int_ge(fd, 0);
+    ck_assert_msg(closed_within(fd, 5000), "expected the client closed when the name does not resolve");
+    close(fd);
+    sl_proxy_stats_t st;
+    ck_assert_int_eq(sl_proxy_get_stats(srv, "later", &st), SL_OK);
+    ck_assert_uint_eq(st.upstream_failed, 1);
+
+    char body[200];
+    snprintf(body, sizeof(body),
+             "{\"name\":\"named\",\"listen\":\"127.0.0.1:0\",\"upstream\":\"localhost:%d\"}",
+             pt_upstream_port(up));
+    json_t *p = req("POST", "/proxies", body, 201);
+    ck_assert_ptr_nonnull(strstr(body, str(p, "upstream")));   /* stored as given */
+    json_decref(p);
+    fd = pt_connect(listen_port("named"));
+    ck_assert_int_ge(fd, 0);
+    ck_assert_msg(pt_ping(fd, 3000) >= 0, "no echo through a proxy to localhost");
+    close(fd);
+}
+END_TEST
+
+START_TEST(a_timeout_closes_after_idle_time_and_when_removed) {
+    /* given a timeout toxic of 400 ms upstream (Toxiproxy's clock: each
+     * chunk it swallows restarts it)
+     * when a client sends a byte every 150 ms for 900 ms
+     * then its link is still open; when it stops, the link closes within
+     *  ~400 ms; and given a timeout of 0 (never closes), when the toxic is
+     *  removed, then the link it swallowed bytes from is closed (as
+     *  Toxiproxy's cleanup does) */
+    json_decref(req("POST", "/proxies", proxy_body("t", "127.0.0.1:0"), 201));
+    int port = listen_port("t");
+    int fd = pt_connect(port);
+    ck_assert_int_ge(fd, 0);
+    ck_assert(pt_ping(fd, 3000) >= 0);
+    json_decref(req("POST", "/proxies/t/toxics",
+                    "{\"type\":\"timeout\",\"stream\":\"upstream\",\"attributes\":{\"timeout\":400}}",
+                    200));
+    for (int i = 0; i < 6; i++) {
+        send(fd, "x", 1, MSG_NOSIGNAL);
+        ck_assert_msg(!closed_within(fd, 150), "closed at %d ms although bytes kept coming", i * 150);
+    }
+    int64_t t0 = pt_now_us();
+    ck_assert_msg(closed_within(fd, 2000), "not closed after the traffic stopped");
+    int64_t ms = (pt_now_us() - t0) / 1000;
+    ck_assert_msg(ms >= 200 && ms < 900, "expected the close ~400 ms after the last byte, got %lld",
+                  (long long)ms);
+    close(fd);
+
+    json_decref(req("POST", "/proxies/t/toxics/timeout_upstream", "{\"attributes\":{\"timeout\":0}}",
+                    200));
+    fd = pt_connect(port);
+    ck_assert_int_ge(fd, 0);
+    send(fd, "lost", 4, MSG_NOSIGNAL);
+    ck_assert_msg(!closed_within(fd, 300), "a timeout of 0 closed the link");
+    ck_assert_ptr_null(req("DELETE", "/proxies/t/toxics/timeout_upstream", NULL, 204));
+    ck_assert_msg(closed_within(fd, 1000), "removing the timeout left its link open");
+    close(fd);
+}
+END_TEST
+
+START_TEST(metrics_count_bytes_under_toxiproxys_names) {
+    /* given a proxy that carried 1000 bytes each way (a client's echo)
+     * when GET /metrics
+     * then 200, text/plain Prometheus format, and toxiproxy_proxy_received
+     *  and _sent_bytes_total are 1000 for each direction, labelled with
+     *  direction, listener, proxy and upstream */
+    json_decref(req("POST", "/proxies", proxy_body("m", "127.0.0.1:0"), 201));
+    int fd = pt_connect(listen_port("m"));
+    char out[1000], in[1000];
+    pt_fill(out, sizeof(out), 4);
+    ck_assert_uint_eq(pt_exchange(fd, out, sizeof(out), in, sizeof(in), 3000, NULL, NULL),
+                      sizeof(in));
+    close(fd);
+    char *text;
+    ck_assert_int_eq(pt_http(cport, "GET", "/metrics", NULL, "", &text), 200);
+    char want[512];
+    const char *kinds[] = {"received", "sent"}, *dirs[] = {"upstream", "downstream"};
+    for (int k = 0; k < 2; k++)
+        for (int d = 0; d < 2; d++) {
+            snprintf(want, sizeof(want),
+                     "toxiproxy_proxy_%s_bytes_total{direction=\"%s\",listener=\"127.0.0.1:%d\","
+                     "proxy=\"m\",upstream=\"127.0.0.1:%d\"} 1000\n",
+                     kinds[k], dirs[d], listen_port("m"), pt_upstream_port(up));
+            ck_assert_msg(strstr(text, want), "expected the line\n%s in\n%s", want, text);
+        }
+    ck_assert_ptr_nonnull(strstr(text, "# TYPE toxiproxy_proxy_sent_bytes_total counter\n"));
+    ck_assert_ptr_nonnull(strstr(text, "stormlab_proxy_links_accepted_total{proxy=\"m\"} 1\n"));
+    free(text);
+}
+END_TEST
+
 START_TEST(reset_enables_every_proxy_and_removes_every_toxic) {
     /* given a disabled proxy and one with toxics, when POST /reset, then
      * 204, both are enabled and no toxic is left */
@@ -467,6 +595,9 @@ static Suite *suite(void) {
     tcase_add_test(tp, disable_and_enable_a_proxy);
     tcase_add_test(tp, reset_enables_every_proxy_and_removes_every_toxic);
     tcase_add_test(tp, populate_creates_and_replaces_proxies);
+    tcase_add_test(tp, an_upstream_hostname_is_looked_up_for_each_new_link);
+    tcase_add_test(tp, a_timeout_closes_after_idle_time_and_when_removed);
+    tcase_add_test(tp, metrics_count_bytes_under_toxiproxys_names);
     suite_add_tcase(s, tp);
     TCase *tt = tcase_create("toxics");
     tcase_add_checked_fixture(tt, setup, teardown);
