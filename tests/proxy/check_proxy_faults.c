@@ -616,13 +616,19 @@ END_TEST
 START_TEST(timeout_zero_drops_data_until_removed) {
     /* given a timeout toxic with timeout 0 upstream, when the client sends,
      * then the bytes are dropped and the link stays open; once removed,
-     * new bytes pass */
+     * the link closes (its bytes are lost: Toxiproxy's cleanup closes it so
+     * the client reconnects) and a new link carries bytes */
     int fd = pt_connect(port);
     sl_proxy_toxic_opts_t ou = opts("t", SL_PROXY_UPSTREAM);
     ck_assert_int_eq(sl_proxy_set_timeout(srv, "p", &ou, 0), SL_OK);
     ck_assert_int_eq(send(fd, "lost", 4, 0), 4);
     ck_assert(!pt_readable(fd, 300));
     ck_assert_int_eq(sl_proxy_toxic_remove(srv, "p", "t"), SL_OK);
+    char c;
+    ck_assert(pt_readable(fd, 2000));
+    ck_assert_msg(recv(fd, &c, 1, 0) == 0, "expected EOF once the timeout was removed");
+    close(fd);
+    fd = pt_connect(port);
     ck_assert(pt_ping(fd, 2000) > 0);
     close(fd);
 }
