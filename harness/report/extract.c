@@ -116,13 +116,16 @@ static int write_series(const sl_run_t *run, const char *group, const char *safe
     FILE *f = open_out(datadir, safe, "series.tsv", err, errsz);
     if (!f)
         return -1;
-    fprintf(f, "# t_s\tmembers\tgeneration\towned\tunowned\tlag\tconsumed_per_s\n");
+    /* loaded: 0 while the coordinator moves (series.tsv state Loading or Unloaded), when its member count is 0
+     * only because no broker holds the group */
+    fprintf(f, "# t_s\tmembers\tgeneration\towned\tunowned\tlag\tconsumed_per_s\tloaded\n");
     int gi = sl_run_group_index(run, group);
     for (size_t i = 0; i < run->n_samples; i++) {
         const sl_rf_sample_t *s = &run->samples[i];
+        int loaded = !s->state || (strcmp(s->state, "Loading") && strcmp(s->state, "Unloaded"));
         if (s->gi == gi)
-            fprintf(f, "%.3f\t%d\t%d\t%d\t%d\t%lld\t%.1f\n", s->t_s, s->members, s->generation, s->owned, s->unowned,
-                    s->lag, s->consumed_per_s);
+            fprintf(f, "%.3f\t%d\t%d\t%d\t%d\t%lld\t%.1f\t%d\n", s->t_s, s->members, s->generation, s->owned,
+                    s->unowned, s->lag, s->consumed_per_s, loaded);
     }
     return close_out(f, err, errsz);
 }
@@ -154,6 +157,59 @@ static int write_unsettled(const sl_run_t *run, const char *group, const char *s
     }
     if (open)
         fprintf(f, "%.6f\t%.6f\t%d\n", open_at, run->duration_s, forming);
+    return close_out(f, err, errsz);
+}
+
+/*
+ * The group's coordinator moves: from coordinator.unload to the next
+ * coordinator.load.done, with the brokers it moved between.
+ */
+static int write_coordinator(const sl_run_t *run, int gi, const char *safe, const char *datadir, char *err,
+                             size_t errsz) {
+    FILE *f = open_out(datadir, safe, "coordinator.tsv", err, errsz);
+    if (!f)
+        return -1;
+    fprintf(f, "# t_start_s\tt_end_s\tlabel\n");
+    const sl_rf_event_t *from = NULL;
+    for (size_t i = 0; i < run->n_ev; i++) {
+        const sl_rf_event_t *e = &run->ev[i];
+        if (e->gi != gi)
+            continue;
+        if (!strcmp(e->kind, "coordinator.unload") && !from)
+            from = e;
+        else if (!strcmp(e->kind, "coordinator.load.done") && from) {
+            fprintf(f, "%.6f\t%.6f\t%s → %s\n", from->t_us / 1e6, e->t_us / 1e6, from->node ? from->node : "?",
+                    e->node ? e->node : "?");
+            from = NULL;
+        }
+    }
+    if (from)
+        fprintf(f, "%.6f\t%.6f\t%s → (none)\n", from->t_us / 1e6, run->duration_s, from->node ? from->node : "?");
+    return close_out(f, err, errsz);
+}
+
+/*
+ * Every rebalance summary.json counts (causes.c): its start, and its end at
+ * the next group.settled (the run's end if none), so a plot can draw each
+ * one at least a few pixels wide however short it was.
+ */
+static int write_rebalances(const sl_run_t *run, const sl_causes_t *c, int gi, const char *safe,
+                            const char *datadir, char *err, size_t errsz) {
+    FILE *f = open_out(datadir, safe, "rebalances.tsv", err, errsz);
+    if (!f)
+        return -1;
+    fprintf(f, "# t_start_s\tt_end_s\tnumber\n");
+    for (size_t i = 0; i < c->n_rb; i++) {
+        if (c->rb[i].group != gi)
+            continue;
+        double t1 = run->duration_s;
+        for (size_t k = c->rb[i].start; k < run->n_ev; k++)
+            if (run->ev[k].gi == gi && !strcmp(run->ev[k].kind, "group.settled")) {
+                t1 = run->ev[k].t_us / 1e6;
+                break;
+            }
+        fprintf(f, "%.6f\t%.6f\t%d\n", run->ev[c->rb[i].start].t_us / 1e6, t1, c->rb[i].number);
+    }
     return close_out(f, err, errsz);
 }
 
@@ -228,7 +284,9 @@ int sl_extract_write(const sl_run_t *run, const sl_causes_t *c, const char *data
         sl_extract_safe_name(run->groups[g], safe, sizeof safe);
         if (write_series(run, run->groups[g], safe, datadir, err, errsz) ||
             write_unsettled(run, run->groups[g], safe, datadir, err, errsz) ||
-            write_lanes(run, ls, g, safe, datadir, err, errsz))
+            write_lanes(run, ls, g, safe, datadir, err, errsz) ||
+            write_coordinator(run, (int)g, safe, datadir, err, errsz) ||
+            write_rebalances(run, c, (int)g, safe, datadir, err, errsz))
             rc = -1;
     }
     sl_lanes_free(ls);

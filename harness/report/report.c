@@ -147,9 +147,12 @@ static void section_summary(FILE *f, const sl_run_t *run) {
 
 /* The plots in story order: what happened, to whom, what it cost. */
 static const char *const plot_order[][2] = {
-    {"members", "Members and generation over time; shaded while the group was not settled. Each step up of the "
-                "generation is a rebalance."},
-    {"swimlane", "What each member process was doing: joining and syncing are time it consumed nothing."},
+    {"members", "Members and generation over time; shaded while the group was not settled. A black mark at the top "
+                "for each rebalance summary.json counts, drawn at least 0.4% of the axis wide; one rebalance can "
+                "step the generation more than once. Grey: the coordinator moving, when no broker counts the "
+                "members (the line breaks there)."},
+    {"swimlane", "What each member process was doing, derived from the trace; only green is time it consumed "
+                 "records."},
     {"partitions", "Partitions owned by some member versus unowned: the unowned band is consumption not happening."},
     {"lag", "Consumer lag and records consumed per second: lag climbs while consumption stops."},
 };

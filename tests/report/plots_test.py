@@ -115,7 +115,8 @@ try:
         bad = {c for c in svg_colours(text) if c not in PALETTE and not (c[0] == c[1] == c[2])}
         check(f"{name}.svg uses only the colour-blind-safe palette and greys", not bad, str(bad))
         expect = {
-            "members": ["members", "generation", "not settled (rebalancing)", "members in the group (count)"],
+            "members": ["members", "generation", "not settled (rebalancing)", "members in the group (count)",
+                        "coordinator moving (no member count)", "a rebalance (summary.json counts it)"],
             "swimlane": [f"billing/{i}" for i in range(1, 9)] + ["rejoining", "consuming", "stalled (poll blocked)",
                                                                  "paused (frozen)", "cut off from coordinator, unaware",
                                                                  "expelled, unaware", "fetch blocked (no broker reachable)",
@@ -137,8 +138,25 @@ try:
             if not l.startswith("#")]
     after_first = sum(float(b) - float(a) for a, b, forming in rows if forming.strip() == "0")
     want = summary["groups"]["billing"]["rebalance_s"]
+    want_rb = summary["groups"]["billing"]["rebalances"]
     check("the shaded periods after the group first settled add up to summary rebalance_s",
           abs(after_first - want) < 0.01, f"{after_first} vs {want}")
+
+    # Every rebalance summary.json counts has its mark, and the flagship's two coordinator moves are drawn as moves
+    # (from the trace's coordinator.unload to coordinator.load.done), not as zero members.
+    marks = [l for l in open(os.path.join(out, "plots", "data", "billing.rebalances.tsv")) if not l.startswith("#")]
+    check("one rebalance mark per rebalance summary.json counts", len(marks) == want_rb, f"{len(marks)} vs {want_rb}")
+    trace = [json.loads(l) for l in open(os.path.join(out, "trace.jsonl"))]
+    unloads = [e["t_us"] / 1e6 for e in trace if e["kind"] == "coordinator.unload" and e["group"] == "billing"]
+    moves = [l.split("\t") for l in open(os.path.join(out, "plots", "data", "billing.coordinator.tsv"))
+             if not l.startswith("#")]
+    check("each coordinator unload starts a coordinator move", [float(m[0]) for m in moves] == unloads,
+          f"{moves} vs {unloads}")
+    series = [l.rstrip("\n").split("\t") for l in open(os.path.join(out, "plots", "data", "billing.series.tsv"))
+              if not l.startswith("#")]
+    zero_drawn = [r[0] for r in series if r[1] == "0" and r[7] == "1" and float(r[0]) > 10]
+    check("after forming, the members line is never drawn at 0 (it breaks while the coordinator moves)",
+          not zero_drawn, str(zero_drawn[:5]))
 
     # Given a rendered run, when `stormlab plot` draws it again, then the files are byte-identical.
     before = {f: open(os.path.join(out, "plots", f), "rb").read() for f in os.listdir(os.path.join(out, "plots"))
