@@ -128,9 +128,11 @@ typedef struct sl_rgroup_s {
     int generation;            /* latest seen, 0 before the first */
     int broker_members;        /* members the coordinator has (mock view), -1 unknown */
     int rebalancing;           /* a rebalance is under way (since its start event) */
+    int start_open;            /* a group.rebalance.start not yet matched by a new generation */
     int settled;
     int64_t first_settled_us, settled_since_us, left_settled_us, out_of_settled_us;
-    int rebalances;
+    int base_generation;       /* the generation when the group first settled, -1 before */
+    int rebalances;            /* generation - base_generation: one per generation after it */
     int unowned;
     int64_t unowned_since_us;
     double unowned_us, unowned_after_us;
@@ -213,6 +215,7 @@ struct sl_rrun_s {
     int64_t end_us;            /* run time when the scenario part ended */
     int64_t end_seq;           /* the run.end event */
     int frozen;                /* (mu) metrics taken at end_us; later changes ignored */
+    int unparsed_lines;        /* (mu) coordinator lines about a group that no pattern matched */
     int offline_known;         /* the runner knows partition leaders (mock) */
     int n_offline;             /* (mu) topic partitions whose leader does not serve */
     int64_t offline_since_us;  /* (mu) */

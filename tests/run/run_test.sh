@@ -69,6 +69,32 @@ print(",".join(sorted(roots)))
 EOF
 }
 
+# coordinator_count DIR GROUP: the mock coordinator's own count, from its
+# lines in log.txt (not from the run's state): distinct "generation id N"
+# elections up to the run's end, after the generation the group first
+# settled in (the trace's first group.settled).
+coordinator_count() {
+  python3 - "$1" "$2" <<'EOF'
+import json, re, sys
+d, group = sys.argv[1], sys.argv[2]
+end = json.load(open(d + "/summary.json"))["duration_s"]
+base = next(e["generation"] for e in map(json.loads, open(d + "/trace.jsonl"))
+            if e["kind"] == "group.settled" and e["group"] == group)
+gens = set()
+for line in open(d + "/log.txt"):
+    m = re.match(r"\[(\d+):(\d+):([\d.]+)\] .*MOCK: Consumer group " + re.escape(group) +
+                 r" with \d+ member\(s\) is rebalancing: .*generation id (\d+)", line)
+    if m and int(m[1]) * 3600 + int(m[2]) * 60 + float(m[3]) <= end and int(m[4]) > base:
+        gens.add(int(m[4]))
+print(len(gens))
+EOF
+}
+
+# one_generation_each FILE: explain shows no generation for two rebalances
+one_generation_each() {
+  [ -z "$(grep -o 'rebalance [0-9]* -> generation [0-9]*' "$1" | awk '{print $5}' | sort | uniq -d)" ]
+}
+
 case $mode in
 cut_long)
   # Given billing/1 cut from every broker for 12 s, longer than its 6 s
@@ -83,12 +109,16 @@ cut_long)
   run_rb=$(json "$out/cut-long/summary.json" 'j["groups"]["billing"]["rebalances"]')
   echo "rebalances: sim $sim_rb, mock $run_rb"
   check "the mock run counts the simulator's rebalances (sim $sim_rb, mock $run_rb)" '[ "$sim_rb" = "$run_rb" ] && [ "$run_rb" = 2 ]'
+  coord=$(coordinator_count "$out/cut-long" billing)
+  check "summary.json counts the mock coordinator's generations (coordinator $coord, run $run_rb)" '[ "$coord" = "$run_rb" ]'
+  check "no coordinator line about the group went unparsed" '! grep "UNPARSED" "$out/cut-long/log.txt"'
   check "the coordinator expired billing/1" 'grep -q "\"kind\":\"member.session_expired\".*from billing/1" "$out/cut-long/trace.jsonl"'
   check "every rebalance's cause chain ends at the partition" '[ "$(cause_roots "$out/cut-long" group.rebalance.start)" = "link.cut" ]'
   check "the group is settled at the end" '[ "$(json "$out/cut-long/summary.json" "j[\"groups\"][\"billing\"][\"stable_from_s\"] is not None")" = True ]'
   check "log.txt holds librdkafka's own session-timeout line" 'grep -q "SESSTMOUT .*Consumer group session timed out" "$out/cut-long/log.txt"'
   "$stormlab" explain "$out/cut-long" >"$out/cut-long.explain" 2>&1
   check "stormlab explain reads the real run: 2 rebalances, root link.cut" 'grep -q "2 rebalances after that" "$out/cut-long.explain" && grep -q "root: *link.cut" "$out/cut-long.explain"'
+  check "explain names each generation once" 'one_generation_each "$out/cut-long.explain"'
   # publish for run_accounting (atomically: a symlink renamed over the last)
   rm -rf "$top"/cut-long.latest.new
   ln -s "$out" "$top/cut-long.latest.new" && mv -T "$top/cut-long.latest.new" "$top/cut-long.latest"
@@ -142,6 +172,9 @@ broker_restart)
   run_rb=$(json "$d/summary.json" 'j["groups"]["billing"]["rebalances"]')
   echo "rebalances: sim $sim_rb, mock $run_rb"
   check "the mock counts the simulator's rebalances (sim $sim_rb, mock $run_rb)" '[ "$sim_rb" = "$run_rb" ]'
+  coord=$(coordinator_count "$d" billing)
+  check "summary.json counts the mock coordinator's generations (coordinator $coord, run $run_rb)" '[ "$coord" = "$run_rb" ]'
+  check "no coordinator line about the group went unparsed" '! grep "UNPARSED" "$d/log.txt"'
   check "partitions were unavailable while the broker was down" '[ "$(json "$d/summary.json" "j[\"cluster\"][\"unavailable_partition_s\"] > 0")" = True ]'
   check "nothing acknowledged is lost" '[ "$(json "$d/summary.json" "j[\"records\"][\"orders\"][\"lost\"] == 0 and j[\"records\"][\"orders\"][\"in_log\"] == j[\"records\"][\"orders\"][\"acked\"] > 0")" = True ]'
   check "the group is settled at the end" '[ "$(json "$d/summary.json" "j[\"groups\"][\"billing\"][\"stable_from_s\"] is not None")" = True ]'
@@ -162,6 +195,11 @@ rolling_set)
   echo "rebalances: sim $sim_rb, mock $run_rb"
   check "the rolling set rebalances the group (mock $run_rb, sim $sim_rb)" '[ "$run_rb" -ge 1 ] && [ "$run_rb" -le 6 ]'
   check "every rebalance traces back to the set event" '[ "$(cause_roots "$d" group.rebalance.start)" = "action.set" ]'
+  coord=$(coordinator_count "$d" billing)
+  check "summary.json counts the mock coordinator's generations (coordinator $coord, run $run_rb)" '[ "$coord" = "$run_rb" ]'
+  check "no coordinator line about the group went unparsed" '! grep "UNPARSED" "$d/log.txt"'
+  "$stormlab" explain "$d" >"$out/rolling-set.explain" 2>&1
+  check "explain names each generation once" 'one_generation_each "$out/rolling-set.explain"'
   check "the group is settled at the end" '[ "$(json "$d/summary.json" "j[\"groups\"][\"billing\"][\"stable_from_s\"] is not None")" = True ]'
   check "nothing acknowledged is lost" '[ "$(json "$d/summary.json" "j[\"records\"][\"orders\"][\"lost\"]")" = 0 ]'
   ;;

@@ -7,16 +7,18 @@ OUTDIR holds sim/, mock/ (optional) and kafka/ run directories from
 fidelity.sh, and kafka/brokers.log, the brokers' GroupCoordinator lines.
 
 Apache Kafka's rebalances are counted from the coordinator's own log, the
-view the simulator reports (a rebalance is an entry into PreparingRebalance),
-because a real cluster shows its clients only their side: `stormlab run`'s
-summary.json for a Kafka run is the members' view, shown next to it.  Its
+view the simulator reports (a rebalance is an entry into PreparingRebalance).
+`stormlab run`'s summary.json for a Kafka run counts generations from the
+members' JoinGroup answers, shown next to it and checked against the log.  Its
 time to stable needs both: the coordinator has the group Stable (the
 leader's assignment stored, or a new coordinator has loaded it) and every
 member holds its assignment with every partition owned (the clients).  Broker log times are wall-clock; they are put on the run's
 clock by matching each "Stabilized group G generation N" line with the first
 member.joined of generation N in the run's trace.
 
-Asserts: rebalances equal between the simulator and Apache Kafka; time to
+Asserts: the Kafka run's summary.json rebalances equal the generations the
+coordinator logged as stabilized after the first stable one ("Stabilized
+group G generation N"); rebalances equal between the simulator and Apache Kafka; time to
 stable (final stable period's start minus the first injected fault) within
 25 % of Kafka's.  A failure listed in docs/fidelity.md's "Known gaps" table
 (scenario, metric) is reported as a known gap instead.  Exit 0 or 1.
@@ -119,6 +121,12 @@ def coordinator_view(run, group, lines):
     coord = next((node for _, node, kind, _ in ev if kind in ("prep", "stabilized", "stable", "load")), None)
     first_coordinator = coord
     first_stable = None
+    # The coordinator's generations: "Stabilized group G generation N" after
+    # the generation whose assignment the coordinator first stored.  This is
+    # what a real run's summary.json counts (one rebalance per generation).
+    first_stable_gen = next((int(a[0]) for t, _, kind, a in ev if kind == "stable"), None)
+    stabilized = sorted({int(a[0]) for t, _, kind, a in ev if kind == "stabilized"
+                         and first_stable_gen is not None and int(a[0]) > first_stable_gen})
     rebalances, generation, settled, since = 0, 0, False, None
     rebalancing = False
     reasons = []
@@ -166,6 +174,7 @@ def coordinator_view(run, group, lines):
         "first_coordinator": first_coordinator,
         "controller_killed_at_s": controller_killed,
         "rebalances": rebalances,
+        "stabilized_generations": stabilized,
         "generation": generation,
         "first_stable_s": first_stable,
         "stable_from_s": since if settled else None,
@@ -279,6 +288,16 @@ def verdict(metric, ok, what):
         print("  FAIL %s: %s" % (metric, what))
         failed += 1
 
+
+# The run's own count is Kafka's: summary.json's rebalances equal the
+# generations the coordinator stabilized after the first stable one (not
+# excusable as a known gap: it is what users gate on).
+run_rb = result["kafka_members_view"]["rebalances"]
+stab = result["kafka_coordinator"]["stabilized_generations"]
+ok = run_rb == len(stab)
+print("  %s run count: summary.json %d, coordinator log %d (generations %s)"
+      % ("PASS" if ok else "FAIL", run_rb, len(stab), ", ".join(map(str, stab)) or "none"))
+failed += 0 if ok else 1
 
 s, k = result["sim"], result["kafka"]
 verdict("rebalances", s["rebalances"] == k["rebalances"],
