@@ -20,7 +20,11 @@ for i in $(seq 1 "$n"); do
     [ $rc -eq 77 ] && { cat "$out/$i.txt"; exit 77; }
     grep -E "run count|rebalances" "$out/$i.txt" | sed "s/^/run $i:/"
     # then its own count is the coordinator's (fidelity.sh's measure.py)
-    if ! grep -q "PASS run count" "$out/$i.txt"; then
+    if ! grep -q "run count" "$out/$i.txt"; then
+        tail -5 "$out/$i.txt"
+        echo "FAIL: run $i did not complete (see $out/$i.txt)"
+        failed=1
+    elif ! grep -q "PASS run count" "$out/$i.txt"; then
         echo "FAIL: run $i: summary.json's rebalances differ from the coordinator log (see $out/$i.txt)"
         failed=1
     fi
