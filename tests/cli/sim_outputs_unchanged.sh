@@ -7,7 +7,7 @@
 #   sim_outputs_unchanged.sh STORMLAB SOURCE_DIR --record   rewrite the digests
 #
 # The oracle is recorded digests of the outputs of the binary built from
-# main at b095811 (before the engine-contract refactor), not this
+# main at 04ae79b (after the model change 38f6c78, before the engine-contract refactor), not this
 # build's own output.  A change that means to change the model (a new
 # behaviour, docs/model.md) re-records with --record and says so in its
 # commit; a refactor must not need to.
