@@ -82,9 +82,25 @@ int sl_coordinator_leader(const sl_sim_t *s, const sl_group_t *g) {
 
 static int isr_count(const sl_partition_t *p);
 
+/* The id the controller logs under: a dedicated quorum's, or the combined
+ * node's. */
+static int controller_log_id(const sl_sim_t *s) { return s->controller > 0 ? s->controller : 3000; }
+
 bool sl_partition_accepts_writes(const sl_sim_t *s, const sl_partition_t *p) {
     /* acks=all: the leader serves and the ISR holds min.insync.replicas. */
-    return sl_broker_serving(s, p->leader) && isr_count(p) >= s->sc->cluster.min_insync_replicas;
+    if (!sl_broker_serving(s, p->leader) || isr_count(p) < s->sc->cluster.min_insync_replicas)
+        return false;
+    if (p->topic < 0)
+        return true; /* group metadata writes: see docs/model.md */
+    /* A dead or frozen follower stays in the ISR until the controller
+     * fences it, and the high watermark waits for it: no produced record is
+     * acknowledged (or consumable) meanwhile. */
+    for (int j = 0; j < p->n_replicas; j++) {
+        sl_broker_state_t st = s->brokers[p->replicas[j] - 1].state;
+        if (p->in_isr[j] && (st == SL_BROKER_DOWN || st == SL_BROKER_PAUSED))
+            return false;
+    }
+    return true;
 }
 
 static bool writable(const sl_sim_t *s, const sl_partition_t *p) {
@@ -163,7 +179,8 @@ static void set_leader(sl_sim_t *s, sl_partition_t *p, int leader, int64_t cause
         sl_trace(s, "partition.offline", -1, -1, 0, -1, cause,
                  "%s has no leader: every ISR replica is down (unclean election disabled)", name);
         sl_log(s, sl_broker_node(p->replicas[0]), "WARN",
-               "[QuorumController id=3000] Partition %s is now offline: no in-sync replica is alive", name);
+               "[QuorumController id=%d] Partition %s is now offline: no in-sync replica is alive",
+               controller_log_id(s), name);
     } else {
         p->offline_since_us = -1;
         bool hosts_group = false;
@@ -201,6 +218,57 @@ static int isr_count(const sl_partition_t *p) {
     return n;
 }
 
+/* ---- the KRaft controller ---- */
+
+/* When a broker silent from now on is fenced: a broker session timeout
+ * after now, or after the controller failover under way. */
+static int64_t fence_at(const sl_sim_t *s) {
+    int64_t from = s->controller_from_us > sl_now(s) ? s->controller_from_us : sl_now(s);
+    return from + s->sc->cluster.broker_session_timeout_us;
+}
+
+/* Combined nodes: the process hosting the active controller stopped.  The
+ * other voters notice after controller.quorum.fetch.timeout.ms and elect
+ * one of themselves (controller_failover); nobody is fenced meanwhile, and
+ * the new controller starts every broker's session afresh (Kafka's
+ * BrokerHeartbeatManager is rebuilt on failover). */
+static void controller_lost(sl_sim_t *s, int broker, int64_t cause) {
+    if (s->controller <= 0 || broker != s->controller)
+        return;
+    s->controller = -1;
+    s->controller_lost_broker = broker;
+    s->controller_from_us = sl_now(s) + s->sc->cluster.controller_failover_us;
+    int64_t seq = sl_trace(s, "controller.lost", sl_broker_node(broker), -1, 0, -1, cause,
+                           "broker %d hosted the active KRaft controller; the other voters elect one", broker);
+    sl_timer_arm(&s->eng, &s->controller_timer, s->controller_from_us, seq);
+    for (int i = 0; i < s->n_brokers; i++)
+        if (sl_timer_armed(&s->brokers[i].fence_timer))
+            sl_timer_arm(&s->eng, &s->brokers[i].fence_timer, fence_at(s), s->brokers[i].fence_timer.cause);
+}
+
+static void controller_elected_cb(void *ctx, sl_timer_t *t) {
+    sl_sim_t *s = ctx;
+    /* Raft elects whichever voter's election timer fires first (random);
+     * the simulator takes the next running voter after the lost one. */
+    int next = 0;
+    for (int k = 1; k <= s->n_brokers && !next; k++) {
+        int i = (s->controller_lost_broker - 1 + k) % s->n_brokers;
+        if (s->brokers[i].state == SL_BROKER_UP || s->brokers[i].state == SL_BROKER_STARTING)
+            next = i + 1;
+    }
+    if (!next)
+        return; /* no voter runs: the first broker back elects itself (up_cb) */
+    s->controller = next;
+    int64_t seq = sl_trace(s, "controller.elected", sl_broker_node(next), -1, 0, -1, t->cause,
+                           "broker %d's controller is the active one", next);
+    sl_log(s, sl_broker_node(next), "INFO", "[QuorumController id=%d] Becoming the active controller", next);
+    for (int i = 0; i < s->n_brokers; i++) {
+        sl_broker_t *b = &s->brokers[i];
+        if (!b->fenced && (b->state == SL_BROKER_DOWN || b->state == SL_BROKER_PAUSED))
+            sl_timer_arm(&s->eng, &b->fence_timer, sl_now(s) + s->sc->cluster.broker_session_timeout_us, seq);
+    }
+}
+
 /* The controller removes broker b from every ISR and re-elects its
  * leaderships.  The last ISR member stays in the ISR (KRaft keeps it, so the
  * partition comes back when that broker does). */
@@ -212,7 +280,8 @@ static void fence(sl_sim_t *s, sl_broker_t *b, int64_t cause) {
     int64_t seq = sl_trace(s, "broker.fenced", sl_broker_node(b->id), -1, 0, -1, cause,
                            "controller fenced broker %d", b->id);
     sl_log(s, sl_broker_node(b->id), "INFO",
-           "[QuorumController id=3000] Fencing broker %d because its session has timed out.", b->id);
+           "[QuorumController id=%d] Fencing broker %d because its session has timed out.", controller_log_id(s),
+           b->id);
     for (int i = 0; i < s->n_parts; i++) {
         sl_partition_t *p = &s->parts[i];
         for (int j = 0; j < p->n_replicas; j++) {
@@ -310,6 +379,11 @@ static void up_cb(void *ctx, sl_timer_t *t) {
     sl_broker_t *b = ctx;
     sl_sim_t *s = b->sim;
     sl_members_settle(s);
+    if (s->controller < 0 && !sl_timer_armed(&s->controller_timer)) {
+        /* no voter was running: this one elects itself */
+        s->controller_from_us = sl_now(s) + s->sc->cluster.controller_failover_us;
+        sl_timer_arm(&s->eng, &s->controller_timer, s->controller_from_us, t->cause);
+    }
     if (b->state == SL_BROKER_PAUSED) {
         int64_t seq = sl_trace(s, "broker.resumed", sl_broker_node(b->id), -1, 0, -1, t->cause,
                                "broker %d process resumed", b->id);
@@ -347,13 +421,14 @@ void sl_broker_stop(sl_sim_t *s, int broker, sl_restart_mode_t mode, int64_t dow
         b->state = SL_BROKER_PAUSED;
         b->down_seq = sl_trace(s, "broker.paused", node, -1, 0, -1, cause,
                                "broker %d process frozen (sockets stay open)", broker);
-        sl_timer_arm(&s->eng, &b->fence_timer, sl_now(s) + s->sc->cluster.broker_session_timeout_us,
-                     b->down_seq);
+        controller_lost(s, broker, b->down_seq);
+        sl_timer_arm(&s->eng, &b->fence_timer, fence_at(s), b->down_seq);
         sl_cluster_reevaluate(s, b->down_seq);
     } else {
         bool controlled = mode == SL_RESTART_CONTROLLED;
         b->down_seq = sl_trace(s, "broker.down", node, -1, 0, -1, cause, "broker %d %s", broker,
                                controlled ? "controlled shutdown" : "killed");
+        controller_lost(s, broker, b->down_seq);
         if (controlled) {
             sl_log(s, node, "INFO", "[BrokerServer id=%d] Transition from STARTED to PENDING_CONTROLLED_SHUTDOWN",
                    broker);
@@ -362,8 +437,7 @@ void sl_broker_stop(sl_sim_t *s, int broker, sl_restart_mode_t mode, int64_t dow
             fence(s, b, b->down_seq);
         } else {
             b->state = SL_BROKER_DOWN;
-            sl_timer_arm(&s->eng, &b->fence_timer, sl_now(s) + s->sc->cluster.broker_session_timeout_us,
-                         b->down_seq);
+            sl_timer_arm(&s->eng, &b->fence_timer, fence_at(s), b->down_seq);
         }
         b->incarnation++;
         /* The coordinator's in-memory groups die with the process. */
@@ -462,6 +536,8 @@ int sl_cluster_init(sl_sim_t *s, char *errstr, size_t errstr_size) {
     }
     for (int i = 0; i < nb; i++)
         broker_init(s, &s->brokers[i], i + 1);
+    s->controller = sc->cluster.active_controller;
+    sl_timer_init(&s->controller_timer, controller_elected_cb, s);
     int k = 0;
     for (int t = 0; t < sc->n_topics; t++) {
         const sl_topic_cfg_t *tc = &sc->topics[t];

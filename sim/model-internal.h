@@ -415,6 +415,13 @@ struct sl_sim_s {
     int first_member_node;
     int first_producer_node;
     sl_broker_t *brokers;      /* [0] is broker 1 */
+    /* The KRaft controller (cluster.active_controller): 0 a dedicated
+     * quorum, else the broker whose combined node hosts the active one;
+     * -1 none alive.  Nobody is fenced before controller_from_us. */
+    int controller;
+    int controller_lost_broker; /* the last one lost: the election starts after it */
+    int64_t controller_from_us;
+    sl_timer_t controller_timer; /* a failover's election */
     sl_member_t **node_member; /* node -> member, NULL for others */
     /* partitions: topics then __consumer_offsets */
     sl_partition_t *parts;

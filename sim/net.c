@@ -248,7 +248,8 @@ void sl_net_heal(sl_sim_t *s, int fault) {
         abort(); /* the simulator cannot continue without memory */
     for (int i = 0; i < n; i++)
         keys[i] = (held_key_t){conn_of(s, held[i]) - s->conns, held[i]->src < s->n_brokers, held[i]->first_sent_us, i};
-    qsort(keys, (size_t)n, sizeof *keys, held_key_cmp);
+    if (n > 1)
+        qsort(keys, (size_t)n, sizeof *keys, held_key_cmp);
     int64_t release_us = 0;
     bool have_release = false; /* for the connection and direction of keys[k] */
     for (int k = 0; k < n; k++) {

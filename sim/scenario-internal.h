@@ -55,6 +55,10 @@ typedef struct sl_cluster_cfg_s {
     int64_t coordinator_load_us;        /* new coordinator loading a group (2s) */
     int64_t auto_leader_rebalance_us;   /* preferred leaders move back after return (5m); 0 = off */
     int64_t leader_election_us;         /* controller moving one leader (50ms) */
+    int active_controller;              /* 0: a dedicated KRaft controller quorum no fault touches;
+                                         * N: combined nodes, broker N's controller is the active one */
+    int64_t controller_failover_us;     /* combined nodes: the active controller's process lost -> a new
+                                         * one active (controller.quorum.fetch.timeout.ms + an election) */
 } sl_cluster_cfg_t;
 
 typedef struct sl_topic_cfg_s {

@@ -25,6 +25,7 @@ static const char *const cluster_keys[] = {
     "brokers", "offsets_partitions", "offsets_replication", "group_initial_rebalance_delay",
     "group_min_session_timeout", "group_max_session_timeout", "broker_session_timeout",
     "broker_heartbeat_interval", "broker_startup", "coordinator_load", "auto_leader_rebalance",
+    "active_controller", "controller_failover",
     "leader_election", "min_insync_replicas", NULL};
 static const char *const topic_keys[] = {"name", "partitions", "replication", "owner",
                                          "produce_rate", NULL};
@@ -479,6 +480,7 @@ static int load_cluster(ld_t *ld, const yt_node_t *m) {
         .auto_leader_rebalance_us = 300 * SEC,
         .leader_election_us = 50 * MS,
         .min_insync_replicas = 1,
+        .controller_failover_us = 2500 * MS,
     };
     bool explicit_repl = m && yt_get(m, "offsets_replication");
     if (m) {
@@ -495,7 +497,9 @@ static int load_cluster(ld_t *ld, const yt_node_t *m) {
             get_dur(ld, m, P, "coordinator_load", 0, &c->coordinator_load_us) ||
             get_dur(ld, m, P, "auto_leader_rebalance", 0, &c->auto_leader_rebalance_us) ||
             get_dur(ld, m, P, "leader_election", 0, &c->leader_election_us) ||
-            get_int(ld, m, P, "min_insync_replicas", 1, SL_MAX_BROKERS, &c->min_insync_replicas))
+            get_int(ld, m, P, "min_insync_replicas", 1, SL_MAX_BROKERS, &c->min_insync_replicas) ||
+            get_int(ld, m, P, "active_controller", 0, SL_MAX_BROKERS, &c->active_controller) ||
+            get_dur(ld, m, P, "controller_failover", 0, &c->controller_failover_us))
             return -1;
     }
     char a[32], b[32];
@@ -515,6 +519,10 @@ static int load_cluster(ld_t *ld, const yt_node_t *m) {
                        "cluster.broker_heartbeat_interval",
                        "%s is not below broker_session_timeout %s, expected a shorter heartbeat", a, b);
     }
+    if (c->active_controller > c->brokers)
+        return ld_fail(ld, SL_E_INVAL, yt_get(m, "active_controller"), "cluster.active_controller",
+                       "broker %d is not one of the %d brokers, expected 0 (dedicated controllers) or 1..%d",
+                       c->active_controller, c->brokers, c->brokers);
     if (c->offsets_replication > c->brokers) {
         if (explicit_repl)
             return ld_fail(ld, SL_E_INVAL, yt_get(m, "offsets_replication"),

@@ -126,8 +126,9 @@ static void put_processing(FILE *f, const sl_group_cfg_t *g) {
 
 static void write_cluster(FILE *f, const sl_cluster_cfg_t *c) {
     fprintf(f, "cluster:\n  brokers: %d\n  offsets_partitions: %d\n  offsets_replication: %d\n"
-               "  min_insync_replicas: %d\n",
-            c->brokers, c->offsets_partitions, c->offsets_replication, c->min_insync_replicas);
+               "  min_insync_replicas: %d\n  active_controller: %d\n",
+            c->brokers, c->offsets_partitions, c->offsets_replication, c->min_insync_replicas,
+            c->active_controller);
     const struct {
         const char *key;
         int64_t us;
@@ -141,6 +142,7 @@ static void write_cluster(FILE *f, const sl_cluster_cfg_t *c) {
         {"coordinator_load", c->coordinator_load_us},
         {"auto_leader_rebalance", c->auto_leader_rebalance_us},
         {"leader_election", c->leader_election_us},
+        {"controller_failover", c->controller_failover_us},
     };
     for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
         fprintf(f, "  %s: ", d[i].key);

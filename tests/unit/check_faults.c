@@ -1,6 +1,7 @@
 /*
  * The scenario's faults and operator actions as the model plays them
- * (SPEC §3 events, §5 "Brokers", "Members", "Network", "Consumers").
+ * (docs/scenarios.md "events", docs/model.md "Brokers and the controller",
+ * "Nodes and the network", "The Java consumer").
  */
 #include <stdint.h>
 #include <check.h>
@@ -185,6 +186,59 @@ START_TEST(scaling_out_starts_new_members_and_scaling_in_closes_the_last_ones) {
 }
 END_TEST
 
+/* Records appended to the topic's partitions so far. */
+static int64_t appended(sl_sim_t *s) {
+    int64_t n = 0;
+    for (int i = 0; i < s->offsets_first_part; i++) {
+        sl_partition_sync(s, &s->parts[i]);
+        n += s->parts[i].end_offset;
+    }
+    return n;
+}
+
+START_TEST(a_dead_follower_in_the_isr_stalls_acks_all_writes_until_it_is_fenced) {
+    /* given broker 3 killed at 60 s: every partition (replication 3 of 3 brokers) has it in its ISR */
+    t_run_t *r = t_start_owned(scenario(3, NULL, "  - {at: 60s, restart: broker/3, mode: hard, for: 60s}\n"));
+    t_until(r, T_S(60.5));
+    int64_t before = appended(r->sim);
+    /* when the controller has not fenced it yet (broker.session.timeout.ms, 9 s) */
+    t_until(r, T_S(68.5));
+    /* then no record is acknowledged: the high watermark waits for the dead follower (on Kafka 4.4 the
+     * consumers of storm-restart-fix read nothing for 9 s after each kill, docs/fidelity.md) */
+    ck_assert_int_eq(appended(r->sim), before);
+    /* and once it is fenced and out of the ISR the producer's buffered records go in */
+    t_until(r, T_S(70));
+    ck_assert_int_gt(appended(r->sim), before + 240 * 8);
+    t_finish(r);
+    t_free(r);
+}
+END_TEST
+
+START_TEST(losing_the_node_of_the_active_controller_delays_fencing_by_a_failover) {
+    /* given combined broker+controller nodes with broker 1's controller active, broker 1 killed at 60 s and
+     * broker 2 at 61 s; and the same with a dedicated controller quorum */
+    const char *events = "  - {at: 60s, restart: broker/1, mode: hard, for: 60s}\n"
+                         "  - {at: 61s, restart: broker/2, mode: hard, for: 60s}\n";
+    char *y = scenario(3, NULL, events);
+    char *combined = t_fmt("cluster:\n  active_controller: 1\n%s", y);
+    t_run_t *ded = t_run_owned(y), *comb = t_run_owned(combined);
+    /* then a dedicated quorum fences each 9 s (broker.session.timeout.ms) after it stopped */
+    ck_assert_int_eq(t_ev_time(t_first(ded, "broker.fenced", "broker/1", 0)), T_S(69));
+    ck_assert_int_eq(t_ev_time(t_first(ded, "broker.fenced", "broker/2", 0)), T_S(70));
+    /* and combined nodes first elect a new controller (2.5 s), which gives every broker a fresh session:
+     * both are fenced 9 s after the election (Kafka 4.4: 11.8 to 12.3 s after such a kill, docs/fidelity.md) */
+    json_t *elected = t_first(comb, "controller.elected", NULL, 0);
+    ck_assert_ptr_nonnull(elected);
+    ck_assert_int_eq(t_ev_time(elected), T_S(62.5));
+    ck_assert_str_eq(json_string_value(json_object_get(elected, "node")), "broker/3"); /* the only voter left */
+    ck_assert_int_eq(t_ev_time(t_first(comb, "broker.fenced", "broker/1", 0)), T_S(71.5));
+    ck_assert_int_eq(t_ev_time(t_first(comb, "broker.fenced", "broker/2", 0)), T_S(71.5));
+    ck_assert_ptr_nonnull(strstr(comb->log, "[QuorumController id=3] Fencing broker 1"));
+    t_free(ded);
+    t_free(comb);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("faults");
     TCase *tc = tcase_create("faults and actions");
@@ -198,6 +252,8 @@ int main(void) {
     tcase_add_test(tc, work_not_committed_when_partitions_are_lost_is_redelivered_as_duplicates);
     tcase_add_test(tc, a_slow_revocation_callback_holds_the_whole_rebalance);
     tcase_add_test(tc, scaling_out_starts_new_members_and_scaling_in_closes_the_last_ones);
+    tcase_add_test(tc, a_dead_follower_in_the_isr_stalls_acks_all_writes_until_it_is_fenced);
+    tcase_add_test(tc, losing_the_node_of_the_active_controller_delays_fencing_by_a_failover);
     suite_add_tcase(s, tc);
     return t_run_suite(s);
 }
