@@ -684,6 +684,7 @@ void slp_http_dispatch(sl_proxy_server_t *srv, slp_http_req_t *req) {
     const char *ua = req->user_agent;
     req->status = 500;
     req->json = 0;
+    req->deferred = 0;
     req->content_type = NULL;
     if (ua && !strncmp(ua, "Mozilla/", 8)) {
         req->status = 403;
@@ -720,7 +721,14 @@ void slp_http_dispatch(sl_proxy_server_t *srv, slp_http_req_t *req) {
     if (n == 1 && !strcmp(segs[0], "reset")) {
         if (m != EVHTTP_REQ_POST)
             goto badmethod;
-        slp_proxy_reset_all(srv);
+        /* Proxies are enabled a batch a loop turn (reset_cb), so the links
+         * and the API go on meanwhile; the 204 waits for the last one. */
+        if (slp_proxy_reset_begin(srv) > 0 && srv->reset_ev) {
+            req->deferred = 1;
+            event_active(srv->reset_ev, EV_TIMEOUT, 1);
+        } else {
+            slp_proxy_reset_all(srv);
+        }
         reply_json(req, 204, NULL);
         return;
     }
@@ -813,6 +821,27 @@ badmethod:
     reply_error(req, 405, "method not allowed");
 }
 
+/* Answers the POST /reset requests waiting for the job (204), or, when the
+ * API closes first, with 503. */
+static void reset_answer(sl_proxy_server_t *srv, int status) {
+    for (int i = 0; i < srv->n_reset_waiters; i++)
+        evhttp_send_reply(srv->reset_waiters[i], status, reason(status), NULL);
+    srv->n_reset_waiters = 0;
+}
+
+static void reset_cb(evutil_socket_t fd, short what, void *arg) {
+    (void)fd;
+    (void)what;
+    sl_proxy_server_t *srv = arg;
+    static const struct timeval now = {0, 0};
+    /* A timer, not event_active: an event activated from its own callback
+     * runs again in the same pass, before any socket is polled. */
+    if (slp_proxy_reset_step(srv) > 0)
+        event_add(srv->reset_ev, &now);
+    else
+        reset_answer(srv, 204);
+}
+
 /* evhttp glue: one real request in, one answer out. */
 static void handle(struct evhttp_request *ev, void *arg) {
     sl_proxy_server_t *srv = arg;
@@ -838,6 +867,16 @@ static void handle(struct evhttp_request *ev, void *arg) {
     if (slot >= 0 && srv->http_since_us[slot] > 0)
         srv->http_since_us[slot] =
             evbuffer_get_length(bufferevent_get_input(srv->http_bevs[slot])) ? slp_now_us() : 0;
+    if (req.deferred && srv->n_reset_waiters < SLP_HTTP_MAX_CONNS) {
+        /* evhttp keeps the request until it is answered, even if its
+         * client goes away (it is then freed by the answer). */
+        srv->reset_waiters[srv->n_reset_waiters++] = ev;
+        evbuffer_free(req.out);
+        return;
+    }
+    if (req.deferred)   /* not reached: one waiter per connection at most */
+        while (slp_proxy_reset_step(srv) > 0) {
+        }
     if (req.json || req.content_type)
         evhttp_add_header(evhttp_request_get_output_headers(ev), "Content-Type",
                           req.json ? "application/json" : req.content_type);
@@ -903,10 +942,17 @@ int slp_http_listen(sl_proxy_server_t *srv, const char *addr, char *errstr,
     srv->http_lev = lev;
     if (!srv->http_sweep_ev)
         srv->http_sweep_ev = evtimer_new(srv->base, conns_sweep_cb, srv);
+    if (!srv->reset_ev)
+        srv->reset_ev = event_new(srv->base, -1, 0, reset_cb, srv);
     return 200;
 }
 
 void slp_http_close(sl_proxy_server_t *srv) {
+    if (srv->reset_ev) {
+        event_free(srv->reset_ev);
+        srv->reset_ev = NULL;
+    }
+    reset_answer(srv, 503);   /* before evhttp frees their connections */
     if (srv->http) {
         srv->http_lev = NULL;     /* freed with the evhttp */
         evhttp_free(srv->http);   /* frees its bound listeners and connections */

@@ -238,6 +238,7 @@ typedef struct slp_proxy {
     uint64_t received[2];          /* bytes read from sources, by sl_proxy_stream_t */
     struct evconnlistener *lev;    /* NULL while disabled */
     int enabled;
+    int reset_start;               /* POST /reset: to be enabled by the reset job */
     uint64_t stream_id;            /* hash of the name: the proxy's rng streams */
     uint64_t next_link_id;
     struct slp_linkq links;
@@ -272,6 +273,12 @@ struct sl_proxy_server_s {
     int64_t http_tokens;               /* rate limit bucket, millionths of a request */
     int64_t http_tokens_us;            /* monotonic time of the last refill */
     char control_addr[SLP_ADDR_MAX + 8];
+    /* POST /reset's job: proxies left to enable, a batch a loop turn, and
+     * the requests answered when it is done (http.c) */
+    size_t reset_left;
+    struct event *reset_ev;
+    struct evhttp_request *reset_waiters[SLP_HTTP_MAX_CONNS];
+    int n_reset_waiters;
 
     /* commands from other threads (server.c) */
     pthread_mutex_t mu;
@@ -317,6 +324,14 @@ void slp_proxy_delete(slp_proxy_t *p);
 int slp_proxy_update(slp_proxy_t *p, const char *listen, const char *upstream, int enabled,
                      char *errstr, size_t errstr_size);
 void slp_proxy_reset_all(sl_proxy_server_t *srv);
+/* The reset of POST /reset: toxics removed and drains released now; the
+ * disabled proxies are marked, and slp_proxy_reset_step() enables them for
+ * SLP_RESET_SLICE_US at most per call (at least one): a bind is the
+ * kernel's free-port search, from 0.1 ms to over 10 ms with thousands of
+ * ports taken.  Both return the proxies still to enable. */
+#define SLP_RESET_SLICE_US 20000
+size_t slp_proxy_reset_begin(sl_proxy_server_t *srv);
+size_t slp_proxy_reset_step(sl_proxy_server_t *srv);
 slp_toxic_t *slp_toxic_find(slp_proxy_t *p, const char *name);
 int slp_toxic_add(slp_proxy_t *p, const slp_toxic_spec_t *spec, slp_toxic_t **out,
                   char *errstr, size_t errstr_size);
@@ -379,6 +394,7 @@ typedef struct slp_http_req_s {
     struct evbuffer *out;       /* the answer's body goes here (the caller's) */
     int status;                 /* set by slp_http_dispatch */
     int json;                   /* out holds JSON (Content-Type application/json) */
+    int deferred;               /* answered later (POST /reset still enabling proxies) */
     const char *content_type;   /* otherwise, when not NULL */
 } slp_http_req_t;
 /* Answers req on the loop thread: fills status, out and json. */

@@ -344,8 +344,9 @@ void slp_toxic_remove(slp_toxic_t *t) {
 /* Removes every toxic and releases at once what removed cuts still hold
  * (theirs and earlier ones' draining on TCP's schedule): a reset is the
  * teardown's heal, which wants every held byte delivered now. */
-void slp_proxy_reset_all(sl_proxy_server_t *srv) {
+size_t slp_proxy_reset_begin(sl_proxy_server_t *srv) {
     slp_proxy_t *p;
+    srv->reset_left = 0;
     TAILQ_FOREACH(p, &srv->proxies, next) {
         slp_toxic_t *t;
         while ((t = TAILQ_FIRST(&p->toxics)))
@@ -355,11 +356,37 @@ void slp_proxy_reset_all(sl_proxy_server_t *srv) {
             nx = TAILQ_NEXT(l, next);
             slp_link_release_drains(l);
         }
-        if (!p->lev) {
-            char err[256];
-            if (proxy_start(p, err, sizeof(err)) != 200)
-                fprintf(stderr, "stormlab proxy: reset: %s: %s\n", p->name, err);
+        p->reset_start = !p->lev;
+        srv->reset_left += (size_t)p->reset_start;
+    }
+    return srv->reset_left;
+}
+
+size_t slp_proxy_reset_step(sl_proxy_server_t *srv) {
+    slp_proxy_t *p;
+    int64_t until = slp_now_us() + SLP_RESET_SLICE_US;
+    int done = 0;
+    size_t left = 0;
+    TAILQ_FOREACH(p, &srv->proxies, next) {
+        if (!p->reset_start)
+            continue;
+        if (done && slp_now_us() >= until) {
+            left++;
+            continue;
         }
+        p->reset_start = 0;
+        done++;
+        char err[256];
+        if (proxy_start(p, err, sizeof(err)) != 200)
+            fprintf(stderr, "stormlab proxy: reset: %s: %s\n", p->name, err);
+    }
+    return srv->reset_left = left;
+}
+
+/* The C API's reset (a run's teardown): everything before it returns. */
+void slp_proxy_reset_all(sl_proxy_server_t *srv) {
+    slp_proxy_reset_begin(srv);
+    while (slp_proxy_reset_step(srv) > 0) {
     }
 }
 

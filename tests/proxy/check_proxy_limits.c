@@ -320,6 +320,48 @@ START_TEST(slow_loris_from_many_peers_is_cut_at_the_request_deadline) {
 }
 END_TEST
 
+START_TEST(a_reset_of_many_disabled_proxies_leaves_the_api_answering) {
+    /* given 3,000 disabled proxies (each needs a bind when enabled)
+     * when POST /reset is sent, and GET /version right after on another
+     *  connection
+     * then /version is answered before the reset's 204 (the proxies are
+     *  enabled a batch a loop turn, not all in one), and once the 204
+     *  comes, every proxy is enabled */
+    char err[256];
+    for (int i = 0; i < 3000; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "r%d", i);
+        ck_assert_int_eq(sl_proxy_create(srv, name, "127.0.0.1:0", "127.0.0.1:9", 0, err,
+                                         sizeof(err)),
+                         SL_OK);
+    }
+    static const char reset[] = "POST /reset HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n";
+    int fr = pt_connect(cport), fv = pt_connect(cport);
+    ck_assert_int_ge(fr, 0);
+    ck_assert_int_ge(fv, 0);
+    int64_t t0 = pt_now_us();
+    send_all(fr, reset, strlen(reset));
+    pt_sleep_ms(5);
+    send_all(fv, get_version, strlen(get_version));
+    int v = status_within(fv, 20000);
+    int64_t v_ms = (pt_now_us() - t0) / 1000;
+    ck_assert_int_eq(v, 200);
+    ck_assert_msg(!pt_readable(fr, 0), "the reset answered before GET /version (%lld ms)",
+                  (long long)v_ms);
+    int r = status_within(fr, 60000);
+    int64_t r_ms = (pt_now_us() - t0) / 1000;
+    ck_assert_msg(r == 204, "POST /reset: expected 204, got %d", r);
+    fprintf(stderr, "GET /version after %lld ms, POST /reset's 204 after %lld ms\n",
+            (long long)v_ms, (long long)r_ms);
+    char *body;
+    ck_assert_int_eq(pt_http(cport, "GET", "/proxies", NULL, "", &body), 200);
+    ck_assert_msg(strstr(body, "\"enabled\":false") == NULL, "a proxy still disabled after the 204");
+    free(body);
+    close(fr);
+    close(fv);
+}
+END_TEST
+
 static Suite *suite(void) {
     Suite *s = suite_create("proxy_limits");
     TCase *tc = tcase_create("hostile clients");
@@ -331,6 +373,7 @@ static Suite *suite(void) {
     tcase_add_test(tc, proxies_and_toxics_stop_at_their_caps);
     tcase_add_test(tc, slow_loris_from_one_peer_cannot_take_the_api);
     tcase_add_test(tc, slow_loris_from_many_peers_is_cut_at_the_request_deadline);
+    tcase_add_test(tc, a_reset_of_many_disabled_proxies_leaves_the_api_answering);
     suite_add_tcase(s, tc);
     return s;
 }
