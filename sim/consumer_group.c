@@ -100,6 +100,7 @@ static void bump_epoch(sl_sim_t *s, sl_group_t *g, int64_t cause, const char *re
     free(claims_n);
     free(v);
     g->state = n ? GS_RECONCILING : GS_EMPTY;
+    sl_metrics_coordinator_state(s, g);
     sl_trace(s, "group.state", sl_broker_node(g->coordinator), g->index, 0, g->generation, g->rebalance_seq, "%s",
              sl_gstate_name(g->state));
     sl_metrics_group_changed(s, g, g->rebalance_seq);
@@ -136,6 +137,7 @@ static void update_state(sl_sim_t *s, sl_group_t *g, int64_t cause) {
     if (st != g->state) {
         sl_group_wake_heartbeats(s, g);
         g->state = st;
+        sl_metrics_coordinator_state(s, g);
         sl_trace(s, "group.state", sl_broker_node(g->coordinator), g->index, 0, g->generation, cause, "%s",
                  sl_gstate_name(st));
         if (st == GS_STABLE)
@@ -343,6 +345,7 @@ void sl_cg_load(sl_sim_t *s, sl_group_t *g, int64_t cause) {
             sl_timer_arm(&s->eng, &cm->revoke_timer, sl_now(s) + cm->rebalance_timeout_us, seq);
     }
     g->state = GS_DEAD; /* recomputed */
+    sl_metrics_coordinator_state(s, g);
     update_state(s, g, seq);
 }
 

@@ -39,6 +39,7 @@ static void set_state(sl_sim_t *s, sl_group_t *g, sl_gstate_t st, int64_t cause)
         return;
     sl_group_wake_heartbeats(s, g); /* their answers change from here */
     g->state = st;
+    sl_metrics_coordinator_state(s, g);
     sl_trace(s, "group.state", g->coordinator ? coord_node(g) : -1, g->index, 0, g->generation, cause, "%s",
              sl_gstate_name(st));
 }
@@ -1026,6 +1027,7 @@ void sl_coord_moved(sl_sim_t *s, sl_group_t *g, int old_leader, int new_leader, 
     g->coordinator = new_leader;
     g->loading = true;
     g->state = GS_DEAD;
+    sl_metrics_coordinator_state(s, g);
     int64_t seq = sl_trace(s, "coordinator.load.start", coord_node(g), g->index, 0, g->generation, cause,
                            "broker %d elected coordinator for %s (__consumer_offsets-%d)", new_leader, g->cfg->id,
                            g->offsets_partition);
@@ -1061,6 +1063,7 @@ int sl_group_init(sl_sim_t *s, sl_group_t *g, int index) {
     g->first_stable_us = -1;
     g->stable_since_us = -1;
     g->unload_seq = -1;
+    g->rebalancing_since_us = -1;
     /* At time 0 the group is loaded, empty, on its coordinator. */
     g->coordinator = sl_coordinator_leader(s, g);
     g->state = GS_EMPTY;

@@ -126,6 +126,8 @@ void sl_json_summary_groups(FILE *f, int n, sl_json_group_fn get, const void *ct
         sl_json_num_or_null(f, r.first_stable_s);
         fputs(", \"stable_from_s\": ", f);
         sl_json_num_or_null(f, r.stable_from_s);
+        fputs(", \"rebalance_latency_s\": ", f);
+        sl_json_num_or_null(f, r.rebalance_latency_s);
         fputs("}", f);
     }
 }

@@ -265,6 +265,9 @@ struct sl_group_s {
     int64_t first_stable_us;   /* -1 never */
     int rebalances;
     int64_t out_of_stable_us;  /* after first stable */
+    int64_t rebalancing_since_us; /* the coordinator's state is a rebalance one since then (-1: not) */
+    int64_t rebalance_latency_us; /* after first stable: PreparingRebalance/CompletingRebalance (classic) or
+                                   * Reconciling (KIP-848) spans, the coordinator's time in a rebalance */
     double unowned_part_us;         /* from time 0 */
     double unowned_after_stable_us; /* from the first stable moment */
     int64_t unowned_since_us;  /* integration bookkeeping */
@@ -610,6 +613,8 @@ int64_t sl_gpart_committed(sl_sim_t *s, sl_gpart_t *gp);
 /* ---- metrics.c ---- */
 void sl_metrics_group_changed(sl_sim_t *s, sl_group_t *g, int64_t cause);
 void sl_metrics_rebalance_started(sl_sim_t *s, sl_group_t *g);
+/* The coordinator's state of g changed: integrates rebalance_latency_us. */
+void sl_metrics_coordinator_state(sl_sim_t *s, sl_group_t *g);
 void sl_metrics_sample(sl_sim_t *s);
 void sl_metrics_finish(sl_sim_t *s);
 int64_t sl_group_lag(sl_sim_t *s, sl_group_t *g);

@@ -167,6 +167,7 @@ sl_err_t sl_sim_group_result(const sl_sim_t *s, int i, sl_group_result_t *r) {
     r->rebalances = g->rebalances;
     r->generation = g->generation;
     r->rebalance_s = (double)g->out_of_stable_us / 1e6;
+    r->rebalance_latency_s = (double)g->rebalance_latency_us / 1e6;
     r->unowned_partition_s =
         (g->first_stable_us >= 0 ? g->unowned_after_stable_us : g->unowned_part_us) / 1e6;
     r->max_lag = g->max_lag;

@@ -150,6 +150,7 @@ static void group_result(const void *ctx, int i, sl_group_result_t *r, const cha
     r->duplicates = g->duplicates;
     r->first_stable_s = g->first_settled_us >= 0 ? (double)g->first_settled_us / 1e6 : -1;
     r->stable_from_s = g->settled ? (double)g->settled_since_us / 1e6 : -1;
+    r->rebalance_latency_s = -1; /* the coordinator's states are not seen from the members (docs/outputs.md) */
     *owner = g->cfg->owner;
 }
 

@@ -122,6 +122,8 @@ typedef struct sl_group_result_s {
     int64_t duplicates;
     double first_stable_s;      /**< -1 when never stable */
     double stable_from_s;       /**< -1 when the run ends unstable */
+    double rebalance_latency_s; /**< the coordinator's time in rebalances after first stable
+                                     (docs/outputs.md); -1 when not measured (real runs) */
 } sl_group_result_t;
 
 /** Number of groups in the finished simulation. */

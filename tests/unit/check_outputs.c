@@ -4,6 +4,8 @@
  * keys are a contract; files appear only when complete.
  */
 #include <check.h>
+#include <math.h>
+#include <stdbool.h>
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
@@ -324,6 +326,42 @@ START_TEST(scenario_text_reaches_the_outputs_as_printable_utf8) {
 }
 END_TEST
 
+START_TEST(rebalance_latency_is_the_coordinators_time_between_preparing_rebalance_and_stable) {
+    /* given a member whose poll loop stalls 90 s from 60 s while another restarts at 70 s: the stalled one
+     * holds that join phase until its max.poll.interval.ms (30 s) runs out at 90 s, then the group runs
+     * without it until it comes back */
+    char *y = t_group_yaml("latency-test", 3, 3, "    max_poll_interval: 30s\n",
+                           "  - {at: 60s, stall: billing/2, for: 90s}\n"
+                           "  - {at: 70s, restart: billing/3, mode: controlled, for: 1s}\n");
+    t_run_t *r = t_run_owned(y);
+    sl_group_result_t g = t_group(r, 0);
+    /* then rebalance_latency_s is the sum of the coordinator's spans in PreparingRebalance or
+     * CompletingRebalance after the group first settled, read back from the trace's group.state events */
+    double expected = 0, since = -1;
+    for (int i = 0; i < r->n_ev; i++) {
+        const char *kind = json_string_value(json_object_get(r->ev[i], "kind"));
+        if (strcmp(kind, "group.state") != 0)
+            continue;
+        const char *st = json_string_value(json_object_get(r->ev[i], "detail"));
+        double t = (double)t_ev_time(r->ev[i]) / 1e6;
+        bool in = !strcmp(st, "PreparingRebalance") || !strcmp(st, "CompletingRebalance");
+        if (in && since < 0)
+            since = t;
+        else if (!in && since >= 0) {
+            if (t > g.first_stable_s)
+                expected += t - (since > g.first_stable_s ? since : g.first_stable_s);
+            since = -1;
+        }
+    }
+    ck_assert_msg(fabs(g.rebalance_latency_s - expected) < 1e-6, "rebalance_latency_s %.6f, the trace says %.6f",
+                  g.rebalance_latency_s, expected);
+    /* and unlike rebalance_s it leaves out the time the group was Stable without the stalled member */
+    ck_assert_msg(g.rebalance_latency_s > 15 && g.rebalance_latency_s < g.rebalance_s - 30,
+                  "rebalance_latency_s %.1f, rebalance_s %.1f", g.rebalance_latency_s, g.rebalance_s);
+    t_free(r);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("outputs");
     TCase *det = tcase_create("determinism");
@@ -338,6 +376,7 @@ int main(void) {
     tcase_add_test(files, trace_events_have_the_schema_and_causes_point_backwards);
     tcase_add_test(files, a_run_that_cannot_finish_leaves_no_file_that_looks_complete);
     tcase_add_test(files, json_strings_are_escaped_one_way_in_every_output);
+    tcase_add_test(files, rebalance_latency_is_the_coordinators_time_between_preparing_rebalance_and_stable);
     tcase_add_test(files, scenario_text_reaches_the_outputs_as_printable_utf8);
     suite_add_tcase(s, files);
     return t_run_suite(s);
