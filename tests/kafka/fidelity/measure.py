@@ -151,7 +151,7 @@ def coordinator_view(run, group, lines):
                 settled, since = True, t
         elif kind in ("unload", "down") and node == coord and first_stable is not None:
             settled = False
-    # Brokers killed while they were the active KRaft controller.
+    # Brokers killed or frozen while they were the active KRaft controller.
     controller = None
     prep = os.path.join(out, "prepare.txt")
     if os.path.exists(prep):
@@ -161,7 +161,7 @@ def coordinator_view(run, group, lines):
     changes = sorted((t - off, int(m.group(1))) for t, _, msg in lines for m in [active.search(msg)] if m)
     controller_killed = []
     for e in run["trace"]:
-        if e["kind"] != "broker.down" or not e["node"]:
+        if e["kind"] not in ("broker.down", "broker.paused") or not e["node"]:
             continue
         t, b = e["t_us"] / 1e6, int(e["node"].split("/")[1])
         now = controller
