@@ -1,7 +1,7 @@
 /*
  * report.html (docs/plots.md).  One file a reviewer can mail or open
- * offline: CSS and the plots' SVG are inline, there is no script, and the
- * only links are to the run's own files next to it.
+ * offline: CSS, the plots' SVG and the timeline's script and data are
+ * inline, and the only links are to the run's own files next to it.
  */
 #include "report.h"
 
@@ -14,8 +14,10 @@
 #include "cli/cli.h"
 #include "extract.h"
 #include "svginline.h"
+#include "lesson.h"
+#include "timeline.h"
 
-static void esc(FILE *f, const char *s) {
+void sl_report_esc(FILE *f, const char *s) {
     for (; s && *s; s++) {
         switch (*s) {
         case '&': fputs("&amp;", f); break;
@@ -26,6 +28,8 @@ static void esc(FILE *f, const char *s) {
         }
     }
 }
+
+#define esc sl_report_esc
 
 static void clock_cell(FILE *f, int64_t t_us) {
     char t[32];
@@ -118,7 +122,7 @@ static void section_header(FILE *f, const sl_run_t *run) {
     for (size_t i = 0; i < sizeof files / sizeof *files; i++)
         fprintf(f, "%s<a href=\"%s\">%s</a>", i ? ", " : "", files[i], files[i]);
     fputs("</p>\n<nav><a href=\"#summary\">summary</a> <a href=\"#owners\">owners</a> <a href=\"#plots\">plots</a> "
-          "<a href=\"#rebalances\">rebalances</a> <a href=\"#faults\">faults and actions</a></nav>\n</header>\n",
+          "<a href=\"#lesson\">lesson</a> <a href=\"#timeline\">timeline</a> <a href=\"#rebalances\">rebalances</a> <a href=\"#faults\">faults and actions</a></nav>\n</header>\n",
           f);
 }
 
@@ -320,7 +324,8 @@ static const char *css =
     ".rebalance{border-left:4px solid #E69F00;padding:.1rem 0 .1rem 1rem;margin:1.2rem 0}"
     ".rebalance h4{margin:.2rem 0}.chain{margin:.3rem 0;padding-left:1.4rem}.chain li.root{font-weight:600}"
     "code{font:13px ui-monospace,'DejaVu Sans Mono',monospace;background:#f5f5f5;padding:0 .2rem;word-break:break-word}"
-    "time{font-variant-numeric:tabular-nums;color:#0072B2}.node{color:#555}";
+    "time{font-variant-numeric:tabular-nums;color:#0072B2}.node{color:#555}"
+    ".lesson>li{margin:.5rem 0}";
 
 int sl_report_write(const sl_run_t *run, const sl_causes_t *c, int with_plots, char *err, size_t errsz) {
     char tmp[4096], final[4096];
@@ -335,11 +340,13 @@ int sl_report_write(const sl_run_t *run, const sl_causes_t *c, int with_plots, c
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
           f);
     esc(f, run->name);
-    fprintf(f, " &middot; stormlab report</title>\n<meta name=\"generator\" content=\"stormlab %s\">\n<style>%s</style>\n"
+    fprintf(f, " &middot; stormlab report</title>\n<meta name=\"generator\" content=\"stormlab %s\">\n<style>%s%s</style>\n"
                "</head>\n<body>\n",
-            SL_VERSION, css);
+            SL_VERSION, css, sl_timeline_css());
     section_header(f, run);
     section_summary(f, run);
+    sl_lesson_write(f, run, c);
+    sl_timeline_write(f, run, c);
     section_plots(f, run, with_plots);
     section_rebalances(f, run, c);
     section_faults(f, run, c);

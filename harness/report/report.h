@@ -18,4 +18,7 @@
  */
 int sl_report_write(const sl_run_t *run, const sl_causes_t *c, int with_plots, char *err, size_t errsz);
 
+/* Writes s to f with HTML's special characters escaped (text and attribute values). */
+void sl_report_esc(FILE *f, const char *s);
+
 #endif

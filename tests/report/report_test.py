@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""report.html as a reader meets it: self-contained (no script, nothing
+"""report.html as a reader meets it: self-contained (inline script only, nothing
 fetched), and in headless Chromium it loads without a console message and
 shows every section: scenario, summaries, plots, rebalances with their cause
 chains, faults.
@@ -19,10 +19,11 @@ import tempfile
 from html.parser import HTMLParser
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from checks import check, finish  # noqa: E402
+from checks import check, chromium, chromium_binary, finish  # noqa: E402
 
 STORMLAB, SRC = sys.argv[1], sys.argv[2]
-SECTIONS = {"scenario": None, "summary": "Summary per group", "owners": "Summary per owner", "plots": "Plots",
+SECTIONS = {"scenario": None, "summary": "Summary per group", "owners": "Summary per owner", "lesson": "The lesson, step by step", "timeline": "Timeline",
+            "plots": "Plots",
             "rebalances": "Rebalances and their causes", "faults": "Injected faults and operator actions"}
 
 
@@ -65,35 +66,7 @@ def parse(html):
     return p
 
 
-def chromium_cmd():
-    for name in ("chromium", "chromium-browser"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
-
-
-def chromium(binary, url, *extra):
-    """Runs headless Chromium on url; returns (stdout, console lines from stderr)."""
-    profile = tempfile.mkdtemp()
-    try:
-        r = subprocess.run([binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                            "--disable-component-update", "--disable-sync", "--no-first-run",
-                            f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0", *extra, url],
-                           capture_output=True, text=True, timeout=120)
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
-    console = [l for l in r.stderr.splitlines() if re.search(r"CONSOLE[:(]", l)]
-    return r.returncode, r.stdout, console
-
-
-binary = chromium_cmd()
-if not binary:
-    if os.environ.get("STORMLAB_REQUIRE_CHROMIUM") == "1":
-        print("FAIL: chromium is not installed (cmake/install-deps.sh installs it)")
-        sys.exit(1)
-    print("SKIP: chromium is not installed; run cmake/install-deps.sh")
-    sys.exit(77)
+binary = chromium_binary()
 
 tmp = tempfile.mkdtemp()
 try:
@@ -111,8 +84,10 @@ try:
     check("sim exits 0", r.returncode == 0, r.stderr)
     html = open(os.path.join(out, "report.html"), encoding="utf-8").read()
     src = parse(html)
-    for tag in ("script", "link", "img", "iframe", "object", "embed"):
+    for tag in ("link", "img", "iframe", "object", "embed"):
         check(f"report.html has no <{tag}> (self-contained, nothing to fetch)", tag not in src.tags)
+    check("report.html's scripts are inline (the timeline's; nothing to fetch)",
+          not re.search(r"<script[^>]*\bsrc=", html))
     external = [l for l in src.links if re.match(r"^\s*([a-z][a-z0-9+.-]*:|//)", l[2], re.I)]
     check("report.html links only to itself and to its run's files", not external, str(external[:3]))
     for tag, attr, v in src.links:
@@ -141,6 +116,14 @@ try:
     check("each rebalance shows its first signal", page.text.get("rebalances", "").count("First signal") == n)
     check("rebalance 1's chain ends at the partition",
           "partition billing/1,2 ↔ broker/1-3" in page.text.get("rebalances", ""))
+    lesson = page.text.get("lesson", "")
+    check("the lesson names the partition as the root", "Root. partition billing/1,2 ↔ broker/1-3 at 00:01:00.000"
+          in lesson, lesson[:200])
+    check("the lesson gives the first signal", "First signal." in lesson and "after the root" in lesson)
+    listed = [k for k in range(1, n + 1) if f"billing rebalance {k}," in lesson]
+    check("the lesson walks through every rebalance", len(listed) == n, f"{len(listed)} of {n}")
+    check("the lesson prices the hard broker restart (an operator action)", "restart (hard) broker/1: " in lesson,
+          lesson[-600:])
     check("the faults table lists the broker restart", "restart (hard) broker/1" in page.text.get("faults", ""))
 
     # A screenshot is a real picture of the page.
