@@ -15,7 +15,17 @@ set xlabel xname
 if (mode eq 'heatmap') {
     set ylabel yname
     set cblabel metric
-    set palette defined (0 '#ffffff', 1 '#fde0a0', 2 '#f07c3c', 3 '#a01010')
+    # An honest scale: it starts at 0 (the lowest value is not drawn as "nothing") in a pale but visible
+    # colour; whole-number ticks when every value is whole (counts), never 8.5 rebalances.
+    set palette defined (0 '#fdf3d8', 1 '#fde0a0', 2 '#f07c3c', 3 '#a01010')
+    stats datafile using 3 nooutput name 'V'
+    frac = 0
+    stats datafile using (abs($3 - floor($3)) > 1e-9 ? 1 : 0) nooutput name 'F'
+    frac = int(F_max)
+    top = V_max > 0 ? V_max : 1
+    set cbrange [(V_min < 0 ? V_min : 0):top]
+    step = top <= 10 ? 1 : ceil(top / 8.0)
+    if (!frac) { set cbtics 0, step; set format cb '%.0f' }
     set xrange [-0.5:nx-0.5]
     set yrange [-0.5:ny-0.5]
     set tics out nomirror

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "report/plot.h"
 #include "stormlab/stormlab.h"
 #include "gate/sweep.h"
 #include "textout.h"
@@ -412,16 +413,19 @@ static void print_matrix(const sl_vary_t *vary, size_t n_vary, char *const *rows
     int w0 = 6;
     for (size_t a = 0; a < vary[0].n; a++)
         if ((int)strlen(vary[0].values[a]) + 2 > w0) w0 = (int)strlen(vary[0].values[a]) + 2;
-    if (w0 > 40) w0 = 40;
+    /* full values: each column as wide as its heading (cooperative-sticky, not cooperative-) */
+    int wc = 12;
+    for (size_t b = 0; b < vary[1].n; b++)
+        if ((int)strlen(vary[1].values[b]) > wc) wc = (int)strlen(vary[1].values[b]);
     printf("%s (rows: %s, columns: %s):\n", metric, vary[0].key, vary[1].key);
     printf("  %-*s", w0, "");
-    for (size_t b = 0; b < vary[1].n; b++) printf(" %12.12s", vary[1].values[b]);
+    for (size_t b = 0; b < vary[1].n; b++) printf(" %*s", wc, vary[1].values[b]);
     putchar('\n');
     for (size_t a = 0; a < vary[0].n; a++) {
-        printf("  %-*.*s", w0, w0, vary[0].values[a]);
+        printf("  %-*s", w0, vary[0].values[a]);
         for (size_t b = 0; b < vary[1].n; b++) {
             field(rows[a * vary[1].n + b], (size_t)col, v, sizeof v);
-            printf(" %12s", v);
+            printf(" %*s", wc, v);
         }
         putchar('\n');
     }
@@ -507,20 +511,15 @@ static void render_plot(const char *out, const char *scenario, const sl_vary_t *
     gp_str(e, "yname", n_vary == 2 ? vary[0].key : "");
     fprintf(e, "nx=%zu; ny=%zu", nx, ny);
     fclose(e);
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        execlp("gnuplot", "gnuplot", "-e", expr, script, (char *)NULL);
-        fprintf(stderr, "stormlab sweep: gnuplot: %s\n", strerror(errno));
-        _exit(127);
-    }
-    int st = 0;
-    if (pid > 0)
-        while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+    /* gnuplot's stderr goes to a log shown only when it fails: its warnings are not the user's business */
+    char gnuplot[4096], log[4700], err[2048] = "";
+    pid_t pid = -1;
+    snprintf(log, sizeof log, "%s/.sweep-%s.log", pl, safe);
+    int bad = sl_plot_find_gnuplot(gnuplot, sizeof gnuplot) || sl_plot_spawn_gnuplot(gnuplot, expr, script, log, &pid) ||
+              sl_plot_wait_gnuplot(pid, log, "the sweep plot", err, sizeof err);
     free(expr);
-    if (pid < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        fprintf(stderr, "stormlab sweep: plot failed: gnuplot %s (results.tsv is written)\n",
-                pid < 0 ? strerror(errno) : "exited with an error");
+    if (bad)
+        fprintf(stderr, "stormlab sweep: plot failed (results.tsv is written): %s\n", err[0] ? err : strerror(errno));
     else if (!quiet)
         printf("plot: %s.png, %s.svg (%s)\n", base, base, metric);
 }
@@ -1026,7 +1025,7 @@ int sl_cmd_sweep(int argc, char **argv) {
             for (unsigned k = 1; k <= sn; k++) printf("%sDIR_%u", k > 1 ? " " : "", k);
             printf("\n");
         }
-        printf("wall time: %.2f s\n", wall);
+        printf("wall time: %.3f s\n", wall);
     }
     code = rcode;
     if (code != SL_EXIT_OK)
