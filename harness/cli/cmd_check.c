@@ -1,7 +1,9 @@
 /*
- * stormlab check SCENARIO...: run each scenario on the simulator, evaluate
- * its `expect:` gates (sl_sim_expect_result), print every gate with its
- * value and verdict, optionally write JUnit XML, exit 1 on any breach.
+ * stormlab check SCENARIO...: run each scenario on the simulator or, with
+ * --cluster, on a real cluster (`stormlab run`), evaluate its `expect:` gates
+ * over the run's results (the values summary.json holds, one evaluator for
+ * both engines), print every gate with its value and verdict, optionally
+ * write JUnit XML, exit 1 on any breach.
  *
  * Exit codes (SPEC §7): 0 every gate kept, 1 a gate breached, 2 bad usage or
  * a bad scenario (nothing runs), 3 a run could not be carried out (outputs
@@ -18,6 +20,9 @@
 
 #include "cli.h"
 #include "gate/junit.h"
+#ifdef SL_HAVE_RUN
+#include "run/run.h"
+#endif
 #include "stormlab/stormlab.h"
 #include "textout.h"
 
@@ -26,8 +31,9 @@
 static void usage(FILE *f) {
     fputs("usage: stormlab check SCENARIO... [--junit FILE] [--seed N] [--seeds K] [--set PATH=VALUE]...\n"
           "                      [--out DIR] [--json] [--quiet]\n"
+          "                      [--cluster mock|kafka [--bootstrap HOST:PORT] [--cluster-file FILE]]\n"
           "\n"
-          "Runs each SCENARIO on the deterministic simulator, evaluates its `expect:` gates\n"
+          "Runs each SCENARIO on the deterministic simulator (or a real cluster), evaluates its `expect:` gates\n"
           "(rebalances, generation, rebalance_s, unowned_partition_s, max_lag, duplicates,\n"
           "stable_by per group; lost_records, produce_errors, unavailable_partition_s for the\n"
           "cluster) and prints every gate with its bound, value and verdict.  A breach prints\n"
@@ -46,8 +52,11 @@ static void usage(FILE *f) {
           "  --json            print the results as JSON on stdout instead of the table\n"
           "  -q, --quiet       print only breaches and errors\n"
           "  --cluster mock|kafka\n"
-          "                    run against a real cluster: not available in this build\n"
-          "                    (real-cluster runs are not implemented yet); exits 2\n"
+          "                    run each scenario on a real cluster as `stormlab run` does\n"
+          "                    (real time: the scenario's duration per run) and gate its\n"
+          "                    summary.json values; the reproduce command is that run\n"
+          "  --bootstrap HOST:PORT,...  --cluster-file FILE\n"
+          "                    with --cluster kafka: as for `stormlab run` (docs/real-runs.md)\n"
           "  -h, --help        this help\n"
           "\n"
           "exit codes: 0 every gate kept, 1 a gate breached, 2 bad usage or bad scenario\n"
@@ -99,7 +108,7 @@ static void describe(gate_t *g) {
     else
         snprintf(g->bound, sizeof g->bound, ">= %s%s", lo, unit);
     if (!r->has_value) {
-        snprintf(g->value, sizeof g->value, "never");
+        snprintf(g->value, sizeof g->value, "%s", strcmp(r->metric, "stable_by") ? "unmeasured" : "never");
     } else {
         char v[32];
         fmt_num(v, sizeof v, r->value);
@@ -109,22 +118,42 @@ static void describe(gate_t *g) {
 
 /* "expected <= 4, got 12" */
 static void expected_got(const gate_t *g, char *buf, size_t n) {
-    if (!g->r.has_value)
+    if (!g->r.has_value && strcmp(g->r.metric, "stable_by"))
+        snprintf(buf, n, "expected %s, got no value (not measured on this cluster)", g->bound);
+    else if (!g->r.has_value)
         snprintf(buf, n, "expected %s, got never stable (the run ends unsettled)", g->bound);
     else
         snprintf(buf, n, "expected %s, got %s", g->bound, g->value);
 }
 
-/* The `stormlab sim` command line that reproduces one run; malloc'd. */
-static char *repro_cmd(const char *path, uint64_t seed, const char *const *sets, size_t n_sets) {
+/* Where the runs go: the simulator (cluster NULL) or a real cluster. */
+typedef struct {
+    const char *cluster, *bootstrap, *cluster_file;
+} target_t;
+
+/* The `stormlab sim` (or `stormlab run --cluster ...`) command line that
+ * reproduces one run; malloc'd. */
+static char *repro_cmd(const target_t *tg, const char *path, uint64_t seed, const char *const *sets, size_t n_sets) {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     if (!f)
         return NULL;
     sl_tx_shell(f, sl_tx_self());
-    fputs(" sim ", f);
+    fputs(tg->cluster ? " run " : " sim ", f);
     sl_tx_shell(f, path);
+    if (tg->cluster) {
+        fputs(" --cluster ", f);
+        sl_tx_shell(f, tg->cluster);
+        if (tg->bootstrap) {
+            fputs(" --bootstrap ", f);
+            sl_tx_shell(f, tg->bootstrap);
+        }
+        if (tg->cluster_file) {
+            fputs(" --cluster-file ", f);
+            sl_tx_shell(f, tg->cluster_file);
+        }
+    }
     fprintf(f, " --seed %" PRIu64, seed);
     for (size_t i = 0; i < n_sets; i++) {
         fputs(" --set ", f);
@@ -163,8 +192,59 @@ static void json_gate(FILE *f, const gate_t *g, int first) {
     fprintf(f, ", \"passed\": %s, \"line\": %d, \"col\": %d}", r->passed ? "true" : "false", r->line, r->col);
 }
 
+/* Runs sc on the target into dir and fills its gates (n of them,
+ * calloc'd into *gates_out); SL_OK or why the run could not be carried out. */
+static sl_err_t run_gates(const target_t *tg, const sl_scenario_t *sc, const char *dir, gate_t **gates_out, int *n_out,
+                          char *err, size_t errsz) {
+    int n = sl_scenario_expect_count(sc);
+    gate_t *gates = calloc((size_t)(n ? n : 1), sizeof *gates);
+    if (!gates)
+        return SL_E_NOMEM;
+    sl_err_t rc = SL_OK;
+    if (!tg->cluster) {
+        sl_sim_t *sim = NULL;
+        rc = sl_sim_run_to_dir(sc, dir, &sim, err, errsz);
+        for (int i = 0; rc == SL_OK && i < n; i++)
+            rc = sl_sim_expect_result(sim, i, &gates[i].r);
+        sl_sim_destroy(sim);
+    } else {
+#ifdef SL_HAVE_RUN
+        sl_run_results_t res = {0};
+        sl_run_opts_t ro = {0};
+        ro.cluster = tg->cluster;
+        ro.bootstrap = tg->bootstrap;
+        ro.cluster_file = tg->cluster_file;
+        ro.out = dir;
+        ro.no_plots = 1;
+        ro.quiet = 1;
+        ro.results = &res;
+        int x = sl_realrun(sc, &ro);
+        if (x != SL_EXIT_OK || !res.groups) {
+            snprintf(err, errsz, "stormlab run --cluster %s exited %d (%s); see log.txt in the run directory",
+                     tg->cluster, x, x == SL_EXIT_USAGE ? "bad input, nothing ran" : "the run could not be carried out");
+            rc = x == SL_EXIT_USAGE ? SL_E_INVAL : SL_E_IO;
+        }
+        for (int i = 0; rc == SL_OK && i < n; i++)
+            rc = sl_expect_eval(sc, &res, i, &gates[i].r);
+        sl_run_results_free(&res);
+#else
+        snprintf(err, errsz, "real-cluster runs are not in this build (built without librdkafka)");
+        rc = SL_E_INVAL;
+#endif
+    }
+    if (rc != SL_OK) {
+        free(gates);
+        return rc;
+    }
+    for (int i = 0; i < n; i++)
+        describe(&gates[i]);
+    *gates_out = gates;
+    *n_out = n;
+    return SL_OK;
+}
+
 /* Runs one scenario at one seed; returns the exit code it contributes. */
-static int run_one(report_t *rp, sl_junit_t *ju, scen_t *s, uint64_t seed, const char *outdir,
+static int run_one(report_t *rp, sl_junit_t *ju, const target_t *tg, scen_t *s, uint64_t seed, const char *outdir,
                    const char *const *sets, size_t n_sets) {
     const char *name = sl_scenario_name(s->sc);
     char dir[4096], err[2048] = "", suite_name[512], seedstr[32];
@@ -172,10 +252,11 @@ static int run_one(report_t *rp, sl_junit_t *ju, scen_t *s, uint64_t seed, const
     snprintf(seedstr, sizeof seedstr, "%" PRIu64, seed);
     snprintf(suite_name, sizeof suite_name, "%s (seed %" PRIu64 ")", name, seed);
     sl_scenario_set_seed(s->sc, seed);
-    char *repro = repro_cmd(s->path, seed, sets, n_sets);
+    char *repro = repro_cmd(tg, s->path, seed, sets, n_sets);
     double t0 = sl_cli_wall_seconds();
-    sl_sim_t *sim = NULL;
-    sl_err_t rc = sl_sim_run_to_dir(s->sc, dir, &sim, err, sizeof err);
+    gate_t *gates = NULL;
+    int n = 0;
+    sl_err_t rc = run_gates(tg, s->sc, dir, &gates, &n, err, sizeof err);
     double wall = sl_cli_wall_seconds() - t0;
     rp->runs++;
     sl_junit_suite_t *su = ju ? sl_junit_suite(ju, suite_name, s->path, wall) : NULL;
@@ -216,16 +297,11 @@ static int run_one(report_t *rp, sl_junit_t *ju, scen_t *s, uint64_t seed, const
         free(repro);
         return code;
     }
-    int n = sl_sim_expect_count(sim);
     int breached = 0;
     if (rp->json)
         fputs(", \"error\": null, \"gates\": [", rp->json_out);
     for (int i = 0; i < n; i++) {
-        gate_t g;
-        memset(&g, 0, sizeof g);
-        if (sl_sim_expect_result(sim, i, &g.r) != SL_OK)
-            continue;
-        describe(&g);
+        const gate_t g = gates[i];
         rp->gates++;
         char eg[256];
         expected_got(&g, eg, sizeof eg);
@@ -268,11 +344,9 @@ static int run_one(report_t *rp, sl_junit_t *ju, scen_t *s, uint64_t seed, const
         /* the breach block goes to stderr in --json mode, keeping stdout JSON */
         FILE *o = rp->json ? stderr : stdout;
         for (int i = 0; i < n; i++) {
-            gate_t g;
-            memset(&g, 0, sizeof g);
-            if (sl_sim_expect_result(sim, i, &g.r) != SL_OK || g.r.passed)
+            const gate_t g = gates[i];
+            if (g.r.passed)
                 continue;
-            describe(&g);
             char eg[256];
             expected_got(&g, eg, sizeof eg);
             fprintf(o, "  %s:%d:%d: %s: %s\n", s->path, g.r.line, g.r.col, g.label, eg);
@@ -280,7 +354,7 @@ static int run_one(report_t *rp, sl_junit_t *ju, scen_t *s, uint64_t seed, const
         fprintf(o, "  reproduce: %s\n  run directory: %s/\n", repro ? repro : "", dir);
     }
     free(repro);
-    sl_sim_destroy(sim);
+    free(gates);
     return code;
 }
 
@@ -295,10 +369,12 @@ int sl_cmd_check(int argc, char **argv) {
         {"seeds", required_argument, 0, 'K'}, {"set", required_argument, 0, 'S'},
         {"out", required_argument, 0, 'o'},   {"json", no_argument, 0, 'j'},
         {"quiet", no_argument, 0, 'q'},       {"cluster", required_argument, 0, 'C'},
+        {"bootstrap", required_argument, 0, 'B'}, {"cluster-file", required_argument, 0, 'F'},
         {"help", no_argument, 0, 'h'},        {0, 0, 0, 0}};
+    target_t tg = {0};
     const char *sets[SL_CLI_MAX_SETS];
     size_t n_sets = 0;
-    const char *junit = NULL, *outdir = "runs/check", *cluster = NULL;
+    const char *junit = NULL, *outdir = "runs/check";
     uint64_t seed = 0, seeds = 1;
     int have_seed = 0, c;
     report_t rp;
@@ -327,10 +403,12 @@ int sl_cmd_check(int argc, char **argv) {
         case 'o': outdir = optarg; break;
         case 'j': rp.json = 1; break;
         case 'q': rp.quiet = 1; break;
-        case 'C': cluster = optarg; break;
+        case 'C': tg.cluster = optarg; break;
+        case 'B': tg.bootstrap = optarg; break;
+        case 'F': tg.cluster_file = optarg; break;
         case 'h': usage(stdout); return SL_EXIT_OK;
         default:
-            if (optopt && strchr("JsKSoC", optopt))
+            if (optopt && strchr("JsKSoCBF", optopt))
                 fprintf(stderr, "stormlab check: option '%s' needs a value\n", argv[optind - 1]);
             else
                 fprintf(stderr, "stormlab check: unknown option '%s'\n", argv[optind - 1]);
@@ -338,16 +416,21 @@ int sl_cmd_check(int argc, char **argv) {
             return SL_EXIT_USAGE;
         }
     }
-    if (cluster) {
-        if (strcmp(cluster, "mock") && strcmp(cluster, "kafka"))
-            fprintf(stderr, "stormlab check: --cluster: '%s' is not a cluster kind, expected mock or kafka\n", cluster);
-        else
-            fprintf(stderr,
-                    "stormlab check: --cluster %s: real-cluster runs are not available in this build; "
-                    "check runs scenarios on the simulator (drop --cluster)\n",
-                    cluster);
+    if (tg.cluster && strcmp(tg.cluster, "mock") && strcmp(tg.cluster, "kafka")) {
+        fprintf(stderr, "stormlab check: --cluster: '%s' is not a cluster kind, expected mock or kafka\n", tg.cluster);
         return SL_EXIT_USAGE;
     }
+    if ((tg.bootstrap || tg.cluster_file) && (!tg.cluster || strcmp(tg.cluster, "kafka"))) {
+        fprintf(stderr, "stormlab check: --bootstrap and --cluster-file go with --cluster kafka\n");
+        return SL_EXIT_USAGE;
+    }
+#ifndef SL_HAVE_RUN
+    if (tg.cluster) {
+        fprintf(stderr, "stormlab check: --cluster %s: real-cluster runs are not in this build (built without "
+                        "librdkafka); drop --cluster to check on the simulator\n", tg.cluster);
+        return SL_EXIT_USAGE;
+    }
+#endif
     if (optind >= argc) {
         fprintf(stderr, "stormlab check: missing SCENARIO\n");
         usage(stderr);
@@ -424,14 +507,14 @@ int sl_cmd_check(int argc, char **argv) {
             goto out;
         }
     } else if (!rp.quiet) {
-        printf("stormlab check: %zu scenario%s x %" PRIu64 " seed%s on the simulator\n", n, n == 1 ? "" : "s", seeds,
-               seeds == 1 ? "" : "s");
+        printf("stormlab check: %zu scenario%s x %" PRIu64 " seed%s on %s%s\n", n, n == 1 ? "" : "s", seeds,
+               seeds == 1 ? "" : "s", tg.cluster ? "the real cluster " : "the simulator", tg.cluster ? tg.cluster : "");
         print_header(&rp);
     }
     for (size_t i = 0; i < n; i++) {
         uint64_t base = have_seed ? seed : sl_scenario_seed(sc[i].sc);
         for (uint64_t k = 0; k < seeds; k++) /* wraps past 2^64-1 to 0: a seed like any other */
-            code = worse(code, run_one(&rp, ju, &sc[i], base + k, outdir, sets, n_sets));
+            code = worse(code, run_one(&rp, ju, &tg, &sc[i], base + k, outdir, sets, n_sets));
         fflush(stdout);
     }
     double wall = sl_cli_wall_seconds() - t0;

@@ -6,6 +6,7 @@
  * with it share their millisecond (how `stormlab explain` ties them).
  */
 #include <stdarg.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "json_out-internal.h"
@@ -154,6 +155,37 @@ static void group_result(const void *ctx, int i, sl_group_result_t *r, const cha
     *owner = g->cfg->owner;
 }
 
+/* The cluster-wide results over every topic (mu). produce_errors: records
+ * whose delivery failed; lost_records: those plus acknowledged records
+ * missing from the log. */
+static void cluster_result(sl_rrun_t *run, sl_cluster_result_t *c) {
+    sl_racct_totals_t all = {0};
+    for (int t = 0; t < run->sc->n_topics; t++) {
+        sl_racct_totals_t tt;
+        sl_racct_totals_locked(run, t, &tt);
+        all.produced += tt.produced, all.failed += tt.failed, all.lost += tt.lost;
+    }
+    /* a real cluster's leaders are not tracked: not measured */
+    c->unavailable_partition_s = run->offline_known ? run->unavailable_us / 1e6 : -1;
+    c->produce_errors = all.failed;
+    c->lost_records = all.lost + all.failed;
+    c->produced_records = all.produced;
+}
+
+/* The run's results model (stormlab.h): what summary.json holds (mu). */
+int sl_rfill_results_locked(sl_rrun_t *run, sl_run_results_t *res) {
+    res->groups = calloc((size_t)(run->n_groups ? run->n_groups : 1), sizeof *res->groups);
+    if (!res->groups)
+        return -1;
+    res->n_groups = run->n_groups;
+    for (int i = 0; i < run->n_groups; i++) {
+        const char *owner;
+        group_result(run, i, &res->groups[i], &owner);
+    }
+    cluster_result(run, &res->cluster);
+    return 0;
+}
+
 /* Caller holds mu, after sl_rgroups_finish_locked() and the accounting. */
 int sl_rwrite_summary(sl_rrun_t *run, FILE *f, const char *kind, int brokers_down, int members_frozen, int toxics_left,
                       int threads_left) {
@@ -173,23 +205,15 @@ int sl_rwrite_summary(sl_rrun_t *run, FILE *f, const char *kind, int brokers_dow
     }
     fputs(",\n \"groups\": {", f);
     sl_json_summary_groups(f, run->n_groups, group_result, run);
-    sl_racct_totals_t all = {0};
-    for (int t = 0; t < sc->n_topics; t++) {
-        sl_racct_totals_t tt;
-        sl_racct_totals_locked(run, t, &tt);
-        all.produced += tt.produced, all.acked += tt.acked, all.failed += tt.failed, all.unacked += tt.unacked;
-        all.in_log += tt.in_log, all.lost += tt.lost, all.consumed += tt.consumed;
-        all.duplicated += tt.duplicated, all.unconsumed += tt.unconsumed;
-    }
+    sl_cluster_result_t c;
+    cluster_result(run, &c);
     fputs("},\n \"cluster\": {\"unavailable_partition_s\": ", f);
-    if (run->offline_known)
-        sl_json_num(f, run->unavailable_us / 1e6);
+    if (c.unavailable_partition_s >= 0)
+        sl_json_num(f, c.unavailable_partition_s);
     else
-        fputs("null", f); /* a real cluster's leaders are not tracked */
-    /* produce_errors: records whose delivery failed; lost_records: those
-     * plus acknowledged records missing from the log. */
+        fputs("null", f);
     fprintf(f, ", \"produce_errors\": %lld, \"lost_records\": %lld, \"produced_records\": %lld},\n",
-            (long long)all.failed, (long long)(all.lost + all.failed), (long long)all.produced);
+            (long long)c.produce_errors, (long long)c.lost_records, (long long)c.produced_records);
     fputs(" \"records\": {", f);
     for (int t = 0; t < sc->n_topics; t++) {
         sl_racct_totals_t tt;

@@ -242,6 +242,7 @@ int64_t sl_rstamp_locked(sl_rrun_t *run);
 void sl_rseries_header(sl_rrun_t *run);
 void sl_rsample(sl_rrun_t *run);   /* takes mu */
 /* After the teardown: what was left in place and how many threads remain. */
+int sl_rfill_results_locked(sl_rrun_t *run, sl_run_results_t *res);
 int sl_rwrite_summary(sl_rrun_t *run, FILE *f, const char *kind, int brokers_down, int members_frozen, int toxics_left,
                       int threads_left);
 int sl_rthreads_now(void); /* runner.c */

@@ -21,6 +21,8 @@ typedef struct sl_run_opts_s {
     int quiet;
     int json;                 /* summary.json on stdout */
     int progress;             /* live progress line (stderr is a TTY) */
+    sl_run_results_t *results;    /* if not NULL: filled with the results (summary.json's
+                                 values) of a complete run; sl_run_results_free() them */
 } sl_run_opts_t;
 
 /* Runs sc; returns 0 ok, 2 bad input (nothing ran), 3 the run could not be

@@ -528,6 +528,8 @@ out:
     int threads_left = sl_rthreads_now() - 1;
     if (started) {
         sl_rwrite_summary(run, f[SL_OUT_SUMMARY], kind, brokers_down, members_frozen, toxics_left, threads_left);
+        if (o->results && !run->interrupted && !run->failed && sl_rfill_results_locked(run, o->results) < 0)
+            rc = SL_EXIT_RUN;
         fprintf(run->log, "# stormlab: run %s after %.1f s; after the heal: %d brokers down, %d members frozen, %d "
                           "toxics, %d threads besides the main one\n",
                 run->interrupted ? "interrupted" : run->failed ? "failed" : "complete", (double)run->end_us / 1e6,

@@ -152,6 +152,27 @@ typedef struct sl_expect_result_s {
     int line, col;       /**< where the gate is written in the scenario */
 } sl_expect_result_t;
 
+/**
+ * A finished run's results: what summary.json holds (docs/outputs.md), filled
+ * by either engine (the simulator, a real-cluster run), so `expect:` gates read
+ * one model.  groups[i] is the scenario's group i.  A value a cluster cannot
+ * measure is negative (unavailable_partition_s of a real Kafka cluster).
+ */
+typedef struct sl_run_results_s {
+    int n_groups;
+    sl_group_result_t *groups;   /**< malloc'd; group names owned by the scenario */
+    sl_cluster_result_t cluster;
+} sl_run_results_t;
+
+/** Frees results->groups (the struct itself is the caller's). */
+void sl_run_results_free(sl_run_results_t *results);
+
+/** Number of expectations the scenario declares. */
+int sl_scenario_expect_count(const sl_scenario_t *sc);
+/** Evaluates the scenario's expectation i (0-based) over results of a run of
+ * it; SL_E_INVAL when i is out of range or results lack the group. */
+sl_err_t sl_expect_eval(const sl_scenario_t *sc, const sl_run_results_t *results, int i, sl_expect_result_t *out);
+
 /** Number of expectations the scenario declares. */
 int sl_sim_expect_count(const sl_sim_t *sim);
 /** Evaluates expectation i (0-based) after sl_sim_run(); SL_E_INVAL when out

@@ -18,7 +18,7 @@ cut=$src/scenarios/member-cut-short.yaml
 
 "$stormlab" check --help >help 2>&1; rc=$?
 check "check --help exits 0 and documents --junit, --seeds and --cluster" \
-  '[ $rc -eq 0 ] && grep -q -- "--junit FILE" help && grep -q -- "--seeds K" help && grep -q "not available in this build" help'
+  '[ $rc -eq 0 ] && grep -q -- "--junit FILE" help && grep -q -- "--seeds K" help && grep -q -- "--cluster mock|kafka" help'
 
 # given a scenario whose gates all hold
 "$stormlab" check "$kept" --junit kept.xml >out 2>err; rc=$?
@@ -72,8 +72,10 @@ check "a missing scenario: the JUnit file reports it as an error" \
 printf 'name: x\ntopics: [{name: t}]\ngroups: [{id: g, topics: [t]}]\nexpect:\n  - group: g\n    rebalancez: 1\n' >badgate.yaml
 "$stormlab" check badgate.yaml >out 2>err; rc=$?
 check "a bad expect: key: exit 2 naming file:line:col" '[ $rc -eq 2 ] && grep -q "badgate.yaml:6:5" err'
-"$stormlab" check "$cut" --cluster mock >out 2>err; rc=$?
-check "--cluster mock: exit 2, not available in this build" '[ $rc -eq 2 ] && grep -q "not available in this build" err'
+"$stormlab" check "$cut" --cluster moc >out 2>err; rc=$?
+check "--cluster moc: exit 2, expected mock or kafka" '[ $rc -eq 2 ] && grep -q "expected mock or kafka" err'
+"$stormlab" check "$cut" --cluster mock --bootstrap 127.0.0.1:1 >out 2>err; rc=$?
+check "--bootstrap without --cluster kafka: exit 2" '[ $rc -eq 2 ] && grep -q "go with --cluster kafka" err'
 "$stormlab" check "$cut" --seeds 0 >out 2>err; rc=$?
 check "--seeds 0: exit 2" '[ $rc -eq 2 ] && grep -q "expected an integer 1.." err'
 "$stormlab" check >out 2>err; rc=$?

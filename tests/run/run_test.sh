@@ -125,6 +125,31 @@ cut_long)
   # earlier invocations' runs, once surely finished (never one running now)
   find "$top" -maxdepth 1 -name 'cut_long.*' -type d -mmin +15 -exec rm -rf {} + 2>/dev/null
   ;;
+check)
+  # Given two scenarios on the mock cluster, one whose gates all hold and one
+  # asking for a rebalance that never comes; when `stormlab check --cluster
+  # mock` gates both; then it exits 1, the JUnit file has one failure (that
+  # gate, with the value summary.json holds) and the kept run's gates pass,
+  # and the breach prints the `stormlab run` command that reproduces it.
+  "$stormlab" check "$data/check-kept.yaml" "$data/check-breached.yaml" --cluster mock --out "$out/check" \
+    --junit "$out/check.xml" >"$out/check.stdout" 2>"$out/check.stderr"
+  rc=$?
+  cat "$out/check.stdout"
+  check "a breach on the mock exits 1 (got $rc)" '[ $rc -eq 1 ]'
+  junit=$(python3 - "$out/check.xml" <<'EOF'
+import sys, xml.etree.ElementTree as ET
+r = ET.parse(sys.argv[1]).getroot()
+cases = [(s.get("name"), c.get("name"), c.find("failure") is not None) for s in r.iter("testsuite") for c in s.iter("testcase")]
+print(sum(f for _, _, f in cases), len(cases), ",".join(n for s, n, f in cases if f))
+EOF
+)
+  echo "junit: $junit"
+  check "JUnit: 1 failure in 6 gates, the breached rebalances gate ($junit)" '[ "${junit%% *}" = 1 ] && echo "$junit" | grep -q " 6 billing.rebalances >= 1"'
+  rb=$(json "$out/check/run-check-breached/seed-5/summary.json" 'j["groups"]["billing"]["rebalances"]')
+  check "the breach reports summary.json's value ($rb)" 'grep -q "billing.rebalances: expected >= 1, got $rb\$" "$out/check.stdout"'
+  check "the kept scenario's gates are ok" '[ "$(grep -c "^run-check-kept .* ok\$" "$out/check.stdout")" = 3 ]'
+  check "the breach names the run command that reproduces it" 'grep -q "reproduce: .*stormlab run .*check-breached.yaml --cluster mock --seed 5" "$out/check.stdout"'
+  ;;
 accounting)
   # Given the cut-long run (acks=all, idempotent producer; billing/1 lost
   # its assignment without a commit); when the log is read back; then no
