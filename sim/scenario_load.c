@@ -671,35 +671,9 @@ sl_err_t sl_scenario_load_buffer(const char *name, const char *buf, size_t len,
 
 sl_err_t sl_scenario_load_file(const char *path, const char *const *sets, size_t n_sets,
                                sl_scenario_t **out, char *errstr, size_t errstr_size) {
-    if (errstr && errstr_size) errstr[0] = 0;
-    FILE *f = path ? fopen(path, "rb") : NULL;
-    if (!f) {
-        if (errstr && errstr_size)
-            snprintf(errstr, errstr_size, "%s: cannot open: %s", path ? path : "(null)",
-                     strerror(errno));
-        return SL_E_IO;
-    }
-    /* Read one byte past the limit to tell "too big" without reading it all. */
-    size_t cap = SL_MAX_FILE_BYTES + 1, n = 0;
-    char *buf = malloc(cap);
-    sl_err_t rc = SL_OK;
-    if (!buf) {
-        rc = SL_E_NOMEM;
-        if (errstr && errstr_size) snprintf(errstr, errstr_size, "%s: out of memory", path);
-    } else {
-        n = fread(buf, 1, cap, f);
-        if (ferror(f)) {
-            rc = SL_E_IO;
-            if (errstr && errstr_size)
-                snprintf(errstr, errstr_size, "%s: cannot read: %s", path, strerror(errno));
-        } else if (n > SL_MAX_FILE_BYTES) {
-            rc = SL_E_LIMIT;
-            if (errstr && errstr_size)
-                snprintf(errstr, errstr_size, "%s:1:1: the file is larger than %d bytes, expected "
-                         "at most %d", path, SL_MAX_FILE_BYTES, SL_MAX_FILE_BYTES);
-        }
-    }
-    fclose(f);
+    char *buf = NULL;
+    size_t n = 0;
+    sl_err_t rc = yt_read_file(path, &buf, &n, errstr, errstr_size);
     if (rc == SL_OK) rc = sl_scenario_load_buffer(path, buf, n, sets, n_sets, out, errstr, errstr_size);
     free(buf);
     return rc;

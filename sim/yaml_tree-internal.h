@@ -54,6 +54,14 @@ struct yt_node_s {
 sl_err_t yt_parse(const char *name, const char *buf, size_t len,
                   yt_node_t **root, char *err, size_t err_size);
 
+/*
+ * Reads path whole into *buf (the caller frees it), refusing a file over
+ * SL_MAX_FILE_BYTES without reading it all: SL_E_IO (cannot open or read),
+ * SL_E_LIMIT or SL_E_NOMEM with err set.  Used for scenario files and
+ * cluster files alike, so both have the same limits.
+ */
+sl_err_t yt_read_file(const char *path, char **buf, size_t *len, char *err, size_t err_size);
+
 /* Frees a tree; NULL is a no-op. */
 void yt_free(yt_node_t *n);
 

@@ -12,6 +12,7 @@
  */
 #include "yaml_tree-internal.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -608,6 +609,43 @@ static int on_event(bld_t *b, const yaml_event_t *ev) {
     case YAML_MAPPING_END_EVENT: return on_end(b);
     default: return 0;
     }
+}
+
+sl_err_t yt_read_file(const char *path, char **buf, size_t *len, char *err, size_t err_size) {
+    if (err && err_size) err[0] = 0;
+    FILE *f = path ? fopen(path, "rb") : NULL;
+    if (!f) {
+        if (err && err_size)
+            snprintf(err, err_size, "%s: cannot open: %s", path ? path : "(null)", strerror(errno));
+        return SL_E_IO;
+    }
+    /* Read one byte past the limit to tell "too big" without reading it all. */
+    size_t cap = SL_MAX_FILE_BYTES + 1, n = 0;
+    char *b = malloc(cap);
+    sl_err_t rc = SL_OK;
+    if (!b) {
+        rc = SL_E_NOMEM;
+        if (err && err_size) snprintf(err, err_size, "%s: out of memory", path);
+    } else {
+        n = fread(b, 1, cap, f);
+        if (ferror(f)) {
+            rc = SL_E_IO;
+            if (err && err_size) snprintf(err, err_size, "%s: cannot read: %s", path, strerror(errno));
+        } else if (n > SL_MAX_FILE_BYTES) {
+            rc = SL_E_LIMIT;
+            if (err && err_size)
+                snprintf(err, err_size, "%s:1:1: the file is larger than %d bytes, expected at most %d", path,
+                         SL_MAX_FILE_BYTES, SL_MAX_FILE_BYTES);
+        }
+    }
+    fclose(f);
+    if (rc != SL_OK) {
+        free(b);
+        return rc;
+    }
+    *buf = b;
+    *len = n;
+    return SL_OK;
 }
 
 sl_err_t yt_parse(const char *name, const char *buf, size_t len, yt_node_t **root,

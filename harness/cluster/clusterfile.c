@@ -1,6 +1,9 @@
 /*
- * Cluster files (clusterfile.h): libyaml's document API, every key
- * checked, errors with file:line:col; command templates split into argv
+ * Cluster files (clusterfile.h): read and parsed by the scenario loader's
+ * YAML reader (sim/yaml_tree.c), so a cluster file has a scenario's limits
+ * (4 MiB, 200,000 nodes, nesting 64 deep, no NUL, no duplicate key) and
+ * errors with file:line:col; every key checked; at most SL_MAX_BROKERS
+ * brokers, duplicates found by sorting; command templates split into argv
  * before substitution; commands run with posix_spawnp and a timeout.
  */
 #include <errno.h>
@@ -14,10 +17,10 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <yaml.h>
 
 #include "clusterfile.h"
-#include "scenario-internal.h" /* sl_parse_duration */
+#include "scenario-internal.h"      /* sl_parse_duration */
+#include "yaml_tree-internal.h" /* yt_read_file, yt_parse */
 
 static const char *const actions[] = {SL_CF_ACTIONS};
 #define N_ACTIONS 5
@@ -28,6 +31,7 @@ typedef struct cf_broker_s {
     int port;
     int host_given, port_given;
     int host_long; /* set_address() was given a longer host: refused, never cut short */
+    int line, col; /* where the file lists it (0 when from metadata) */
     char *tmpl[N_ACTIONS];
 } cf_broker_t;
 
@@ -50,17 +54,16 @@ static int action_index(const char *a) {
 
 #define FAIL(node, ...)                                                                                            \
     do {                                                                                                           \
-        int _o = snprintf(err, errsz, "%s:%d:%d: ", cf->path, (int)(node)->start_mark.line + 1,                    \
-                          (int)(node)->start_mark.column + 1);                                                     \
+        int _o = snprintf(err, errsz, "%s:%d:%d: ", cf->path, (node)->line, (node)->col);                          \
         if (_o > 0 && (size_t)_o < errsz)                                                                          \
             snprintf(err + _o, errsz - (size_t)_o, __VA_ARGS__);                                                   \
         return -1;                                                                                                 \
     } while (0)
 
-static const char *scalar(yaml_node_t *n) { return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL; }
+static const char *scalar(const yt_node_t *n) { return n && n->kind == YT_SCALAR ? n->str : NULL; }
 
 /* Checks a template now: it must split, and name only known placeholders. */
-static int check_template(sl_clusterfile_t *cf, yaml_node_t *n, const char *key, char **dst, char *err, size_t errsz);
+static int check_template(sl_clusterfile_t *cf, const yt_node_t *n, const char *key, char **dst, char *err, size_t errsz);
 
 static int parse_int(const char *s, int lo, int hi, int *out) {
     char *end;
@@ -72,18 +75,15 @@ static int parse_int(const char *s, int lo, int hi, int *out) {
     return 0;
 }
 
-static int load_broker(sl_clusterfile_t *cf, yaml_document_t *doc, yaml_node_t *map, char *err, size_t errsz) {
-    if (map->type != YAML_MAPPING_NODE)
+static int load_broker(sl_clusterfile_t *cf, const yt_node_t *map, char *err, size_t errsz) {
+    if (map->kind != YT_MAP)
         FAIL(map, "brokers[]: expected a mapping with id and optional host, port, %s", "stop/start/kill/pause/resume");
-    cf_broker_t *b = realloc(cf->brokers, (size_t)(cf->n_brokers + 1) * sizeof *b);
-    if (!b)
-        FAIL(map, "out of memory");
-    cf->brokers = b;
-    b = &cf->brokers[cf->n_brokers++];
+    cf_broker_t *b = &cf->brokers[cf->n_brokers++];
     memset(b, 0, sizeof *b);
     b->id = -1;
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = yaml_document_get_node(doc, p->key), *v = yaml_document_get_node(doc, p->value);
+    b->line = map->line, b->col = map->col;
+    for (const yt_pair_t *p = map->pairs; p < map->pairs + map->n; p++) {
+        const yt_node_t *k = p->key, *v = p->value;
         const char *key = scalar(k), *val = scalar(v);
         if (!key)
             FAIL(k, "brokers[]: expected a key");
@@ -115,22 +115,50 @@ static int load_broker(sl_clusterfile_t *cf, yaml_document_t *doc, yaml_node_t *
     }
     if (b->id < 0)
         FAIL(map, "brokers[]: missing id");
-    for (int i = 0; i < cf->n_brokers - 1; i++)
-        if (cf->brokers[i].id == b->id)
-            FAIL(map, "brokers[]: broker %d listed twice", b->id);
     return 0;
 }
 
-static int load_doc(sl_clusterfile_t *cf, yaml_document_t *doc, char *err, size_t errsz) {
-    yaml_node_t *root = yaml_document_get_root_node(doc);
-    if (!root) {
+/* Brokers by id, then by place in the file: a duplicate follows its first. */
+static int by_id_then_place(const void *a, const void *b) {
+    const cf_broker_t *x = *(const cf_broker_t *const *)a, *y = *(const cf_broker_t *const *)b;
+    if (x->id != y->id)
+        return x->id < y->id ? -1 : 1;
+    return x < y ? -1 : x > y;
+}
+
+/* A broker listed twice, found in O(n log n): the later listing is named. */
+static int check_duplicate_brokers(sl_clusterfile_t *cf, char *err, size_t errsz) {
+    if (cf->n_brokers < 2)
+        return 0;
+    const cf_broker_t **s = malloc((size_t)cf->n_brokers * sizeof *s);
+    if (!s) {
+        snprintf(err, errsz, "%s: out of memory", cf->path);
+        return -1;
+    }
+    for (int i = 0; i < cf->n_brokers; i++)
+        s[i] = &cf->brokers[i];
+    qsort(s, (size_t)cf->n_brokers, sizeof *s, by_id_then_place);
+    const cf_broker_t *dup = NULL;
+    for (int i = 1; i < cf->n_brokers; i++)
+        if (s[i]->id == s[i - 1]->id && (!dup || s[i] < dup))
+            dup = s[i];
+    free(s);
+    if (dup) {
+        snprintf(err, errsz, "%s:%d:%d: brokers[]: broker %d listed twice", cf->path, dup->line, dup->col, dup->id);
+        return -1;
+    }
+    return 0;
+}
+
+static int load_doc(sl_clusterfile_t *cf, const yt_node_t *root, char *err, size_t errsz) {
+    if (root->kind == YT_SCALAR && yt_is_null(root)) {
         snprintf(err, errsz, "%s: empty cluster file", cf->path);
         return -1;
     }
-    if (root->type != YAML_MAPPING_NODE)
+    if (root->kind != YT_MAP)
         FAIL(root, "expected a mapping (cluster_id, allow_remote, bootstrap, command_timeout, commands, brokers)");
-    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = yaml_document_get_node(doc, p->key), *v = yaml_document_get_node(doc, p->value);
+    for (const yt_pair_t *p = root->pairs; p < root->pairs + root->n; p++) {
+        const yt_node_t *k = p->key, *v = p->value;
         const char *key = scalar(k), *val = scalar(v);
         if (!key)
             FAIL(k, "expected a key");
@@ -148,10 +176,10 @@ static int load_doc(sl_clusterfile_t *cf, yaml_document_t *doc, char *err, size_
             if (!val || sl_parse_duration(val, &cf->timeout_us) < 0 || cf->timeout_us <= 0)
                 FAIL(v, "command_timeout: '%s' is not a duration, expected e.g. 60s", val ? val : "");
         } else if (!strcmp(key, "commands")) {
-            if (v->type != YAML_MAPPING_NODE)
+            if (v->kind != YT_MAP)
                 FAIL(v, "commands: expected a mapping of stop, start, kill, pause, resume to command templates");
-            for (yaml_node_pair_t *q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top; q++) {
-                yaml_node_t *ck = yaml_document_get_node(doc, q->key), *cv = yaml_document_get_node(doc, q->value);
+            for (const yt_pair_t *q = v->pairs; q < v->pairs + v->n; q++) {
+                const yt_node_t *ck = q->key, *cv = q->value;
                 const char *ckey = scalar(ck);
                 int a = ckey ? action_index(ckey) : -1;
                 if (a < 0)
@@ -160,11 +188,19 @@ static int load_doc(sl_clusterfile_t *cf, yaml_document_t *doc, char *err, size_
                     return -1;
             }
         } else if (!strcmp(key, "brokers")) {
-            if (v->type != YAML_SEQUENCE_NODE)
+            if (v->kind != YT_SEQ)
                 FAIL(v, "brokers: expected a list of mappings");
-            for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++)
-                if (load_broker(cf, doc, yaml_document_get_node(doc, *it), err, errsz) < 0)
+            if (v->n > SL_MAX_BROKERS)
+                FAIL(v, "brokers: %zu brokers, expected at most %d", v->n, SL_MAX_BROKERS);
+            cf_broker_t *nb = realloc(cf->brokers, (v->n + (size_t)cf->n_brokers + 1) * sizeof *nb);
+            if (!nb)
+                FAIL(v, "out of memory");
+            cf->brokers = nb;
+            for (size_t i = 0; i < v->n; i++)
+                if (load_broker(cf, v->items[i], err, errsz) < 0)
                     return -1;
+            if (check_duplicate_brokers(cf, err, errsz) < 0)
+                return -1;
         } else {
             FAIL(k, "unknown key '%s', expected cluster_id, allow_remote, bootstrap, command_timeout, commands or brokers",
                  key);
@@ -176,33 +212,25 @@ static int load_doc(sl_clusterfile_t *cf, yaml_document_t *doc, char *err, size_
 }
 
 int sl_clusterfile_load(const char *path, sl_clusterfile_t **out, char *err, size_t errsz) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errsz, "%s: %s", path, strerror(errno));
+    char *buf = NULL;
+    size_t len = 0;
+    if (yt_read_file(path, &buf, &len, err, errsz) != SL_OK)
         return -1;
-    }
+    yt_node_t *root = NULL;
+    sl_err_t prc = yt_parse(path, buf, len, &root, err, errsz);
+    free(buf);
+    if (prc != SL_OK)
+        return -1;
     sl_clusterfile_t *cf = calloc(1, sizeof *cf);
-    if (!cf) {
-        fclose(f);
-        snprintf(err, errsz, "out of memory");
+    if (!cf || !(cf->path = strdup(path))) {
+        free(cf);
+        yt_free(root);
+        snprintf(err, errsz, "%s: out of memory", path);
         return -1;
     }
-    cf->path = strdup(path);
     cf->timeout_us = 60 * 1000000LL;
-    yaml_parser_t parser;
-    yaml_document_t doc;
-    yaml_parser_initialize(&parser);
-    yaml_parser_set_input_file(&parser, f);
-    int rc = -1;
-    if (!yaml_parser_load(&parser, &doc)) {
-        snprintf(err, errsz, "%s:%d:%d: %s", path, (int)parser.problem_mark.line + 1,
-                 (int)parser.problem_mark.column + 1, parser.problem ? parser.problem : "YAML error");
-    } else {
-        rc = load_doc(cf, &doc, err, errsz);
-        yaml_document_delete(&doc);
-    }
-    yaml_parser_delete(&parser);
-    fclose(f);
+    int rc = load_doc(cf, root, err, errsz);
+    yt_free(root);
     if (rc < 0) {
         sl_clusterfile_destroy(cf);
         return -1;
@@ -355,7 +383,7 @@ static int placeholders_ok(const char *word, char *why, size_t whysz) {
     return 0;
 }
 
-static int check_template(sl_clusterfile_t *cf, yaml_node_t *n, const char *key, char **dst, char *err, size_t errsz) {
+static int check_template(sl_clusterfile_t *cf, const yt_node_t *n, const char *key, char **dst, char *err, size_t errsz) {
     const char *v = scalar(n);
     if (!v)
         FAIL(n, "%s: expected a command template (a string)", key);
@@ -445,35 +473,94 @@ bad:
     return -1;
 }
 
-void sl_clusterfile_quote(char *const *argv, char *buf, size_t n) {
-    size_t o = 0;
-    buf[0] = 0;
-    for (int i = 0; argv[i] && o + 4 < n; i++) {
-        const char *a = argv[i];
-        int plain = *a && strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:/=@,+-%") == strlen(a);
-        o += (size_t)snprintf(buf + o, n - o, "%s%s", i ? " " : "", plain ? a : "'");
-        if (!plain) {
-            for (const char *p = a; *p && o + 6 < n; p++) {
-                if (*p == '\'')
-                    o += (size_t)snprintf(buf + o, n - o, "'\\''");
-                else
-                    buf[o++] = *p;
-            }
-            if (o + 2 < n)
-                buf[o++] = '\'';
-            buf[o] = 0;
+/* A growing string for quote(): every append checked, never cut. */
+typedef struct {
+    char *s;
+    size_t n, cap;
+    int oom;
+} qbuf_t;
+
+static void qput(qbuf_t *q, const char *s, size_t n) {
+    if (q->oom)
+        return;
+    if (q->n + n + 1 > q->cap) {
+        size_t cap = (q->n + n + 1) * 2;
+        char *ns = realloc(q->s, cap);
+        if (!ns) {
+            q->oom = 1;
+            return;
         }
+        q->s = ns, q->cap = cap;
     }
+    memcpy(q->s + q->n, s, n);
+    q->n += n;
+    q->s[q->n] = 0;
 }
 
-int sl_clusterfile_describe(const sl_clusterfile_t *cf, const char *action, int id, char *buf, size_t n, char *err,
-                            size_t errsz) {
+#define SAFE_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:/=@,+-%"
+
+/* One word: as it is when every character is safe; '...' when it has only
+ * printable ASCII; else $'...' with every other byte escaped (\t, \n,
+ * \r, \xHH), so a control character or an escape sequence is shown, never
+ * sent to the terminal, and the line means the same words to the shell
+ * (bash, zsh, ksh and POSIX.1-2024 sh read $'...'). */
+static void quote_word(qbuf_t *q, const char *a) {
+    size_t len = strlen(a);
+    if (len && strspn(a, SAFE_CHARS) == len) {
+        qput(q, a, len);
+        return;
+    }
+    int printable = 1;
+    for (const unsigned char *p = (const unsigned char *)a; *p; p++)
+        if (*p < 0x20 || *p >= 0x7f)
+            printable = 0;
+    if (printable) {
+        qput(q, "'", 1);
+        for (const char *p = a; *p; p++)
+            qput(q, *p == '\'' ? "'\\''" : p, *p == '\'' ? 4 : 1);
+        qput(q, "'", 1);
+        return;
+    }
+    qput(q, "$'", 2);
+    for (const unsigned char *p = (const unsigned char *)a; *p; p++) {
+        char e[8];
+        if (*p == '\'' || *p == '\\')
+            e[0] = '\\', e[1] = (char)*p, e[2] = 0;
+        else if (*p == '\t' || *p == '\n' || *p == '\r')
+            snprintf(e, sizeof e, "\\%c", *p == '\t' ? 't' : *p == '\n' ? 'n' : 'r');
+        else if (*p < 0x20 || *p >= 0x7f)
+            snprintf(e, sizeof e, "\\x%02x", *p);
+        else
+            e[0] = (char)*p, e[1] = 0;
+        qput(q, e, strlen(e));
+    }
+    qput(q, "'", 1);
+}
+
+char *sl_clusterfile_quote(char *const *argv) {
+    qbuf_t q = {0};
+    qput(&q, "", 0);
+    for (int i = 0; argv[i]; i++) {
+        if (i)
+            qput(&q, " ", 1);
+        quote_word(&q, argv[i]);
+    }
+    if (q.oom) {
+        free(q.s);
+        return NULL;
+    }
+    return q.s;
+}
+
+char *sl_clusterfile_describe(const sl_clusterfile_t *cf, const char *action, int id, char *err, size_t errsz) {
     char **argv;
     if (sl_clusterfile_argv(cf, action, id, &argv, err, errsz) < 0)
-        return -1;
-    sl_clusterfile_quote(argv, buf, n);
+        return NULL;
+    char *line = sl_clusterfile_quote(argv);
     sl_clusterfile_argv_free(argv);
-    return 0;
+    if (!line)
+        snprintf(err, errsz, "%s: out of memory", cf->path);
+    return line;
 }
 
 extern char **environ;

@@ -41,12 +41,15 @@ void sl_clusterfile_set_address(sl_clusterfile_t *cf, int id, const char *host, 
  * template or a value that fails the check. */
 int sl_clusterfile_argv(const sl_clusterfile_t *cf, const char *action, int id, char ***argv, char *err, size_t errsz);
 void sl_clusterfile_argv_free(char **argv);
-/* argv as one shell-quoted line (words of safe characters as they are,
- * others in '...'), for --dry-run, the log and `stormlab heal`. */
-void sl_clusterfile_quote(char *const *argv, char *buf, size_t n);
-/* The argv of action on broker id as one shell-quoted line. */
-int sl_clusterfile_describe(const sl_clusterfile_t *cf, const char *action, int id, char *buf, size_t n, char *err,
-                            size_t errsz);
+/* argv as one shell-quoted line, exactly, never cut short: words of safe
+ * characters as they are, printable ones in '...', words with control or
+ * non-ASCII bytes in $'...' with those bytes escaped (\r, \x1b...), so
+ * what --dry-run, the log and `stormlab heal` show is what runs.  A new
+ * string the caller frees; NULL when out of memory. */
+char *sl_clusterfile_quote(char *const *argv);
+/* The argv of action on broker id as one shell-quoted line (a new string),
+ * or NULL with err. */
+char *sl_clusterfile_describe(const sl_clusterfile_t *cf, const char *action, int id, char *err, size_t errsz);
 
 /* Runs argv; each output line and the outcome go to log(opaque, line).
  * Returns 0 when it exited 0 within timeout_us. */

@@ -21,6 +21,7 @@
 
 #include "cluster.h"
 #include "clusterfile.h"
+#include "proxy-internal.h" /* slp_addr_is_loopback */
 
 typedef struct kafka_s {
     sl_cluster_t c; /* first */
@@ -30,8 +31,29 @@ typedef struct kafka_s {
     int *node_id; /* [scenario id - 1] -> Kafka node id */
 } kafka_t;
 
+/* h (a name or an address, [::1] with brackets too) resolves, and to
+ * loopback addresses only: every address getaddrinfo() gives must be
+ * 127.0.0.0/8 or ::1 (slp_addr_is_loopback), so "127.evil.example" or a
+ * name with one remote address among loopback ones is not loopback.  A
+ * name that does not resolve is not loopback either. */
 static int is_loopback_host(const char *h) {
-    return !strcmp(h, "localhost") || !strncmp(h, "127.", 4) || !strcmp(h, "::1") || !strcmp(h, "[::1]");
+    char host[256];
+    size_t n = strlen(h);
+    if (n >= sizeof host)
+        return 0;
+    if (n >= 2 && h[0] == '[' && h[n - 1] == ']')
+        snprintf(host, sizeof host, "%.*s", (int)(n - 2), h + 1);
+    else
+        snprintf(host, sizeof host, "%s", h);
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res = NULL;
+    if (!host[0] || getaddrinfo(host, NULL, &hints, &res) != 0 || !res)
+        return 0;
+    int all = 1;
+    for (const struct addrinfo *a = res; a; a = a->ai_next)
+        if (!slp_addr_is_loopback(a->ai_addr))
+            all = 0;
+    freeaddrinfo(res);
+    return all;
 }
 
 /* Every host in "h1:p1,h2:p2" is loopback. */
@@ -63,15 +85,16 @@ static void cmd_log(void *opaque, int level, const char *line) {
 }
 
 static int run_action(kafka_t *k, const char *action, int id, char *err, size_t errsz) {
-    char **argv = NULL, line[4096];
+    char **argv = NULL;
     if (sl_clusterfile_argv(k->cf, action, id, &argv, err, errsz) < 0)
         return -1;
-    sl_clusterfile_describe(k->cf, action, id, line, sizeof line, err, errsz);
+    char *line = sl_clusterfile_quote(argv);
     if (k->c.log) {
         char what[64];
         snprintf(what, sizeof what, "[stormlab] broker/%d %s", id, action);
-        k->c.log(k->c.log_opaque, "-", 6, what, line);
+        k->c.log(k->c.log_opaque, "-", 6, what, line ? line : "(out of memory)");
     }
+    free(line);
     int rc = sl_clusterfile_run(argv, sl_clusterfile_timeout_us(k->cf), cmd_log, k, err, errsz);
     sl_clusterfile_argv_free(argv);
     return rc;

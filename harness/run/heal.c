@@ -198,13 +198,14 @@ static int heal_one(journal_t *jr, int fd, int dry_run, FILE *report, sl_heal_st
             st->in_process++;
             continue;
         }
-        char cmd[4096], err[1024] = "";
-        sl_clusterfile_quote(f->undo, cmd, sizeof cmd);
+        char err[1024] = "", *cmd = sl_clusterfile_quote(f->undo);
         if (dry_run) {
-            fprintf(report, "  %s: would run: %s\n", f->what, cmd);
+            fprintf(report, "  %s: would run: %s\n", f->what, cmd ? cmd : "(out of memory)");
+            free(cmd);
             continue;
         }
-        fprintf(report, "  %s: running: %s\n", f->what, cmd);
+        fprintf(report, "  %s: running: %s\n", f->what, cmd ? cmd : "(out of memory)");
+        free(cmd);
         fflush(report);
         if (run_undo(f, cwd, report, err, sizeof err) == 0) {
             fprintf(report, "    healed\n");

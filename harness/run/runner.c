@@ -241,13 +241,14 @@ static int dry_run(const sl_scenario_t *sc, const sl_run_opts_t *o) {
                 const char *acts[2] = {ev->mode == SL_RESTART_HARD ? "kill" : ev->mode == SL_RESTART_PAUSE ? "pause" : "stop",
                                        ev->mode == SL_RESTART_PAUSE ? "resume" : "start"};
                 for (int a = 0; a < 2; a++) {
-                    char line[4096];
-                    if (sl_clusterfile_describe(cf, acts[a], b, line, sizeof line, err, sizeof err) < 0) {
+                    char *line = sl_clusterfile_describe(cf, acts[a], b, err, sizeof err);
+                    if (!line) {
                         fprintf(stderr, "stormlab: %s\n", err);
                         sl_clusterfile_destroy(cf);
                         return SL_EXIT_USAGE;
                     }
                     printf("             broker %d %s: %s\n", b, acts[a], line);
+                    free(line);
                 }
             }
         }
