@@ -28,6 +28,9 @@
 #define SL_MAX_YAML_BYTES (16 * 1024 * 1024) /* scalar bytes after alias expansion */
 #define SL_MAX_TOTAL_MEMBERS 1000000 /* over all groups, at their largest */
 #define SL_MAX_SAMPLES 10000000 /* duration / sample */
+/* series.tsv rows over the whole run, (samples + 1) x groups: the output
+ * budget (about 50 bytes a row, so well under 1 GB), checked at load time */
+#define SL_MAX_SERIES_ROWS 10000000
 #define SL_MAX_PRODUCE_RATE 1e9 /* records per second, per topic */
 
 typedef enum sl_client_e { SL_CLIENT_JAVA, SL_CLIENT_LIBRDKAFKA } sl_client_t;

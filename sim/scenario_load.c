@@ -605,6 +605,15 @@ static int load_root(ld_t *ld, const yt_node_t *root) {
         return ld_fail(ld, SL_E_LIMIT, yt_get(root, "groups"), "groups",
                        "%" PRId64 " members over all groups at their largest, expected at most %d",
                        members, SL_MAX_TOTAL_MEMBERS);
+    /* The output budget: series.tsv has a row per sample and group. */
+    int64_t rows = (sc->duration_us / sc->sample_us + 1) * (int64_t)sc->n_groups;
+    if (rows > SL_MAX_SERIES_ROWS) {
+        v = yt_get(root, "sample");
+        return ld_fail(ld, SL_E_LIMIT, v ? v : yt_get(root, "duration"), "sample",
+                       "series.tsv would have %" PRId64 " rows (%" PRId64 " samples x %d groups), expected at "
+                       "most %d (a longer sample, a shorter duration or fewer groups)",
+                       rows, sc->duration_us / sc->sample_us + 1, sc->n_groups, SL_MAX_SERIES_ROWS);
+    }
     if ((v = yt_get(root, "expect")) && ld_expects(ld, v) != 0) return -1;
     return 0;
 }

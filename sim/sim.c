@@ -226,7 +226,7 @@ sl_err_t sl_sim_run_to_dir(const sl_scenario_t *sc, const char *dir, sl_sim_t **
     }
     sl_out_paths(dir, fin, tmp);
     for (int i = 0; i < SL_OUT__N; i++) {
-        if (!(f[i] = fopen(tmp[i], "w"))) {
+        if (!(f[i] = sl_output_create(tmp[i]))) {
             snprintf(errstr, errstr_size, "cannot write %s: %s", tmp[i], strerror(errno));
             rc = SL_E_IO;
             goto out;

@@ -563,15 +563,29 @@ static int on_end(bld_t *b) {
 
 /* libyaml reports reader errors (bad UTF-8, control characters) as a byte
  * offset; turn it into line:col. */
+/* The line:col of byte off, counting line breaks as libyaml does (\n, \r,
+ * \r\n, NEL, LS, PS), so a reader error's position matches the parser's. */
 static void offset_to_mark(const bld_t *b, size_t off, size_t *line, size_t *col) {
+    const unsigned char *d = (const unsigned char *)b->buf;
     *line = 1;
     *col = 1;
-    for (size_t i = 0; i < off && i < b->len; i++) {
-        if (b->buf[i] == '\n') {
+    for (size_t i = 0; i < off && i < b->len;) {
+        size_t brk = 0;
+        if (d[i] == '\n')
+            brk = 1;
+        else if (d[i] == '\r')
+            brk = i + 1 < b->len && d[i + 1] == '\n' ? 2 : 1;
+        else if (d[i] == 0xc2 && i + 1 < b->len && d[i + 1] == 0x85)
+            brk = 2;
+        else if (d[i] == 0xe2 && i + 2 < b->len && d[i + 1] == 0x80 && (d[i + 2] == 0xa8 || d[i + 2] == 0xa9))
+            brk = 3;
+        if (brk) {
             (*line)++;
             *col = 1;
+            i += brk;
         } else {
             (*col)++;
+            i++;
         }
     }
 }

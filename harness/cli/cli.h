@@ -50,8 +50,14 @@ int sl_cli_load_scenario(const char *path, const char *const *sets, size_t n_set
                          sl_scenario_t **sc, char *err, size_t errsz);
 /* Monotonic seconds, for the wall times the commands print. */
 double sl_cli_wall_seconds(void);
-/* name reduced to [A-Za-z0-9._-] for use as a directory name. */
+/* name reduced to [A-Za-z0-9._-] (every other character, and a leading
+ * '.', becomes '_'; cut at SL_CLI_MAX_NAME; "scenario" when empty) for use
+ * as one path component: never "..", never a '/', never hidden. */
+#define SL_CLI_MAX_NAME 200
 void sl_cli_safe_name(const char *name, char *out, size_t n);
+/* The default output directory of a scenario called name:
+ * "runs/<safe name><suffix>" (sim: "", run: "-run", sweep: "-sweep"). */
+void sl_cli_default_out(const char *name, const char *suffix, char *out, size_t n);
 
 int sl_cmd_sim(int argc, char **argv);
 int sl_cmd_plot(int argc, char **argv);

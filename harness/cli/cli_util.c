@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "report/extract.h" /* sl_extract_safe_name */
 
 int sl_cli_parse_u64(const char *s, uint64_t *out) {
     /* strtoull accepts "-1", " 1" and "+1"; a seed or a count is digits only */
@@ -74,10 +75,16 @@ double sl_cli_wall_seconds(void) {
 }
 
 void sl_cli_safe_name(const char *name, char *out, size_t n) {
-    size_t j = 0;
-    for (const char *p = name; *p && j + 1 < n && j < 200; p++)
-        out[j++] = (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", *p)) ? *p : '_';
-    out[j] = '\0';
-    if (j == 0 || !strcmp(out, ".") || !strcmp(out, ".."))
+    /* one rule for every file name made from a user's name (report/extract.c) */
+    char cut[SL_CLI_MAX_NAME + 1];
+    snprintf(cut, sizeof cut, "%s", name);
+    sl_extract_safe_name(cut, out, n);
+    if (!out[0])
         snprintf(out, n, "scenario");
+}
+
+void sl_cli_default_out(const char *name, const char *suffix, char *out, size_t n) {
+    char safe[SL_CLI_MAX_NAME + 1];
+    sl_cli_safe_name(name, safe, sizeof safe);
+    snprintf(out, n, "runs/%s%s", safe, suffix);
 }

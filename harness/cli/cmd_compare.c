@@ -334,7 +334,7 @@ static int write_file_json(const char *outdir, const side_t *a, const side_t *b,
     char path[4200], tmp[4300];
     snprintf(path, sizeof path, "%s/compare.json", outdir);
     snprintf(tmp, sizeof tmp, "%s/.compare.json.partial", outdir);
-    FILE *f = fopen(tmp, "w");
+    FILE *f = sl_output_create(tmp);
     if (!f) {
         fprintf(stderr, "stormlab compare: %s: %s\n", tmp, strerror(errno));
         return -1;

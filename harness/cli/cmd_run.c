@@ -106,9 +106,7 @@ int sl_cmd_run(int argc, char **argv) {
         return load;
     char outbuf[4096];
     if (!ro.out) {
-        char safe[1024];
-        sl_cli_safe_name(sl_scenario_name(sc), safe, sizeof safe);
-        snprintf(outbuf, sizeof outbuf, "runs/%s-run", safe);
+        sl_cli_default_out(sl_scenario_name(sc), "-run", outbuf, sizeof outbuf);
         ro.out = outbuf;
     }
     ro.progress = !ro.quiet && !ro.json && isatty(2);

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "report/render.h"
@@ -36,6 +38,33 @@ static void usage(FILE *f) {
           "\n"
           "exit codes: 0 ok, 2 bad usage or bad scenario, 3 outputs could not be written\n",
           f);
+}
+
+/* The run's temporary files, for the signal handler: a sim killed by
+ * SIGINT, SIGTERM or SIGHUP (a timeout, a closed terminal) removes them
+ * and dies of the signal, leaving no half-written file behind. */
+#define MAX_PARTIALS 8
+static char partials[MAX_PARTIALS][4096];
+static volatile sig_atomic_t n_partials;
+
+static void remove_partials_and_die(int sig) {
+    for (int i = 0; i < n_partials; i++)
+        unlink(partials[i]); /* async-signal-safe */
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void guard_partials(const char *out) {
+    int n = sl_output_partials(out, partials, MAX_PARTIALS - 1);
+    if (snprintf(partials[n], sizeof partials[n], "%s/.report.html.partial", out) < (int)sizeof partials[n])
+        n++;
+    n_partials = n;
+    struct sigaction sa = {0};
+    sa.sa_handler = remove_partials_and_die;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
 }
 
 static void fmt_s(char *buf, size_t n, double v) {
@@ -127,9 +156,10 @@ int sl_cmd_sim(int argc, char **argv) {
         return load;
     char outbuf[4096];
     if (!out) {
-        snprintf(outbuf, sizeof outbuf, "runs/%s", sl_scenario_name(sc));
+        sl_cli_default_out(sl_scenario_name(sc), "", outbuf, sizeof outbuf);
         out = outbuf;
     }
+    guard_partials(out);
     double t0 = sl_cli_wall_seconds();
     sl_sim_t *sim = NULL;
     sl_err_t rc = sl_sim_run_to_dir(sc, out, &sim, err, sizeof err);

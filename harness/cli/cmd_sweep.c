@@ -482,7 +482,7 @@ static void render_plot(const char *out, const char *scenario, const sl_vary_t *
     sl_cli_safe_name(metric, safe, sizeof safe);
     snprintf(dat, sizeof dat, "%s/sweep-%s.dat", pl, safe);
     snprintf(base, sizeof base, "%s/sweep-%s", pl, safe);
-    FILE *f = sl_tx_mkdirs(pl) == 0 ? fopen(dat, "w") : NULL;
+    FILE *f = sl_tx_mkdirs(pl) == 0 ? sl_output_create(dat) : NULL;
     if (!f) {
         fprintf(stderr, "stormlab sweep: plot skipped: %s: %s\n", dat, strerror(errno));
         return;
@@ -531,7 +531,7 @@ static int write_results(const char *out, char *const *header, size_t n_header, 
     char path[4200], tmp[4300];
     snprintf(path, sizeof path, "%s/results.tsv", out);
     snprintf(tmp, sizeof tmp, "%s.partial", path);
-    FILE *f = fopen(tmp, "w");
+    FILE *f = sl_output_create(tmp);
     if (!f) {
         fprintf(stderr, "stormlab sweep: %s: %s\n", path, strerror(errno));
         return -1;
@@ -662,10 +662,9 @@ static int do_merge(char **dirs, int n, const char *out, const char *metric, int
             n_vary++;
         }
     const char *scen = sl_results_header(&in[0], "scenario");
-    char defout[512], safe[256];
+    char defout[512];
     if (!out) {
-        sl_cli_safe_name(scen ? scen : "sweep", safe, sizeof safe);
-        snprintf(defout, sizeof defout, "runs/%s-sweep", safe);
+        sl_cli_default_out(scen ? scen : "sweep", "-sweep", defout, sizeof defout);
         out = defout;
     }
     if (sl_tx_mkdirs(out) != 0) {
@@ -891,11 +890,12 @@ int sl_cmd_sweep(int argc, char **argv) {
         if (!s.groups) { code = SL_EXIT_RUN; goto out; }
     }
     const char *name = sl_scenario_name(sc0);
-    char defout[600], safe[256];
+    char defout[600];
     if (!s.out) {
-        sl_cli_safe_name(name, safe, sizeof safe);
-        if (shard) snprintf(defout, sizeof defout, "runs/%s-sweep-shard-%u-of-%u", safe, si, sn);
-        else snprintf(defout, sizeof defout, "runs/%s-sweep", safe);
+        char suffix[64];
+        if (shard) snprintf(suffix, sizeof suffix, "-sweep-shard-%u-of-%u", si, sn);
+        else snprintf(suffix, sizeof suffix, "-sweep");
+        sl_cli_default_out(name, suffix, defout, sizeof defout);
         s.out = defout;
     }
 

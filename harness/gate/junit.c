@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "stormlab/stormlab.h" /* sl_output_create */
+
 #include "cli/textout.h"
 
 typedef struct {
@@ -183,7 +185,7 @@ int sl_junit_write_file(const sl_junit_t *j, const char *path, char *err, size_t
         snprintf(err, errsz, "%s: path too long", path);
         return -1;
     }
-    FILE *f = fopen(tmp, "w");
+    FILE *f = sl_output_create(tmp);
     if (!f) {
         snprintf(err, errsz, "%s: %s", path, strerror(errno));
         return -1;

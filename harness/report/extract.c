@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stormlab/stormlab.h" /* sl_output_create */
+
 /* The fault strip above each plot has at most this many label rows. */
 #define MAX_ROWS 10
 /* Layout as plots/_style.gp draws it: 1280 px wide, the time axis ends at
@@ -41,7 +43,7 @@ static FILE *open_out(const char *datadir, const char *safe, const char *name, c
         snprintf(path, sizeof path, "%s/%s.%s", datadir, safe, name);
     else
         snprintf(path, sizeof path, "%s/%s", datadir, name);
-    FILE *f = fopen(path, "w");
+    FILE *f = sl_output_create(path);
     if (!f)
         snprintf(err, errsz, "%s: %s", path, strerror(errno));
     return f;

@@ -11,7 +11,10 @@
 #include "causes.h"
 #include "runfiles.h"
 
-/* A group id made safe for a file name (anything but [A-Za-z0-9._-] becomes _). */
+/* A name made safe as one file-name component: anything but [A-Za-z0-9._-]
+ * becomes _, and so does a leading '.' (never "." or "..", never hidden).
+ * The one sanitiser of every command (group files here; run directories
+ * through sl_cli_safe_name). */
 void sl_extract_safe_name(const char *group, char *out, size_t n);
 
 /*

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "extract.h"
+#include "stormlab/stormlab.h" /* sl_output_create */
 
 extern char **environ;
 
@@ -87,10 +88,26 @@ static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ft
 
 void sl_plot_rm_tree(const char *dir) { nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS); }
 
+/* The file that says a plots/ directory is stormlab's: written into every
+ * plots/ it makes, and looked for before one is replaced or removed, so a
+ * user's own plots/ (`--out .` in a project) is never deleted. */
+#define PLOTS_MARKER ".made-by-stormlab"
+
+/* 1 when dir is absent or holds the marker (a regular file); else 0. */
+static int plots_ours(const char *dir) {
+    char m[4200];
+    struct stat st;
+    if (lstat(dir, &st) < 0)
+        return errno == ENOENT;
+    snprintf(m, sizeof m, "%s/" PLOTS_MARKER, dir);
+    return lstat(m, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 void sl_plot_remove(const sl_run_t *run) {
     char path[4096];
     snprintf(path, sizeof path, "%s/plots", run->dir);
-    sl_plot_rm_tree(path);
+    if (plots_ours(path))
+        sl_plot_rm_tree(path);
 }
 
 /* A gnuplot string literal: single quotes, a quote doubled. */
@@ -223,8 +240,17 @@ int sl_plot_render(const sl_run_t *run, const sl_causes_t *c, char *err, size_t 
         snprintf(err, errsz, "%s: path too long", run->dir);
         goto out;
     }
+    if (!plots_ours(final)) {
+        snprintf(err, errsz, "%s exists and was not made by stormlab (no %s in it): not replacing it; give --out a "
+                             "directory of its own",
+                 final, PLOTS_MARKER);
+        goto out;
+    }
     sl_plot_rm_tree(tmp);
-    if (mkdir(tmp, 0755) || mkdir(data, 0755)) {
+    char marker[4200];
+    FILE *mf = NULL;
+    if (mkdir(tmp, 0755) || mkdir(data, 0755) ||
+        (snprintf(marker, sizeof marker, "%s/" PLOTS_MARKER, tmp), !(mf = sl_output_create(marker))) || fclose(mf)) {
         snprintf(err, errsz, "%s: %s", tmp, strerror(errno));
         goto out;
     }

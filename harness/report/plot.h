@@ -29,7 +29,9 @@ int sl_plot_render(const sl_run_t *run, const sl_causes_t *c, char *err, size_t 
 /* Whether gnuplot is on $PATH. */
 int sl_plot_have_gnuplot(void);
 
-/* Removes run->dir/plots/ (stale pictures of an earlier run in the same directory). */
+/* Removes run->dir/plots/ (stale pictures of an earlier run in the same
+ * directory) when stormlab made it (its marker file is there); a plots/
+ * of the user's is left alone. */
 void sl_plot_remove(const sl_run_t *run);
 
 /* The directory holding the *.gp scripts: $STORMLAB_PLOTS_DIR, else the source tree's plots/. */

@@ -331,7 +331,7 @@ int sl_report_write(const sl_run_t *run, const sl_causes_t *c, int with_plots, c
     char tmp[4096], final[4096];
     snprintf(final, sizeof final, "%s/report.html", run->dir);
     snprintf(tmp, sizeof tmp, "%s/.report.html.partial", run->dir);
-    FILE *f = fopen(tmp, "w");
+    FILE *f = sl_output_create(tmp);
     if (!f) {
         snprintf(err, errsz, "%s: %s", tmp, strerror(errno));
         return -1;

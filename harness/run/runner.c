@@ -354,7 +354,7 @@ int sl_realrun(const sl_scenario_t *sc, const sl_run_opts_t *o) {
         goto out;
     }
     for (int i = 0; i < SL_OUT__N; i++) {
-        if (!(f[i] = fopen(tmp[i], "w"))) {
+        if (!(f[i] = sl_output_create(tmp[i]))) {
             fprintf(stderr, "stormlab run: cannot write %s: %s\n", tmp[i], strerror(errno));
             rc = SL_EXIT_RUN;
             goto out;

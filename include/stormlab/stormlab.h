@@ -100,6 +100,25 @@ sl_err_t sl_sim_write_summary(const sl_sim_t *sim, FILE *out);
 void sl_sim_destroy(sl_sim_t *sim);
 
 /**
+ * Creates path as a new regular file for writing: whatever is already at
+ * path (a stale partial file, or a symlink someone planted there) is
+ * removed first, then the file is opened with O_CREAT|O_EXCL|O_NOFOLLOW, so
+ * output never goes through a symlink into another file.  The one way
+ * stormlab creates an output file (simulator and harness alike); meant for
+ * the temporary names (".NAME.partial") that are renamed when complete.
+ * NULL with errno on failure.
+ */
+FILE *sl_output_create(const char *path);
+
+/**
+ * The temporary paths sl_sim_run_to_dir() and `stormlab run` write dir's
+ * files under ("DIR/.trace.jsonl.partial", ...): up to max of them into
+ * paths[], returning how many there are.  A signal handler unlinks them so
+ * a killed run leaves nothing half-written.
+ */
+int sl_output_partials(const char *dir, char (*paths)[4096], int max);
+
+/**
  * Runs sc and writes trace.jsonl, series.tsv, summary.json, log.txt and
  * scenario.resolved.yaml into dir (created if absent).  Each file is
  * written under a temporary name and renamed when complete, so an

@@ -75,4 +75,72 @@ check "a 6,000-character word is shown whole (rc $rc)" "[ \$rc -eq 0 ] && grep -
 printf 'commands:\n  kill: "true"\n  start: "true"\n' >"$out/plain.yaml"
 "$stormlab" run "$data/broker-restart.yaml" --cluster kafka --cluster-file "$out/plain.yaml" --bootstrap 127.evil.example:9092 >"$out/o" 2>&1; rc=$?
 check "127.evil.example is not loopback: exit 2 (rc $rc)" '[ $rc -eq 2 ] && grep -q "refusing the non-loopback bootstrap 127.evil.example:9092" "$out/o"'
+
+# ---- a scenario's name never leaves runs/ ----
+# Given a scenario named "../../precious" run from $out/w/a/b, when `stormlab
+# sim` picks its default output directory, then precious/ (two levels up,
+# with a summary.json and plots/ of the user's) is untouched and the run is in
+# runs/ under a one-component name.
+mkdir -p "$out/w/a/b" "$out/w/precious/plots"
+echo mine >"$out/w/precious/summary.json"; echo mine >"$out/w/precious/plots/figure1.svg"
+sed 's|^name: .*|name: "../../precious"|' "$data/cut-short.yaml" >"$out/escape.yaml"
+(cd "$out/w/a/b" && "$stormlab" sim "$out/escape.yaml" --no-plots -q) >"$out/o" 2>&1; rc=$?
+check "name ../../precious: precious/ untouched, run in runs/_._.._precious (rc $rc)" \
+  '[ $rc -eq 0 ] && [ "$(cat "$out/w/precious/summary.json")" = mine ] && [ -e "$out/w/precious/plots/figure1.svg" ] &&
+   [ -e "$out/w/a/b/runs/_._.._precious/summary.json" ] && [ "$(ls "$out/w/a/b/runs")" = _._.._precious ]'
+sed 's|^name: .*|name: /etc/passwd|' "$data/cut-short.yaml" >"$out/etc.yaml"
+(cd "$out/w/a/b" && "$stormlab" sim "$out/etc.yaml" --no-plots -q) >"$out/o" 2>&1; rc=$?
+check "name /etc/passwd: runs/_etc_passwd, no runs/etc/ (rc $rc)" \
+  '[ $rc -eq 0 ] && [ -e "$out/w/a/b/runs/_etc_passwd/summary.json" ] && [ ! -e "$out/w/a/b/runs/etc" ]'
+
+# ---- output files never go through a planted symlink ----
+# Given symlinks planted at the partial names of summary.json, log.txt and
+# report.html, pointing at a file of the victim's, when `stormlab sim`
+# writes there, then the victim's file is unchanged and the outputs are
+# regular files.
+mkdir -p "$out/sym"
+echo precious >"$out/victim.txt"
+for n in .summary.json.partial .log.txt.partial .report.html.partial; do ln -s "$out/victim.txt" "$out/sym/$n"; done
+"$stormlab" sim "$data/cut-short.yaml" --out "$out/sym" --no-plots -q >"$out/o" 2>&1; rc=$?
+check "symlinked partials: the target is untouched, outputs are regular files (rc $rc)" \
+  '[ $rc -eq 0 ] && [ "$(cat "$out/victim.txt")" = precious ] && [ -f "$out/sym/summary.json" ] && [ ! -L "$out/sym/summary.json" ] &&
+   [ -f "$out/sym/report.html" ] && [ ! -L "$out/sym/report.html" ] && [ -z "$(find "$out/sym" -name "*.partial")" ]'
+# Given --out . in a directory with the user's own plots/, then plots/ is
+# kept: without plots nothing touches it; with plots the run says why it
+# will not replace it (exit 3) and still keeps it.
+mkdir -p "$out/proj/plots" && echo mine >"$out/proj/plots/figure1.svg"
+(cd "$out/proj" && "$stormlab" sim "$data/cut-short.yaml" --out . --no-plots -q) >"$out/o" 2>&1; rc=$?
+check "--out . --no-plots keeps the user's plots/ (rc $rc)" '[ $rc -eq 0 ] && [ "$(cat "$out/proj/plots/figure1.svg")" = mine ]'
+if command -v gnuplot >/dev/null; then
+  (cd "$out/proj" && "$stormlab" sim "$data/cut-short.yaml" --out . -q) >"$out/o" 2>&1; rc=$?
+  check "--out . with plots keeps the user's plots/ and says why (rc $rc)" \
+    '[ $rc -eq 3 ] && grep -q "plots exists and was not made by stormlab" "$out/o" && [ "$(cat "$out/proj/plots/figure1.svg")" = mine ]'
+  # stormlab's own plots/ (with its marker) is replaced run after run
+  "$stormlab" sim "$data/cut-short.yaml" --out "$out/again" -q >"$out/o" 2>&1 &&
+    "$stormlab" sim "$data/cut-short.yaml" --out "$out/again" -q >>"$out/o" 2>&1; rc=$?
+  check "stormlab's own plots/ is replaced by the next run (rc $rc)" \
+    '[ $rc -eq 0 ] && [ -f "$out/again/plots/.made-by-stormlab" ] && ls "$out/again/plots/"*.svg >/dev/null'
+fi
+
+# ---- the output budget is checked at load time ----
+# Given 1,000 groups, duration 720h, sample 1s (93 GB of series.tsv once),
+# then the load refuses it naming the budget, before anything is written.
+python3 -c '
+print("name: budget\nduration: 720h\nsample: 1s\ncluster: {brokers: 3}\ntopics:\n  - {name: t, partitions: 1}\ngroups:")
+for g in range(1000): print("  - {id: g%d, topics: [t], members: 1}" % g)' >"$out/budget.yaml"
+t0=$(date +%s%N); "$stormlab" sim "$out/budget.yaml" --out "$out/budget" >"$out/o" 2>&1; rc=$?; ms=$((($(date +%s%N) - t0) / 1000000))
+check "1,000 groups x 720h at 1s: exit 2 naming the series.tsv budget, nothing written (rc $rc, $ms ms)" \
+  '[ $rc -eq 2 ] && grep -q "budget.yaml:3:9: sample: series.tsv would have 2592001000 rows (2592001 samples x 1000 groups), expected at most 10000000" "$out/o" && [ ! -e "$out/budget" ] && [ $ms -lt 5000 ]'
+
+# ---- a killed sim leaves no partial files ----
+# Given a long sim (720 h at 1 s, within the budget), when `timeout` kills it
+# with SIGTERM, or its terminal hangs up (SIGHUP), then it dies of the signal
+# and no .partial file is left.
+python3 -c 'print("name: long\nduration: 720h\nsample: 1s\ncluster: {brokers: 3}\ntopics:\n  - {name: t, partitions: 1}\ngroups:\n  - {id: g, topics: [t], members: 1}")' >"$out/long-sim.yaml"
+for sig in TERM HUP; do
+  timeout -s $sig 1 "$stormlab" sim "$out/long-sim.yaml" --out "$out/killed-$sig" --no-plots >"$out/o" 2>&1; rc=$?
+  check "a sim killed by SIG$sig leaves no .partial file (rc $rc)" \
+    '[ $rc -eq 124 ] && [ -d "$out/killed-$sig" ] && [ -z "$(ls -A "$out/killed-$sig")" ]'
+done
+
 echo "$pass passed, $fail failed"; if [ "$fail" -eq 0 ]; then rm -rf "$out"; fi; [ "$fail" -eq 0 ]
