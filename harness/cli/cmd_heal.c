@@ -58,7 +58,10 @@ int sl_cmd_heal(int argc, char **argv) {
         return SL_EXIT_USAGE;
     }
     char state_dir[4096], err[1024] = "";
-    sl_heal_state_dir(dir, state_dir, sizeof state_dir);
+    if (sl_heal_state_dir(dir, state_dir, sizeof state_dir, err, sizeof err) < 0) {
+        fprintf(stderr, "stormlab heal: %s\n", err);
+        return SL_EXIT_RUN;
+    }
     sl_heal_stats_t st;
     int rc = sl_heal_leftovers(state_dir, dry, stdout, &st, err, sizeof err);
     if (err[0])

@@ -8,11 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
 #include "cluster/clusterfile.h"
+#include "stormlab/stormlab.h" /* sl_output_partials */
 #include "heal.h"
 
 /* One fault of a journal, as read back. */
@@ -219,10 +221,25 @@ static int heal_one(journal_t *jr, int fd, int dry_run, FILE *report, sl_heal_st
     }
     if (!open_faults)
         fprintf(report, "  no fault was in place\n");
-    json_t *parts = json_object_get(jr->header, "partials");
-    for (size_t k = 0; k < json_array_size(parts); k++) {
-        const char *p = json_string_value(json_array_get(parts, k));
-        if (!p || access(p, F_OK) < 0)
+    /* Only the names stormlab gives its unfinished outputs, only in the
+     * run's output directory: never a path the journal lists. */
+    const char *out = json_string_value(json_object_get(jr->header, "out"));
+    char parts[16][4096];
+    int n_parts = out && *out ? sl_output_partials(out, parts, 15) : 0;
+    if (n_parts > 15)
+        n_parts = 15;
+    if (out && *out && snprintf(parts[n_parts], sizeof parts[n_parts], "%s/.report.html.partial", out) <
+                           (int)sizeof parts[n_parts])
+        n_parts++;
+    for (int k = 0; k < n_parts; k++) {
+        /* relative to the directory the run ran in, like its undo commands */
+        char p[8200];
+        int pl = parts[k][0] == '/' || !cwd ? snprintf(p, sizeof p, "%s", parts[k])
+                                            : snprintf(p, sizeof p, "%s/%s", cwd, parts[k]);
+        if (pl < 0 || pl >= (int)sizeof p)
+            continue;
+        struct stat lst;
+        if (lstat(p, &lst) < 0)
             continue;
         if (dry_run) {
             fprintf(report, "  would remove %s (an output the run never finished)\n", p);
@@ -248,22 +265,38 @@ static int is_journal(const struct dirent *e) {
 int sl_heal_leftovers(const char *state_dir, int dry_run, FILE *report, sl_heal_stats_t *st, char *err,
                       size_t errsz) {
     memset(st, 0, sizeof *st);
+    /* undo commands are believed only from a directory and files that
+     * passed the owner and mode checks (heal.h) */
+    int dfd = sl_heal_state_dir_open(state_dir, 0, err, errsz);
+    if (dfd < 0) {
+        if (errno == ENOENT) {
+            err[0] = 0;
+            return 0; /* no run ever kept state here */
+        }
+        st->failed++;
+        return -1;
+    }
     struct dirent **names = NULL;
     int n = scandir(state_dir, &names, is_journal, by_name);
     if (n < 0) {
-        if (errno == ENOENT)
-            return 0; /* no run ever kept state here */
         snprintf(err, errsz, "cannot read the heal state directory %s: %s", state_dir, strerror(errno));
+        close(dfd);
         return -1;
     }
     int rc = 0;
     for (int i = 0; i < n; i++) {
-        char path[4096 + 256];
+        char path[4096 + 256], oerr[1200] = "";
         snprintf(path, sizeof path, "%s/%s", state_dir, names[i]->d_name);
+        int fd = sl_heal_journal_file_open(dfd, state_dir, names[i]->d_name, oerr, sizeof oerr);
         free(names[i]);
-        int fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
-        if (fd < 0)
-            continue; /* healed by someone else meanwhile */
+        if (fd < 0) {
+            if (errno == ENOENT)
+                continue; /* healed by someone else meanwhile */
+            fprintf(report, "stormlab heal: %s (kept, nothing in it run)\n", oerr);
+            st->failed++;
+            rc = -1;
+            continue;
+        }
         if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
             st->live++; /* its run holds it: still running */
             close(fd);
@@ -292,5 +325,6 @@ int sl_heal_leftovers(const char *state_dir, int dry_run, FILE *report, sl_heal_
         close(fd); /* drops the lock, after the unlink */
     }
     free(names);
+    close(dfd);
     return rc;
 }

@@ -31,9 +31,23 @@
 typedef struct sl_heal_journal_s sl_heal_journal_t;
 
 /* The directory for journals: dir when not NULL, else $STORMLAB_STATE_DIR,
- * $XDG_STATE_HOME/stormlab, $HOME/.local/state/stormlab, or
- * /tmp/stormlab-state-<uid>.  Writes it into buf. */
-void sl_heal_state_dir(const char *dir, char *buf, size_t n);
+ * $XDG_STATE_HOME/stormlab, $HOME/.local/state/stormlab, or (no HOME) the
+ * password database's home + /.local/state/stormlab; never a shared
+ * temporary directory.  Writes it into buf; -1 with err when there is none. */
+int sl_heal_state_dir(const char *dir, char *buf, size_t n, char *err, size_t errsz);
+
+/* Opens the state directory (creating it 0700 when create) and checks it
+ * the way OpenSSH checks a key: a real directory (not a symlink), owned by
+ * us, no permission for group or others.  An O_DIRECTORY fd, or -1 with
+ * err (errno ENOENT when it is absent and create is 0). */
+int sl_heal_state_dir_open(const char *state_dir, int create, char *err, size_t errsz);
+
+/* Opens journal name in the state directory dirfd (dir is its path, for
+ * messages) for reading and appending, only when it is a regular file (no
+ * symlink followed, a FIFO cannot block: O_NONBLOCK), owned by us, mode
+ * without group or other bits.  An fd, or -1 with err (errno ENOENT when
+ * it is gone). */
+int sl_heal_journal_file_open(int dirfd, const char *dir, const char *name, char *err, size_t errsz);
 
 /* What the header of a journal says about its run. */
 typedef struct sl_heal_run_info_s {

@@ -12,6 +12,7 @@
  *   {"op":"healed","id":1}
  */
 #include <errno.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,7 @@ struct sl_heal_journal_s {
     int broken; /* a write failed: keep the file, whatever is healed */
 };
 
-void sl_heal_state_dir(const char *dir, char *buf, size_t n) {
+int sl_heal_state_dir(const char *dir, char *buf, size_t n, char *err, size_t errsz) {
     const char *e;
     if (dir && *dir)
         snprintf(buf, n, "%s", dir);
@@ -42,10 +43,37 @@ void sl_heal_state_dir(const char *dir, char *buf, size_t n) {
         snprintf(buf, n, "%s/stormlab", e);
     else if ((e = getenv("HOME")) && *e == '/')
         snprintf(buf, n, "%s/.local/state/stormlab", e);
-    else
-        snprintf(buf, n, "/tmp/stormlab-state-%u", (unsigned)getuid());
+    else {
+        /* no HOME (a root systemd unit, a stripped CI job): the password
+         * database's home, never a shared temporary directory */
+        struct passwd *pw = getpwuid(getuid());
+        if (!pw || !pw->pw_dir || pw->pw_dir[0] != '/') {
+            snprintf(err, errsz,
+                     "no heal state directory: HOME is not set and user %u has no home directory; give --state-dir "
+                     "or set STORMLAB_STATE_DIR to a directory only you can write",
+                     (unsigned)getuid());
+            return -1;
+        }
+        snprintf(buf, n, "%s/.local/state/stormlab", pw->pw_dir);
+    }
+    return 0;
 }
 
+/* st is ours and no one else may touch it (OpenSSH's sshkey_perm_ok: owned
+ * by us, no group or other permission bits).  -1 with err naming what. */
+static int perm_ok(const struct stat *st, const char *what, const char *path, char *err, size_t errsz) {
+    if (st->st_uid != geteuid()) {
+        snprintf(err, errsz, "%.900s: %s owned by uid %u, not by you (uid %u): refused; remove it if it is not yours",
+                 path, what, (unsigned)st->st_uid, (unsigned)geteuid());
+        return -1;
+    }
+    if (st->st_mode & 077) {
+        snprintf(err, errsz, "%.900s: %s has mode %04o, open to others: refused (expected %s, chmod it or remove it)",
+                 path, what, (unsigned)(st->st_mode & 07777), S_ISDIR(st->st_mode) ? "0700" : "0600");
+        return -1;
+    }
+    return 0;
+}
 /* mkdir -p with mode for the last component. */
 static int make_dirs(const char *path, mode_t mode) {
     char buf[4096];
@@ -96,13 +124,64 @@ int sl_heal_record_healed(int fd, int64_t id, int durable) {
     return rec ? put_fd(fd, rec, durable) : -1;
 }
 
-int sl_heal_journal_open(const char *state_dir, const sl_heal_run_info_t *info, sl_heal_journal_t **out, char *err,
-                         size_t errsz) {
-    if (make_dirs(state_dir, 0700) < 0) {
+int sl_heal_state_dir_open(const char *state_dir, int create, char *err, size_t errsz) {
+    if (create && make_dirs(state_dir, 0700) < 0) {
         snprintf(err, errsz, "cannot create the heal state directory %s: %s (set --state-dir or STORMLAB_STATE_DIR)",
                  state_dir, strerror(errno));
         return -1;
     }
+    int fd = open(state_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0) {
+        int e = errno;
+        snprintf(err, errsz, "cannot open the heal state directory %s: %s%s", state_dir, strerror(e),
+                 e == ELOOP || e == ENOTDIR ? " (a symlink or not a directory: refused)" : "");
+        errno = e;
+        return -1;
+    }
+    if (fstat(fd, &st) < 0 || perm_ok(&st, "the heal state directory", state_dir, err, errsz) < 0) {
+        close(fd);
+        errno = EPERM;
+        return -1;
+    }
+    return fd;
+}
+
+int sl_heal_journal_file_open(int dirfd, const char *dir, const char *name, char *err, size_t errsz) {
+    /* O_NONBLOCK: a FIFO planted under a journal's name cannot hang us */
+    int fd = openat(dirfd, name, O_RDWR | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    char path[4096 + 256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (fd < 0) {
+        int e = errno;
+        snprintf(err, errsz, "%.900s: %s%s", path, strerror(e), e == ELOOP ? " (a symlink: refused)" : "");
+        errno = e;
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        snprintf(err, errsz, "%.900s: not a regular file: refused", path);
+        close(fd);
+        errno = EPERM;
+        return -1;
+    }
+    if (perm_ok(&st, "heal state file", path, err, errsz) < 0) {
+        close(fd);
+        errno = EPERM;
+        return -1;
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0)
+        fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    return fd;
+}
+
+int sl_heal_journal_open(const char *state_dir, const sl_heal_run_info_t *info, sl_heal_journal_t **out, char *err,
+                         size_t errsz) {
+    int dfd = sl_heal_state_dir_open(state_dir, 1, err, errsz);
+    if (dfd < 0)
+        return -1;
+    close(dfd);
     sl_heal_journal_t *j = calloc(1, sizeof *j);
     if (!j) {
         snprintf(err, errsz, "out of memory");

@@ -304,7 +304,10 @@ int sl_realrun(const sl_scenario_t *sc, const sl_run_opts_t *o) {
     /* What a killed run left behind is undone before anything else runs:
      * a broker it stopped would skew this run. */
     char state_dir[4096];
-    sl_heal_state_dir(o->state_dir, state_dir, sizeof state_dir);
+    if (sl_heal_state_dir(o->state_dir, state_dir, sizeof state_dir, err, sizeof err) < 0) {
+        fprintf(stderr, "stormlab: %s\n", err);
+        return SL_EXIT_RUN;
+    }
     if (heal_leftovers(state_dir, o->dry_run) < 0 && !o->dry_run)
         return SL_EXIT_RUN;
     if (o->dry_run)

@@ -87,14 +87,14 @@ static void killed_run(journal_fn *fn, const char *cwd) {
         if (cwd && chdir(cwd) < 0)
             _exit(10);
         char partial[512];
-        snprintf(partial, sizeof partial, "%s/out.partial", dir);
+        snprintf(partial, sizeof partial, "%s/.trace.jsonl.partial", dir);
         const char *partials[] = {partial};
         sl_heal_run_info_t info = {"killed-scenario", "kafka", dir, partials, 1};
         sl_heal_journal_t *j = NULL;
         char err[1024];
         if (sl_heal_journal_open(state, &info, &j, err, sizeof err) < 0)
             _exit(11);
-        make_file("out.partial");
+        make_file(".trace.jsonl.partial");
         fn(j);
         raise(SIGKILL);
         _exit(12);
@@ -123,12 +123,12 @@ START_TEST(a_run_killed_mid_fault_is_healed_by_the_next_heal) {
     snprintf(marker_b, sizeof marker_b, "%s/broker3-started", dir);
     killed_run(three_faults, NULL);
     ck_assert_int_eq(journals(), 1);
-    ck_assert(exists("out.partial"));
+    ck_assert(exists(".trace.jsonl.partial"));
     sl_heal_stats_t st;
     ck_assert_int_eq(heal(&st), 0);
     ck_assert_msg(exists("broker2-started"), "the undo command of the open fault did not run:\n%s", report_buf);
     ck_assert_msg(!exists("broker3-started"), "a fault healed before the kill was undone again:\n%s", report_buf);
-    ck_assert(!exists("out.partial"));
+    ck_assert(!exists(".trace.jsonl.partial"));
     ck_assert_int_eq(journals(), 0);
     ck_assert_int_eq(st.runs, 1);
     ck_assert_int_eq(st.commands, 1);
@@ -136,7 +136,7 @@ START_TEST(a_run_killed_mid_fault_is_healed_by_the_next_heal) {
     ck_assert_int_eq(st.partials, 1);
     ck_assert_int_eq(st.failed, 0);
     ck_assert_msg(strstr(report_buf, "killed-scenario") && strstr(report_buf, "broker/2 killed (events[0])") &&
-                      strstr(report_buf, "events[2] partition") && strstr(report_buf, "out.partial"),
+                      strstr(report_buf, "events[2] partition") && strstr(report_buf, ".trace.jsonl.partial"),
                   "the report does not say what it healed:\n%s", report_buf);
     /* Newest first: the partition (in-process) is listed before broker/2. */
     ck_assert(strstr(report_buf, "events[2] partition") < strstr(report_buf, "broker/2 killed"));
@@ -222,7 +222,8 @@ static void torn_last_record(sl_heal_journal_t *j) {
         _exit(13);
     /* The run dies while writing its next record. */
     char cmd[700];
-    snprintf(cmd, sizeof cmd, "printf '{\"op\":\"inj' >> %s/run-*.jsonl", state);
+    /* (sh does not expand a glob in a redirection: the loop does) */
+    snprintf(cmd, sizeof cmd, "for f in %s/run-*.jsonl; do printf '{\"op\":\"inj' >> \"$f\"; done", state);
     if (system(cmd) != 0)
         _exit(14);
 }
@@ -262,6 +263,7 @@ START_TEST(a_file_that_is_not_a_journal_is_kept_and_named) {
     FILE *f = fopen(p, "w");
     fputs("{\"hello\":1}\n", f);
     fclose(f);
+    chmod(p, 0600);
     sl_heal_stats_t st;
     ck_assert_int_eq(heal(&st), -1);
     ck_assert_int_eq(st.failed, 1);
@@ -272,20 +274,157 @@ START_TEST(a_file_that_is_not_a_journal_is_kept_and_named) {
 END_TEST
 
 START_TEST(the_state_directory_follows_option_then_environment) {
-    char buf[512];
+    char buf[512], err[512];
     setenv("STORMLAB_STATE_DIR", "/x/env", 1);
-    sl_heal_state_dir("/x/opt", buf, sizeof buf);
+    ck_assert_int_eq(sl_heal_state_dir("/x/opt", buf, sizeof buf, err, sizeof err), 0);
     ck_assert_str_eq(buf, "/x/opt");
-    sl_heal_state_dir(NULL, buf, sizeof buf);
+    sl_heal_state_dir(NULL, buf, sizeof buf, err, sizeof err);
     ck_assert_str_eq(buf, "/x/env");
     unsetenv("STORMLAB_STATE_DIR");
     setenv("XDG_STATE_HOME", "/x/xdg", 1);
-    sl_heal_state_dir(NULL, buf, sizeof buf);
+    sl_heal_state_dir(NULL, buf, sizeof buf, err, sizeof err);
     ck_assert_str_eq(buf, "/x/xdg/stormlab");
     unsetenv("XDG_STATE_HOME");
     setenv("HOME", "/x/home", 1);
-    sl_heal_state_dir(NULL, buf, sizeof buf);
+    sl_heal_state_dir(NULL, buf, sizeof buf, err, sizeof err);
     ck_assert_str_eq(buf, "/x/home/.local/state/stormlab");
+}
+END_TEST
+
+START_TEST(without_home_the_state_directory_is_the_password_databases_home_never_tmp) {
+    /* given no STORMLAB_STATE_DIR, XDG_STATE_HOME or HOME (a root systemd unit) */
+    unsetenv("STORMLAB_STATE_DIR"), unsetenv("XDG_STATE_HOME"), unsetenv("HOME");
+    char buf[512], err[512] = "", want[600];
+    /* then the home comes from getent passwd (an independent reader of the same database) */
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "getent passwd %u | cut -d: -f6", (unsigned)getuid());
+    FILE *p = popen(cmd, "r");
+    char home[400] = "";
+    ck_assert_ptr_nonnull(fgets(home, sizeof home, p));
+    pclose(p);
+    home[strcspn(home, "\n")] = 0;
+    snprintf(want, sizeof want, "%s/.local/state/stormlab", home);
+    ck_assert_int_eq(sl_heal_state_dir(NULL, buf, sizeof buf, err, sizeof err), 0);
+    ck_assert_str_eq(buf, want);
+    ck_assert_msg(strncmp(buf, "/tmp", 4) != 0, "state directory in /tmp: %s", buf);
+}
+END_TEST
+
+/* A journal planted by someone else: header of a run in dir, one open fault
+ * whose undo would create pwned, and a partials list naming victim. */
+static char pwned[512], victim[512];
+
+static void plant_journal(const char *path, mode_t mode) {
+    snprintf(pwned, sizeof pwned, "%s/PWNED", dir);
+    snprintf(victim, sizeof victim, "%s/victim-owned.txt", dir);
+    make_file("victim-owned.txt");
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f,
+            "{\"stormlab_heal\":1,\"pid\":1,\"started\":\"x\",\"scenario\":\"s\",\"cluster\":\"kafka\","
+            "\"out\":\"%s\",\"cwd\":\"%s\",\"partials\":[\"%s\"]}\n"
+            "{\"op\":\"inject\",\"id\":1,\"what\":\"w\",\"undo\":[\"touch\",\"%s\"],\"timeout_us\":5000000}\n",
+            dir, dir, victim, pwned);
+    fclose(f);
+    ck_assert_int_eq(chmod(path, mode), 0);
+}
+
+/* Nothing of the planted journal happened, and the report says why. */
+static void assert_refused(int rc, const char *why) {
+    ck_assert_int_eq(rc, -1);
+    ck_assert_msg(access(pwned, F_OK) != 0, "the planted undo command ran");
+    ck_assert_msg(access(victim, F_OK) == 0, "the planted partial was deleted");
+    ck_assert_msg(strstr(report_buf, why) != NULL, "expected '%s' in:\n%s", why, report_buf);
+}
+
+START_TEST(a_state_directory_others_can_write_is_refused) {
+    /* given a state directory planted with mode 0777 and a journal in it */
+    ck_assert_int_eq(mkdir(state, 0700), 0);
+    ck_assert_int_eq(chmod(state, 0777), 0);
+    char p[512];
+    snprintf(p, sizeof p, "%s/run-1.jsonl", state);
+    plant_journal(p, 0600);
+    /* when healed, then nothing runs: the directory is refused by its mode */
+    sl_heal_stats_t st;
+    assert_refused(heal(&st), "has mode 0777, open to others: refused");
+    /* and a run will not keep its journal there either */
+    sl_heal_run_info_t info = {"s", "kafka", dir, NULL, 0};
+    sl_heal_journal_t *j = NULL;
+    char err[1024] = "";
+    ck_assert_int_eq(sl_heal_journal_open(state, &info, &j, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "open to others"), "got: %s", err);
+}
+END_TEST
+
+START_TEST(a_journal_owned_by_another_user_is_refused) {
+    /* given our state directory holding a journal owned by uid 4242 (tests run as root: chown) */
+    ck_assert_int_eq(mkdir(state, 0700), 0);
+    char p[512];
+    snprintf(p, sizeof p, "%s/run-1.jsonl", state);
+    plant_journal(p, 0600);
+    if (chown(p, 4242, 4242) < 0) {
+        fprintf(stderr, "skipped: cannot chown (not root)\n");
+        return;
+    }
+    sl_heal_stats_t st;
+    assert_refused(heal(&st), "owned by uid 4242, not by you");
+    ck_assert_int_eq(access(p, F_OK), 0); /* kept for a human to look at */
+}
+END_TEST
+
+START_TEST(a_journal_others_can_write_is_refused) {
+    ck_assert_int_eq(mkdir(state, 0700), 0);
+    char p[512];
+    snprintf(p, sizeof p, "%s/run-1.jsonl", state);
+    plant_journal(p, 0666);
+    sl_heal_stats_t st;
+    assert_refused(heal(&st), "has mode 0666, open to others: refused");
+}
+END_TEST
+
+START_TEST(a_fifo_named_like_a_journal_does_not_hang_the_heal) {
+    /* given a FIFO run-1.jsonl (no writer: a blocking open would wait forever) */
+    ck_assert_int_eq(mkdir(state, 0700), 0);
+    char p[512];
+    snprintf(p, sizeof p, "%s/run-1.jsonl", state);
+    ck_assert_int_eq(mkfifo(p, 0600), 0);
+    snprintf(pwned, sizeof pwned, "%s/PWNED", dir);
+    snprintf(victim, sizeof victim, "%s/victim-owned.txt", dir);
+    make_file("victim-owned.txt");
+    alarm(10); /* a hang fails the test instead of stalling the suite */
+    sl_heal_stats_t st;
+    assert_refused(heal(&st), "not a regular file: refused");
+    alarm(0);
+}
+END_TEST
+
+START_TEST(a_symlinked_journal_is_not_followed) {
+    /* given run-1.jsonl a symlink to a journal of ours outside the directory */
+    ck_assert_int_eq(mkdir(state, 0700), 0);
+    char p[512], target[512];
+    snprintf(target, sizeof target, "%s/elsewhere.jsonl", dir);
+    plant_journal(target, 0600);
+    snprintf(p, sizeof p, "%s/run-1.jsonl", state);
+    ck_assert_int_eq(symlink(target, p), 0);
+    sl_heal_stats_t st;
+    assert_refused(heal(&st), "a symlink: refused");
+}
+END_TEST
+
+START_TEST(partials_are_removed_by_stormlabs_names_in_the_output_directory_only) {
+    /* given a genuine journal (ours, 0600) of a run in dir whose partials
+     * list names a file of the victim's, and dir holding a real partial */
+    ck_assert_int_eq(mkdir(state, 0700), 0);
+    char p[512];
+    snprintf(p, sizeof p, "%s/run-1.jsonl", state);
+    plant_journal(p, 0600);
+    make_file(".summary.json.partial");
+    sl_heal_stats_t st;
+    heal(&st);
+    /* then stormlab's partial name is removed, the listed path is not */
+    ck_assert_msg(!exists(".summary.json.partial"), "the run's partial is still there");
+    ck_assert_msg(access(victim, F_OK) == 0, "a path from the journal's partials list was deleted");
+    ck_assert_int_eq(st.partials, 1);
 }
 END_TEST
 
@@ -309,6 +448,13 @@ int main(void) {
     tcase_add_test(tc, undo_commands_run_where_the_run_ran);
     tcase_add_test(tc, a_file_that_is_not_a_journal_is_kept_and_named);
     tcase_add_test(tc, the_state_directory_follows_option_then_environment);
+    tcase_add_test(tc, without_home_the_state_directory_is_the_password_databases_home_never_tmp);
+    tcase_add_test(tc, a_state_directory_others_can_write_is_refused);
+    tcase_add_test(tc, a_journal_owned_by_another_user_is_refused);
+    tcase_add_test(tc, a_journal_others_can_write_is_refused);
+    tcase_add_test(tc, a_fifo_named_like_a_journal_does_not_hang_the_heal);
+    tcase_add_test(tc, a_symlinked_journal_is_not_followed);
+    tcase_add_test(tc, partials_are_removed_by_stormlabs_names_in_the_output_directory_only);
     tcase_add_test(tc, no_state_directory_means_nothing_to_heal);
     suite_add_tcase(s, tc);
     return t_run_suite(s);
