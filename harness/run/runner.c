@@ -1,7 +1,8 @@
 /*
  * `stormlab run`: set-up, the main loop, heal and teardown.
  *
- * The main thread owns the timeline.  SIGINT and SIGTERM are blocked in
+ * The main thread owns the timeline.  SIGINT, SIGTERM and SIGHUP (a closed
+ * terminal, an ssh session gone) are blocked in
  * every thread (before any is created, so librdkafka's and the proxy's
  * inherit the mask) and taken by the main loop with sigtimedwait(), which
  * is also its sleep: a signal ends the scenario part of the run at once.
@@ -318,6 +319,7 @@ int sl_realrun(const sl_scenario_t *sc, const sl_run_opts_t *o) {
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGINT);
     sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &sigs, &old);
 
     sl_rrun_t *run = calloc(1, sizeof *run);
@@ -462,9 +464,10 @@ int sl_realrun(const sl_scenario_t *sc, const sl_run_opts_t *o) {
             wait = 0;
         struct timespec to = {wait / 1000000, (long)(wait % 1000000) * 1000};
         int sig = sigtimedwait(&sigs, NULL, &to);
-        if (sig == SIGINT || sig == SIGTERM) {
+        if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
             run->interrupted = 1;
-            sl_rlog(run, "-", 4, "[stormlab] %s received: healing every fault and stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+            sl_rlog(run, "-", 4, "[stormlab] %s received: healing every fault and stopping",
+                    sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGHUP");
             break;
         }
     }
@@ -608,6 +611,12 @@ out:
     pthread_cond_destroy(&run->cv);
     pthread_mutex_destroy(&run->mu);
     free(run);
+    /* A second signal that came during the teardown has done its job (the
+     * teardown is what it asks for): taken here, not delivered when the
+     * mask is restored, so the run exits with its own code, not 143. */
+    struct timespec now0 = {0, 0};
+    while (sigtimedwait(&sigs, NULL, &now0) > 0)
+        ;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return rc;
 }

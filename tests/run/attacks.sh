@@ -143,4 +143,21 @@ for sig in TERM HUP; do
     '[ $rc -eq 124 ] && [ -d "$out/killed-$sig" ] && [ -z "$(ls -A "$out/killed-$sig")" ]'
 done
 
+# ---- stormlab run: SIGHUP is SIGTERM, a second signal does not cut the teardown ----
+# Given a mock run with faults in place, when its terminal hangs up
+# (SIGHUP) and a SIGTERM follows during the teardown, then it heals, writes
+# every output, exits 3 (not 129 or 143) and leaves no heal state file.
+d="$out/hup"
+"$stormlab" run "$data/sigterm.yaml" --out "$d" --no-plots >"$out/hup.out" 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do
+  grep -q "broker.paused" "$d/.trace.jsonl.partial" 2>/dev/null && break
+  sleep 0.2
+done
+kill -HUP $pid; sleep 0.3; kill -TERM $pid 2>/dev/null
+wait $pid; rc=$?
+check "SIGHUP then SIGTERM: exit 3, outputs whole, journal gone (rc $rc)" \
+  '[ $rc -eq 3 ] && grep -q "SIGHUP received" "$d/log.txt" && [ -f "$d/summary.json" ] && [ -z "$(find "$d" -name "*.partial")" ] &&
+   [ -z "$(ls -A "$STORMLAB_STATE_DIR" 2>/dev/null)" ]'
+
 echo "$pass passed, $fail failed"; if [ "$fail" -eq 0 ]; then rm -rf "$out"; fi; [ "$fail" -eq 0 ]
