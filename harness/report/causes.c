@@ -194,8 +194,8 @@ static void compress_nodes(const char *list, char *out, size_t n) {
         if (numeric && run_start >= 0 && !strcmp(item, prev_prefix) && num == run_end + 1) {
             run_end = num;
         } else {
-            if (run_start >= 0)
-                EMIT(run_end > run_start + 1 ? "-%ld" : run_end > run_start ? ",%ld" : "", run_end);
+            if (run_start >= 0 && run_end > run_start)
+                EMIT(run_end > run_start + 1 ? "-%ld" : ",%ld", run_end);
             if (numeric) {
                 EMIT("%s%s%ld", o ? "," : "", strcmp(item, prev_prefix) ? item : "", num);
                 snprintf(prev_prefix, sizeof prev_prefix, "%s", item);
@@ -210,8 +210,8 @@ static void compress_nodes(const char *list, char *out, size_t n) {
             break;
         p = comma + 1;
     }
-    if (run_start >= 0)
-        EMIT(run_end > run_start + 1 ? "-%ld" : run_end > run_start ? ",%ld" : "", run_end);
+    if (run_start >= 0 && run_end > run_start)
+        EMIT(run_end > run_start + 1 ? "-%ld" : ",%ld", run_end);
 #undef EMIT
 }
 

@@ -165,7 +165,7 @@ struct sl_rstep_s {
 typedef struct sl_rfault_s {
     int active;
     int64_t seq;
-    char (*toxics)[2][128];    /* [i]: proxy name, toxic name */
+    char (*toxics)[2][160];    /* [i]: proxy name (as proxy_name() sizes it), toxic name */
     int n_toxics, cap_toxics;
     int64_t journal;           /* its heal state file id, 0 none */
 } sl_rfault_t;

@@ -152,7 +152,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FZ_CHECK(sl_proxy_server_new(7, &srv, err, sizeof err) == SL_OK, "server: %s", err);
     const char *p = (const char *)data, *end = p + size;
     for (int n = 0; n < MAX_REQUESTS && p < end; n++) {
-        size_t len;
+        size_t len = 0; /* next_line sets it; p < end so it returns a line */
         const char *line = next_line(&p, end, &len);
         /* request line: METHOD SP URI [SP VERSION] */
         const char *sp1 = memchr(line, ' ', len);
