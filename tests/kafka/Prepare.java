@@ -36,6 +36,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.errors.GroupNotEmptyException;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewPartitionReassignment;
@@ -122,12 +123,27 @@ public class Prepare {
                 admin.describeCluster().nodes().get(10, TimeUnit.SECONDS).size() >= brokers);
 
             // Earlier runs' groups and topics.
+            // A run that just ended may still have members in the group (a
+            // member the run killed stays until its session expires): wait for
+            // them, as long as the longest session, before giving up.
             for (String g : groups) {
-                try {
-                    admin.deleteConsumerGroups(List.of(g)).all().get(30, TimeUnit.SECONDS);
-                } catch (ExecutionException e) {
-                    if (!(e.getCause() instanceof GroupIdNotFoundException))
-                        fail("cannot delete group " + g + " (is a run still using it?): " + e.getCause());
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+                while (true) {
+                    try {
+                        admin.deleteConsumerGroups(List.of(g)).all().get(30, TimeUnit.SECONDS);
+                        break;
+                    } catch (ExecutionException e) {
+                        if (e.getCause() instanceof GroupIdNotFoundException)
+                            break;
+                        boolean busy = e.getCause() instanceof GroupNotEmptyException
+                                       || e.getCause() instanceof org.apache.kafka.common.errors.RetriableException;
+                        if (!busy || System.nanoTime() > deadline)
+                            fail("cannot delete group " + g + " (is a run still using it?): " + e.getCause());
+                    } catch (java.util.concurrent.TimeoutException e) {
+                        if (System.nanoTime() > deadline)
+                            fail("cannot delete group " + g + ": timed out");
+                    }
+                    Thread.sleep(1000);
                 }
             }
             Set<String> names = new HashSet<>();
