@@ -25,7 +25,11 @@ as_root=()
 [ "$(id -u)" -eq 0 ] || as_root=(sudo)
 missing=()
 for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" && continue
+  # A command of the package's name already on the PATH counts: npm comes
+  # with NodeSource's nodejs, and Debian's npm package conflicts with it.
+  command -v "$p" >/dev/null 2>&1 && continue
+  missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present"
