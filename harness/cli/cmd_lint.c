@@ -1,8 +1,11 @@
 /*
- * stormlab lint FILE.properties... [--broker server.properties]: flag
- * storm-prone consumer and broker settings, each with file:line, the
- * reason, the fix and the bundled scenario that rehearses it (with the
- * file's own values as --set overrides, checked by loading the scenario).
+ * stormlab lint CONFIG... [--broker server.properties]: flag storm-prone
+ * consumer and broker settings in the config forms teams have (Java and
+ * librdkafka .properties, Spring Boot application.properties/.yml, Kafka
+ * Streams), each with file:line, the reason, the fix and the bundled
+ * scenario that rehearses it with every value the finding depends on as
+ * --set overrides, or why the simulator cannot show it.  Text, JSON or
+ * SARIF 2.1.0 (docs/ci.md#lint).
  *
  * Exit codes: 0 clean (notes allowed), 1 an error or warning found, 2 bad
  * usage or unreadable input.
@@ -27,19 +30,21 @@
 #define MAX_FILES 1024
 
 static void usage(FILE *f) {
-    fputs("usage: stormlab lint CONSUMER.properties... [--broker server.properties]\n"
+    fputs("usage: stormlab lint CONFIG... [--broker server.properties]\n"
           "                     [--client java|librdkafka] [--processing DURATION] [--stateful]\n"
-          "                     [--json] [--quiet]\n"
+          "                     [--format text|json|sarif] [--quiet]\n"
           "\n"
-          "Reads Kafka consumer properties files (Java client or librdkafka names; Kafka\n"
-          "Streams' consumer./main.consumer. and Spring's spring.kafka.*properties.\n"
-          "prefixes too) and a broker's server.properties, and flags settings that make\n"
-          "rebalance storms: heartbeat over a third of the session timeout, a session\n"
-          "timeout near or outside the broker's bounds, a batch that nearly fills\n"
-          "max.poll.interval.ms, eager assignors, no static membership, a request timeout\n"
-          "longer than the session timeout, values the client or broker refuses, typos.\n"
-          "Each finding names file:line, why, the fix, and the bundled scenario that\n"
-          "rehearses it with your values.\n"
+          "Reads Kafka consumer configs: Java client and librdkafka .properties/.conf,\n"
+          "Spring Boot application.properties and application.yml (spring.kafka.consumer.*,\n"
+          "spring.kafka.properties.*, spring.kafka.consumer.properties.*), Kafka Streams\n"
+          "configs (recognised by application.id; consumer./main.consumer. prefixes), and a\n"
+          "broker's server.properties, and flags settings that make rebalance storms or\n"
+          "stop consumers: sessions outside the broker's bounds, heartbeats over a third\n"
+          "of the session, batches that overrun max.poll.interval.ms, eager assignors, no\n"
+          "or unstable static membership, KIP-848 migration mistakes, values a client or\n"
+          "broker refuses, duplicate and misspelt keys.  Each finding names file:line,\n"
+          "why, the fix, and a `stormlab sim` command that rehearses it with every value\n"
+          "it depends on, or why the simulator cannot show it.  Rules: docs/ci.md#lint.\n"
           "\n"
           "options:\n"
           "  --broker FILE     the broker's server.properties: its group.min/max.session.\n"
@@ -51,7 +56,9 @@ static void usage(FILE *f) {
           "                    (default: 10ms assumed)\n"
           "  --stateful        the consumers keep local state: missing static membership\n"
           "                    is a warning, not a note\n"
-          "  --json            print findings as JSON\n"
+          "  --format F        text (default), json, or sarif (SARIF 2.1.0, for code\n"
+          "                    scanning: each finding on its file and line)\n"
+          "  --json            the same as --format json\n"
           "  -q, --quiet       print findings only, no summary line\n"
           "  -h, --help        this help\n"
           "\n"
@@ -86,22 +93,26 @@ static int scenario_path(const char *name, char *buf, size_t n) {
     return -1;
 }
 
-/* Builds the rehearse command of f into a malloc'd string: the file's
- * values are kept only if the scenario loads with them. */
-static char *rehearse(const sl_finding_t *f) {
+typedef struct {
+    const sl_finding_t *f;
+    size_t file_idx, order;
+} ref_t;
+
+/* Builds the rehearse command of f into a malloc'd string, or NULL when
+ * the finding has none.  Every --set is kept: a rehearsal that dropped one
+ * would show a different group.  If the scenario does not load with them
+ * (a bug in a rule), *refused gets why and the command is not offered. */
+static char *rehearse(const sl_finding_t *f, char *refused, size_t refused_size) {
+    *refused = '\0';
     if (!f->scenario) return NULL;
     char path[PATH_MAX + 64];
-    int found = scenario_path(f->scenario, path, sizeof path) == 0;
-    /* Keep each of the file's values that the scenario still loads with
-     * (greedy, in order): a value the simulator refuses (a session timeout
-     * outside the broker's bounds) is left out, the others still count. */
-    const char *kept[16];
-    size_t n_kept = 0;
-    for (size_t i = 0; found && i < f->n_sets && n_kept < 16; i++) {
+    if (scenario_path(f->scenario, path, sizeof path) == 0) {
         sl_scenario_t *sc = NULL;
-        char err[1024];
-        kept[n_kept] = f->sets[i];
-        if (sl_scenario_load_file(path, kept, n_kept + 1, &sc, err, sizeof err) == SL_OK) n_kept++;
+        if (sl_scenario_load_file(path, (const char *const *)f->sets, f->n_sets, &sc, refused, refused_size) !=
+            SL_OK) {
+            sl_scenario_destroy(sc);
+            return NULL;
+        }
         sl_scenario_destroy(sc);
     }
     char *buf = NULL;
@@ -111,18 +122,79 @@ static char *rehearse(const sl_finding_t *f) {
     sl_tx_shell(m, sl_tx_self());
     fputs(" sim ", m);
     sl_tx_shell(m, path);
-    for (size_t i = 0; i < n_kept; i++) {
+    for (size_t i = 0; i < f->n_sets; i++) {
         fputs(" --set ", m);
-        sl_tx_shell(m, kept[i]);
+        sl_tx_shell(m, f->sets[i]);
     }
     fclose(m);
     return buf;
 }
 
-typedef struct {
-    const sl_finding_t *f;
-    size_t file_idx, order;
-} ref_t;
+/* Why a finding has no rehearsal (static or refused), or NULL. */
+static const char *no_rehearsal(const sl_finding_t *f, const char *cmd, const char *refused) {
+    if (cmd) return NULL;
+    if (f->no_rehearsal) return f->no_rehearsal;
+    return *refused ? refused : "the scenario could not be built";
+}
+
+/* SARIF 2.1.0 (docs/ci.md#lint): one run, the rules found, one result per
+ * finding on its file and line (line 1 when the finding is about a default
+ * the file leaves unset). */
+static void print_sarif(ref_t *refs, size_t n) {
+    const char *ids[64];
+    size_t n_ids = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 0;
+        while (k < n_ids && strcmp(ids[k], refs[i].f->rule)) k++;
+        if (k == n_ids && n_ids < 64) ids[n_ids++] = refs[i].f->rule;
+    }
+    printf("{\"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\", \"version\": \"2.1.0\",\n"
+           " \"runs\": [{\"tool\": {\"driver\": {\"name\": \"stormlab lint\", \"informationUri\": "
+           "\"https://github.com/stormlab/stormlab/blob/main/docs/ci.md#lint\", \"rules\": [");
+    for (size_t k = 0; k < n_ids; k++) {
+        const char *sum = sl_lint_rule_summary(ids[k]);
+        printf("%s\n  {\"id\": ", k ? "," : "");
+        sl_tx_json(stdout, ids[k]);
+        printf(", \"shortDescription\": {\"text\": ");
+        sl_tx_json(stdout, sum ? sum : ids[k]);
+        printf("}, \"helpUri\": \"https://github.com/stormlab/stormlab/blob/main/docs/ci.md#%s\"}", ids[k]);
+    }
+    printf("]}},\n \"results\": [");
+    for (size_t i = 0; i < n; i++) {
+        const sl_finding_t *f = refs[i].f;
+        size_t k = 0;
+        while (k < n_ids && strcmp(ids[k], f->rule)) k++;
+        char refused[1024];
+        char *cmd = rehearse(f, refused, sizeof refused);
+        char *text = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&text, &len);
+        if (m) {
+            fprintf(m, "%s\nwhy: %s\nfix: %s", f->message, f->why, f->fix);
+            if (cmd) fprintf(m, "\nrehearse: %s", cmd);
+            else fprintf(m, "\nrehearse: none (%s)", no_rehearsal(f, cmd, refused));
+            fclose(m);
+        }
+        printf("%s\n  {\"ruleId\": ", i ? "," : "");
+        sl_tx_json(stdout, f->rule);
+        if (k < n_ids) printf(", \"ruleIndex\": %zu", k);
+        printf(", \"level\": \"%s\", \"message\": {\"text\": ", sl_lint_sev_name(f->sev));
+        sl_tx_json(stdout, text ? text : f->message);
+        printf("}, \"locations\": [{\"physicalLocation\": {\"artifactLocation\": {\"uri\": ");
+        sl_tx_json(stdout, f->file);
+        if (f->file[0] != '/') printf(", \"uriBaseId\": \"%%SRCROOT%%\"");
+        printf("}, \"region\": {\"startLine\": %d}}}]", f->line > 0 ? f->line : 1);
+        printf(", \"properties\": {\"key\": ");
+        sl_tx_json(stdout, f->key);
+        printf(", \"rehearse\": ");
+        sl_tx_json(stdout, cmd);
+        printf("}}");
+        free(text);
+        free(cmd);
+    }
+    printf("]}]}\n");
+}
+
 
 static int cmp_ref(const void *a, const void *b) {
     const ref_t *x = a, *y = b;
@@ -137,6 +209,7 @@ int sl_cmd_lint(int argc, char **argv) {
         {"broker", required_argument, 0, 'b'}, {"client", required_argument, 0, 'c'},
         {"processing", required_argument, 0, 'p'}, {"stateful", no_argument, 0, 's'},
         {"json", no_argument, 0, 'j'},         {"quiet", no_argument, 0, 'q'},
+        {"format", required_argument, 0, 'f'},
         {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
     const char *broker_path = NULL;
     sl_lint_opts_t o = {SL_CLIENT_AUTO, 0, 0};
@@ -170,10 +243,20 @@ int sl_cmd_lint(int argc, char **argv) {
             break;
         case 's': o.stateful = 1; break;
         case 'j': json = 1; break;
+        case 'f':
+            if (!strcmp(optarg, "json")) json = 1;
+            else if (!strcmp(optarg, "sarif")) json = 2;
+            else if (!strcmp(optarg, "text")) json = 0;
+            else {
+                fprintf(stderr, "stormlab lint: --format: '%s' is not a format, expected text, json or sarif\n",
+                        optarg);
+                return SL_EXIT_USAGE;
+            }
+            break;
         case 'q': quiet = 1; break;
         case 'h': usage(stdout); return SL_EXIT_OK;
         default:
-            if (optopt && strchr("bcp", optopt))
+            if (optopt && strchr("bcpf", optopt))
                 fprintf(stderr, "stormlab lint: option '%s' needs a value\n", argv[optind - 1]);
             else
                 fprintf(stderr, "stormlab lint: unknown option '%s'\n", argv[optind - 1]);
@@ -183,7 +266,7 @@ int sl_cmd_lint(int argc, char **argv) {
     }
     size_t n = (size_t)(argc - optind);
     if (n == 0 && !broker_path) {
-        fprintf(stderr, "stormlab lint: nothing to lint, expected consumer .properties files and/or --broker "
+        fprintf(stderr, "stormlab lint: nothing to lint, expected consumer configs and/or --broker "
                 "server.properties\n");
         usage(stderr);
         return SL_EXIT_USAGE;
@@ -199,14 +282,14 @@ int sl_cmd_lint(int argc, char **argv) {
     int unreadable = 0;
     char err[2048];
     for (size_t i = 0; i < n; i++) {
-        sl_err_t rc = sl_props_read(argv[optind + (int)i], &files[i], err, sizeof err);
+        sl_err_t rc = sl_config_read(argv[optind + (int)i], &files[i], err, sizeof err);
         if (rc != SL_OK) {
             fprintf(stderr, "stormlab lint: %s\n", err);
             unreadable++;
         }
     }
     if (broker_path) {
-        sl_err_t rc = sl_props_read(broker_path, &broker, err, sizeof err);
+        sl_err_t rc = sl_config_read(broker_path, &broker, err, sizeof err);
         if (rc != SL_OK) {
             fprintf(stderr, "stormlab lint: --broker %s\n", err);
             unreadable++;
@@ -232,7 +315,9 @@ int sl_cmd_lint(int argc, char **argv) {
 
     size_t errors = sl_lint_count(&lint, SL_SEV_ERROR), warnings = sl_lint_count(&lint, SL_SEV_WARNING),
            notes = sl_lint_count(&lint, SL_SEV_NOTE);
-    if (json) {
+    if (json == 2) {
+        print_sarif(refs, lint.n);
+    } else if (json) {
         printf("{\"files\": [");
         for (size_t i = 0; i < n; i++) {
             const char *marker = NULL;
@@ -251,7 +336,8 @@ int sl_cmd_lint(int argc, char **argv) {
         printf("],\n \"findings\": [");
         for (size_t i = 0; i < lint.n; i++) {
             const sl_finding_t *f = refs[i].f;
-            char *cmd = rehearse(f);
+            char refused[1024];
+            char *cmd = rehearse(f, refused, sizeof refused);
             printf("%s\n  {\"file\": ", i ? "," : "");
             sl_tx_json(stdout, f->file);
             if (f->line) printf(", \"line\": %d", f->line);
@@ -270,6 +356,8 @@ int sl_cmd_lint(int argc, char **argv) {
             sl_tx_json(stdout, f->scenario);
             printf(", \"rehearse\": ");
             sl_tx_json(stdout, cmd);
+            printf(", \"no_rehearsal\": ");
+            sl_tx_json(stdout, no_rehearsal(f, cmd, refused));
             printf("}");
             free(cmd);
         }
@@ -277,11 +365,13 @@ int sl_cmd_lint(int argc, char **argv) {
     } else {
         for (size_t i = 0; i < lint.n; i++) {
             const sl_finding_t *f = refs[i].f;
-            char *cmd = rehearse(f);
+            char refused[1024];
+            char *cmd = rehearse(f, refused, sizeof refused);
             if (f->line) printf("%s:%d: %s: %s [%s]\n", f->file, f->line, sl_lint_sev_name(f->sev), f->message, f->rule);
             else printf("%s: %s: %s [%s]\n", f->file, sl_lint_sev_name(f->sev), f->message, f->rule);
             printf("    why: %s\n    fix: %s\n", f->why, f->fix);
             if (cmd) printf("    rehearse: %s\n", cmd);
+            else printf("    rehearse: none (%s)\n", no_rehearsal(f, cmd, refused));
             free(cmd);
         }
         if (!quiet) {

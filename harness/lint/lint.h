@@ -28,7 +28,9 @@ typedef struct sl_finding_s {
     char *message;         /**< what is wrong, one line */
     char *why;             /**< what it does to a group */
     char *fix;             /**< what to write instead */
-    const char *scenario;  /**< bundled scenario that rehearses it (static), e.g. "member-cut-short" */
+    const char *scenario;  /**< bundled scenario that rehearses it (static), e.g. "member-cut-short";
+                                NULL when the simulator cannot show the effect */
+    const char *no_rehearsal; /**< why there is no rehearsal (static), when scenario is NULL */
     char **sets;           /**< --set PATH=VALUE carrying the file's own values into the scenario */
     size_t n_sets;
 } sl_finding_t;
@@ -49,6 +51,8 @@ typedef struct sl_lint_opts_s {
  * NULL when nothing decided (Java, the default). */
 sl_lint_client_t sl_lint_detect(const sl_props_t *p, const char **marker);
 const char *sl_lint_client_name(sl_lint_client_t c);
+/** A Kafka Streams config (application.id set): its consumer is Streams'. */
+int sl_lint_is_streams(const sl_props_t *p);
 const char *sl_lint_sev_name(sl_lint_sev_t s);
 
 /** Lints one consumer file, against broker (may be NULL: Kafka's defaults). */
@@ -57,6 +61,11 @@ int sl_lint_client(sl_lint_t *out, const sl_props_t *client, const sl_props_t *b
 int sl_lint_broker(sl_lint_t *out, const sl_props_t *broker);
 /** Rules across files: members of one group.id that cannot agree. */
 int sl_lint_groups(sl_lint_t *out, const sl_props_t *const *clients, size_t n, const sl_lint_opts_t *o);
+
+/** The n-th rule id, NULL past the last; its one-line summary (NULL for
+ * an id that is not a rule). */
+const char *sl_lint_rule_id(size_t n);
+const char *sl_lint_rule_summary(const char *id);
 
 /** Counts findings of severity sev. */
 size_t sl_lint_count(const sl_lint_t *l, sl_lint_sev_t sev);

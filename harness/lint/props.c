@@ -39,7 +39,7 @@ static int is_blank(char c) { return c == ' ' || c == '\t' || c == '\f'; }
 
 void sl_props_destroy(sl_props_t *p) {
     if (!p) return;
-    for (size_t i = 0; i < p->n; i++) { free(p->items[i].key); free(p->items[i].value); }
+    for (size_t i = 0; i < p->n; i++) { free(p->items[i].key); free(p->items[i].value); free(p->items[i].written); }
     free(p->items);
     free(p->path);
     free(p);
@@ -175,7 +175,7 @@ sl_err_t sl_props_parse(const char *path, const char *buf, size_t len, sl_props_
             p->items = ni;
             cap = nc;
         }
-        p->items[p->n++] = (sl_prop_t){.key = key.s, .value = val.s, .line = entry_line};
+        p->items[p->n++] = (sl_prop_t){.key = key.s, .value = val.s, .line = entry_line, .written = NULL};
     }
     free(logical.s);
     *out = p;
@@ -185,26 +185,4 @@ nomem:
     sl_props_destroy(p);
     snprintf(err, errsz, "%s: out of memory", path);
     return SL_E_NOMEM;
-}
-
-sl_err_t sl_props_read(const char *path, sl_props_t **out, char *err, size_t errsz) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errsz, "%s: %s", path, strerror(errno));
-        return SL_E_IO;
-    }
-    char *buf = malloc(SL_PROPS_MAX_BYTES + 1);
-    if (!buf) { fclose(f); return SL_E_NOMEM; }
-    size_t len = fread(buf, 1, SL_PROPS_MAX_BYTES + 1, f);
-    int rerr = ferror(f);
-    int e = errno;
-    fclose(f);
-    if (rerr) {
-        snprintf(err, errsz, "%s: %s", path, strerror(e == 0 ? EIO : e));
-        free(buf);
-        return SL_E_IO;
-    }
-    sl_err_t rc = sl_props_parse(path, buf, len, out, err, errsz);
-    free(buf);
-    return rc;
 }

@@ -16,6 +16,8 @@ typedef struct sl_prop_s {
     char *key;    /**< unescaped */
     char *value;  /**< unescaped, leading blanks removed */
     int line;     /**< 1-based line where the entry starts */
+    char *written; /**< the key as the file spells it when key is its Kafka name
+                        (spring.kafka.consumer.max-poll-records), else NULL */
 } sl_prop_t;
 
 typedef struct sl_props_s {
@@ -35,9 +37,27 @@ typedef struct sl_props_s {
  * @return SL_OK, SL_E_INVAL (not a text file), SL_E_LIMIT, SL_E_NOMEM.
  */
 sl_err_t sl_props_parse(const char *path, const char *buf, size_t len, sl_props_t **out, char *err, size_t errsz);
-/** Reads and parses a file; SL_E_IO when it cannot be read. */
-sl_err_t sl_props_read(const char *path, sl_props_t **out, char *err, size_t errsz);
 void sl_props_destroy(sl_props_t *p);
+
+/**
+ * Reads any config form lint knows (config_forms.c): a .yml/.yaml file is
+ * flattened (libyaml) into dotted keys at their lines; then Spring Boot's
+ * names (spring.kafka.consumer.max-poll-records, spring.kafka.properties.X,
+ * spring.kafka.consumer.properties.X) become Kafka's, in Spring's order of
+ * precedence, the written key kept in `written`.  YAML errors are
+ * file:line:col, SL_E_INVAL.
+ */
+/* SL_E_IO when the file cannot be read. */
+sl_err_t sl_config_read(const char *path, sl_props_t **out, char *err, size_t errsz);
+/** The same over a buffer; yaml selects the YAML reader. */
+sl_err_t sl_config_parse(const char *path, const char *buf, size_t len, int yaml, sl_props_t **out, char *err,
+                         size_t errsz);
+/** Spring Boot's n-th first-class Kafka name (kebab form), NULL past the
+ * last; sl_config_spring_kafka() gives the Kafka name of one. */
+const char *sl_config_spring_key(size_t n);
+const char *sl_config_spring_kafka(const char *spring);
+/** The key as the file spells it. */
+static inline const char *sl_prop_written(const sl_prop_t *e) { return e->written ? e->written : e->key; }
 
 /** The entry in force for key (the last one, as Properties.load keeps), or NULL. */
 const sl_prop_t *sl_props_get(const sl_props_t *p, const char *key);

@@ -1,7 +1,7 @@
 /*
  * The lint rules, one behaviour each: given a consumer (or broker) file,
  * when it is linted, then the finding names the rule, the line, and a
- * bundled scenario, or the file is clean.
+ * bundled scenario (or why the simulator cannot show it), or the file is clean.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -49,13 +49,19 @@ static const sl_finding_t *find(const run_t *r, const char *rule) {
     return NULL;
 }
 
+/* scenario NULL: the simulator cannot show it, and the finding says why. */
 static void expect(const run_t *r, const char *rule, sl_lint_sev_t sev, int line, const char *scenario) {
     const sl_finding_t *f = find(r, rule);
     ck_assert_msg(f != NULL, "expected a %s finding, got %zu others", rule, r->l.n);
     ck_assert_msg(f->sev == sev, "%s: expected severity %s, got %s", rule, sl_lint_sev_name(sev),
                   sl_lint_sev_name(f->sev));
     ck_assert_msg(f->line == line, "%s: expected line %d, got %d", rule, line, f->line);
-    ck_assert_msg(!strcmp(f->scenario, scenario), "%s: expected scenario %s, got %s", rule, scenario, f->scenario);
+    if (scenario)
+        ck_assert_msg(f->scenario && !strcmp(f->scenario, scenario), "%s: expected scenario %s, got %s", rule,
+                      scenario, f->scenario ? f->scenario : "none");
+    else
+        ck_assert_msg(!f->scenario && f->no_rehearsal && *f->no_rehearsal,
+                      "%s: expected no rehearsal and the reason, got scenario %s", rule, f->scenario);
     ck_assert_msg(f->why && *f->why && f->fix && *f->fix, "%s: expected a reason and a fix", rule);
 }
 
@@ -83,7 +89,7 @@ END_TEST
 
 START_TEST(heartbeat_not_below_the_session_is_an_error) {
     run_t *r = lint(GOOD_JAVA "session.timeout.ms=10000\nheartbeat.interval.ms=10000\n", NULL, SL_CLIENT_AUTO);
-    expect(r, "heartbeat-not-below-session", SL_SEV_ERROR, 6, "member-cut-short");
+    expect(r, "heartbeat-not-below-session", SL_SEV_ERROR, 6, NULL);
     ck_assert_ptr_null(find(r, "heartbeat-over-third"));
     done(r);
 }
@@ -105,8 +111,8 @@ START_TEST(a_session_outside_the_brokers_bounds_is_an_error_against_that_broker)
     /* given a broker whose maximum is 30 s and a client on the 45 s default */
     run_t *r = lint(GOOD_JAVA, "group.max.session.timeout.ms=30000\n", SL_CLIENT_AUTO);
     /* then the client's default is refused (line 0: not set) and the broker warned */
-    expect(r, "session-outside-broker-range", SL_SEV_ERROR, 0, "coordinator-restart-storm");
-    expect(r, "broker-rejects-default-session", SL_SEV_WARNING, 1, "coordinator-restart-storm");
+    expect(r, "session-outside-broker-range", SL_SEV_ERROR, 0, "session-refused");
+    expect(r, "broker-rejects-default-session", SL_SEV_WARNING, 1, "session-refused");
     done(r);
 }
 END_TEST
@@ -130,7 +136,7 @@ START_TEST(a_batch_near_max_poll_interval_is_a_warning_with_the_given_processing
         if (!strcmp(l.items[i].rule, "poll-budget")) {
             found = 1;
             ck_assert_int_eq(l.items[i].line, 5);
-            ck_assert_msg(strstr(l.items[i].message, "500 x 100 ms") != NULL, "got: %s", l.items[i].message);
+            ck_assert_msg(strstr(l.items[i].message, "500 (the default) x 100 ms") != NULL, "got: %s", l.items[i].message);
         }
     ck_assert_msg(found, "expected a poll-budget finding");
     sl_lint_free(&l);
@@ -153,7 +159,7 @@ END_TEST
 START_TEST(librdkafka_refuses_mixed_eager_and_cooperative_assignors) {
     run_t *r = lint("metadata.broker.list=b:9092\ngroup.instance.id=a\npartition.assignment.strategy=range,cooperative-sticky\n",
                     NULL, SL_CLIENT_AUTO);
-    expect(r, "mixed-assignor-protocols", SL_SEV_ERROR, 3, "rolling-restart-cooperative");
+    expect(r, "mixed-assignor-protocols", SL_SEV_ERROR, 3, NULL);
     ck_assert_ptr_null(find(r, "eager-assignor"));
     done(r);
 }
@@ -161,7 +167,7 @@ END_TEST
 
 START_TEST(a_short_assignor_name_in_a_java_file_is_unknown) {
     run_t *r = lint("group.instance.id=a\npartition.assignment.strategy=range\n", NULL, SL_CLIENT_JAVA);
-    expect(r, "unknown-assignor", SL_SEV_ERROR, 2, "rolling-restart-eager");
+    expect(r, "unknown-assignor", SL_SEV_ERROR, 2, NULL);
     done(r);
 }
 END_TEST
@@ -189,28 +195,28 @@ END_TEST
 
 START_TEST(classic_settings_under_the_consumer_protocol_are_refused_by_java) {
     run_t *r = lint(GOOD_JAVA "group.protocol=consumer\n", NULL, SL_CLIENT_AUTO);
-    expect(r, "classic-setting-with-consumer-protocol", SL_SEV_ERROR, 4, "rolling-restart-kip848");
+    expect(r, "classic-setting-with-consumer-protocol", SL_SEV_ERROR, 4, NULL);
     done(r);
 }
 END_TEST
 
 START_TEST(a_mistyped_key_names_the_key_it_meant) {
     run_t *r = lint(GOOD_JAVA "session.timeout.mss=10000\n", NULL, SL_CLIENT_AUTO);
-    expect(r, "unknown-key", SL_SEV_WARNING, 5, "member-cut-short");
+    expect(r, "unknown-key", SL_SEV_WARNING, 5, NULL);
     ck_assert_msg(strstr(find(r, "unknown-key")->message, "did you mean session.timeout.ms?") != NULL, "got %s",
                   find(r, "unknown-key")->message);
     done(r);
     /* librdkafka refuses unknown properties: an error */
     r = lint("metadata.broker.list=b\ngroup.instance.id=a\npartition.assignment.strategy=cooperative-sticky\n"
              "heartbeat.intervall.ms=1000\n", NULL, SL_CLIENT_AUTO);
-    expect(r, "unknown-key", SL_SEV_ERROR, 4, "member-cut-short");
+    expect(r, "unknown-key", SL_SEV_ERROR, 4, NULL);
     done(r);
 }
 END_TEST
 
 START_TEST(a_value_that_is_not_a_number_is_an_error_and_skips_its_rules) {
     run_t *r = lint(GOOD_JAVA "session.timeout.ms=45s\n", NULL, SL_CLIENT_AUTO);
-    expect(r, "bad-value", SL_SEV_ERROR, 5, "member-cut-short");
+    expect(r, "bad-value", SL_SEV_ERROR, 5, NULL);
     ck_assert_ptr_null(find(r, "session-near-broker-min"));
     ck_assert_ptr_null(find(r, "heartbeat-over-third"));
     done(r);
@@ -219,7 +225,7 @@ END_TEST
 
 START_TEST(a_placeholder_is_noted_not_judged) {
     run_t *r = lint(GOOD_JAVA "session.timeout.ms=${SESSION_MS}\n", NULL, SL_CLIENT_AUTO);
-    expect(r, "placeholder", SL_SEV_NOTE, 5, "member-cut-short");
+    expect(r, "placeholder", SL_SEV_NOTE, 5, NULL);
     ck_assert_ptr_null(find(r, "bad-value"));
     done(r);
 }
@@ -229,9 +235,9 @@ START_TEST(broker_rules_name_their_scenarios) {
     run_t *r = lint(NULL, "group.initial.rebalance.delay.ms=0\noffsets.topic.replication.factor=1\n"
                           "group.min.session.timeout.ms=60000\ngroup.max.session.timeout.ms=30000\n",
                     SL_CLIENT_AUTO);
-    expect(r, "no-initial-rebalance-delay", SL_SEV_WARNING, 1, "steady-state");
+    expect(r, "no-initial-rebalance-delay", SL_SEV_WARNING, 1, "group-cold-start");
     expect(r, "offsets-replication-one", SL_SEV_WARNING, 2, "coordinator-killed");
-    expect(r, "broker-session-range", SL_SEV_ERROR, 3, "coordinator-restart-storm");
+    expect(r, "broker-session-range", SL_SEV_ERROR, 3, NULL);
     done(r);
 }
 END_TEST
@@ -271,6 +277,97 @@ START_TEST(the_client_is_detected_by_keys_only_one_client_knows) {
 }
 END_TEST
 
+/* ---- the five wrong outputs of issue 20, one test each ---- */
+
+static int has_set(const sl_finding_t *f, const char *set) {
+    for (size_t i = 0; i < f->n_sets; i++)
+        if (!strcmp(f->sets[i], set)) return 1;
+    return 0;
+}
+
+START_TEST(a_misspelt_key_beside_the_real_one_is_dead_weight_not_a_default) {
+    /* given session.timeout.ms=10000 on line 8 and sesion.timeout.ms on line 15 */
+    run_t *r = lint("key.deserializer=x\ngroup.id=billing\ngroup.instance.id=a\n"
+                    "partition.assignment.strategy=org.apache.kafka.clients.consumer.CooperativeStickyAssignor\n"
+                    "#\n#\n#\nsession.timeout.ms=10000\n#\n#\n#\n#\n#\n#\nsesion.timeout.ms=30000\n",
+                    NULL, SL_CLIENT_AUTO);
+    /* when linted, then the typo names line 8 as the value in force, and the fix deletes line 15 */
+    expect(r, "unknown-key", SL_SEV_WARNING, 15, NULL);
+    const sl_finding_t *f = find(r, "unknown-key");
+    ck_assert_msg(strstr(f->message, "did you mean session.timeout.ms?"), "got: %s", f->message);
+    ck_assert_msg(!strstr(f->why, "default"), "expected no claim of a default, got: %s", f->why);
+    ck_assert_msg(strstr(f->why, "session.timeout.ms=10000 on line 8"), "expected line 8 in force, got: %s", f->why);
+    ck_assert_msg(strstr(f->fix, "delete line 15") && !strstr(f->fix, "session.timeout.ms=30000"),
+                  "expected to delete line 15, not a second key, got: %s", f->fix);
+    done(r);
+}
+END_TEST
+
+START_TEST(session_rehearsals_carry_the_brokers_bound_they_flag) {
+    /* given a broker whose max session is 30 s and a client at 45 s */
+    run_t *r = lint(GOOD_JAVA "session.timeout.ms=45000\n", "group.max.session.timeout.ms=30000\n", SL_CLIENT_AUTO);
+    /* then both findings rehearse with the broker's 30 s bound and roll the refused 45 s out */
+    const char *rules[] = {"session-outside-broker-range", "broker-rejects-default-session"};
+    for (int i = 0; i < 2; i++) {
+        const sl_finding_t *f = find(r, rules[i]);
+        ck_assert_msg(f != NULL, "expected %s", rules[i]);
+        ck_assert_msg(has_set(f, "cluster.group_max_session_timeout=30s"), "%s: expected the broker bound", rules[i]);
+        ck_assert_msg(has_set(f, "events.0.set.session_timeout=45s"), "%s: expected the refused value", rules[i]);
+    }
+    done(r);
+}
+END_TEST
+
+START_TEST(no_initial_rebalance_delay_rehearses_members_arriving_one_by_one) {
+    run_t *r = lint(NULL, "group.initial.rebalance.delay.ms=0\n", SL_CLIENT_AUTO);
+    expect(r, "no-initial-rebalance-delay", SL_SEV_WARNING, 1, "group-cold-start");
+    const sl_finding_t *f = find(r, "no-initial-rebalance-delay");
+    ck_assert_msg(has_set(f, "cluster.group_initial_rebalance_delay=0ms") ||
+                  has_set(f, "cluster.group_initial_rebalance_delay=0s") ||
+                  has_set(f, "cluster.group_initial_rebalance_delay=0"), "expected the delay carried, got %zu sets",
+                  f->n_sets);
+    ck_assert_msg(!strstr(f->why, "N rebalances"), "expected no invented count, got: %s", f->why);
+    done(r);
+}
+END_TEST
+
+START_TEST(a_streams_config_is_not_told_about_eager_assignors) {
+    /* given a Kafka Streams config, partition.assignment.strategy unset */
+    run_t *r = lint("application.id=enricher\nbootstrap.servers=b:9092\ngroup.instance.id=e-1\n"
+                    "num.standby.replicas=1\n", NULL, SL_CLIENT_AUTO);
+    ck_assert_msg(find(r, "eager-assignor") == NULL, "Streams uses its own assignor: no eager-assignor expected");
+    ck_assert_msg(r->l.n == 0, "expected a clean Streams config, got %s", r->l.n ? r->l.items[0].rule : "");
+    done(r);
+}
+END_TEST
+
+START_TEST(spring_boot_max_poll_records_counts_in_the_poll_budget) {
+    /* given Spring Boot's own names: 1000 records x 50 ms = 50 s against 30 s */
+    const char *text = "spring.kafka.consumer.group-id=billing\n"
+                       "spring.kafka.consumer.max-poll-records=1000\n"
+                       "spring.kafka.properties.max.poll.interval.ms=30000\n";
+    sl_props_t *p = NULL;
+    char err[256];
+    ck_assert_int_eq(sl_config_parse("application.properties", text, strlen(text), 0, &p, err, sizeof err), SL_OK);
+    sl_lint_t l = {0};
+    sl_lint_opts_t o = {SL_CLIENT_AUTO, 50, 0};
+    ck_assert_int_eq(sl_lint_client(&l, p, NULL, &o), 0);
+    const sl_finding_t *f = NULL;
+    for (size_t i = 0; i < l.n; i++)
+        if (!strcmp(l.items[i].rule, "poll-budget")) f = &l.items[i];
+    ck_assert_msg(f != NULL, "expected a poll-budget finding");
+    /* then the batch takes longer than the interval: an error, at the interval's line */
+    ck_assert_msg(f->sev == SL_SEV_ERROR && f->line == 3, "expected an error on line 3, got %s on %d",
+                  sl_lint_sev_name(f->sev), f->line);
+    ck_assert_msg(strstr(f->message, "max.poll.records=1000 x 50 ms") && strstr(f->message, "= 50000 ms"),
+                  "got: %s", f->message);
+    ck_assert_msg(has_set(f, "groups.billing.max_poll_records=1000") && has_set(f, "groups.billing.max_poll_interval=30s"),
+                  "expected the file's values in the rehearsal");
+    sl_lint_free(&l);
+    sl_props_destroy(p);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("lint");
     TCase *client = tcase_create("client rules");
@@ -296,5 +393,12 @@ int main(void) {
     tcase_add_test(broker, broker_rules_name_their_scenarios);
     tcase_add_test(broker, members_of_one_group_with_no_common_assignor_cannot_join);
     suite_add_tcase(s, broker);
+    TCase *wrong = tcase_create("issue 20: the five wrong outputs");
+    tcase_add_test(wrong, a_misspelt_key_beside_the_real_one_is_dead_weight_not_a_default);
+    tcase_add_test(wrong, session_rehearsals_carry_the_brokers_bound_they_flag);
+    tcase_add_test(wrong, no_initial_rebalance_delay_rehearses_members_arriving_one_by_one);
+    tcase_add_test(wrong, a_streams_config_is_not_told_about_eager_assignors);
+    tcase_add_test(wrong, spring_boot_max_poll_records_counts_in_the_poll_budget);
+    suite_add_tcase(s, wrong);
     return t_run_suite(s);
 }

@@ -121,9 +121,9 @@ END_TEST
 START_TEST(an_unreadable_file_is_an_io_error) {
     sl_props_t *p = NULL;
     char err[256] = "";
-    ck_assert_int_eq(sl_props_read("/nonexistent/x.properties", &p, err, sizeof err), SL_E_IO);
+    ck_assert_int_eq(sl_config_read("/nonexistent/x.properties", &p, err, sizeof err), SL_E_IO);
     ck_assert_msg(strstr(err, "No such file") != NULL, "got: %s", err);
-    ck_assert_int_eq(sl_props_read(".", &p, err, sizeof err), SL_E_IO);
+    ck_assert_int_eq(sl_config_read(".", &p, err, sizeof err), SL_E_IO);
 }
 END_TEST
 
