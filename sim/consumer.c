@@ -474,6 +474,7 @@ static void on_join_response(sl_sim_t *s, sl_member_t *m, sl_msg_t *r) {
              "(as configured by group.min.session.timeout.ms and group.max.session.timeout.ms).%s", "");
         sl_trace(s, "member.crashed", m->node, m->g->index, 0, -1, r->cause,
                  "InvalidSessionTimeoutException: the consumer stops");
+        m->g->crashed_members++;
         sl_member_stop(s, m, false, r->cause);
         return;
     case KE_NOT_COORDINATOR:

@@ -264,6 +264,7 @@ struct sl_group_s {
     int64_t stable_since_us;
     int64_t first_stable_us;   /* -1 never */
     int rebalances;
+    int crashed_members;                /* consumers that stopped on a fatal error */
     int64_t out_of_stable_us;  /* after first stable */
     int64_t rebalancing_since_us; /* the coordinator's state is a rebalance one since then (-1: not) */
     int64_t rebalance_latency_us; /* after first stable: PreparingRebalance/CompletingRebalance (classic) or

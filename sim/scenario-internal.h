@@ -176,6 +176,9 @@ typedef struct sl_event_cfg_s {
     unsigned set_mask;                  /* sl_group_field_t bits that `set` changes */
     sl_group_cfg_t set_values;          /* values of the fields in set_mask only */
     int members;                        /* scale: new member count */
+    bool is_action;                     /* the team's operator action, not a fault (restart,
+                                         * set, scale unless `kind:` says otherwise) */
+    bool kind_given;                    /* `kind:` was written (the writer keeps it) */
     int line, col;
 } sl_event_cfg_t;
 
@@ -232,6 +235,9 @@ const char *sl_metric_name(sl_metric_t m);
 void sl_group_cfg_apply_set(sl_group_cfg_t *cfg, const sl_event_cfg_t *ev);
 /* The most members group gi ever has: its start or any scale event's. */
 int sl_scenario_max_members(const sl_scenario_t *sc, int gi);
+
+/* Event i of sc as one line of its resolved YAML without `at:`. */
+void sl_scenario_event_line(const sl_scenario_t *sc, int i, char *buf, size_t size);
 
 /* Parses "45s", "1500ms", "2m", "1h", "200us", "0".  Returns 0 and sets *us,
  * or -1 on a malformed, negative or overflowing value. */

@@ -9,7 +9,7 @@
 
 #include "scenario_load-internal.h"
 
-static const char *const event_keys[] = {"at", "for", "rolling", "mode", "oneway",
+static const char *const event_keys[] = {"at", "for", "rolling", "mode", "oneway", "kind",
                                          "partition", "degrade", "restart", "pause", "stall",
                                          "set", "scale", NULL};
 /* Indexed by sl_event_kind_t. */
@@ -295,6 +295,15 @@ static int load_event(ld_t *ld, const yt_node_t *m, const char *path, sl_event_c
         int x;
         if (val_enum(ld, v, ld_key(p, path, "mode"), "a restart mode", names, 3, &x) != 0) return -1;
         e->mode = (sl_restart_mode_t)x;
+    }
+    /* Who starts it: restart, set and scale are the team's by default (docs/scenarios.md). */
+    e->is_action = e->kind == SL_EV_RESTART || e->kind == SL_EV_SET || e->kind == SL_EV_SCALE;
+    if ((v = yt_get(m, "kind"))) {
+        const char *names[] = {"fault", "action"};
+        int x;
+        if (val_enum(ld, v, ld_key(p, path, "kind"), "who starts the event", names, 2, &x) != 0) return -1;
+        e->is_action = x == 1;
+        e->kind_given = true;
     }
     ld_key(p, path, action_names[e->kind]);
     switch (e->kind) {

@@ -277,6 +277,33 @@ static void write_event(FILE *f, const sl_scenario_t *sc, const sl_event_cfg_t *
         put_kdur(f, "    rolling: ", e->rolling_us);
         fputc('\n', f);
     }
+    if (e->kind_given) fprintf(f, "    kind: %s\n", e->is_action ? "action" : "fault");
+}
+
+/* One event as a line: its resolved YAML without `at:`, keys joined by ", "
+ * ("restart: [coordinator/billing], mode: hard, for: 30s").  The impact
+ * entries' `what` (docs/outputs.md). */
+void sl_scenario_event_line(const sl_scenario_t *sc, int i, char *buf, size_t size) {
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f) {
+        snprintf(buf, size, "event %d", i);
+        return;
+    }
+    write_event(f, sc, &sc->events[i]);
+    fclose(f);
+    size_t o = 0;
+    buf[0] = 0;
+    char *line = strchr(text, '\n'); /* after "  - at: ..." */
+    while (line && *++line) {
+        char *end = strchr(line, '\n');
+        if (end) *end = 0;
+        while (*line == ' ') line++;
+        if (o < size) o += (size_t)snprintf(buf + o, size - o, "%s%s", o ? ", " : "", line);
+        line = end;
+    }
+    free(text);
 }
 
 static void put_bound(FILE *f, const sl_expect_cfg_t *x, double v) {

@@ -165,6 +165,7 @@ sl_err_t sl_sim_group_result(const sl_sim_t *s, int i, sl_group_result_t *r) {
     const sl_group_t *g = &s->groups[i];
     r->group = g->cfg->id;
     r->rebalances = g->rebalances;
+    r->crashed_members = g->crashed_members;
     r->generation = g->generation;
     r->rebalance_s = (double)g->out_of_stable_us / 1e6;
     r->rebalance_latency_s = (double)g->rebalance_latency_us / 1e6;
@@ -191,7 +192,7 @@ static void group_result(const void *ctx, int i, sl_group_result_t *r, const cha
     *owner = s->sc->groups[i].owner;
 }
 
-sl_err_t sl_sim_write_summary(const sl_sim_t *s, FILE *f) {
+static sl_err_t write_summary(const sl_sim_t *s, const sl_impact_t *im, FILE *f) {
     if (!s->finished)
         return SL_E_STATE;
     const sl_scenario_t *sc = s->sc;
@@ -208,14 +209,31 @@ sl_err_t sl_sim_write_summary(const sl_sim_t *s, FILE *f) {
     fprintf(f, ", \"produce_errors\": %lld, \"lost_records\": %lld, \"produced_records\": %lld},\n \"owners\": {",
             (long long)c.produce_errors, (long long)c.lost_records, (long long)c.produced_records);
     sl_json_summary_owners(f, s->n_groups, group_result, s);
-    fputs("}}\n", f);
+    fputc('}', f);
+    if (im) {
+        fputs(",\n \"impact\": ", f);
+        sl_impact_write_json(im, f);
+    }
+    fputs("}\n", f);
     return ferror(f) ? SL_E_IO : SL_OK;
+}
+
+sl_err_t sl_sim_write_summary(const sl_sim_t *s, FILE *f) { return write_summary(s, NULL, f); }
+
+sl_err_t sl_sim_write_summary_impact(const sl_sim_t *s, const sl_impact_t *im, FILE *f) {
+    return write_summary(s, im, f);
 }
 
 /* ---- a run directory ---- */
 
 sl_err_t sl_sim_run_to_dir(const sl_scenario_t *sc, const char *dir, sl_sim_t **sim_out, char *errstr,
                            size_t errstr_size) {
+    return sl_sim_run_to_dir_opts(sc, dir, 0, sim_out, errstr, errstr_size);
+}
+
+sl_err_t sl_sim_run_to_dir_opts(const sl_scenario_t *sc, const char *dir, unsigned flags, sl_sim_t **sim_out,
+                                char *errstr, size_t errstr_size) {
+    sl_impact_t *im = NULL;
     char tmp[SL_OUT__N][4096], fin[SL_OUT__N][4096];
     FILE *f[SL_OUT__N] = {0};
     sl_sim_t *s = NULL;
@@ -241,7 +259,9 @@ sl_err_t sl_sim_run_to_dir(const sl_scenario_t *sc, const char *dir, sl_sim_t **
         goto out;
     if ((rc = sl_sim_run(s)) != SL_OK)
         goto out;
-    if ((rc = sl_sim_write_summary(s, f[SL_OUT_SUMMARY])) != SL_OK)
+    if ((flags & SL_RUN_IMPACT) && (rc = sl_impact_compute(sc, &im, errstr, errstr_size)) != SL_OK)
+        goto out;
+    if ((rc = write_summary(s, im, f[SL_OUT_SUMMARY])) != SL_OK)
         goto out;
     for (int i = 0; i < SL_OUT__N; i++) {
         int bad = ferror(f[i]) | fclose(f[i]);
@@ -266,6 +286,7 @@ out:
         if (rc != SL_OK)
             unlink(tmp[i]);
     }
+    sl_impact_destroy(im);
     if (rc == SL_OK && sim_out)
         *sim_out = s;
     else

@@ -50,6 +50,8 @@ int sl_cli_load_scenario(const char *path, const char *const *sets, size_t n_set
                          sl_scenario_t **sc, char *err, size_t errsz);
 /* Monotonic seconds, for the wall times the commands print. */
 double sl_cli_wall_seconds(void);
+/* Copies DIR/NAME to stdout; 0, or -1 when it cannot be read. */
+int sl_cli_cat_file(const char *dir, const char *name);
 /* name reduced to [A-Za-z0-9._-] (every other character, and a leading
  * '.', becomes '_'; cut at SL_CLI_MAX_NAME; "scenario" when empty) for use
  * as one path component: never "..", never a '/', never hidden. */

@@ -88,3 +88,17 @@ void sl_cli_default_out(const char *name, const char *suffix, char *out, size_t 
     sl_cli_safe_name(name, safe, sizeof safe);
     snprintf(out, n, "runs/%s%s", safe, suffix);
 }
+
+int sl_cli_cat_file(const char *dir, const char *name) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        fwrite(buf, 1, n, stdout);
+    fclose(f);
+    return 0;
+}

@@ -19,7 +19,7 @@
 #define MAX_TABLE_GROUPS 20 /* rows of the human summary */
 
 static void usage(FILE *f) {
-    fputs("usage: stormlab sim SCENARIO [--seed N] [--set PATH=VALUE]... [--out DIR] [--no-plots] [--json] [--quiet]\n"
+    fputs("usage: stormlab sim SCENARIO [--seed N] [--set PATH=VALUE]... [--out DIR] [--no-plots] [--impact] [--json] [--quiet]\n"
           "\n"
           "Runs SCENARIO on the deterministic simulator and writes trace.jsonl, series.tsv,\n"
           "summary.json, log.txt and scenario.resolved.yaml into DIR.  The same scenario\n"
@@ -32,6 +32,9 @@ static void usage(FILE *f) {
           "                    (repeatable; see docs/scenarios.md)\n"
           "  -o, --out DIR     run directory (default: runs/<scenario name>)\n"
           "  --no-plots        skip the plots (DIR/report.html is still written)\n"
+          "  --impact          also run the scenario once per event with that event removed\n"
+          "                    and write each event's effect as `impact` in summary.json\n"
+          "                    (docs/outputs.md); stormlab explain shows it\n"
           "  --json            print summary.json to stdout instead of the table\n"
           "  -q, --quiet       print nothing on success\n"
           "  -h, --help        this help\n"
@@ -119,13 +122,13 @@ static void print_table(sl_sim_t *sim, const sl_scenario_t *sc, const char *out,
 int sl_cmd_sim(int argc, char **argv) {
     static const struct option opts[] = {
         {"seed", required_argument, 0, 's'}, {"set", required_argument, 0, 'S'}, {"out", required_argument, 0, 'o'},
-        {"no-plots", no_argument, 0, 'P'},   {"json", no_argument, 0, 'j'},      {"quiet", no_argument, 0, 'q'},
+        {"no-plots", no_argument, 0, 'P'},   {"impact", no_argument, 0, 'I'},   {"json", no_argument, 0, 'j'},      {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},       {0, 0, 0, 0}};
     const char *sets[SL_CLI_MAX_SETS];
     size_t n_sets = 0;
     const char *out = NULL;
     uint64_t seed = 0;
-    int have_seed = 0, json = 0, quiet = 0, no_plots = 0, c;
+    int have_seed = 0, json = 0, quiet = 0, no_plots = 0, impact = 0, c;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "hqo:", opts, NULL)) != -1) {
@@ -140,6 +143,7 @@ int sl_cmd_sim(int argc, char **argv) {
             break;
         case 'o': out = optarg; break;
         case 'P': no_plots = 1; break;
+        case 'I': impact = 1; break;
         case 'j': json = 1; break;
         case 'q': quiet = 1; break;
         case 'h': usage(stdout); return SL_EXIT_OK;
@@ -162,7 +166,7 @@ int sl_cmd_sim(int argc, char **argv) {
     guard_partials(out);
     double t0 = sl_cli_wall_seconds();
     sl_sim_t *sim = NULL;
-    sl_err_t rc = sl_sim_run_to_dir(sc, out, &sim, err, sizeof err);
+    sl_err_t rc = sl_sim_run_to_dir_opts(sc, out, impact ? SL_RUN_IMPACT : 0, &sim, err, sizeof err);
     double wall = sl_cli_wall_seconds() - t0;
     if (rc != SL_OK) {
         fprintf(stderr, "stormlab: %s\n", err[0] ? err : sl_strerror(rc));
@@ -173,7 +177,7 @@ int sl_cmd_sim(int argc, char **argv) {
     char rerr[8192] = "";
     int render = sl_render_run(out, !no_plots, rerr, sizeof rerr), exit_rc = SL_EXIT_OK;
     if (json)
-        sl_sim_write_summary(sim, stdout);
+        sl_cli_cat_file(out, "summary.json"); /* as written, impact included */
     else if (!quiet)
         print_table(sim, sc, out, render == SL_RENDER_OK && !no_plots ? " plots/ report.html" : " report.html", wall);
     if (render == SL_RENDER_NO_GNUPLOT) {

@@ -130,6 +130,13 @@ sl_err_t sl_sim_run_to_dir(const sl_scenario_t *sc, const char *dir,
                            sl_sim_t **sim_out, char *errstr,
                            size_t errstr_size);
 
+/** sl_sim_run_to_dir_opts() flags. */
+#define SL_RUN_IMPACT 1u /**< add `impact` to summary.json (sl_impact_compute()) */
+
+/** As sl_sim_run_to_dir(), with SL_RUN_* flags. */
+sl_err_t sl_sim_run_to_dir_opts(const sl_scenario_t *sc, const char *dir, unsigned flags, sl_sim_t **sim_out,
+                                char *errstr, size_t errstr_size);
+
 /** Per-group results after a run, SPEC §4 summary keys. */
 typedef struct sl_group_result_s {
     const char *group;          /**< owned by the simulation */
@@ -143,6 +150,7 @@ typedef struct sl_group_result_s {
     double stable_from_s;       /**< -1 when the run ends unstable */
     double rebalance_latency_s; /**< the coordinator's time in rebalances after first stable
                                      (docs/outputs.md); -1 when not measured (real runs) */
+    int crashed_members;        /**< consumers stopped by a fatal error (InvalidSessionTimeoutException) */
 } sl_group_result_t;
 
 /** Number of groups in the finished simulation. */
@@ -197,6 +205,58 @@ int sl_sim_expect_count(const sl_sim_t *sim);
 /** Evaluates expectation i (0-based) after sl_sim_run(); SL_E_INVAL when out
  * of range, SL_E_STATE before the run finished. */
 sl_err_t sl_sim_expect_result(const sl_sim_t *sim, int i, sl_expect_result_t *out);
+
+/**
+ * Counterfactual impact of every scenario event (docs/outputs.md `impact`):
+ * for each event, this run's summary metrics minus those of the same
+ * scenario and seed with the event removed; plus two baselines, "faults
+ * only" (every operator action removed) and "nothing injected".
+ */
+typedef struct sl_impact_s sl_impact_t;
+
+typedef enum sl_impact_verdict_e {
+    SL_IMPACT_NONE = 0,   /**< no measurable effect */
+    SL_IMPACT_WORSE = 1,  /**< the event made the run worse */
+    SL_IMPACT_BETTER = 2  /**< the event made the run better */
+} sl_impact_verdict_t;
+
+/**
+ * Runs sc and one variant per event plus the two baselines, in process
+ * (one simulation each: no files, no parsing).  sc must outlive the
+ * result and is not modified.  Deterministic: the same scenario gives the
+ * same numbers.  Single-threaded; distinct calls may run on distinct
+ * threads.
+ */
+sl_err_t sl_impact_compute(const sl_scenario_t *sc, sl_impact_t **out, char *errstr, size_t errstr_size);
+
+/** Writes the value of summary.json's `impact` key, then `,\n "impact_baselines": {...}`. */
+sl_err_t sl_impact_write_json(const sl_impact_t *im, FILE *out);
+
+/** Number of scenario events (entries 0..n-1); the baselines follow at n and n+1. */
+int sl_impact_count(const sl_impact_t *im);
+
+/** One entry of an impact, as sl_impact_entry() gives it. */
+typedef struct sl_impact_entry_s {
+    int event;                  /**< index in the scenario's events; -1 for a baseline */
+    const char *baseline;       /**< "faults_only" or "nothing_injected"; NULL for an event */
+    double at_s;
+    int is_action;              /**< an operator action (restart, set, scale, or `kind: action`) */
+    sl_impact_verdict_t verdict;
+    const char *verdict_name;   /**< "none", "worse", "better" (static) */
+    const char *decided_by;     /**< the deciding metric's name, NULL for none (static) */
+    const char *decided_group;  /**< its group, NULL for a cluster metric (owned by the scenario) */
+    double decided_delta;       /**< its delta (this run minus the variant) */
+    int n_removed;              /**< events the variant leaves out (> 1: others needed this one) */
+} sl_impact_entry_t;
+
+/** Entry i, 0 <= i < sl_impact_count() + 2; SL_E_INVAL out of range. */
+sl_err_t sl_impact_entry(const sl_impact_t *im, int i, sl_impact_entry_t *out);
+
+/** summary.json as sl_sim_write_summary(), with `impact` from im (may be NULL). */
+sl_err_t sl_sim_write_summary_impact(const sl_sim_t *sim, const sl_impact_t *im, FILE *out);
+
+/** Frees an impact; NULL is a no-op. */
+void sl_impact_destroy(sl_impact_t *im);
 
 #ifdef __cplusplus
 }

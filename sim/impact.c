@@ -1,0 +1,348 @@
+/*
+ * Counterfactual impact of every scenario event (docs/outputs.md `impact`):
+ * the run minus the same scenario and seed with that event removed.
+ *
+ * Variants are made at the scenario level: a shallow copy of the resolved
+ * scenario whose `events` array leaves some events out, run in process with
+ * no sinks, so a variant costs one simulation and nothing else (no process,
+ * no YAML, no output files).  The fault interpreter never learns that an
+ * event was removed.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_out-internal.h"
+#include "scenario-internal.h"
+
+/* Summary metrics an impact delta covers, in the order a verdict weighs
+ * them: data loss first, then the storm itself, then its costs. */
+typedef struct metric_s {
+    const char *name;
+    bool cluster;     /* a cluster metric, else one per group */
+    bool seconds;     /* a time: differences under SL_IMPACT_MIN_S are no effect */
+} metric_t;
+
+static const metric_t metrics[] = {
+    {"lost_records", true, false},          {"produce_errors", true, false},
+    {"crashed_members", false, false},      {"rebalances", false, false},
+    {"stable_from_s", false, true},         {"unavailable_partition_s", true, true},
+    {"unowned_partition_s", false, true},   {"duplicates", false, false},
+    {"max_lag", false, false},              {"rebalance_s", false, true},
+};
+#define N_METRICS (int)(sizeof metrics / sizeof metrics[0])
+#define SL_IMPACT_MIN_S 0.5 /* seconds: shorter shifts are timing noise of the model, not an effect */
+
+typedef struct entry_s {
+    int event;          /* index in sc->events; -1 for a baseline */
+    const char *name;   /* baselines: "faults_only", "nothing_injected" */
+    bool *removed;      /* n_events: what the variant leaves out */
+    int n_removed;
+    double *delta;      /* this run minus the variant, values_len */
+    int verdict;        /* SL_IMPACT_* */
+    int decided_metric; /* index in metrics, -1 for none */
+    int decided_group;  /* -1 for a cluster metric */
+    double decided_delta;
+} entry_t;
+
+struct sl_impact_s {
+    const sl_scenario_t *sc; /* not owned */
+    int n_groups;
+    double *base;            /* values of the run itself */
+    entry_t *entries;        /* n_events events, then the two baselines */
+    int n_entries;
+};
+
+static int n_values(const sl_scenario_t *sc) { return N_METRICS * (sc->n_groups + 1); }
+/* Slot of metric m for group g (g = n_groups: the cluster). */
+static int slot(const sl_scenario_t *sc, int m, int g) { return m * (sc->n_groups + 1) + g; }
+
+/* Reads the metrics of a finished simulation into v. */
+static void collect(const sl_sim_t *sim, const sl_scenario_t *sc, double *v) {
+    double end_s = (double)sc->duration_us / 1e6;
+    for (int i = 0; i < n_values(sc); i++)
+        v[i] = 0;
+    for (int g = 0; g < sc->n_groups; g++) {
+        sl_group_result_t r;
+        sl_sim_group_result(sim, g, &r);
+        for (int m = 0; m < N_METRICS; m++) {
+            double x = 0;
+            const char *n = metrics[m].name;
+            if (metrics[m].cluster) continue;
+            if (!strcmp(n, "rebalances")) x = r.rebalances;
+            else if (!strcmp(n, "rebalance_s")) x = r.rebalance_s;
+            /* A group that never settles counts as settling at the run's end: a lower bound of its cost. */
+            else if (!strcmp(n, "stable_from_s")) x = r.stable_from_s < 0 ? end_s : r.stable_from_s;
+            else if (!strcmp(n, "unowned_partition_s")) x = r.unowned_partition_s;
+            else if (!strcmp(n, "duplicates")) x = (double)r.duplicates;
+            else if (!strcmp(n, "max_lag")) x = (double)r.max_lag;
+            else if (!strcmp(n, "crashed_members")) x = r.crashed_members;
+            v[slot(sc, m, g)] = x;
+        }
+    }
+    sl_cluster_result_t c;
+    sl_sim_cluster_result(sim, &c);
+    for (int m = 0; m < N_METRICS; m++) {
+        const char *n = metrics[m].name;
+        if (!metrics[m].cluster) continue;
+        v[slot(sc, m, sc->n_groups)] = !strcmp(n, "lost_records")     ? (double)c.lost_records
+                                       : !strcmp(n, "produce_errors") ? (double)c.produce_errors
+                                                                      : c.unavailable_partition_s;
+    }
+}
+
+/* Runs sc without the events marked in removed; v receives its metrics. */
+static sl_err_t run_variant(const sl_scenario_t *sc, const bool *removed, double *v, char *errstr,
+                            size_t errstr_size) {
+    sl_scenario_t variant = *sc; /* shallow: the kept events' pointers stay sc's */
+    variant.events = malloc((size_t)(sc->n_events ? sc->n_events : 1) * sizeof *variant.events);
+    if (!variant.events) return SL_E_NOMEM;
+    variant.n_events = 0;
+    for (int i = 0; i < sc->n_events; i++)
+        if (!removed || !removed[i]) variant.events[variant.n_events++] = sc->events[i];
+    sl_sim_t *sim = NULL;
+    sl_err_t rc = sl_sim_new(&variant, NULL, &sim, errstr, errstr_size);
+    if (rc == SL_OK) rc = sl_sim_run(sim);
+    if (rc == SL_OK) collect(sim, &variant, v);
+    sl_sim_destroy(sim);
+    free(variant.events);
+    return rc;
+}
+
+/* The most members group g has with the events in removed left out. */
+static int max_members_without(const sl_scenario_t *sc, int g, const bool *removed) {
+    int n = sc->groups[g].members;
+    for (int e = 0; e < sc->n_events; e++)
+        if (!removed[e] && sc->events[e].kind == SL_EV_SCALE && sc->events[e].group == g && sc->events[e].members > n)
+            n = sc->events[e].members;
+    return n;
+}
+
+static bool names_missing_member(const sl_scenario_t *sc, const sl_selector_t *s, int n, const bool *removed) {
+    for (int i = 0; i < n; i++)
+        if (s[i].kind == SL_SEL_MEMBER && s[i].index > max_members_without(sc, s[i].group, removed)) return true;
+    return false;
+}
+
+/* Removes, with the events already marked, every event that cannot exist
+ * without them: one whose selector names a member only a removed `scale`
+ * creates.  Repeats until nothing changes (removals can cascade). */
+static void close_dependents(const sl_scenario_t *sc, bool *removed) {
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (int j = 0; j < sc->n_events; j++) {
+            const sl_event_cfg_t *e = &sc->events[j];
+            if (removed[j]) continue;
+            if (names_missing_member(sc, e->from, e->n_from, removed) ||
+                names_missing_member(sc, e->to, e->n_to, removed) ||
+                names_missing_member(sc, e->targets, e->n_targets, removed)) {
+                removed[j] = changed = true;
+            }
+        }
+    }
+}
+
+static double round_ms(double v) {
+    double r = round(v * 1000) / 1000;
+    return r == 0 ? 0 : r; /* no -0 in the output */
+}
+
+/* The verdict: the first metric (in the table's order) whose change over
+ * the groups is measurable decides, by its sign. */
+static void decide(const sl_scenario_t *sc, entry_t *e) {
+    e->verdict = SL_IMPACT_NONE;
+    e->decided_metric = e->decided_group = -1;
+    e->decided_delta = 0;
+    for (int m = 0; m < N_METRICS; m++) {
+        double total = 0, biggest = 0;
+        int at = -1;
+        int lo = metrics[m].cluster ? sc->n_groups : 0, hi = metrics[m].cluster ? sc->n_groups + 1 : sc->n_groups;
+        for (int g = lo; g < hi; g++) {
+            double d = e->delta[slot(sc, m, g)];
+            total += d;
+            if (fabs(d) > fabs(biggest)) biggest = d, at = g;
+        }
+        double min = metrics[m].seconds ? SL_IMPACT_MIN_S : 0.5; /* counts: any change of one or more */
+        if (fabs(total) < min || at < 0) continue;
+        e->verdict = total > 0 ? SL_IMPACT_WORSE : SL_IMPACT_BETTER;
+        e->decided_metric = m;
+        e->decided_group = at == sc->n_groups ? -1 : at;
+        e->decided_delta = biggest;
+        return;
+    }
+}
+
+static sl_err_t fill(const sl_impact_t *im, entry_t *e, double *scratch, char *errstr, size_t errstr_size) {
+    const sl_scenario_t *sc = im->sc;
+    close_dependents(sc, e->removed);
+    e->n_removed = 0;
+    for (int i = 0; i < sc->n_events; i++)
+        e->n_removed += e->removed[i];
+    sl_err_t rc = run_variant(sc, e->removed, scratch, errstr, errstr_size);
+    if (rc != SL_OK) return rc;
+    for (int i = 0; i < n_values(sc); i++)
+        e->delta[i] = round_ms(im->base[i] - scratch[i]);
+    decide(sc, e);
+    return SL_OK;
+}
+
+sl_err_t sl_impact_compute(const sl_scenario_t *sc, sl_impact_t **out, char *errstr, size_t errstr_size) {
+    sl_err_t rc = SL_E_NOMEM;
+    if (errstr_size) errstr[0] = 0;
+    int nv = n_values(sc), ne = sc->n_events + 2;
+    sl_impact_t *im = calloc(1, sizeof *im);
+    double *scratch = malloc((size_t)nv * sizeof *scratch);
+    if (!im || !scratch) goto err;
+    im->sc = sc;
+    im->n_groups = sc->n_groups;
+    im->base = malloc((size_t)nv * sizeof *im->base);
+    im->entries = calloc((size_t)ne, sizeof *im->entries);
+    if (!im->base || !im->entries) goto err;
+    im->n_entries = ne;
+    for (int k = 0; k < ne; k++) {
+        entry_t *e = &im->entries[k];
+        e->removed = calloc((size_t)(sc->n_events ? sc->n_events : 1), sizeof *e->removed);
+        e->delta = calloc((size_t)nv, sizeof *e->delta);
+        if (!e->removed || !e->delta) goto err;
+        e->event = k < sc->n_events ? k : -1;
+        if (k < sc->n_events) e->removed[k] = true;
+        else if (k == sc->n_events) {
+            e->name = "faults_only"; /* every operator action removed */
+            for (int i = 0; i < sc->n_events; i++)
+                e->removed[i] = sc->events[i].is_action;
+        } else {
+            e->name = "nothing_injected";
+            for (int i = 0; i < sc->n_events; i++)
+                e->removed[i] = true;
+        }
+    }
+    if ((rc = run_variant(sc, NULL, im->base, errstr, errstr_size)) != SL_OK) goto err;
+    for (int k = 0; k < ne; k++)
+        if ((rc = fill(im, &im->entries[k], scratch, errstr, errstr_size)) != SL_OK) goto err;
+    free(scratch);
+    *out = im;
+    return SL_OK;
+err:
+    if (!errstr[0]) snprintf(errstr, errstr_size, "out of memory computing the impact");
+    free(scratch);
+    sl_impact_destroy(im);
+    return rc;
+}
+
+void sl_impact_destroy(sl_impact_t *im) {
+    if (!im) return;
+    for (int k = 0; im->entries && k < im->n_entries; k++) {
+        free(im->entries[k].removed);
+        free(im->entries[k].delta);
+    }
+    free(im->entries);
+    free(im->base);
+    free(im);
+}
+
+int sl_impact_count(const sl_impact_t *im) { return im->sc->n_events; }
+
+static const char *const verdict_names[] = {"none", "worse", "better"};
+
+sl_err_t sl_impact_entry(const sl_impact_t *im, int i, sl_impact_entry_t *out) {
+    const sl_scenario_t *sc = im->sc;
+    if (i < 0 || i >= im->n_entries) return SL_E_INVAL;
+    const entry_t *e = &im->entries[i];
+    memset(out, 0, sizeof *out);
+    out->event = e->event;
+    out->baseline = e->name;
+    out->at_s = e->event >= 0 ? (double)sc->events[e->event].at_us / 1e6 : 0;
+    out->is_action = e->event >= 0 && sc->events[e->event].is_action;
+    out->verdict = (sl_impact_verdict_t)e->verdict;
+    out->verdict_name = verdict_names[e->verdict];
+    out->decided_by = e->decided_metric >= 0 ? metrics[e->decided_metric].name : NULL;
+    out->decided_group = e->decided_group >= 0 ? sc->groups[e->decided_group].id : NULL;
+    out->decided_delta = e->decided_delta;
+    out->n_removed = e->n_removed;
+    return SL_OK;
+}
+
+/* Counts as integers, times as summary.json writes them. */
+static void put_value(FILE *f, int m, double v) {
+    if (metrics[m].seconds)
+        sl_json_num(f, v);
+    else
+        fprintf(f, "%lld", (long long)llround(v));
+}
+
+static void write_delta(FILE *f, const sl_scenario_t *sc, const entry_t *e) {
+    fputs("{\"groups\": {", f);
+    for (int g = 0; g < sc->n_groups; g++) {
+        if (g) fputs(", ", f);
+        sl_json_str(f, sc->groups[g].id);
+        fputs(": {", f);
+        int k = 0;
+        for (int m = 0; m < N_METRICS; m++) {
+            if (metrics[m].cluster) continue;
+            fprintf(f, "%s\"%s\": ", k++ ? ", " : "", metrics[m].name);
+            put_value(f, m, e->delta[slot(sc, m, g)]);
+        }
+        fputc('}', f);
+    }
+    fputs("}, \"cluster\": {", f);
+    int k = 0;
+    for (int m = 0; m < N_METRICS; m++) {
+        if (!metrics[m].cluster) continue;
+        fprintf(f, "%s\"%s\": ", k++ ? ", " : "", metrics[m].name);
+        put_value(f, m, e->delta[slot(sc, m, sc->n_groups)]);
+    }
+    fputs("}}", f);
+}
+
+static void write_decided(FILE *f, const sl_scenario_t *sc, const entry_t *e) {
+    fprintf(f, ", \"verdict\": \"%s\", \"decided_by\": ", verdict_names[e->verdict]);
+    if (e->decided_metric < 0) {
+        fputs("null", f);
+        return;
+    }
+    char key[SL_MAX_NAME + 64];
+    if (e->decided_group >= 0)
+        snprintf(key, sizeof key, "groups.%s.%s", sc->groups[e->decided_group].id, metrics[e->decided_metric].name);
+    else
+        snprintf(key, sizeof key, "cluster.%s", metrics[e->decided_metric].name);
+    sl_json_str(f, key);
+}
+
+static void write_removed(FILE *f, const sl_scenario_t *sc, const entry_t *e) {
+    fputs(", \"removed\": [", f);
+    for (int i = 0, k = 0; i < sc->n_events; i++)
+        if (e->removed[i]) fprintf(f, "%s%d", k++ ? ", " : "", i);
+    fputc(']', f);
+}
+
+sl_err_t sl_impact_write_json(const sl_impact_t *im, FILE *f) {
+    const sl_scenario_t *sc = im->sc;
+    fputc('[', f);
+    for (int i = 0; i < sc->n_events; i++) {
+        const entry_t *e = &im->entries[i];
+        char what[1024];
+        sl_scenario_event_line(sc, i, what, sizeof what);
+        fprintf(f, "%s\n  {\"event\": %d, \"at_s\": ", i ? "," : "", i);
+        sl_json_num(f, (double)sc->events[i].at_us / 1e6);
+        fputs(", \"what\": ", f);
+        sl_json_str(f, what);
+        fprintf(f, ", \"kind\": \"%s\"", sc->events[i].is_action ? "action" : "fault");
+        write_removed(f, sc, e);
+        fputs(", \"delta\": ", f);
+        write_delta(f, sc, e);
+        write_decided(f, sc, e);
+        fputc('}', f);
+    }
+    fputs("],\n \"impact_baselines\": {", f);
+    for (int k = sc->n_events; k < im->n_entries; k++) {
+        const entry_t *e = &im->entries[k];
+        fprintf(f, "%s\n  \"%s\": {", k > sc->n_events ? "," : "", e->name);
+        fputs("\"delta\": ", f);
+        write_delta(f, sc, e);
+        write_removed(f, sc, e);
+        write_decided(f, sc, e);
+        fputc('}', f);
+    }
+    fputc('}', f);
+    return ferror(f) ? SL_E_IO : SL_OK;
+}
