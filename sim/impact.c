@@ -15,23 +15,36 @@
 #include "json_out-internal.h"
 #include "scenario-internal.h"
 
-/* Summary metrics an impact delta covers, in the order a verdict weighs
- * them: data loss first, then the storm itself, then its costs. */
+/* What each metric's smallest measurable change is measured against. */
+typedef enum scale_e {
+    SCALE_COUNT,       /* any change of one or more */
+    SCALE_DURATION,    /* 1 % of the run's duration */
+    SCALE_PARTITION_S  /* 1 % of the partitions concerned times the duration */
+} scale_t;
+
 typedef struct metric_s {
     const char *name;
     bool cluster;     /* a cluster metric, else one per group */
-    bool seconds;     /* a time: differences under SL_IMPACT_MIN_S are no effect */
+    scale_t scale;
 } metric_t;
 
+/* The verdict's order (docs/outputs.md `impact`): data loss, crashes, the
+ * time the group took to settle for good and the partitions nobody read,
+ * then the storm's own counts and costs. */
 static const metric_t metrics[] = {
-    {"lost_records", true, false},          {"produce_errors", true, false},
-    {"crashed_members", false, false},      {"rebalances", false, false},
-    {"stable_from_s", false, true},         {"unavailable_partition_s", true, true},
-    {"unowned_partition_s", false, true},   {"duplicates", false, false},
-    {"max_lag", false, false},              {"rebalance_s", false, true},
+    {"lost_records", true, SCALE_COUNT},
+    {"produce_errors", true, SCALE_COUNT},
+    {"crashed_members", false, SCALE_COUNT},
+    {"stable_from_s", false, SCALE_DURATION},
+    {"unowned_partition_s", false, SCALE_PARTITION_S},
+    {"unavailable_partition_s", true, SCALE_PARTITION_S},
+    {"rebalances", false, SCALE_COUNT},
+    {"duplicates", false, SCALE_COUNT},
+    {"max_lag", false, SCALE_COUNT},
+    {"rebalance_s", false, SCALE_DURATION},
 };
 #define N_METRICS (int)(sizeof metrics / sizeof metrics[0])
-#define SL_IMPACT_MIN_S 0.5 /* seconds: shorter shifts are timing noise of the model, not an effect */
+#define SL_IMPACT_SHARE 0.01 /* smaller changes of a time are the model's timing noise, not an effect */
 
 typedef struct entry_s {
     int event;          /* index in sc->events; -1 for a baseline */
@@ -147,6 +160,32 @@ static double round_ms(double v) {
     return r == 0 ? 0 : r; /* no -0 in the output */
 }
 
+/* Partitions a group reads (g < n_groups) or all topic partitions (the cluster). */
+static double partitions_of(const sl_scenario_t *sc, int g) {
+    double n = 0;
+    if (g < sc->n_groups)
+        for (int t = 0; t < sc->groups[g].n_topics; t++) n += sc->topics[sc->groups[g].topics[t]].partitions;
+    else
+        for (int t = 0; t < sc->n_topics; t++) n += sc->topics[t].partitions;
+    return n;
+}
+
+/* The smallest change of metric m, summed over its groups, that counts. */
+static double measurable(const sl_scenario_t *sc, int m) {
+    double dur_s = (double)sc->duration_us / 1e6;
+    switch (metrics[m].scale) {
+    case SCALE_COUNT: return 0.5;
+    case SCALE_DURATION: return SL_IMPACT_SHARE * dur_s;
+    case SCALE_PARTITION_S: {
+        double parts = 0;
+        if (metrics[m].cluster) parts = partitions_of(sc, sc->n_groups);
+        else for (int g = 0; g < sc->n_groups; g++) parts += partitions_of(sc, g);
+        return SL_IMPACT_SHARE * dur_s * (parts > 0 ? parts : 1);
+    }
+    }
+    return 0.5;
+}
+
 /* The verdict: the first metric (in the table's order) whose change over
  * the groups is measurable decides, by its sign. */
 static void decide(const sl_scenario_t *sc, entry_t *e) {
@@ -162,8 +201,7 @@ static void decide(const sl_scenario_t *sc, entry_t *e) {
             total += d;
             if (fabs(d) > fabs(biggest)) biggest = d, at = g;
         }
-        double min = metrics[m].seconds ? SL_IMPACT_MIN_S : 0.5; /* counts: any change of one or more */
-        if (fabs(total) < min || at < 0) continue;
+        if (fabs(total) < measurable(sc, m) || at < 0) continue;
         e->verdict = total > 0 ? SL_IMPACT_WORSE : SL_IMPACT_BETTER;
         e->decided_metric = m;
         e->decided_group = at == sc->n_groups ? -1 : at;
@@ -264,7 +302,7 @@ sl_err_t sl_impact_entry(const sl_impact_t *im, int i, sl_impact_entry_t *out) {
 
 /* Counts as integers, times as summary.json writes them. */
 static void put_value(FILE *f, int m, double v) {
-    if (metrics[m].seconds)
+    if (metrics[m].scale != SCALE_COUNT)
         sl_json_num(f, v);
     else
         fprintf(f, "%lld", (long long)llround(v));

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "report/causes.h"
+#include "report/impact.h"
 #include "cli.h"
 #include "report/runfiles.h"
 
@@ -45,7 +46,7 @@ static void put_padded(const char *s, int width) {
 
 static const char *or_dash(const char *s) { return s ? s : "-"; }
 
-static void print_text(const sl_run_t *run, const sl_causes_t *c, const int *pick, int filtered) {
+static void print_text(const sl_run_t *run, const sl_causes_t *c, const int *pick, int filtered, json_t *impact) {
     char t[32], t2[32], label[512];
     printf("stormlab explain: %s (%s)\n", run->name, run->dir);
     for (size_t g = 0; g < run->n_groups; g++) {
@@ -92,9 +93,17 @@ static void print_text(const sl_run_t *run, const sl_causes_t *c, const int *pic
         }
     }
     /* The roll-up the lesson needs: what each injected event (or other root) cost in rebalances. */
-    printf("\nby root:\n");
+    printf("\nby root (mechanism: the rebalances it started | effect: this run minus the run without the event):\n");
+    long long same_t = -1;
+    int same_k = 0;
     for (size_t r = 0; r < run->n_ev; r++) {
         const sl_rf_event_t *e = &run->ev[r];
+        json_t *entry = NULL;
+        if (e->cause < 0 && sl_causes_is_injected(e->kind)) { /* the k-th scenario event at this time */
+            same_k = e->t_us == same_t ? same_k + 1 : 0;
+            same_t = e->t_us;
+            entry = sl_impact_entry_at(impact, e->t_us, same_k);
+        }
         int any = 0, injected = e->cause < 0 && sl_causes_is_injected(e->kind);
         for (size_t i = 0; i < c->n_rb && !any; i++)
             any = pick[i] && c->rb[i].chain[c->rb[i].n_chain - 1] == r;
@@ -117,7 +126,23 @@ static void print_text(const sl_run_t *run, const sl_causes_t *c, const int *pic
                     printf("%s%s rebalances %d", groups++ ? "; " : "", run->groups[g], c->rb[i].number);
             }
         }
+        if (entry) {
+            char effect[1024];
+            sl_impact_effect_text(entry, effect, sizeof effect);
+            printf("  | event %lld: %s", (long long)json_integer_value(json_object_get(entry, "event")), effect);
+        }
         printf("\n");
+    }
+    json_t *base = json_object_get(impact, "impact_baselines");
+    static const char *const names[][2] = {{"faults_only", "the team's actions (vs faults only)"},
+                                           {"nothing_injected", "everything injected (vs nothing)"}};
+    for (size_t i = 0; i < 2 && !filtered; i++) {
+        json_t *b = json_object_get(base, names[i][0]);
+        if (!b)
+            continue;
+        char effect[1024];
+        sl_impact_effect_text(b, effect, sizeof effect);
+        printf("  %-57s  | %s\n", names[i][1], effect);
     }
 }
 
@@ -240,7 +265,12 @@ int sl_cmd_explain(int argc, char **argv) {
     } else if (json) {
         print_json(run, cz, pick);
     } else {
-        print_text(run, cz, pick, generation >= 0 || group);
+        char ierr[2048] = "";
+        json_t *impact = sl_impact_of_run(run, ierr, sizeof ierr);
+        if (!impact)
+            fprintf(stderr, "stormlab explain: no impact column: %s\n", ierr);
+        print_text(run, cz, pick, generation >= 0 || group, impact);
+        json_decref(impact);
     }
     free(pick);
     sl_causes_free(cz);

@@ -87,5 +87,18 @@ check "the flagship's restart (event 1) and rolling set (event 2) changed rebala
 check "storm-rolling-broker-restart's rolling broker restart made it worse" \
   'python3 -c "import json,sys; s=json.load(open(\"$dir/storm-rolling-broker-restart/summary.json\")); sys.exit(0 if s[\"impact\"][1][\"verdict\"] == \"worse\" else 1)"'
 
+# explain shows the mechanism and the effect side by side, the effect read from the same numbers.
+"$stormlab" explain "$dir/storm-rolling-broker-restart" >"$dir/explain" 2>&1; rc=$?
+check "explain exits 0 on an --impact run" '[ $rc -eq 0 ]'
+check "explain's by-root row for the broker restarts says no rebalance of its own, and its effect: worse" \
+  'grep -E "action.restart .*no rebalance +\| event 1: .*=> worse" "$dir/explain" >/dev/null'
+rb=$(python3 -c "import json; print('%+d rebalances' % json.load(open('$dir/storm-rolling-broker-restart/summary.json'))['impact'][1]['delta']['groups']['billing']['rebalances'])")
+check "that row's rebalance delta is summary.json's ($rb)" 'grep "| event 1:" "$dir/explain" | grep -q -- "$rb"'
+# Given a run made without --impact, explain computes the same effect from scenario.resolved.yaml.
+"$stormlab" sim "$src/scenarios/storm-rolling-broker-restart.yaml" --out "$dir/plain" --no-plots -q
+"$stormlab" explain "$dir/plain" >"$dir/explain-plain" 2>&1
+check "explain without --impact in the run shows the same by-root rows" \
+  'diff <(sed -n "/^by root/,\$p" "$dir/explain") <(sed -n "/^by root/,\$p" "$dir/explain-plain") >/dev/null'
+
 echo "impact: $pass passed, $fail failed"
 [ $fail -eq 0 ]
