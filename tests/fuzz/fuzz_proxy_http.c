@@ -129,6 +129,20 @@ static void check_answer(const slp_http_req_t *r) {
     size_t len = evbuffer_get_length(r->out);
     if (r->status == 204)
         FZ_CHECK(len == 0, "204 with a %zu-byte body", len);
+    if (!r->json && r->content_type) {
+        /* GET /metrics: Prometheus text format, every line a comment or "name{labels} value" */
+        FZ_CHECK(r->status == 200 && !strncmp(r->content_type, "text/plain", 10), "status %d as %s", r->status,
+                 r->content_type);
+        const char *text = (const char *)evbuffer_pullup(r->out, -1);
+        for (size_t i = 0; i < len;) {
+            const char *nl = memchr(text + i, '\n', len - i);
+            FZ_CHECK(nl != NULL, "metrics: a line without its newline");
+            FZ_CHECK(text[i] == '#' || (text[i] >= 'a' && text[i] <= 'z'), "metrics: line starts with 0x%02x",
+                     (unsigned char)text[i]);
+            i = (size_t)(nl - text) + 1;
+        }
+        return;
+    }
     if (!r->json) {
         FZ_CHECK(r->status == 204 || r->status == 403, "status %d without a JSON body", r->status);
         return;
