@@ -72,17 +72,23 @@ void sl_metrics_rebalance_started(sl_sim_t *s, sl_group_t *g) {
  * rebalance-latency-total): the coordinator's time between PreparingRebalance
  * and Stable, without the time a Stable group spends without a member that
  * has not rejoined yet, which rebalance_s counts (docs/outputs.md). */
-void sl_metrics_coordinator_state(sl_sim_t *s, sl_group_t *g) {
-    int64_t now = sl_now(s);
-    bool in = g->state == GS_PREPARING_REBALANCE || g->state == GS_COMPLETING_REBALANCE || g->state == GS_RECONCILING;
-    if (g->rebalancing_since_us >= 0 && !in) {
-        if (g->first_stable_us >= 0)
-            g->rebalance_latency_us += now - (g->rebalancing_since_us > g->first_stable_us ? g->rebalancing_since_us
-                                                                                           : g->first_stable_us);
-        g->rebalancing_since_us = -1;
-    } else if (g->rebalancing_since_us < 0 && in) {
-        g->rebalancing_since_us = now;
+/* Adds the rebalance span under way up to now (the part after first stable). */
+static void close_rebalance_span(sl_sim_t *s, sl_group_t *g) {
+    if (g->rebalancing_since_us < 0)
+        return;
+    if (g->first_stable_us >= 0) {
+        int64_t from = g->rebalancing_since_us > g->first_stable_us ? g->rebalancing_since_us : g->first_stable_us;
+        g->rebalance_latency_us += sl_now(s) - from;
     }
+    g->rebalancing_since_us = -1;
+}
+
+void sl_metrics_coordinator_state(sl_sim_t *s, sl_group_t *g) {
+    bool in = g->state == GS_PREPARING_REBALANCE || g->state == GS_COMPLETING_REBALANCE || g->state == GS_RECONCILING;
+    if (!in)
+        close_rebalance_span(s, g);
+    else if (g->rebalancing_since_us < 0)
+        g->rebalancing_since_us = sl_now(s);
 }
 
 int64_t sl_group_lag(sl_sim_t *s, sl_group_t *g) {
@@ -135,10 +141,7 @@ void sl_metrics_finish(sl_sim_t *s) {
         integrate(s, g);
         if (!g->is_stable && g->first_stable_us >= 0)
             g->out_of_stable_us += sl_now(s) - g->left_stable_us;
-        sl_gstate_t st = g->state;
-        g->state = GS_STABLE; /* closes a rebalance still under way at the end */
-        sl_metrics_coordinator_state(s, g);
-        g->state = st;
+        close_rebalance_span(s, g); /* a rebalance still under way at the end */
     }
     sl_partition_availability(s, &s->parts[0], !s->parts[0].unavailable); /* closes the integral */
 }
