@@ -33,6 +33,7 @@ static void usage(FILE *f) {
     fputs("usage: stormlab lint CONFIG... [--broker server.properties]\n"
           "                     [--client java|librdkafka] [--processing DURATION] [--stateful]\n"
           "                     [--format text|json|sarif] [--quiet]\n"
+          "       stormlab lint --list-rules\n"
           "\n"
           "Reads Kafka consumer configs: Java client and librdkafka .properties/.conf,\n"
           "Spring Boot application.properties and application.yml (spring.kafka.consumer.*,\n"
@@ -60,6 +61,7 @@ static void usage(FILE *f) {
           "                    scanning: each finding on its file and line)\n"
           "  --json            the same as --format json\n"
           "  -q, --quiet       print findings only, no summary line\n"
+          "  --list-rules      print every rule id and what it flags, then exit\n"
           "  -h, --help        this help\n"
           "\n"
           "exit codes: 0 clean (notes do not count), 1 an error or warning found,\n"
@@ -210,7 +212,8 @@ int sl_cmd_lint(int argc, char **argv) {
         {"processing", required_argument, 0, 'p'}, {"stateful", no_argument, 0, 's'},
         {"json", no_argument, 0, 'j'},         {"quiet", no_argument, 0, 'q'},
         {"format", required_argument, 0, 'f'},
-        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+        {"list-rules", no_argument, 0, 'L'},   {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
     const char *broker_path = NULL;
     sl_lint_opts_t o = {SL_CLIENT_AUTO, 0, 0};
     int json = 0, quiet = 0, c, code = SL_EXIT_USAGE;
@@ -255,6 +258,10 @@ int sl_cmd_lint(int argc, char **argv) {
             break;
         case 'q': quiet = 1; break;
         case 'h': usage(stdout); return SL_EXIT_OK;
+        case 'L':
+            for (size_t i = 0; sl_lint_rule_id(i); i++)
+                printf("%-40s %s\n", sl_lint_rule_id(i), sl_lint_rule_summary(sl_lint_rule_id(i)));
+            return SL_EXIT_OK;
         default:
             if (optopt && strchr("bcpf", optopt))
                 fprintf(stderr, "stormlab lint: option '%s' needs a value\n", argv[optind - 1]);

@@ -558,22 +558,24 @@ int sl_lint_client(sl_lint_t *out, const sl_props_t *client, const sl_props_t *b
     }
     broker_sets(&c, broker);
 
-    typos_and_duplicates(&c, 0);
-
-    /* a broker's file given as a client's */
+    /* a broker's file given as a client's: the note, and no client rules
+     * (a broker has no assignor or static membership to miss) */
     static const char *const broker_only[] = {"process.roles", "node.id", "broker.id", "log.dirs",
                                               "controller.quorum.voters", "group.min.session.timeout.ms", NULL};
     for (int i = 0; broker_only[i]; i++) {
         const sl_prop_t *e = sl_props_get(client, broker_only[i]);
-        if (e) {
+        if (e && !lookup(client, "group.id")) {
             sl_finding_t *f = add(&c, e->line, SL_SEV_NOTE, "broker-file", W(e), e->value, NULL,
                 P("%s is a broker setting: this looks like a server.properties", W(e)),
-                P("client rules do not apply to a broker's file"),
+                P("client rules do not apply to a broker's file, so none were checked"),
                 P("pass it as --broker %s", client->path));
             without_rehearsal(f, "a note about the file, not a setting");
-            break;
+            free_sets(&c);
+            return c.oom ? -1 : 0;
         }
     }
+
+    typos_and_duplicates(&c, 0);
 
     /* group.protocol */
     const sl_prop_t *proto = lookup(client, "group.protocol");
@@ -880,6 +882,17 @@ int sl_lint_is_streams(const sl_props_t *p) { return lookup(p, "application.id")
 
 int sl_lint_broker(sl_lint_t *out, const sl_props_t *broker) {
     ctx_t c = {.p = broker, .out = out};
+    /* a client's file given as the broker's: the note, and no broker rules */
+    if (sl_props_get(broker, "group.id") || sl_props_get(broker, "key.deserializer")) {
+        const sl_prop_t *e = sl_props_get(broker, "group.id");
+        if (!e) e = sl_props_get(broker, "key.deserializer");
+        without_rehearsal(add(&c, e->line, SL_SEV_NOTE, "client-file", W(e), e->value, NULL,
+                              P("%s is a client setting: this looks like a consumer's properties", W(e)),
+                              P("broker rules do not apply to a client's file, so none were checked"),
+                              P("pass it without --broker")),
+                          "a note about the file, not a setting");
+        return c.oom ? -1 : 0;
+    }
     const char *who = "the broker refuses to start (ConfigException)";
     ival_t mn = get_int(&c, "group.min.session.timeout.ms", BROKER_MIN_SESSION_MS, 0, 2147483647, who);
     ival_t mx = get_int(&c, "group.max.session.timeout.ms", BROKER_MAX_SESSION_MS, 0, 2147483647, who);
@@ -887,14 +900,6 @@ int sl_lint_broker(sl_lint_t *out, const sl_props_t *broker) {
     ival_t repl = get_int(&c, "offsets.topic.replication.factor", 3, 1, 32767, who);
     broker_sets(&c, broker);
     typos_and_duplicates(&c, 1);
-    if (sl_props_get(broker, "group.id") || sl_props_get(broker, "key.deserializer")) {
-        const sl_prop_t *e = sl_props_get(broker, "group.id");
-        if (!e) e = sl_props_get(broker, "key.deserializer");
-        without_rehearsal(add(&c, e->line, SL_SEV_NOTE, "client-file", W(e), e->value, NULL,
-                              P("%s is a client setting: this looks like a consumer's properties", W(e)),
-                              P("broker rules do not apply to a client's file"), P("pass it without --broker")),
-                          "a note about the file, not a setting");
-    }
     if (mn.ok && mx.ok && mn.v > mx.v) {
         char v[32];
         snprintf(v, sizeof v, "%lld", (long long)mn.v);
