@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json_out-internal.h"
+#include "stormlab/outputs.h"
 #include "scenario-internal.h"
 
 /* What each metric's smallest measurable change is measured against. */

@@ -1,8 +1,8 @@
 /*
  * The JSON string escaper of every output, and the trace line and summary
- * pieces both backends write (see json_out-internal.h).
+ * pieces both backends write (see include/stormlab/outputs.h).
  */
-#include "json_out-internal.h"
+#include "stormlab/outputs.h"
 
 #include <string.h>
 

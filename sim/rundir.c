@@ -1,7 +1,7 @@
 /*
- * The run directory's names and making it (see rundir-internal.h).
+ * The run directory's names and making it (see include/stormlab/outputs.h).
  */
-#include "rundir-internal.h"
+#include "stormlab/outputs.h"
 
 #include <errno.h>
 #include <fcntl.h>

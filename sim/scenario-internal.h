@@ -2,7 +2,9 @@
  * The scenario as the simulator sees it: every field resolved (Kafka's
  * defaults filled in where the file is silent), every selector parsed and
  * checked to name real nodes.  Produced by scenario_load.c, written back
- * by scenario_write.c, read by the model.  Times are int64 microseconds.
+ * by scenario_write.c, read by the model.  Its records (topics, groups,
+ * events, ...) are public and read only (include/stormlab/scenario.h);
+ * here is what only sim/ sees: the handle's layout and the gates.
  */
 #ifndef SL_SCENARIO_INTERNAL_H
 #define SL_SCENARIO_INTERNAL_H
@@ -10,179 +12,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "stormlab/stormlab.h"
+#include "stormlab/scenario.h"
 
-/* Hard limits that hold under hostile input (checked by the loader). */
-#define SL_MAX_FILE_BYTES (4 * 1024 * 1024)
-#define SL_MAX_YAML_NODES 200000 /* after alias expansion */
-#define SL_MAX_YAML_DEPTH 64
-#define SL_MAX_BROKERS 1000
-#define SL_MAX_TOPICS 1000
-#define SL_MAX_PARTITIONS 100000 /* per topic */
-#define SL_MAX_TOTAL_PARTITIONS 1000000
-#define SL_MAX_GROUPS 1000
-#define SL_MAX_MEMBERS 100000 /* per group, also across scale events */
-#define SL_MAX_EVENTS 100000
-#define SL_MAX_DURATION_US (30LL * 24 * 3600 * 1000000) /* 30 days */
-#define SL_MAX_NAME 200 /* topic names, group ids, owners */
-#define SL_MAX_YAML_BYTES (16 * 1024 * 1024) /* scalar bytes after alias expansion */
-#define SL_MAX_TOTAL_MEMBERS 1000000 /* over all groups, at their largest */
-#define SL_MAX_SAMPLES 10000000 /* duration / sample */
-/* series.tsv rows over the whole run, (samples + 1) x groups: the output
- * budget (about 50 bytes a row, so well under 1 GB), checked at load time */
-#define SL_MAX_SERIES_ROWS 10000000
-#define SL_MAX_PRODUCE_RATE 1e9 /* records per second, per topic */
-
-typedef enum sl_client_e { SL_CLIENT_JAVA, SL_CLIENT_LIBRDKAFKA } sl_client_t;
-typedef enum sl_protocol_e { SL_PROTO_CLASSIC, SL_PROTO_CONSUMER } sl_protocol_t;
-typedef enum sl_assignor_e {
-    SL_ASSIGN_RANGE,
-    SL_ASSIGN_ROUNDROBIN,
-    SL_ASSIGN_STICKY,
-    SL_ASSIGN_COOPERATIVE_STICKY,
-    SL_ASSIGN_UNIFORM
-} sl_assignor_t;
-typedef enum sl_commit_e { SL_COMMIT_AUTO, SL_COMMIT_SYNC_PER_BATCH } sl_commit_t;
-
-typedef struct sl_cluster_cfg_s {
-    int brokers;                        /* ids 1..brokers */
-    int offsets_partitions;             /* offsets.topic.num.partitions (50) */
-    int offsets_replication;            /* offsets.topic.replication.factor (3, capped at brokers) */
-    int min_insync_replicas;            /* min.insync.replicas (1): writes with acks=all need this many in the ISR */
-    int64_t group_initial_rebalance_delay_us; /* group.initial.rebalance.delay.ms (3s) */
-    int64_t group_min_session_timeout_us;     /* group.min.session.timeout.ms (6s) */
-    int64_t group_max_session_timeout_us;     /* group.max.session.timeout.ms (30m) */
-    int64_t broker_session_timeout_us;  /* broker.session.timeout.ms (9s) */
-    int64_t broker_heartbeat_interval_us; /* broker.heartbeat.interval.ms (2s) */
-    int64_t broker_startup_us;          /* restart -> serving (log recovery), (20s) */
-    int64_t coordinator_load_us;        /* new coordinator loading a group (2s) */
-    int64_t auto_leader_rebalance_us;   /* preferred leaders move back after return (5m); 0 = off */
-    int64_t leader_election_us;         /* controller moving one leader (50ms) */
-    int active_controller;              /* 0: a dedicated KRaft controller quorum no fault touches;
-                                         * N: combined nodes, broker N's controller is the active one */
-    int64_t controller_failover_us;     /* combined nodes: the active controller's process lost -> a new
-                                         * one active (controller.quorum.fetch.timeout.ms + an election) */
-} sl_cluster_cfg_t;
-
-typedef struct sl_topic_cfg_s {
-    char *name;
-    int partitions;                     /* num.partitions (1) */
-    int replication;                    /* default.replication.factor (1) */
-    char *owner;                        /* "" when not given */
-    double produce_rate_per_s;          /* records per second over all partitions (0) */
-    int line, col;                      /* where it was declared */
-} sl_topic_cfg_t;
-
-/* Group fields that a `set` event may change (bit per field). */
-typedef enum sl_group_field_e {
-    SL_GF_SESSION_TIMEOUT = 1u << 0,
-    SL_GF_HEARTBEAT_INTERVAL = 1u << 1,
-    SL_GF_MAX_POLL_INTERVAL = 1u << 2,
-    SL_GF_MAX_POLL_RECORDS = 1u << 3,
-    SL_GF_PROCESSING = 1u << 4,
-    SL_GF_ON_REVOKE = 1u << 5,
-    SL_GF_ASSIGNOR = 1u << 6,
-    SL_GF_STATIC = 1u << 7,
-    SL_GF_COMMIT = 1u << 8,
-    SL_GF_REQUEST_TIMEOUT = 1u << 9,
-    SL_GF_CLIENT = 1u << 10,
-    SL_GF_PROTOCOL = 1u << 11
-} sl_group_field_t;
-
-typedef struct sl_group_cfg_s {
-    char *id;
-    char *owner;                        /* "" when not given */
-    int *topics;                        /* indexes into scenario topics */
-    int n_topics;
-    int members;                        /* initial member count (1) */
-    sl_client_t client;                 /* java */
-    sl_protocol_t protocol;             /* classic */
-    sl_assignor_t assignor;             /* range (classic), uniform (consumer) */
-    bool static_membership;             /* group.instance.id per member (false) */
-    int64_t session_timeout_us;         /* session.timeout.ms (45s) */
-    int64_t heartbeat_interval_us;      /* heartbeat.interval.ms (3s) */
-    int64_t max_poll_interval_us;       /* max.poll.interval.ms (5m) = rebalance timeout */
-    int max_poll_records;               /* max.poll.records (500) */
-    int64_t processing_median_us;       /* per record (1ms) */
-    int64_t processing_p99_us;          /* per record; == median means constant */
-    int64_t on_revoke_us;               /* revoke callback duration (0) */
-    sl_commit_t commit;                 /* auto */
-    int64_t auto_commit_interval_us;    /* auto.commit.interval.ms (5s) */
-    int64_t request_timeout_us;         /* request.timeout.ms (30s) */
-    int64_t retry_backoff_us;           /* retry.backoff.ms (100ms) */
-    int64_t retry_backoff_max_us;       /* retry.backoff.max.ms (1s) */
-    int64_t fetch_max_wait_us;          /* fetch.max.wait.ms (500ms) */
-    int line, col;
-} sl_group_cfg_t;
-
-typedef struct sl_link_cfg_s {
-    int64_t latency_us;                 /* one way (1ms) */
-    int64_t jitter_us;                  /* uniform 0..jitter added (0) */
-    double loss;                        /* 0..1, each loss costs a TCP retransmit (0) */
-} sl_link_cfg_t;
-
-/* A node selector (SPEC §3). */
-typedef enum sl_sel_kind_e {
-    SL_SEL_ALL,            /* "*" */
-    SL_SEL_BROKER_ALL,     /* broker/ * */
-    SL_SEL_BROKER,         /* broker/N: index = N (1-based) */
-    SL_SEL_GROUP_ALL,      /* billing/ * : group = index */
-    SL_SEL_MEMBER,         /* billing/N: group, index = N (1-based) */
-    SL_SEL_PRODUCER,       /* producer/orders: topic = index */
-    SL_SEL_COORDINATOR     /* coordinator/billing: group = index */
-} sl_sel_kind_t;
-
-typedef struct sl_selector_s {
-    sl_sel_kind_t kind;
-    int group;                          /* for GROUP_ALL, MEMBER, COORDINATOR */
-    int topic;                          /* for PRODUCER */
-    int index;                          /* for BROKER, MEMBER (1-based) */
-} sl_selector_t;
-
-typedef enum sl_event_kind_e {
-    SL_EV_PARTITION,
-    SL_EV_DEGRADE,
-    SL_EV_RESTART,
-    SL_EV_PAUSE,
-    SL_EV_STALL,
-    SL_EV_SET,
-    SL_EV_SCALE
-} sl_event_kind_t;
-
-typedef enum sl_restart_mode_e {
-    SL_RESTART_HARD,
-    SL_RESTART_CONTROLLED,
-    SL_RESTART_PAUSE
-} sl_restart_mode_t;
-
-typedef struct sl_event_cfg_s {
-    sl_event_kind_t kind;
-    int64_t at_us;
-    int64_t for_us;                     /* -1: not given (partition/degrade/pause/stall
-                                         * last to the end; restart: down 0) */
-    int64_t rolling_us;                 /* -1: not given (all selected at once) */
-    /* partition, degrade */
-    sl_selector_t *from, *to;
-    int n_from, n_to;
-    bool oneway;                        /* partition only (false) */
-    int64_t latency_us, jitter_us;      /* degrade: added to the link (0) */
-    double loss;                        /* degrade (0) */
-    /* restart, pause, stall */
-    sl_selector_t *targets;
-    int n_targets;
-    sl_restart_mode_t mode;             /* restart (hard) */
-    /* set, scale */
-    int group;                          /* index into groups */
-    unsigned set_mask;                  /* sl_group_field_t bits that `set` changes */
-    sl_group_cfg_t set_values;          /* values of the fields in set_mask only */
-    int members;                        /* scale: new member count */
-    bool is_action;                     /* the team's operator action, not a fault (restart,
-                                         * set, scale unless `kind:` says otherwise) */
-    bool kind_given;                    /* `kind:` was written (the writer keeps it) */
-    int line, col;
-} sl_event_cfg_t;
-
-/* Metrics an `expect:` entry may bound (SPEC §3, summary keys). */
+/* Metrics an `expect:` entry may bound (docs/scenarios.md#expect, summary keys). */
 typedef enum sl_metric_e {
     SL_M_REBALANCES,
     SL_M_GENERATION,
@@ -223,26 +55,7 @@ struct sl_scenario_s {
     int n_expects;
 };
 
-/* Names used by the loader, the writer and the outputs (one table each). */
-const char *sl_client_name(sl_client_t c);
-const char *sl_protocol_name(sl_protocol_t p);
-const char *sl_assignor_name(sl_assignor_t a);
-const char *sl_commit_name(sl_commit_t c);
-const char *sl_restart_mode_name(sl_restart_mode_t m);
+/* The metric's name in summary.json and expect: (one table). */
 const char *sl_metric_name(sl_metric_t m);
-
-/* Applies the fields a `set` event changes (its set_mask) to cfg. */
-void sl_group_cfg_apply_set(sl_group_cfg_t *cfg, const sl_event_cfg_t *ev);
-/* The most members group gi ever has: its start or any scale event's. */
-int sl_scenario_max_members(const sl_scenario_t *sc, int gi);
-
-/* Event i of sc as one line of its resolved YAML without `at:`. */
-void sl_scenario_event_line(const sl_scenario_t *sc, int i, char *buf, size_t size);
-
-/* Parses "45s", "1500ms", "2m", "1h", "200us", "0".  Returns 0 and sets *us,
- * or -1 on a malformed, negative or overflowing value. */
-int sl_parse_duration(const char *s, int64_t *us);
-/* Formats us in the largest unit that represents it exactly ("45s", "1500ms"). */
-void sl_format_duration(int64_t us, char *buf, size_t size);
 
 #endif

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "json_out-internal.h"
+#include "stormlab/outputs.h"
 #include "model-internal.h"
-#include "rundir-internal.h"
+#include "stormlab/outputs.h"
 
 /* Features the scenario format accepts that this model does not yet
  * reproduce: refused rather than simulated wrongly. */

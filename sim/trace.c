@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "json_out-internal.h"
+#include "stormlab/outputs.h"
 #include "model-internal.h"
 
 void sl_node_name(const sl_sim_t *s, int node, char *buf, size_t size) {

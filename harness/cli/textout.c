@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../sim/json_out-internal.h"
+#include "stormlab/outputs.h"
 
 /* The escaper of the simulator's own outputs, so the CLI's JSON writes a
  * name exactly as trace.jsonl and summary.json do.  The only sim/ header

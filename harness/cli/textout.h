@@ -12,7 +12,7 @@
 
 /** Writes s as a JSON string literal, quotes included; NULL writes null.
  * Control characters are \u-escaped; bytes that are not UTF-8 become U+FFFD.
- * It is sim/'s sl_json_str (json_out-internal.h): the CLI's JSON escapes
+ * It is sim/'s sl_json_str (stormlab/outputs.h): the CLI's JSON escapes
  * exactly as trace.jsonl and summary.json do; whatever compiles textout.c
  * links stormlab_sim. */
 void sl_tx_json(FILE *f, const char *s);

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "scenario-internal.h"
+#include "stormlab/scenario.h"
 
 typedef struct sl_cluster_s sl_cluster_t;
 

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "clusterfile.h"
-#include "scenario-internal.h"      /* sl_parse_duration */
+#include "stormlab/scenario.h" /* sl_parse_duration, SL_MAX_BROKERS */
 #include "yaml_tree-internal.h" /* yt_read_file, yt_parse */
 
 static const char *const actions[] = {SL_CF_ACTIONS};

@@ -173,21 +173,21 @@ static int cmp_broker(const void *a, const void *b) {
 
 static int create_topics(kafka_t *k, const rd_kafka_metadata_t *md, char *err, size_t errsz) {
     const sl_scenario_t *sc = k->sc;
-    rd_kafka_NewTopic_t **nt = calloc((size_t)(sc->n_topics ? sc->n_topics : 1), sizeof *nt);
+    rd_kafka_NewTopic_t **nt = calloc((size_t)(sl_scenario_topic_count(sc) ? sl_scenario_topic_count(sc) : 1), sizeof *nt);
     int n = 0;
-    for (int t = 0; nt && t < sc->n_topics; t++) {
+    for (int t = 0; nt && t < sl_scenario_topic_count(sc); t++) {
         int exists = 0;
         for (int i = 0; i < md->topic_cnt; i++)
-            if (!strcmp(md->topics[i].topic, sc->topics[t].name) && !md->topics[i].err) {
+            if (!strcmp(md->topics[i].topic, sl_scenario_topic(sc, t)->name) && !md->topics[i].err) {
                 exists = 1;
-                if (md->topics[i].partition_cnt < sc->topics[t].partitions) {
+                if (md->topics[i].partition_cnt < sl_scenario_topic(sc, t)->partitions) {
                     snprintf(err, errsz, "topic %s exists with %d partitions; the scenario needs %d",
-                             sc->topics[t].name, md->topics[i].partition_cnt, sc->topics[t].partitions);
+                             sl_scenario_topic(sc, t)->name, md->topics[i].partition_cnt, sl_scenario_topic(sc, t)->partitions);
                     goto bad;
                 }
             }
         if (!exists)
-            nt[n++] = rd_kafka_NewTopic_new(sc->topics[t].name, sc->topics[t].partitions, sc->topics[t].replication,
+            nt[n++] = rd_kafka_NewTopic_new(sl_scenario_topic(sc, t)->name, sl_scenario_topic(sc, t)->partitions, sl_scenario_topic(sc, t)->replication,
                                             NULL, 0);
     }
     if (n) {
@@ -239,7 +239,7 @@ int sl_cluster_kafka_new(const sl_cluster_opts_t *o, sl_cluster_t **out, char *e
     }
     k->sc = sc;
     k->c.ops = &kafka_ops;
-    k->c.n_brokers = sc->cluster.brokers;
+    k->c.n_brokers = sl_scenario_cluster(sc)->brokers;
     k->c.log = o->log;
     k->c.log_opaque = o->log_opaque;
     int rc = SL_CLUSTER_BAD_INPUT;
@@ -261,15 +261,15 @@ int sl_cluster_kafka_new(const sl_cluster_opts_t *o, sl_cluster_t **out, char *e
         goto fail;
     }
     /* Every broker action the scenario will need has a template. */
-    for (int e = 0; e < sc->n_events; e++) {
-        const sl_event_cfg_t *ev = &sc->events[e];
+    for (int e = 0; e < sl_scenario_event_count(sc); e++) {
+        const sl_event_cfg_t *ev = sl_scenario_event(sc, e);
         if (ev->kind != SL_EV_RESTART)
             continue;
         for (int t = 0; t < ev->n_targets; t++) {
             const sl_selector_t *s = &ev->targets[t];
             if (s->kind == SL_SEL_GROUP_ALL || s->kind == SL_SEL_MEMBER || s->kind == SL_SEL_PRODUCER)
                 continue;
-            int lo = s->kind == SL_SEL_BROKER ? s->index : 1, hi = s->kind == SL_SEL_BROKER ? s->index : sc->cluster.brokers;
+            int lo = s->kind == SL_SEL_BROKER ? s->index : 1, hi = s->kind == SL_SEL_BROKER ? s->index : sl_scenario_cluster(sc)->brokers;
             const char *need[2] = {ev->mode == SL_RESTART_HARD ? "kill" : ev->mode == SL_RESTART_PAUSE ? "pause" : "stop",
                                    ev->mode == SL_RESTART_PAUSE ? "resume" : "start"};
             for (int b = lo; b <= hi; b++)
@@ -277,7 +277,7 @@ int sl_cluster_kafka_new(const sl_cluster_opts_t *o, sl_cluster_t **out, char *e
                     if (!sl_clusterfile_has(k->cf, need[a], b)) {
                         snprintf(err, errsz,
                                  "%s:%d:%d: events[%d] restarts broker %d (mode %s): %s has no '%s' command for it",
-                                 sc->file, ev->line, ev->col, e, b, sl_restart_mode_name(ev->mode), o->cluster_file,
+                                 sl_scenario_file(sc), ev->line, ev->col, e, b, sl_restart_mode_name(ev->mode), o->cluster_file,
                                  need[a]);
                         goto fail;
                     }
@@ -313,16 +313,16 @@ int sl_cluster_kafka_new(const sl_cluster_opts_t *o, sl_cluster_t **out, char *e
         rc = SL_CLUSTER_BAD_INPUT;
         goto fail;
     }
-    if (md->broker_cnt < sc->cluster.brokers) {
-        snprintf(err, errsz, "the scenario has %d brokers, the cluster at %s %d", sc->cluster.brokers, bootstrap,
+    if (md->broker_cnt < sl_scenario_cluster(sc)->brokers) {
+        snprintf(err, errsz, "the scenario has %d brokers, the cluster at %s %d", sl_scenario_cluster(sc)->brokers, bootstrap,
                  md->broker_cnt);
         rc = SL_CLUSTER_BAD_INPUT;
         goto fail;
     }
     rd_kafka_metadata_broker_t *bs = calloc((size_t)md->broker_cnt, sizeof *bs);
-    k->node_id = calloc((size_t)sc->cluster.brokers, sizeof *k->node_id);
-    k->c.broker_addr = calloc((size_t)sc->cluster.brokers, sizeof *k->c.broker_addr);
-    k->c.broker_sa = calloc((size_t)sc->cluster.brokers, sizeof *k->c.broker_sa);
+    k->node_id = calloc((size_t)sl_scenario_cluster(sc)->brokers, sizeof *k->node_id);
+    k->c.broker_addr = calloc((size_t)sl_scenario_cluster(sc)->brokers, sizeof *k->c.broker_addr);
+    k->c.broker_sa = calloc((size_t)sl_scenario_cluster(sc)->brokers, sizeof *k->c.broker_sa);
     if (!bs || !k->node_id || !k->c.broker_addr || !k->c.broker_sa) {
         free(bs);
         snprintf(err, errsz, "out of memory");
@@ -330,7 +330,7 @@ int sl_cluster_kafka_new(const sl_cluster_opts_t *o, sl_cluster_t **out, char *e
     }
     memcpy(bs, md->brokers, (size_t)md->broker_cnt * sizeof *bs);
     qsort(bs, (size_t)md->broker_cnt, sizeof *bs, cmp_broker);
-    for (int i = 0; i < sc->cluster.brokers; i++) {
+    for (int i = 0; i < sl_scenario_cluster(sc)->brokers; i++) {
         const rd_kafka_metadata_broker_t *b = &bs[i];
         for (int j = 0; j < md->broker_cnt; j++)
             if (bs[j].id == i + 1)

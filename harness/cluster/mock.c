@@ -57,8 +57,8 @@ int sl_cluster_replica(int i, int j, int brokers, int start) {
 int sl_offsets_partition_for(const char *group, int offsets_partitions); /* sim/cluster.c */
 
 int sl_cluster_preferred_coordinator(const sl_scenario_t *sc, const char *group) {
-    int p = sl_offsets_partition_for(group, sc->cluster.offsets_partitions);
-    return sl_cluster_replica(p, 0, sc->cluster.brokers, 0);
+    int p = sl_offsets_partition_for(group, sl_scenario_cluster(sc)->offsets_partitions);
+    return sl_cluster_replica(p, 0, sl_scenario_cluster(sc)->brokers, 0);
 }
 
 static void mock_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
@@ -73,7 +73,7 @@ static void mock_log_cb(const rd_kafka_t *rk, int level, const char *fac, const 
 /* The first serving replica of a partition (fenced brokers are skipped),
  * 0 when none serves: what the controller would elect (no unclean election). */
 static int elect(mock_t *m, int i, int rf, int start) {
-    int nb = m->sc->cluster.brokers;
+    int nb = sl_scenario_cluster(m->sc)->brokers;
     for (int j = 0; j < rf && j < nb; j++) {
         int b = sl_cluster_replica(i, j, nb, start);
         if (!m->fenced[b - 1])
@@ -85,9 +85,9 @@ static int elect(mock_t *m, int i, int rf, int start) {
 /* Re-elects every leader and coordinator from the fenced table. */
 static int place(mock_t *m, char *err, size_t errsz) {
     const sl_scenario_t *sc = m->sc;
-    int nb = sc->cluster.brokers;
-    for (int t = 0; t < sc->n_topics; t++) {
-        const sl_topic_cfg_t *tp = &sc->topics[t];
+    int nb = sl_scenario_cluster(sc)->brokers;
+    for (int t = 0; t < sl_scenario_topic_count(sc); t++) {
+        const sl_topic_cfg_t *tp = sl_scenario_topic(sc, t);
         for (int i = 0; i < tp->partitions; i++) {
             int b = elect(m, i, tp->replication, t % nb);
             /* A partition with no serving replica keeps its leader: the
@@ -101,9 +101,9 @@ static int place(mock_t *m, char *err, size_t errsz) {
             }
         }
     }
-    int orf = sc->cluster.offsets_replication;
-    for (int g = 0; g < sc->n_groups; g++) {
-        int p = sl_offsets_partition_for(sc->groups[g].id, sc->cluster.offsets_partitions);
+    int orf = sl_scenario_cluster(sc)->offsets_replication;
+    for (int g = 0; g < sl_scenario_group_count(sc); g++) {
+        int p = sl_offsets_partition_for(sl_scenario_group(sc, g)->id, sl_scenario_cluster(sc)->offsets_partitions);
         int b = elect(m, p, orf, 0);
         if (!b)
             b = sl_cluster_replica(p, 0, nb, 0);
@@ -112,9 +112,9 @@ static int place(mock_t *m, char *err, size_t errsz) {
         m->coord[g] = b;
         pthread_mutex_unlock(&m->mu);
         if (old != b) {
-            rd_kafka_resp_err_t e = rd_kafka_mock_coordinator_set(m->mc, "group", sc->groups[g].id, b);
+            rd_kafka_resp_err_t e = rd_kafka_mock_coordinator_set(m->mc, "group", sl_scenario_group(sc, g)->id, b);
             if (e) {
-                snprintf(err, errsz, "mock cluster: cannot set the coordinator of %s: %s", sc->groups[g].id,
+                snprintf(err, errsz, "mock cluster: cannot set the coordinator of %s: %s", sl_scenario_group(sc, g)->id,
                          rd_kafka_err2str(e));
                 return -1;
             }
@@ -168,8 +168,8 @@ static int mock_coordinator(sl_cluster_t *c, const char *group) {
     mock_t *m = (mock_t *)c;
     int b = 0;
     pthread_mutex_lock(&m->mu);
-    for (int g = 0; g < m->sc->n_groups; g++)
-        if (!strcmp(m->sc->groups[g].id, group))
+    for (int g = 0; g < sl_scenario_group_count(m->sc); g++)
+        if (!strcmp(sl_scenario_group(m->sc, g)->id, group))
             b = m->coord[g];
     pthread_mutex_unlock(&m->mu);
     return b;
@@ -200,7 +200,7 @@ static const sl_cluster_ops_t mock_ops = {
 
 int sl_cluster_mock_new(const sl_cluster_opts_t *o, sl_cluster_t **out, char *err, size_t errsz) {
     const sl_scenario_t *sc = o->sc;
-    int nb = sc->cluster.brokers;
+    int nb = sl_scenario_cluster(sc)->brokers;
     mock_t *m = calloc(1, sizeof *m);
     if (!m) {
         snprintf(err, errsz, "out of memory");
@@ -214,7 +214,7 @@ int sl_cluster_mock_new(const sl_cluster_opts_t *o, sl_cluster_t **out, char *er
     m->c.log = o->log;
     m->c.log_opaque = o->log_opaque;
     m->fenced = calloc((size_t)nb, sizeof *m->fenced);
-    m->coord = calloc((size_t)(sc->n_groups ? sc->n_groups : 1), sizeof *m->coord);
+    m->coord = calloc((size_t)(sl_scenario_group_count(sc) ? sl_scenario_group_count(sc) : 1), sizeof *m->coord);
     m->c.broker_addr = calloc((size_t)nb, sizeof *m->c.broker_addr);
     m->c.broker_sa = calloc((size_t)nb, sizeof *m->c.broker_sa);
     if (!m->fenced || !m->coord || !m->c.broker_addr || !m->c.broker_sa) {
@@ -273,8 +273,8 @@ int sl_cluster_mock_new(const sl_cluster_opts_t *o, sl_cluster_t **out, char *er
         }
         p = comma ? comma + 1 : p;
     }
-    for (int t = 0; t < sc->n_topics; t++) {
-        const sl_topic_cfg_t *tp = &sc->topics[t];
+    for (int t = 0; t < sl_scenario_topic_count(sc); t++) {
+        const sl_topic_cfg_t *tp = sl_scenario_topic(sc, t);
         rd_kafka_resp_err_t e = rd_kafka_mock_topic_create(m->mc, tp->name, tp->partitions, tp->replication);
         if (e) {
             snprintf(err, errsz, "mock cluster: cannot create topic %s: %s", tp->name, rd_kafka_err2str(e));

@@ -21,13 +21,13 @@
 
 int sl_racct_init(sl_rrun_t *run) {
     const sl_scenario_t *sc = run->sc;
-    run->acct = calloc((size_t)(sc->n_topics ? sc->n_topics : 1), sizeof *run->acct);
+    run->acct = calloc((size_t)(sl_scenario_topic_count(sc) ? sl_scenario_topic_count(sc) : 1), sizeof *run->acct);
     if (!run->acct)
         return -1;
-    for (int t = 0; t < sc->n_topics; t++) {
+    for (int t = 0; t < sl_scenario_topic_count(sc); t++) {
         sl_racct_t *a = &run->acct[t];
-        a->end_offset = calloc((size_t)sc->topics[t].partitions, sizeof *a->end_offset);
-        a->start_offset = calloc((size_t)sc->topics[t].partitions, sizeof *a->start_offset);
+        a->end_offset = calloc((size_t)sl_scenario_topic(sc, t)->partitions, sizeof *a->end_offset);
+        a->start_offset = calloc((size_t)sl_scenario_topic(sc, t)->partitions, sizeof *a->start_offset);
         if (!a->end_offset || !a->start_offset)
             return -1;
     }
@@ -35,7 +35,7 @@ int sl_racct_init(sl_rrun_t *run) {
 }
 
 void sl_racct_free(sl_rrun_t *run) {
-    for (int t = 0; run->acct && t < run->sc->n_topics; t++) {
+    for (int t = 0; run->acct && t < sl_scenario_topic_count(run->sc); t++) {
         free(run->acct[t].st);
         free(run->acct[t].end_offset);
         free(run->acct[t].start_offset);
@@ -71,7 +71,7 @@ int sl_racct_parse(const sl_rrun_t *run, const void *payload, size_t len, int *t
         return -1; /* another run's record, or not ours at all */
     *topic = (int)get_be(p + 8, 4);
     *seq = (int64_t)get_be(p + 12, 8);
-    if (*topic < 0 || *topic >= run->sc->n_topics || *seq < 0)
+    if (*topic < 0 || *topic >= sl_scenario_topic_count(run->sc) || *seq < 0)
         return -1;
     return 0;
 }
@@ -106,7 +106,7 @@ void sl_racct_delivered(sl_rrun_t *run, int topic, int64_t seq, int32_t partitio
         } else {
             a->st[seq] |= REC_ACKED;
             a->acked++;
-            if (partition >= 0 && partition < run->sc->topics[topic].partitions && offset + 1 > a->end_offset[partition])
+            if (partition >= 0 && partition < sl_scenario_topic(run->sc, topic)->partitions && offset + 1 > a->end_offset[partition])
                 a->end_offset[partition] = offset + 1;
         }
     }
@@ -237,10 +237,10 @@ void sl_racct_trace_locked(sl_rrun_t *run) {
     const sl_scenario_t *sc = run->sc;
     int64_t now = sl_rstamp_locked(run);
     char list[900];
-    for (int t = 0; t < sc->n_topics; t++) {
+    for (int t = 0; t < sl_scenario_topic_count(sc); t++) {
         sl_racct_t *a = &run->acct[t];
         char node[128];
-        snprintf(node, sizeof node, "producer/%s", sc->topics[t].name);
+        snprintf(node, sizeof node, "producer/%s", sl_scenario_topic(sc, t)->name);
         sl_racct_totals_t tt;
         sl_racct_totals_locked(run, t, &tt);
         for (int pass = 0; pass < 3; pass++) {
@@ -263,12 +263,12 @@ void sl_racct_trace_locked(sl_rrun_t *run) {
             static const char *const what[] = {"delivery failed", "acknowledged (acks=all) but missing from the log",
                                                "no delivery report by the end of the run"};
             sl_rtrace_locked(run, now, kinds[pass], node, NULL, NULL, -1, -1, "%lld records of %s: %s; seq %s",
-                             (long long)n, sc->topics[t].name, what[pass], list);
+                             (long long)n, sl_scenario_topic(sc, t)->name, what[pass], list);
         }
         sl_rtrace_locked(run, now, "records.checked", node, NULL, NULL, -1, -1,
                          "%s: produced %lld, acked %lld, failed %lld, unacked %lld, in log %lld, lost %lld, consumed "
                          "%lld, duplicated %lld, unconsumed %lld%s",
-                         sc->topics[t].name, (long long)tt.produced, (long long)tt.acked, (long long)tt.failed,
+                         sl_scenario_topic(sc, t)->name, (long long)tt.produced, (long long)tt.acked, (long long)tt.failed,
                          (long long)tt.unacked, (long long)tt.in_log, (long long)tt.lost, (long long)tt.consumed,
                          (long long)tt.duplicated, (long long)tt.unconsumed,
                          a->verified ? "" : " (log not read back: lost unknown)");
@@ -283,7 +283,7 @@ void sl_racct_trace_locked(sl_rrun_t *run) {
         ranges_flush(&r);
         sl_rtrace_locked(run, now, "records.duplicated", d->node, run->groups[d->group].cfg->id, NULL, -1, d->cause,
                          "%lld records of %s processed again by %s; seq %s", (long long)d->count,
-                         sc->topics[d->topic].name, d->node, list);
+                         sl_scenario_topic(sc, d->topic)->name, d->node, list);
     }
 }
 
@@ -302,24 +302,24 @@ void sl_racct_verify(sl_rrun_t *run, int timeout_ms) {
     }
     rd_kafka_poll_set_consumer(rk);
     int total = 0;
-    for (int t = 0; t < sc->n_topics; t++)
-        total += sc->topics[t].partitions;
+    for (int t = 0; t < sl_scenario_topic_count(sc); t++)
+        total += sl_scenario_topic(sc, t)->partitions;
     rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(total ? total : 1);
     int64_t *hw = calloc((size_t)(total ? total : 1), sizeof *hw);
     int *topic_of = calloc((size_t)(total ? total : 1), sizeof *topic_of);
     int k = 0, remaining = 0;
-    for (int t = 0; t < sc->n_topics && hw && topic_of; t++) {
-        for (int p = 0; p < sc->topics[t].partitions; p++, k++) {
+    for (int t = 0; t < sl_scenario_topic_count(sc) && hw && topic_of; t++) {
+        for (int p = 0; p < sl_scenario_topic(sc, t)->partitions; p++, k++) {
             int64_t lo = 0, hi = 0;
             topic_of[k] = t;
-            if (rd_kafka_query_watermark_offsets(rk, sc->topics[t].name, p, &lo, &hi, 5000)) {
+            if (rd_kafka_query_watermark_offsets(rk, sl_scenario_topic(sc, t)->name, p, &lo, &hi, 5000)) {
                 hi = -1; /* unknown: read what comes in the time there is */
             }
             hw[k] = hi;
             int64_t from = run->acct[t].start_offset[p];
             if (hi < 0 || hi > from)
                 remaining++;
-            rd_kafka_topic_partition_list_add(parts, sc->topics[t].name, p)->offset = from;
+            rd_kafka_topic_partition_list_add(parts, sl_scenario_topic(sc, t)->name, p)->offset = from;
         }
     }
     if (hw && topic_of && !rd_kafka_assign(rk, parts)) {
@@ -328,7 +328,7 @@ void sl_racct_verify(sl_rrun_t *run, int timeout_ms) {
         for (int i = 0; i < total && done; i++) {
             int t = topic_of[i], p = i;
             for (int j = 0; j < t; j++)
-                p -= sc->topics[j].partitions;
+                p -= sl_scenario_topic(sc, j)->partitions;
             done[i] = hw[i] >= 0 && hw[i] <= run->acct[t].start_offset[p];
         }
         while (remaining > 0 && done && sl_rnow(run) < deadline) {
@@ -350,8 +350,8 @@ void sl_racct_verify(sl_rrun_t *run, int timeout_ms) {
                 /* which partition, and has it reached its high watermark? */
                 const char *tn = rd_kafka_topic_name(msg->rkt);
                 int base = 0;
-                for (int t = 0; t < sc->n_topics; t++) {
-                    if (!strcmp(sc->topics[t].name, tn)) {
+                for (int t = 0; t < sl_scenario_topic_count(sc); t++) {
+                    if (!strcmp(sl_scenario_topic(sc, t)->name, tn)) {
                         int i = base + msg->partition;
                         if (!done[i] && hw[i] >= 0 && msg->offset + 1 >= hw[i]) {
                             done[i] = 1;
@@ -359,14 +359,14 @@ void sl_racct_verify(sl_rrun_t *run, int timeout_ms) {
                         }
                         break;
                     }
-                    base += sc->topics[t].partitions;
+                    base += sl_scenario_topic(sc, t)->partitions;
                 }
             }
             rd_kafka_message_destroy(msg);
         }
         int complete = remaining == 0;
         pthread_mutex_lock(&run->mu);
-        for (int t = 0; t < sc->n_topics; t++)
+        for (int t = 0; t < sl_scenario_topic_count(sc); t++)
             run->acct[t].verified = complete;
         pthread_mutex_unlock(&run->mu);
         if (!complete)

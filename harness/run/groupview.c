@@ -29,22 +29,22 @@
 
 int sl_rgroups_init(sl_rrun_t *run) {
     const sl_scenario_t *sc = run->sc;
-    run->n_groups = sc->n_groups;
-    run->groups = calloc((size_t)(sc->n_groups ? sc->n_groups : 1), sizeof *run->groups);
+    run->n_groups = sl_scenario_group_count(sc);
+    run->groups = calloc((size_t)(sl_scenario_group_count(sc) ? sl_scenario_group_count(sc) : 1), sizeof *run->groups);
     if (!run->groups)
         return -1;
-    for (int gi = 0; gi < sc->n_groups; gi++) {
+    for (int gi = 0; gi < sl_scenario_group_count(sc); gi++) {
         sl_rgroup_t *g = &run->groups[gi];
-        g->cfg = &sc->groups[gi];
+        g->cfg = sl_scenario_group(sc, gi);
         g->index = gi;
         for (int k = 0; k < g->cfg->n_topics; k++)
-            g->n_parts += sc->topics[g->cfg->topics[k]].partitions;
+            g->n_parts += sl_scenario_topic(sc, g->cfg->topics[k])->partitions;
         size_t np = (size_t)(g->n_parts ? g->n_parts : 1);
         g->part_topic = calloc(np, sizeof *g->part_topic);
         g->part_no = calloc(np, sizeof *g->part_no);
         g->owners = calloc(np, sizeof *g->owners);
         g->committed = calloc(np, sizeof *g->committed);
-        g->consumed = calloc((size_t)(sc->n_topics ? sc->n_topics : 1), sizeof *g->consumed);
+        g->consumed = calloc((size_t)(sl_scenario_topic_count(sc) ? sl_scenario_topic_count(sc) : 1), sizeof *g->consumed);
         g->n_slots = sl_scenario_max_members(sc, gi);
         g->target = g->cfg->members;
         g->members = calloc((size_t)(g->n_slots ? g->n_slots : 1), sizeof *g->members);
@@ -53,7 +53,7 @@ int sl_rgroups_init(sl_rrun_t *run) {
         int p = 0;
         for (int k = 0; k < g->cfg->n_topics; k++) {
             int t = g->cfg->topics[k];
-            for (int i = 0; i < sc->topics[t].partitions; i++, p++) {
+            for (int i = 0; i < sl_scenario_topic(sc, t)->partitions; i++, p++) {
                 g->part_topic[p] = t;
                 g->part_no[p] = i;
                 g->committed[p] = -1;
@@ -78,7 +78,7 @@ int sl_rgroups_init(sl_rrun_t *run) {
             m->owned = calloc(np, 1);
             if (!m->owned)
                 return -1;
-            sl_rrng_seed(m->rng, sc->seed, 0x6d656d6265720000ULL ^ ((uint64_t)gi << 24) ^ (uint64_t)(i + 1));
+            sl_rrng_seed(m->rng, sl_scenario_seed(sc), 0x6d656d6265720000ULL ^ ((uint64_t)gi << 24) ^ (uint64_t)(i + 1));
         }
     }
     return 0;
@@ -91,7 +91,7 @@ void sl_rgroups_free(sl_rrun_t *run) {
             free(g->members[i].owned);
             free(g->members[i].cl.via);
         }
-        for (int t = 0; t < run->sc->n_topics && g->consumed; t++)
+        for (int t = 0; t < sl_scenario_topic_count(run->sc) && g->consumed; t++)
             free(g->consumed[t].count);
         free(g->members), free(g->part_topic), free(g->part_no), free(g->owners), free(g->committed);
         free(g->consumed);

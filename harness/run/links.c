@@ -34,7 +34,7 @@ static int client_links(sl_rrun_t *run, sl_rclient_t *cl, char *err, size_t errs
         snprintf(err, errsz, "out of memory");
         return -1;
     }
-    const sl_link_cfg_t *base = &run->sc->links;
+    const sl_link_cfg_t *base = sl_scenario_links(run->sc);
     for (int b = 1; b <= nb; b++) {
         char name[160], addr[64];
         proxy_name(cl, b, name, sizeof name);
@@ -77,7 +77,7 @@ int sl_rlinks_init(sl_rrun_t *run, char *err, size_t errsz) {
         for (int i = 0; i < run->groups[gi].n_slots; i++)
             if (client_links(run, &run->groups[gi].members[i].cl, err, errsz) < 0)
                 return -1;
-    for (int t = 0; t < run->sc->n_topics; t++)
+    for (int t = 0; t < sl_scenario_topic_count(run->sc); t++)
         if (client_links(run, &run->producers[t].cl, err, errsz) < 0)
             return -1;
     return 0;
@@ -137,7 +137,7 @@ static void blame(sl_rrun_t *run, const sl_rnode_t *nd, int64_t seq) {
 
 /* One direction of one client<->broker pair: client->broker is upstream. */
 static void toxics_on(sl_rrun_t *run, int event, sl_rfault_t *f, const sl_rclient_t *cl, int broker, int upstream) {
-    const sl_event_cfg_t *ev = &run->sc->events[event];
+    const sl_event_cfg_t *ev = sl_scenario_event(run->sc, event);
     char proxy[160], tn[64];
     proxy_name(cl, broker, proxy, sizeof proxy);
     sl_proxy_toxic_opts_t o = SL_PROXY_TOXIC_OPTS_INIT;
@@ -164,7 +164,7 @@ static void toxics_on(sl_rrun_t *run, int event, sl_rfault_t *f, const sl_rclien
 
 void sl_rlinks_apply_event(sl_rrun_t *run, int event, int on, int64_t seq) {
     sl_rfault_t *f = &run->faults[event];
-    const sl_event_cfg_t *ev = &run->sc->events[event];
+    const sl_event_cfg_t *ev = sl_scenario_event(run->sc, event);
     if (!on) {
         for (int i = 0; i < f->n_toxics; i++)
             sl_proxy_toxic_remove(run->proxy, f->toxics[i][0], f->toxics[i][1]);
@@ -250,7 +250,7 @@ void sl_rlinks_pause_member(sl_rrun_t *run, sl_rmember_t *m, int on) {
 void sl_rlinks_heal_all(sl_rrun_t *run) {
     if (run->proxy)
         sl_proxy_reset_all(run->proxy);
-    for (int e = 0; run->faults && e < run->sc->n_events; e++) {
+    for (int e = 0; run->faults && e < sl_scenario_event_count(run->sc); e++) {
         run->faults[e].n_toxics = 0;
         run->faults[e].active = 0;
         sl_heal_journal_healed(run->journal, run->faults[e].journal);

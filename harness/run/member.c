@@ -25,7 +25,7 @@
 static int group_part(const sl_rrun_t *run, const sl_rgroup_t *g, const char *topic, int partition) {
     int base = 0;
     for (int k = 0; k < g->cfg->n_topics; k++) {
-        const sl_topic_cfg_t *t = &run->sc->topics[g->cfg->topics[k]];
+        const sl_topic_cfg_t *t = sl_scenario_topic(run->sc, g->cfg->topics[k]);
         if (!strcmp(t->name, topic))
             return partition >= 0 && partition < t->partitions ? base + partition : -1;
         base += t->partitions;
@@ -424,7 +424,7 @@ int sl_rmember_start(sl_rrun_t *run, sl_rmember_t *m, int64_t cause, char *err, 
     rd_kafka_poll_set_consumer(rk);
     rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(g->cfg->n_topics);
     for (int k = 0; k < g->cfg->n_topics; k++)
-        rd_kafka_topic_partition_list_add(sub, run->sc->topics[g->cfg->topics[k]].name, RD_KAFKA_PARTITION_UA);
+        rd_kafka_topic_partition_list_add(sub, sl_scenario_topic(run->sc, g->cfg->topics[k])->name, RD_KAFKA_PARTITION_UA);
     rd_kafka_resp_err_t se = rd_kafka_subscribe(rk, sub);
     rd_kafka_topic_partition_list_destroy(sub);
     mthread_t *mt = malloc(sizeof *mt);

@@ -27,7 +27,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
         if (first)
             sl_rlog_locked(run, sl_rstamp_locked(run), p->cl.node, 3,
                            "DELIVERY record %lld of %s failed: %s (%d failures so far)", (long long)seq,
-                           run->sc->topics[p->topic].name, rd_kafka_err2str(msg->err), run->produce_errors_total);
+                           sl_scenario_topic(run->sc, p->topic)->name, rd_kafka_err2str(msg->err), run->produce_errors_total);
         pthread_mutex_unlock(&run->mu);
     }
 }
@@ -41,7 +41,7 @@ static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char 
 static void *producer_main(void *arg) {
     sl_rproducer_t *p = arg;
     sl_rrun_t *run = p->cl.run;
-    const sl_topic_cfg_t *t = &run->sc->topics[p->topic];
+    const sl_topic_cfg_t *t = sl_scenario_topic(run->sc, p->topic);
     rd_kafka_t *rk = p->rk;
     int64_t t0 = sl_rnow(run), sent = 0, pending = -1;
     for (;;) {
@@ -76,14 +76,14 @@ static void *producer_main(void *arg) {
 }
 
 int sl_rproducers_start(sl_rrun_t *run, char *err, size_t errsz) {
-    for (int ti = 0; ti < run->sc->n_topics; ti++) {
+    for (int ti = 0; ti < sl_scenario_topic_count(run->sc); ti++) {
         sl_rproducer_t *p = &run->producers[ti];
-        if (run->sc->topics[ti].produce_rate_per_s <= 0)
+        if (sl_scenario_topic(run->sc, ti)->produce_rate_per_s <= 0)
             continue;
         char v[160], e[256];
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
         sl_rconf_set(conf, "bootstrap.servers", run->cluster->bootstrap);
-        snprintf(v, sizeof v, "stormlab-producer-%s", run->sc->topics[ti].name);
+        snprintf(v, sizeof v, "stormlab-producer-%s", sl_scenario_topic(run->sc, ti)->name);
         sl_rconf_set(conf, "client.id", v);
         sl_rconf_set(conf, "enable.idempotence", "true");
         sl_rconf_set(conf, "acks", "all");
@@ -106,19 +106,19 @@ int sl_rproducers_start(sl_rrun_t *run, char *err, size_t errsz) {
         }
         p->thread_alive = 1;
         sl_rtrace(run, "producer.start", p->cl.node, NULL, NULL, -1, -1, "idempotent producer, acks=all, %g records/s",
-                  run->sc->topics[ti].produce_rate_per_s);
+                  sl_scenario_topic(run->sc, ti)->produce_rate_per_s);
     }
     return 0;
 }
 
 void sl_rproducers_stop(sl_rrun_t *run, int flush_ms) {
-    for (int ti = 0; run->producers && ti < run->sc->n_topics; ti++) {
+    for (int ti = 0; run->producers && ti < sl_scenario_topic_count(run->sc); ti++) {
         sl_rproducer_t *p = &run->producers[ti];
         pthread_mutex_lock(&run->mu);
         p->stop_req = 1;
         pthread_mutex_unlock(&run->mu);
     }
-    for (int ti = 0; run->producers && ti < run->sc->n_topics; ti++) {
+    for (int ti = 0; run->producers && ti < sl_scenario_topic_count(run->sc); ti++) {
         sl_rproducer_t *p = &run->producers[ti];
         if (p->thread_alive) {
             pthread_join(p->thread, NULL);
@@ -127,7 +127,7 @@ void sl_rproducers_stop(sl_rrun_t *run, int flush_ms) {
     }
     /* Flush them side by side: one deadline for all. */
     int64_t deadline = sl_rnow(run) + (int64_t)flush_ms * 1000;
-    for (int ti = 0; run->producers && ti < run->sc->n_topics; ti++) {
+    for (int ti = 0; run->producers && ti < sl_scenario_topic_count(run->sc); ti++) {
         sl_rproducer_t *p = &run->producers[ti];
         if (!p->rk)
             continue;

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "json_out-internal.h"
+#include "stormlab/outputs.h"
 #include "run-internal.h"
 
 int64_t sl_rnow(const sl_rrun_t *run) {
@@ -101,14 +101,14 @@ void sl_rseries_header(sl_rrun_t *run) {
     if (!run->series)
         return;
     fprintf(run->series, "# stormlab series\n# scenario: %s\n# seed: %llu\n# sample_s: %.6g\n# cluster: %s\n",
-            sc->name, (unsigned long long)sc->seed, (double)sc->sample_us / 1e6, run->cluster->ops->name);
+            sl_scenario_name(sc), (unsigned long long)sl_scenario_seed(sc), (double)sl_scenario_sample_us(sc) / 1e6, run->cluster->ops->name);
     fputs("t_s\tgroup\tmembers\tgeneration\tstate\towned\tunowned\tlag\tconsumed_per_s\n", run->series);
 }
 
 void sl_rsample(sl_rrun_t *run) {
     pthread_mutex_lock(&run->mu);
     int64_t now = sl_rstamp_locked(run);
-    double dt_s = (double)run->sc->sample_us / 1e6;
+    double dt_s = (double)sl_scenario_sample_us(run->sc) / 1e6;
     for (int gi = 0; gi < run->n_groups; gi++) {
         sl_rgroup_t *g = &run->groups[gi];
         sl_rgroup_changed_locked(run, g, -1); /* integrates unowned time up to now */
@@ -138,7 +138,7 @@ void sl_rsample(sl_rrun_t *run) {
     pthread_mutex_unlock(&run->mu);
 }
 
-/* summary.json's pieces (json_out-internal.h): group i in the simulator's
+/* summary.json's pieces (stormlab/outputs.h): group i in the simulator's
  * terms, settled for stable. */
 static void group_result(const void *ctx, int i, sl_group_result_t *r, const char **owner) {
     const sl_rgroup_t *g = &((const sl_rrun_t *)ctx)->groups[i];
@@ -160,7 +160,7 @@ static void group_result(const void *ctx, int i, sl_group_result_t *r, const cha
  * missing from the log. */
 static void cluster_result(sl_rrun_t *run, sl_cluster_result_t *c) {
     sl_racct_totals_t all = {0};
-    for (int t = 0; t < run->sc->n_topics; t++) {
+    for (int t = 0; t < sl_scenario_topic_count(run->sc); t++) {
         sl_racct_totals_t tt;
         sl_racct_totals_locked(run, t, &tt);
         all.produced += tt.produced, all.failed += tt.failed, all.lost += tt.lost;
@@ -191,8 +191,8 @@ int sl_rwrite_summary(sl_rrun_t *run, FILE *f, const char *kind, int brokers_dow
                       int threads_left) {
     const sl_scenario_t *sc = run->sc;
     fputs("{\"scenario\": ", f);
-    sl_json_str(f, sc->name);
-    fprintf(f, ", \"seed\": %llu, \"duration_s\": ", (unsigned long long)sc->seed);
+    sl_json_str(f, sl_scenario_name(sc));
+    fprintf(f, ", \"seed\": %llu, \"duration_s\": ", (unsigned long long)sl_scenario_seed(sc));
     sl_json_num(f, (double)run->end_us / 1e6);
     fprintf(f, ", \"cluster_kind\": \"%s\", \"interrupted\": %s, \"failed\": %s", kind,
             run->interrupted ? "true" : "false", run->failed ? "true" : "false");
@@ -215,11 +215,11 @@ int sl_rwrite_summary(sl_rrun_t *run, FILE *f, const char *kind, int brokers_dow
     fprintf(f, ", \"produce_errors\": %lld, \"lost_records\": %lld, \"produced_records\": %lld},\n",
             (long long)c.produce_errors, (long long)c.lost_records, (long long)c.produced_records);
     fputs(" \"records\": {", f);
-    for (int t = 0; t < sc->n_topics; t++) {
+    for (int t = 0; t < sl_scenario_topic_count(sc); t++) {
         sl_racct_totals_t tt;
         sl_racct_totals_locked(run, t, &tt);
         fprintf(f, "%s\n  ", t ? "," : "");
-        sl_json_str(f, sc->topics[t].name);
+        sl_json_str(f, sl_scenario_topic(sc, t)->name);
         fprintf(f,
                 ": {\"produced\": %lld, \"acked\": %lld, \"failed\": %lld, \"unacked\": %lld, \"in_log\": %lld, "
                 "\"lost\": %lld, \"consumed\": %lld, \"duplicated\": %lld, \"unconsumed\": %lld}",

@@ -31,7 +31,7 @@
 #include "cluster/cluster.h"
 #include "heal.h"
 #include "run.h"
-#include "scenario-internal.h"
+#include "stormlab/scenario.h"
 #include "stormlab/proxy.h"
 
 typedef struct sl_rrun_s sl_rrun_t;
@@ -153,7 +153,7 @@ struct sl_rstep_s {
     int64_t at_us;
     int64_t order;             /* ties run in insertion order */
     sl_rstep_fn *fn;
-    int event;                 /* index into sc->events, -1 internal */
+    int event;                 /* index of the scenario event (sl_scenario_event), -1 internal */
     int node_kind;             /* 0 broker, 1 member, 2 producer */
     int a, b;                  /* broker id | group, member index | topic */
     int64_t cause;

@@ -25,7 +25,7 @@
 #include "cluster/clusterfile.h"
 #include "report/render.h"
 #include "run-internal.h"
-#include "rundir-internal.h"
+#include "stormlab/outputs.h"
 
 /* ---- small helpers shared by the run's files ---- */
 
@@ -73,46 +73,46 @@ int sl_rthreads_now(void) {
 
 static int check_supported(const sl_scenario_t *sc, const sl_run_opts_t *o, char *err, size_t errsz) {
     int mock = !strcmp(o->cluster, "mock");
-    for (int g = 0; g < sc->n_groups; g++) {
-        const sl_group_cfg_t *c = &sc->groups[g];
+    for (int g = 0; g < sl_scenario_group_count(sc); g++) {
+        const sl_group_cfg_t *c = sl_scenario_group(sc, g);
         if (c->protocol == SL_PROTO_CONSUMER) {
             snprintf(err, errsz,
                      "%s:%d:%d: groups.%s: protocol: consumer (KIP-848) cannot run on real clients here: librdkafka "
                      "%s has no KIP-848 consumer (it came in librdkafka 2.4+) and its mock cluster no KIP-848 "
                      "coordinator; run it with `stormlab sim`",
-                     sc->file, c->line, c->col, c->id, rd_kafka_version_str());
+                     sl_scenario_file(sc), c->line, c->col, c->id, rd_kafka_version_str());
             return -1;
         }
         if (c->assignor == SL_ASSIGN_STICKY) {
             snprintf(err, errsz,
                      "%s:%d:%d: groups.%s: assignor: sticky (eager) does not exist in librdkafka; use "
                      "cooperative-sticky, range or roundrobin",
-                     sc->file, c->line, c->col, c->id);
+                     sl_scenario_file(sc), c->line, c->col, c->id);
             return -1;
         }
         if (mock && c->static_membership) {
             snprintf(err, errsz,
                      "%s:%d:%d: groups.%s: static: true (KIP-345) is not implemented by librdkafka %s's mock "
                      "cluster; use --cluster kafka or `stormlab sim`",
-                     sc->file, c->line, c->col, c->id, rd_kafka_version_str());
+                     sl_scenario_file(sc), c->line, c->col, c->id, rd_kafka_version_str());
             return -1;
         }
     }
-    for (int e = 0; e < sc->n_events; e++) {
-        const sl_event_cfg_t *ev = &sc->events[e];
+    for (int e = 0; e < sl_scenario_event_count(sc); e++) {
+        const sl_event_cfg_t *ev = sl_scenario_event(sc, e);
         if (ev->kind == SL_EV_SET && ((ev->set_mask & SL_GF_PROTOCOL) && ev->set_values.protocol == SL_PROTO_CONSUMER)) {
             snprintf(err, errsz, "%s:%d:%d: events[%d]: set protocol: consumer (KIP-848) cannot run on librdkafka %s",
-                     sc->file, ev->line, ev->col, e, rd_kafka_version_str());
+                     sl_scenario_file(sc), ev->line, ev->col, e, rd_kafka_version_str());
             return -1;
         }
         if (ev->kind == SL_EV_SET && (ev->set_mask & SL_GF_ASSIGNOR) && ev->set_values.assignor == SL_ASSIGN_STICKY) {
             snprintf(err, errsz, "%s:%d:%d: events[%d]: assignor: sticky (eager) does not exist in librdkafka",
-                     sc->file, ev->line, ev->col, e);
+                     sl_scenario_file(sc), ev->line, ev->col, e);
             return -1;
         }
         if (mock && ev->kind == SL_EV_SET && (ev->set_mask & SL_GF_STATIC) && ev->set_values.static_membership) {
             snprintf(err, errsz, "%s:%d:%d: events[%d]: static: true is not implemented by the mock cluster",
-                     sc->file, ev->line, ev->col, e);
+                     sl_scenario_file(sc), ev->line, ev->col, e);
             return -1;
         }
     }
@@ -135,7 +135,7 @@ static void cluster_log(void *opaque, const char *node, int level, const char *f
 static void progress(sl_rrun_t *run, int64_t now) {
     char next[128], line[512];
     sl_rtimeline_next(run, now, next, sizeof next);
-    long long s = now / 1000000, d = run->sc->duration_us / 1000000;
+    long long s = now / 1000000, d = sl_scenario_duration_us(run->sc) / 1000000;
     int used = snprintf(line, sizeof line, "\r[%02lld:%02lld:%02lld / %02lld:%02lld:%02lld] %s", s / 3600, s / 60 % 60,
                         s % 60, d / 3600, d / 60 % 60, d % 60, next);
     pthread_mutex_lock(&run->mu);
@@ -151,7 +151,7 @@ static void progress(sl_rrun_t *run, int64_t now) {
 
 static void print_table(sl_rrun_t *run, const char *out, double wall) {
     const sl_scenario_t *sc = run->sc;
-    printf("stormlab run: %s (seed %" PRIu64 ", cluster %s)%s\n", sc->name, sc->seed, run->opts->cluster,
+    printf("stormlab run: %s (seed %" PRIu64 ", cluster %s)%s\n", sl_scenario_name(sc), sl_scenario_seed(sc), run->opts->cluster,
            run->interrupted ? " INTERRUPTED" : run->failed ? " FAILED" : "");
     printf("%-20s %10s %10s %13s %13s %12s %10s %10s\n", "group", "rebalances", "generation", "first stable",
            "stable from", "rebalance s", "max lag", "duplicates");
@@ -165,7 +165,7 @@ static void print_table(sl_rrun_t *run, const char *out, double wall) {
         printf("%-20s %10d %10d %13s %13s %12.1f %10lld %10lld\n", g->cfg->id, g->rebalances, g->generation, first, from,
                (double)g->out_of_settled_us / 1e6, (long long)g->max_lag, (long long)g->duplicates);
     }
-    for (int t = 0; t < sc->n_topics; t++) {
+    for (int t = 0; t < sl_scenario_topic_count(sc); t++) {
         sl_racct_totals_t tt;
         sl_racct_totals_locked(run, t, &tt);
         if (!tt.produced)
@@ -177,7 +177,7 @@ static void print_table(sl_rrun_t *run, const char *out, double wall) {
             snprintf(lost, sizeof lost, "unknown");
         printf("records %s: produced %lld, acked %lld, failed %lld, unacked %lld, lost %s, consumed %lld, "
                "duplicated %lld\n",
-               sc->topics[t].name, (long long)tt.produced, (long long)tt.acked, (long long)tt.failed,
+               sl_scenario_topic(sc, t)->name, (long long)tt.produced, (long long)tt.acked, (long long)tt.failed,
                (long long)tt.unacked, lost, (long long)tt.consumed, (long long)tt.duplicated);
     }
     printf("outputs: %s/ (trace.jsonl series.tsv summary.json log.txt scenario.resolved.yaml)\n", out);
@@ -202,24 +202,24 @@ static int dry_run(const sl_scenario_t *sc, const sl_run_opts_t *o) {
         /* A dry run asks the cluster nothing: hosts and ports the file does
          * not give (a real run reads them from the metadata) are shown by
          * name. */
-        for (int b = 1; b <= sc->cluster.brokers; b++) {
+        for (int b = 1; b <= sl_scenario_cluster(sc)->brokers; b++) {
             char host[32];
             snprintf(host, sizeof host, "BROKER%d_HOST", b);
             sl_clusterfile_set_address(cf, b, host, 0);
         }
     }
-    printf("stormlab run --dry-run: %s on %s (seed %" PRIu64 "), %lld s; nothing is touched\n", sc->name,
-           kafka ? "an existing Kafka cluster" : "the embedded mock cluster", sc->seed,
-           (long long)(sc->duration_us / 1000000));
+    printf("stormlab run --dry-run: %s on %s (seed %" PRIu64 "), %lld s; nothing is touched\n", sl_scenario_name(sc),
+           kafka ? "an existing Kafka cluster" : "the embedded mock cluster", sl_scenario_seed(sc),
+           (long long)(sl_scenario_duration_us(sc) / 1000000));
     if (kafka)
         printf("  broker hosts and ports the cluster file does not give come from the cluster's metadata at run "
                "time: shown as BROKERn_HOST and 0\n");
-    for (int g = 0; g < sc->n_groups; g++)
+    for (int g = 0; g < sl_scenario_group_count(sc); g++)
         printf("  group %s: %d librdkafka consumers, session.timeout.ms=%lld, heartbeat.interval.ms=%lld\n",
-               sc->groups[g].id, sc->groups[g].members, (long long)(sc->groups[g].session_timeout_us / 1000),
-               (long long)(sc->groups[g].heartbeat_interval_us / 1000));
-    for (int e = 0; e < sc->n_events; e++) {
-        const sl_event_cfg_t *ev = &sc->events[e];
+               sl_scenario_group(sc, g)->id, sl_scenario_group(sc, g)->members, (long long)(sl_scenario_group(sc, g)->session_timeout_us / 1000),
+               (long long)(sl_scenario_group(sc, g)->heartbeat_interval_us / 1000));
+    for (int e = 0; e < sl_scenario_event_count(sc); e++) {
+        const sl_event_cfg_t *ev = sl_scenario_event(sc, e);
         printf("  %8.3f s  events[%d] %s%s\n", (double)ev->at_us / 1e6, e, sl_revent_name(ev->kind),
                ev->for_us >= 0 ? "" : " (to the end of the run)");
         if (ev->kind != SL_EV_RESTART)
@@ -230,9 +230,9 @@ static int dry_run(const sl_scenario_t *sc, const sl_run_opts_t *o) {
             if (s->kind == SL_SEL_BROKER)
                 lo = hi = s->index;
             else if (s->kind == SL_SEL_BROKER_ALL || s->kind == SL_SEL_ALL)
-                lo = 1, hi = sc->cluster.brokers;
+                lo = 1, hi = sl_scenario_cluster(sc)->brokers;
             else if (s->kind == SL_SEL_COORDINATOR)
-                printf("             coordinator/%s: resolved when the event fires\n", sc->groups[s->group].id);
+                printf("             coordinator/%s: resolved when the event fires\n", sl_scenario_group(sc, s->group)->id);
             for (int b = lo; b <= hi; b++) {
                 if (!kafka) {
                     printf("             mock broker %d: %s\n", b,
@@ -283,10 +283,10 @@ static void query_start_offsets(sl_rrun_t *run) {
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, e, sizeof e);
     if (!rk)
         return;
-    for (int t = 0; t < run->sc->n_topics; t++)
-        for (int p = 0; p < run->sc->topics[t].partitions; p++) {
+    for (int t = 0; t < sl_scenario_topic_count(run->sc); t++)
+        for (int p = 0; p < sl_scenario_topic(run->sc, t)->partitions; p++) {
             int64_t lo = 0, hi = 0;
-            if (!rd_kafka_query_watermark_offsets(rk, run->sc->topics[t].name, p, &lo, &hi, 5000))
+            if (!rd_kafka_query_watermark_offsets(rk, sl_scenario_topic(run->sc, t)->name, p, &lo, &hi, 5000))
                 run->acct[t].start_offset[p] = run->acct[t].end_offset[p] = hi;
         }
     rd_kafka_destroy(rk);
@@ -352,7 +352,7 @@ int sl_realrun(const sl_scenario_t *sc, const sl_run_opts_t *o) {
     const char *partials[SL_OUT__N];
     for (int i = 0; i < SL_OUT__N; i++)
         partials[i] = tmp[i];
-    sl_heal_run_info_t hi = {sc->name, o->cluster, o->out, partials, SL_OUT__N};
+    sl_heal_run_info_t hi = {sl_scenario_name(sc), o->cluster, o->out, partials, SL_OUT__N};
     if (sl_heal_journal_open(state_dir, &hi, &run->journal, err, sizeof err) < 0) {
         fprintf(stderr, "stormlab run: %s\n", err);
         rc = SL_EXIT_RUN;
@@ -370,7 +370,7 @@ int sl_realrun(const sl_scenario_t *sc, const sl_run_opts_t *o) {
     run->log = f[SL_OUT_LOG];
     sl_scenario_write_resolved(sc, f[SL_OUT_RESOLVED]);
     fprintf(run->log, "# stormlab real-run log: scenario %s, seed %llu, cluster %s, librdkafka %s (times are run time)\n",
-            sc->name, (unsigned long long)sc->seed, o->cluster, rd_kafka_version_str());
+            sl_scenario_name(sc), (unsigned long long)sl_scenario_seed(sc), o->cluster, rd_kafka_version_str());
 
     sl_cluster_opts_t co = {sc, o->bootstrap, o->cluster_file, 0, cluster_log, run};
     int crc = !strcmp(o->cluster, "mock") ? sl_cluster_mock_new(&co, &run->cluster, err, sizeof err)
@@ -380,23 +380,23 @@ int sl_realrun(const sl_scenario_t *sc, const sl_run_opts_t *o) {
         rc = crc == SL_CLUSTER_BAD_INPUT ? SL_EXIT_USAGE : SL_EXIT_RUN;
         goto out;
     }
-    if (sl_proxy_server_new(sc->seed, &run->proxy, err, sizeof err) != SL_OK ||
+    if (sl_proxy_server_new(sl_scenario_seed(sc), &run->proxy, err, sizeof err) != SL_OK ||
         sl_proxy_server_start(run->proxy, err, sizeof err) != SL_OK) {
         fprintf(stderr, "stormlab run: fault proxy: %s\n", err);
         rc = SL_EXIT_RUN;
         goto out;
     }
-    run->producers = calloc((size_t)(sc->n_topics ? sc->n_topics : 1), sizeof *run->producers);
+    run->producers = calloc((size_t)(sl_scenario_topic_count(sc) ? sl_scenario_topic_count(sc) : 1), sizeof *run->producers);
     if (!run->producers || sl_rgroups_init(run) < 0 || sl_racct_init(run) < 0 || sl_rtimeline_init(run) < 0) {
         fprintf(stderr, "stormlab run: out of memory\n");
         rc = SL_EXIT_RUN;
         goto out;
     }
-    for (int t = 0; t < sc->n_topics; t++) {
+    for (int t = 0; t < sl_scenario_topic_count(sc); t++) {
         run->producers[t].cl.run = run;
         run->producers[t].topic = t;
         run->producers[t].blame = -1;
-        snprintf(run->producers[t].cl.node, sizeof run->producers[t].cl.node, "producer/%s", sc->topics[t].name);
+        snprintf(run->producers[t].cl.node, sizeof run->producers[t].cl.node, "producer/%s", sl_scenario_topic(sc, t)->name);
     }
     if (sl_rlinks_init(run, err, sizeof err) < 0) {
         fprintf(stderr, "stormlab run: fault proxy links: %s\n", err);
@@ -416,11 +416,11 @@ int sl_realrun(const sl_scenario_t *sc, const sl_run_opts_t *o) {
     sl_rlog(run, "-", 6, "[stormlab] run started: cluster %s (id %s), bootstrap %s, every client->broker link "
             "through the fault proxy", o->cluster, run->cluster->cluster_id, run->cluster->bootstrap);
     for (int g = 0; g < run->n_groups; g++)
-        if (sc->groups[g].client == SL_CLIENT_JAVA)
+        if (sl_scenario_group(sc, g)->client == SL_CLIENT_JAVA)
             sl_rlog(run, "-", 5,
                     "[stormlab] group %s says client: java; real runs use librdkafka %s consumers, whose timers "
                     "differ (the simulator models the Java client)",
-                    sc->groups[g].id, rd_kafka_version_str());
+                    sl_scenario_group(sc, g)->id, rd_kafka_version_str());
     for (int g = 0; g < run->n_groups && !run->failed; g++)
         for (int i = 0; i < run->groups[g].target; i++) {
             run->groups[g].members[i].exists = 1;
@@ -438,15 +438,15 @@ int sl_realrun(const sl_scenario_t *sc, const sl_run_opts_t *o) {
     int64_t next_sample = 0, next_progress = 0;
     while (!run->failed) {
         int64_t now = sl_rnow(run);
-        if (now >= sc->duration_us)
+        if (now >= sl_scenario_duration_us(sc))
             break;
         int64_t next = sl_rtimeline_run_due(run, now);
         now = sl_rnow(run);
         if (now >= next_sample) {
             sl_rsample(run);
-            next_sample += sc->sample_us;
+            next_sample += sl_scenario_sample_us(sc);
             if (next_sample <= now) /* fell behind: skip, never burst */
-                next_sample = now - now % sc->sample_us + sc->sample_us;
+                next_sample = now - now % sl_scenario_sample_us(sc) + sl_scenario_sample_us(sc);
         }
         if (o->progress && now >= next_progress) {
             progress(run, now);
@@ -457,8 +457,8 @@ int sl_realrun(const sl_scenario_t *sc, const sl_run_opts_t *o) {
             wake = next;
         if (o->progress && next_progress < wake)
             wake = next_progress;
-        if (sc->duration_us < wake)
-            wake = sc->duration_us;
+        if (sl_scenario_duration_us(sc) < wake)
+            wake = sl_scenario_duration_us(sc);
         int64_t wait = wake - sl_rnow(run);
         if (wait < 0)
             wait = 0;
@@ -474,8 +474,8 @@ int sl_realrun(const sl_scenario_t *sc, const sl_run_opts_t *o) {
     if (o->progress)
         fputs("\r\033[K", stderr);
     run->end_us = sl_rnow(run);
-    if (run->end_us > sc->duration_us)
-        run->end_us = sc->duration_us;
+    if (run->end_us > sl_scenario_duration_us(sc))
+        run->end_us = sl_scenario_duration_us(sc);
     if (!run->interrupted && !run->failed)
         sl_rsample(run); /* the last sample, at the duration */
     pthread_mutex_lock(&run->mu);
@@ -513,12 +513,12 @@ out:
     }
     /* What is still in place after the heal, by the run's own books. */
     int brokers_down = 0, members_frozen = 0, toxics_left = 0;
-    for (int b = 0; run->broker_down && b < sc->cluster.brokers; b++)
+    for (int b = 0; run->broker_down && b < sl_scenario_cluster(sc)->brokers; b++)
         brokers_down += run->broker_down[b] != 0;
     for (int g = 0; g < run->n_groups; g++)
         for (int i = 0; i < run->groups[g].n_slots; i++)
             members_frozen += run->groups[g].members[i].paused || run->groups[g].members[i].stalled;
-    for (int e = 0; run->faults && e < sc->n_events; e++)
+    for (int e = 0; run->faults && e < sl_scenario_event_count(sc); e++)
         toxics_left += run->faults[e].n_toxics;
     const char *kind = run->cluster ? run->cluster->ops->name : o->cluster;
     if (run->proxy) {
@@ -604,7 +604,7 @@ out:
     if (run->broker_down || run->faults)
         sl_rtimeline_free(run);
     if (run->producers) {
-        for (int t = 0; t < sc->n_topics; t++)
+        for (int t = 0; t < sl_scenario_topic_count(sc); t++)
             free(run->producers[t].cl.via);
         free(run->producers);
     }

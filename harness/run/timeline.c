@@ -29,9 +29,9 @@ void sl_rnode_name(const sl_rrun_t *run, const sl_rnode_t *nd, char *buf, size_t
     if (nd->kind == 0)
         snprintf(buf, n, "broker/%d", nd->a);
     else if (nd->kind == 1)
-        snprintf(buf, n, "%s/%d", run->sc->groups[nd->a].id, nd->b);
+        snprintf(buf, n, "%s/%d", sl_scenario_group(run->sc, nd->a)->id, nd->b);
     else
-        snprintf(buf, n, "producer/%s", run->sc->topics[nd->a].name);
+        snprintf(buf, n, "producer/%s", sl_scenario_topic(run->sc, nd->a)->name);
 }
 
 static void add_node(sl_rnode_t **out, int *n, int kind, int a, int b) {
@@ -50,17 +50,17 @@ void sl_rresolve(sl_rrun_t *run, const sl_selector_t *sel, sl_rnode_t **out, int
     const sl_scenario_t *sc = run->sc;
     switch (sel->kind) {
     case SL_SEL_ALL:
-        for (int b = 1; b <= sc->cluster.brokers; b++)
+        for (int b = 1; b <= sl_scenario_cluster(sc)->brokers; b++)
             add_node(out, n, 0, b, 0);
         for (int g = 0; g < run->n_groups; g++)
             for (int i = 0; i < run->groups[g].n_slots; i++)
                 if (run->groups[g].members[i].exists)
                     add_node(out, n, 1, g, i + 1);
-        for (int t = 0; t < sc->n_topics; t++)
+        for (int t = 0; t < sl_scenario_topic_count(sc); t++)
             add_node(out, n, 2, t, 0);
         break;
     case SL_SEL_BROKER_ALL:
-        for (int b = 1; b <= sc->cluster.brokers; b++)
+        for (int b = 1; b <= sl_scenario_cluster(sc)->brokers; b++)
             add_node(out, n, 0, b, 0);
         break;
     case SL_SEL_BROKER: add_node(out, n, 0, sel->index, 0); break;
@@ -75,7 +75,7 @@ void sl_rresolve(sl_rrun_t *run, const sl_selector_t *sel, sl_rnode_t **out, int
         break;
     case SL_SEL_PRODUCER: add_node(out, n, 2, sel->topic, 0); break;
     case SL_SEL_COORDINATOR: {
-        int b = run->cluster->ops->coordinator(run->cluster, sc->groups[sel->group].id);
+        int b = run->cluster->ops->coordinator(run->cluster, sl_scenario_group(sc, sel->group)->id);
         if (b > 0)
             add_node(out, n, 0, b, 0);
         break;
@@ -123,7 +123,7 @@ void sl_rtimeline_add(sl_rrun_t *run, int64_t at_us, sl_rstep_fn *fn, int event,
 /* ---- partitions offline (clusters whose leaders the runner places) ---- */
 
 static int leader_of(const sl_rrun_t *run, int i, int rf, int start) {
-    int nb = run->sc->cluster.brokers;
+    int nb = sl_scenario_cluster(run->sc)->brokers;
     for (int j = 0; j < rf && j < nb; j++) {
         int b = sl_cluster_replica(i, j, nb, start);
         if (!run->broker_fenced[b - 1])
@@ -137,9 +137,9 @@ static void update_offline(sl_rrun_t *run) {
         return;
     const sl_scenario_t *sc = run->sc;
     int off = 0;
-    for (int t = 0; t < sc->n_topics; t++)
-        for (int i = 0; i < sc->topics[t].partitions; i++)
-            off += run->broker_down[leader_of(run, i, sc->topics[t].replication, t % sc->cluster.brokers) - 1] != 0;
+    for (int t = 0; t < sl_scenario_topic_count(sc); t++)
+        for (int i = 0; i < sl_scenario_topic(sc, t)->partitions; i++)
+            off += run->broker_down[leader_of(run, i, sl_scenario_topic(sc, t)->replication, t % sl_scenario_cluster(sc)->brokers) - 1] != 0;
     pthread_mutex_lock(&run->mu);
     int64_t now = sl_rstamp_locked(run);
     if (!run->frozen) {
@@ -157,7 +157,7 @@ static void blame_all(sl_rrun_t *run, int64_t seq) {
     for (int g = 0; g < run->n_groups; g++)
         for (int i = 0; i < run->groups[g].n_slots; i++)
             run->groups[g].members[i].blame = seq;
-    for (int t = 0; t < run->sc->n_topics; t++)
+    for (int t = 0; t < sl_scenario_topic_count(run->sc); t++)
         run->producers[t].blame = seq;
     pthread_mutex_unlock(&run->mu);
 }
@@ -174,13 +174,13 @@ static void fail(sl_rrun_t *run, const char *what, const char *err) {
 
 static void coordinators_moved(sl_rrun_t *run, const int *before, int64_t cause) {
     for (int g = 0; g < run->n_groups; g++) {
-        int now = run->cluster->ops->coordinator(run->cluster, run->sc->groups[g].id);
+        int now = run->cluster->ops->coordinator(run->cluster, sl_scenario_group(run->sc, g)->id);
         if (now == before[g])
             continue;
         char node[32];
         snprintf(node, sizeof node, "broker/%d", now);
-        int64_t seq = sl_rtrace(run, "coordinator.load.done", node, run->sc->groups[g].id, NULL, -1, cause,
-                                "coordinator of %s moved from broker %d to broker %d", run->sc->groups[g].id,
+        int64_t seq = sl_rtrace(run, "coordinator.load.done", node, sl_scenario_group(run->sc, g)->id, NULL, -1, cause,
+                                "coordinator of %s moved from broker %d to broker %d", sl_scenario_group(run->sc, g)->id,
                                 before[g], now);
         (void)seq;
     }
@@ -191,7 +191,7 @@ static void set_fenced(sl_rrun_t *run, int id, int fenced, int64_t cause, const 
         return;
     int *before = calloc((size_t)(run->n_groups ? run->n_groups : 1), sizeof *before);
     for (int g = 0; before && g < run->n_groups; g++)
-        before[g] = run->cluster->ops->coordinator(run->cluster, run->sc->groups[g].id);
+        before[g] = run->cluster->ops->coordinator(run->cluster, sl_scenario_group(run->sc, g)->id);
     char err[512] = "", node[32];
     snprintf(node, sizeof node, "broker/%d", id);
     run->broker_fenced[id - 1] = fenced;
@@ -238,7 +238,7 @@ static void step_broker_serving(sl_rrun_t *run, sl_rstep_t *st) {
     pthread_mutex_unlock(&run->mu);
     sl_rlog(run, node, 6, "[KafkaServer id=%d] started", id);
     update_offline(run);
-    const sl_cluster_cfg_t *cc = &run->sc->cluster;
+    const sl_cluster_cfg_t *cc = sl_scenario_cluster(run->sc);
     if (run->cluster->ops->set_fenced && run->broker_fenced[id - 1] && cc->auto_leader_rebalance_us > 0)
         sl_rtimeline_add(run, sl_rnow(run) + cc->auto_leader_rebalance_us, step_preferred, -1, 0, id, 0, seq, seq);
 }
@@ -251,12 +251,12 @@ static void step_broker_starting(sl_rrun_t *run, sl_rstep_t *st) {
         return;
     /* A cluster of our own (the mock) plays the start-up time; a real
      * broker takes its own. */
-    if (run->cluster->ops->set_fenced && run->sc->cluster.broker_startup_us > 0) {
+    if (run->cluster->ops->set_fenced && sl_scenario_cluster(run->sc)->broker_startup_us > 0) {
         run->broker_down[id - 1] = 3;
         int64_t seq = sl_rtrace(run, "broker.starting", node, NULL, NULL, -1, st->cause,
                                 "broker %d starting (log recovery, %lld ms)", id,
-                                (long long)(run->sc->cluster.broker_startup_us / 1000));
-        sl_rtimeline_add(run, sl_rnow(run) + run->sc->cluster.broker_startup_us, step_broker_serving, -1, 0, id, 0,
+                                (long long)(sl_scenario_cluster(run->sc)->broker_startup_us / 1000));
+        sl_rtimeline_add(run, sl_rnow(run) + sl_scenario_cluster(run->sc)->broker_startup_us, step_broker_serving, -1, 0, id, 0,
                          seq, st->arg);
         return;
     }
@@ -276,7 +276,7 @@ static void broker_restart(sl_rrun_t *run, int id, const sl_event_cfg_t *ev, int
     int paused = ev->mode == SL_RESTART_PAUSE;
     char what[128];
     snprintf(what, sizeof what, "broker/%d %s (events[%d])", id,
-             paused ? "paused" : ev->mode == SL_RESTART_HARD ? "killed" : "stopped", (int)(ev - run->sc->events));
+             paused ? "paused" : ev->mode == SL_RESTART_HARD ? "killed" : "stopped", (int)(ev - sl_scenario_event(run->sc, 0)));
     int64_t undo_timeout = 0;
     char **undo = run->cluster->ops->undo_argv ? run->cluster->ops->undo_argv(run->cluster, id, ev->mode, &undo_timeout)
                                                : NULL;
@@ -309,7 +309,7 @@ static void broker_restart(sl_rrun_t *run, int id, const sl_event_cfg_t *ev, int
     update_offline(run);
     int64_t now = sl_rnow(run);
     if (ev->mode != SL_RESTART_CONTROLLED && run->cluster->ops->set_fenced)
-        sl_rtimeline_add(run, now + run->sc->cluster.broker_session_timeout_us, step_fence, -1, 0, id, 0, seq, 0);
+        sl_rtimeline_add(run, now + sl_scenario_cluster(run->sc)->broker_session_timeout_us, step_fence, -1, 0, id, 0, seq, 0);
     int64_t down = ev->for_us > 0 ? ev->for_us : 0;
     sl_rtimeline_add(run, now + down, paused ? step_broker_serving : step_broker_starting, -1, 0, id, 0, seq, ev->mode);
 }
@@ -331,7 +331,7 @@ static void start_member(sl_rrun_t *run, sl_rmember_t *m, int64_t cause) {
 
 static void step_member_back(sl_rrun_t *run, sl_rstep_t *st) {
     sl_rmember_t *m = member_of(run, st->a, st->b);
-    const sl_event_cfg_t *ev = &run->sc->events[st->event];
+    const sl_event_cfg_t *ev = sl_scenario_event(run->sc, st->event);
     switch (ev->kind) {
     case SL_EV_RESTART:
     case SL_EV_SET:
@@ -349,14 +349,14 @@ static void step_member_back(sl_rrun_t *run, sl_rstep_t *st) {
         pthread_mutex_unlock(&run->mu);
         if (was) {
             sl_rlinks_pause_member(run, m, 0);
-            sl_rtrace(run, "member.resumed", m->cl.node, run->sc->groups[st->a].id, m->member_id, -1, st->cause,
+            sl_rtrace(run, "member.resumed", m->cl.node, sl_scenario_group(run->sc, st->a)->id, m->member_id, -1, st->cause,
                       "process resumed");
         }
         break;
     }
     case SL_EV_STALL:
         sl_rmember_set_stalled(run, m, 0, st->cause);
-        sl_rtrace(run, "member.unstalled", m->cl.node, run->sc->groups[st->a].id, m->member_id, -1, st->cause,
+        sl_rtrace(run, "member.unstalled", m->cl.node, sl_scenario_group(run->sc, st->a)->id, m->member_id, -1, st->cause,
                   "poll loop unblocked");
         break;
     default: break;
@@ -364,7 +364,7 @@ static void step_member_back(sl_rrun_t *run, sl_rstep_t *st) {
 }
 
 static void step_node(sl_rrun_t *run, sl_rstep_t *st) {
-    const sl_event_cfg_t *ev = &run->sc->events[st->event];
+    const sl_event_cfg_t *ev = sl_scenario_event(run->sc, st->event);
     int64_t now = sl_rnow(run), down = ev->for_us > 0 ? ev->for_us : 0;
     if (st->node_kind == 0) {
         if (ev->kind == SL_EV_RESTART)
@@ -377,7 +377,7 @@ static void step_node(sl_rrun_t *run, sl_rstep_t *st) {
         return;
     }
     sl_rmember_t *m = member_of(run, st->a, st->b);
-    const char *gid = run->sc->groups[st->a].id;
+    const char *gid = sl_scenario_group(run->sc, st->a)->id;
     pthread_mutex_lock(&run->mu);
     int running = m->running && !m->stop_req;
     pthread_mutex_unlock(&run->mu);
@@ -416,7 +416,7 @@ static void step_node(sl_rrun_t *run, sl_rstep_t *st) {
 /* ---- events ---- */
 
 static void step_link_end(sl_rrun_t *run, sl_rstep_t *st) {
-    const sl_event_cfg_t *ev = &run->sc->events[st->event];
+    const sl_event_cfg_t *ev = sl_scenario_event(run->sc, st->event);
     int cut = ev->kind == SL_EV_PARTITION;
     sl_rlinks_apply_event(run, st->event, 0, st->cause);
     sl_rtrace(run, cut ? "link.heal" : "link.restore", NULL, NULL, NULL, -1, st->cause, "%s ends",
@@ -425,7 +425,7 @@ static void step_link_end(sl_rrun_t *run, sl_rstep_t *st) {
 }
 
 static void step_event(sl_rrun_t *run, sl_rstep_t *st) {
-    const sl_event_cfg_t *ev = &run->sc->events[st->event];
+    const sl_event_cfg_t *ev = sl_scenario_event(run->sc, st->event);
     int64_t now = sl_rnow(run), seq;
     sl_rnode_t *nodes = NULL;
     int n = 0;
@@ -486,8 +486,8 @@ static void step_event(sl_rrun_t *run, sl_rstep_t *st) {
     sl_rdescribe(run, nodes, n, desc, sizeof desc);
     static const char *const kinds[] = {"", "", "action.restart", "action.pause", "action.stall", "action.set", ""};
     if (ev->kind == SL_EV_SET)
-        seq = sl_rtrace(run, kinds[ev->kind], NULL, run->sc->groups[ev->group].id, NULL, -1, -1,
-                        "config change on %s by rolling restart", run->sc->groups[ev->group].id);
+        seq = sl_rtrace(run, kinds[ev->kind], NULL, sl_scenario_group(run->sc, ev->group)->id, NULL, -1, -1,
+                        "config change on %s by rolling restart", sl_scenario_group(run->sc, ev->group)->id);
     else
         seq = sl_rtrace(run, kinds[ev->kind], NULL, NULL, NULL, -1, -1, "%s%s %s", sl_revent_name(ev->kind),
                         ev->kind == SL_EV_RESTART ? (ev->mode == SL_RESTART_HARD         ? " (hard)"
@@ -505,28 +505,28 @@ static void step_event(sl_rrun_t *run, sl_rstep_t *st) {
 
 int sl_rtimeline_init(sl_rrun_t *run) {
     const sl_scenario_t *sc = run->sc;
-    int ne = sc->n_events ? sc->n_events : 1;
+    int ne = sl_scenario_event_count(sc) ? sl_scenario_event_count(sc) : 1;
     run->faults = calloc((size_t)ne, sizeof *run->faults);
     run->event_seq = calloc((size_t)ne, sizeof *run->event_seq);
-    run->broker_down = calloc((size_t)sc->cluster.brokers, sizeof *run->broker_down);
-    run->broker_fenced = calloc((size_t)sc->cluster.brokers, sizeof *run->broker_fenced);
-    run->broker_seq = calloc((size_t)sc->cluster.brokers, sizeof *run->broker_seq);
-    run->broker_journal = calloc((size_t)sc->cluster.brokers, sizeof *run->broker_journal);
+    run->broker_down = calloc((size_t)sl_scenario_cluster(sc)->brokers, sizeof *run->broker_down);
+    run->broker_fenced = calloc((size_t)sl_scenario_cluster(sc)->brokers, sizeof *run->broker_fenced);
+    run->broker_seq = calloc((size_t)sl_scenario_cluster(sc)->brokers, sizeof *run->broker_seq);
+    run->broker_journal = calloc((size_t)sl_scenario_cluster(sc)->brokers, sizeof *run->broker_journal);
     if (!run->faults || !run->event_seq || !run->broker_down || !run->broker_fenced || !run->broker_seq ||
         !run->broker_journal)
         return -1;
-    for (int b = 0; b < sc->cluster.brokers; b++)
+    for (int b = 0; b < sl_scenario_cluster(sc)->brokers; b++)
         run->broker_seq[b] = -1;
-    for (int e = 0; e < sc->n_events; e++) {
+    for (int e = 0; e < sl_scenario_event_count(sc); e++) {
         run->event_seq[e] = -1;
-        sl_rtimeline_add(run, sc->events[e].at_us, step_event, e, 0, 0, 0, -1, 0);
+        sl_rtimeline_add(run, sl_scenario_event(sc, e)->at_us, step_event, e, 0, 0, 0, -1, 0);
     }
     run->offline_known = run->cluster->ops->set_fenced != NULL;
     return 0;
 }
 
 void sl_rtimeline_free(sl_rrun_t *run) {
-    for (int e = 0; run->faults && e < run->sc->n_events; e++)
+    for (int e = 0; run->faults && e < sl_scenario_event_count(run->sc); e++)
         free(run->faults[e].toxics);
     free(run->faults), free(run->event_seq), free(run->steps);
     free(run->broker_down), free(run->broker_fenced), free(run->broker_seq), free(run->broker_journal);
@@ -548,7 +548,7 @@ int64_t sl_rtimeline_run_due(sl_rrun_t *run, int64_t now) {
         int i = next_index(run); /* O(steps): a timeline has tens of them */
         if (i < 0)
             return -1;
-        if (run->steps[i].at_us > now || run->steps[i].at_us > run->sc->duration_us)
+        if (run->steps[i].at_us > now || run->steps[i].at_us > sl_scenario_duration_us(run->sc))
             return run->steps[i].at_us;
         sl_rstep_t st = run->steps[i];
         run->steps[i] = run->steps[--run->n_steps];
@@ -572,13 +572,13 @@ void sl_rtimeline_next(const sl_rrun_t *run, int64_t now, char *buf, size_t n) {
         return;
     }
     long long s = run->steps[best].at_us / 1000000;
-    snprintf(buf, n, "next: %s at %02lld:%02lld:%02lld", sl_revent_name(run->sc->events[run->steps[best].event].kind),
+    snprintf(buf, n, "next: %s at %02lld:%02lld:%02lld", sl_revent_name(sl_scenario_event(run->sc, run->steps[best].event)->kind),
              s / 3600, s / 60 % 60, s % 60);
 }
 
 void sl_rtimeline_heal(sl_rrun_t *run) {
     char err[512];
-    for (int b = 1; run->broker_down && b <= run->sc->cluster.brokers; b++) {
+    for (int b = 1; run->broker_down && b <= sl_scenario_cluster(run->sc)->brokers; b++) {
         int st = run->broker_down[b - 1];
         if (st) {
             err[0] = 0;

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "json_out-internal.h"
+#include "stormlab/outputs.h"
 #include "testutil.h"
 #include "../check_main.h"
 

@@ -1,4 +1,6 @@
 /*
+ * The files a run writes, as both engines write them.
+ *
  * JSON string literals as every stormlab output writes them: the
  * simulator's trace.jsonl and summary.json, a real run's (harness/run) and
  * the CLI's --json and compare.json (harness/cli/textout.c's sl_tx_json).  One
@@ -10,13 +12,18 @@
  * alike: one writer each, so the two backends' files stay the same schema
  * to the byte (docs/outputs.md).
  */
-#ifndef SL_JSON_OUT_INTERNAL_H
-#define SL_JSON_OUT_INTERNAL_H
+#ifndef STORMLAB_OUTPUTS_H
+#define STORMLAB_OUTPUTS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "stormlab/stormlab.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /** Length of the valid UTF-8 sequence at s (1..4), its code point in *cp;
  * 0 when s does not start one (a stray continuation byte, an overlong form,
@@ -58,4 +65,24 @@ void sl_json_summary_groups(FILE *f, int n, sl_json_group_fn get, const void *ct
  * by owner ("(none)" for no owner), in order of first appearance. */
 void sl_json_summary_owners(FILE *f, int n, sl_json_group_fn get, const void *ctx);
 
+/* ---- the run directory ----
+ * Both backends write the same five files, `stormlab sim` (sim/sim.c) and
+ * `stormlab run` (harness/run/runner.c), each under a temporary name and
+ * renamed once the run is complete (docs/outputs.md). */
+enum { SL_OUT_TRACE, SL_OUT_SERIES, SL_OUT_LOG, SL_OUT_SUMMARY, SL_OUT_RESOLVED, SL_OUT__N };
+
+/** The files' names, indexed by SL_OUT_*: "trace.jsonl", ... */
+extern const char *const sl_out_names[SL_OUT__N];
+
+/** Each file's path in dir: final[i] = "DIR/NAME", partial[i] = "DIR/.NAME.partial"
+ * (cut to size bytes, as snprintf does). */
+void sl_out_paths(const char *dir, char (*final)[4096], char (*partial)[4096]);
+
+/** mkdir -p dir (mode 0777 before the umask): 0, or -1 (with mkdir's errno
+ * when one failed; a dir of 4096 bytes or more fails as is). */
+int sl_out_mkdir_p(const char *dir);
+
+#ifdef __cplusplus
+}
+#endif
 #endif
