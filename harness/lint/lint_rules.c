@@ -534,8 +534,9 @@ int sl_lint_client(sl_lint_t *out, const sl_props_t *client, const sl_props_t *b
      * first (a protocol bounds the timeouts), then its timers */
     if (!java) c.sets[c.n_sets++] = P("groups." SL_LINT_GROUP ".client=librdkafka");
     const sl_prop_t *pe = lookup(client, "group.protocol");
-    if (pe && ieq(pe->value, "consumer")) c.sets[c.n_sets++] = P("groups." SL_LINT_GROUP ".protocol=consumer");
-    const sl_prop_t *ae = lookup(client, "partition.assignment.strategy");
+    int pe_kip848 = pe && ieq(pe->value, "consumer");
+    if (pe_kip848) c.sets[c.n_sets++] = P("groups." SL_LINT_GROUP ".protocol=consumer");
+    const sl_prop_t *ae = pe_kip848 ? NULL : lookup(client, "partition.assignment.strategy");
     if (ae) {
         char first[MAX_ASSIGNORS][128];
         assignor_t a = split_list(ae->value, first) ? classify(first[0], c.client) : A_UNKNOWN;
@@ -543,8 +544,14 @@ int sl_lint_client(sl_lint_t *out, const sl_props_t *client, const sl_props_t *b
     }
     const sl_prop_t *ie = lookup(client, "group.instance.id");
     if (ie && *ie->value) c.sets[c.n_sets++] = P("groups." SL_LINT_GROUP ".static=true");
-    if (session.e && session.ok) add_set(&c, "groups." SL_LINT_GROUP ".session_timeout", session.v, 1);
-    if (hb.e && hb.ok) add_set(&c, "groups." SL_LINT_GROUP ".heartbeat_interval", hb.v, 1);
+    /* under group.protocol=consumer the broker decides the session and
+     * heartbeat (the client refuses them: classic-setting-with-consumer-
+     * protocol); a heartbeat not below the session is refused too
+     * (heartbeat-not-below-session): neither is what a running group has,
+     * nor, under the consumer protocol, is the client's assignor */
+    if (!pe_kip848 && session.e && session.ok) add_set(&c, "groups." SL_LINT_GROUP ".session_timeout", session.v, 1);
+    if (!pe_kip848 && hb.e && hb.ok && (!session.ok || hb.v < session.v))
+        add_set(&c, "groups." SL_LINT_GROUP ".heartbeat_interval", hb.v, 1);
     if (poll_iv.e && poll_iv.ok) add_set(&c, "groups." SL_LINT_GROUP ".max_poll_interval", poll_iv.v, 1);
     if (records.e && records.ok) add_set(&c, "groups." SL_LINT_GROUP ".max_poll_records", records.v, 0);
     if (req.e && req.ok) add_set(&c, "groups." SL_LINT_GROUP ".request_timeout", req.v, 1);
@@ -660,8 +667,10 @@ int sl_lint_client(sl_lint_t *out, const sl_props_t *client, const sl_props_t *b
     if (from_file) snprintf(src, sizeof src, "%s", broker->path);
     else snprintf(src, sizeof src, "Kafka's defaults; pass --broker server.properties for yours");
     int session_line = session.e ? session.e->line : 0;
-    /* the session rules' rehearsal: librdkafka's own timer has its own scenario */
-    const char *session_scn = java ? "member-cut-short" : "librdkafka-session-timeout";
+    /* the session rules' rehearsal: a 20 s cut of one member, which the
+     * default 45 s session absorbs with either client (librdkafka's own
+     * session timer included) */
+    const char *session_scn = "member-cut-short";
     char sv[32];
     snprintf(sv, sizeof sv, "%lld", (long long)session.v);
     if (!kip848 && session.ok) {
@@ -704,12 +713,20 @@ int sl_lint_client(sl_lint_t *out, const sl_props_t *client, const sl_props_t *b
             without_rehearsal(f, java ? REFUSED_CLIENT : "the simulator refuses a heartbeat interval that is "
                                  "not below the session timeout, as the Java client does");
         } else if (hb.v * 3 > session.v) {
-            add(&c, hb_line, SL_SEV_WARNING, "heartbeat-over-third", "heartbeat.interval.ms", hv, session_scn,
+            /* rehearsed with the cut two thirds of the session long: a
+             * member heartbeating every third of it rides that out, yours
+             * can have its last heartbeat too long before the cut */
+            char d[64];
+            sl_tx_ms(d, sizeof d, session.v * 2 / 3);
+            sl_finding_t *f = add(&c, hb_line, SL_SEV_WARNING, "heartbeat-over-third", "heartbeat.interval.ms", hv,
+                session_scn,
                 P("heartbeat.interval.ms=%lld is more than a third of session.timeout.ms=%lld", (long long)hb.v,
                   (long long)session.v),
-                P("fewer than three heartbeats fit in a session: one delayed or lost heartbeat (a retransmit, a "
-                  "coordinator busy loading) and the member is expelled"),
+                P("fewer than three heartbeats fit in a session: a heartbeat delayed by less than the session (a "
+                  "network blip of %s, a retransmit, a coordinator busy loading) can arrive after the member's "
+                  "last one has aged past session.timeout.ms, and the member is expelled", d),
                 P("heartbeat.interval.ms=%lld (at most session.timeout.ms / 3)", (long long)(session.v / 3)));
+            if (f) finding_set(&c, f, P("events.0.for=%s", d));
         }
     }
     /* request timeout against session (Java: the consumer waits a hung
@@ -753,13 +770,19 @@ int sl_lint_client(sl_lint_t *out, const sl_props_t *client, const sl_props_t *b
         }
     }
     if (poll_iv.ok && poll_iv.e && poll_iv.v > LONG_POLL_INTERVAL_MS) {
-        add(&c, poll_iv.e->line, SL_SEV_WARNING, "poll-interval-long", W(poll_iv.e), poll_iv.e->value,
+        /* rehearsed on the scenario's own session timers (its 3m event sets
+         * the session to 10 s): the finding is about the poll loop alone */
+        sl_finding_t *f = add(&c, poll_iv.e->line, SL_SEV_WARNING, "poll-interval-long", W(poll_iv.e), poll_iv.e->value,
             "coordinator-restart-storm",
             P("max.poll.interval.ms=%lld is over %d minutes", (long long)poll_iv.v, LONG_POLL_INTERVAL_MS / 60000),
             P("it is also the rebalance timeout: every rebalance waits up to this long for a member stuck in "
               "its poll loop, and with eager assignors the whole group stops consuming meanwhile"),
             P("max.poll.interval.ms=%d and a smaller max.poll.records; move long work off the poll thread",
               DEF_POLL_INTERVAL_MS));
+        if (f) {
+            finding_unset(f, "groups." SL_LINT_GROUP ".session_timeout=");
+            finding_unset(f, "groups." SL_LINT_GROUP ".heartbeat_interval=");
+        }
     }
     /* assignors: Streams puts its own StreamsPartitionAssignor in */
     const sl_prop_t *spa = streams ? lookup(client, "partition.assignment.strategy") : NULL;
