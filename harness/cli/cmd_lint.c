@@ -139,9 +139,25 @@ static const char *no_rehearsal(const sl_finding_t *f, const char *cmd, const ch
     return *refused ? refused : "the scenario could not be built";
 }
 
+/* A path as SARIF's artifactLocation.uri, a URI reference (RFC 3986): bytes
+ * other than unreserved characters and '/' percent-encoded; an absolute
+ * path becomes a file:// URI, a relative one stays relative (to %SRCROOT%). */
+static void print_uri(const char *path) {
+    static const char hex[] = "0123456789ABCDEF";
+    putchar('"');
+    if (path[0] == '/') fputs("file://", stdout);
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("-._~/", *p))
+            putchar(*p);
+        else
+            printf("%%%c%c", hex[*p >> 4], hex[*p & 15]);
+    }
+    putchar('"');
+}
+
 /* SARIF 2.1.0 (docs/ci.md#lint): one run, the rules found, one result per
- * finding on its file and line (line 1 when the finding is about a default
- * the file leaves unset). */
+ * finding on its file and line; a finding about a default the file leaves
+ * unset is about the whole file (no region), not about its first line. */
 static void print_sarif(ref_t *refs, size_t n) {
     const char *ids[64];
     size_t n_ids = 0;
@@ -183,9 +199,11 @@ static void print_sarif(ref_t *refs, size_t n) {
         printf(", \"level\": \"%s\", \"message\": {\"text\": ", sl_lint_sev_name(f->sev));
         sl_tx_json(stdout, text ? text : f->message);
         printf("}, \"locations\": [{\"physicalLocation\": {\"artifactLocation\": {\"uri\": ");
-        sl_tx_json(stdout, f->file);
+        print_uri(f->file);
         if (f->file[0] != '/') printf(", \"uriBaseId\": \"%%SRCROOT%%\"");
-        printf("}, \"region\": {\"startLine\": %d}}}]", f->line > 0 ? f->line : 1);
+        printf("}");
+        if (f->line > 0) printf(", \"region\": {\"startLine\": %d}", f->line);
+        printf("}}]");
         printf(", \"properties\": {\"key\": ");
         sl_tx_json(stdout, f->key);
         printf(", \"rehearse\": ");
