@@ -1,6 +1,9 @@
 /*
  * `stormlab lint` on arbitrary bytes: the .properties reader
- * (harness/lint/props.c), every lint rule (harness/lint/lint_rules.c) with the file
+ * (harness/lint/props.c), the config forms on top of it
+ * (harness/lint/config_forms.c: Spring Boot's names and precedence; an input
+ * that starts with the YAML document marker "---" is read as
+ * application.yml), every lint rule (harness/lint/lint_rules.c) with the file
  * as consumer (Java, librdkafka, detected; alone and against itself as the
  * broker), as broker and as two members of one group, what cmd_lint.c
  * prints of each finding (JSON strings, shell words), and the bundled
@@ -10,7 +13,10 @@
  * Properties (beyond no crash, no leak, no UB):
  *  - a refused file is SL_E_INVAL (a NUL byte) or SL_E_LIMIT, with a
  *    message naming the file;
- *  - every entry has a key and a value and a line within the file;
+ *  - every entry has a key and a value and a line within the file; a key
+ *    rewritten from Spring's spelling keeps that spelling, which starts
+ *    with "spring.";
+ *  - a YAML error is SL_E_INVAL or SL_E_LIMIT with file:line:col;
  *  - every finding has a rule, a message, why and fix, and a line within
  *    the file (0: a default is meant);
  *  - every string printed as JSON parses back (jansson) to the same text
@@ -161,20 +167,13 @@ static void check_finding(const sl_finding_t *f, const sl_props_t *p, int lines,
         return;
     const scn_t *s = scenario(f->scenario);
     FZ_CHECK(s != NULL, "finding suggests scenario %s, not in scenarios/", f->scenario);
-    /* rehearse(): keep each value the scenario still loads with */
-    const char *kept[16];
-    size_t n_kept = 0;
-    for (size_t i = 0; i < f->n_sets && n_kept < 16; i++) {
-        sl_scenario_t *sc = NULL;
-        char err[1024];
-        kept[n_kept] = f->sets[i];
-        sl_err_t rc =
-            sl_scenario_load_buffer(s->name, s->text, s->len, kept, n_kept + 1, &sc, err, sizeof err);
-        FZ_CHECK(rc == SL_OK || rc == SL_E_INVAL || rc == SL_E_LIMIT, "rc %d: %s", rc, err);
-        if (rc == SL_OK)
-            n_kept++;
-        sl_scenario_destroy(sc);
-    }
+    /* rehearse(): the scenario with every --set, or no rehearsal */
+    sl_scenario_t *sc = NULL;
+    char err[1024];
+    sl_err_t rc = sl_scenario_load_buffer(s->name, s->text, s->len, (const char *const *)f->sets, f->n_sets, &sc,
+                                          err, sizeof err);
+    FZ_CHECK(rc == SL_OK || rc == SL_E_INVAL || rc == SL_E_LIMIT, "rc %d: %s", rc, err);
+    sl_scenario_destroy(sc);
     (*loads)++;
 }
 
@@ -186,22 +185,39 @@ static void check_lint(const sl_lint_t *l, const sl_props_t *p, int lines, int *
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     sl_props_t *p = NULL;
     char err[512];
-    sl_err_t rc = sl_props_parse("fuzz.properties", (const char *)data, size, &p, err, sizeof err);
-    if (rc != SL_OK) {
-        FZ_CHECK(rc == SL_E_INVAL || rc == SL_E_LIMIT || rc == SL_E_NOMEM, "rc %d: %s", rc, err);
-        FZ_CHECK(rc == SL_E_NOMEM || !strncmp(err, "fuzz.properties", 15),
-                 "message does not name the file: %s", err);
-        return 0;
-    }
+    int yaml = size >= 3 && !memcmp(data, "---", 3);
+    const char *path = yaml ? "fuzz.yml" : "fuzz.properties";
     int lines = 1;
     for (size_t i = 0; i < size; i++)
         lines += data[i] == '\n' || (data[i] == '\r' && !(i + 1 < size && data[i + 1] == '\n'));
+    if (!yaml) {
+        /* the .properties reader alone: entries in file order */
+        sl_err_t rc = sl_props_parse(path, (const char *)data, size, &p, err, sizeof err);
+        if (rc != SL_OK) {
+            FZ_CHECK(rc == SL_E_INVAL || rc == SL_E_LIMIT || rc == SL_E_NOMEM, "rc %d: %s", rc, err);
+            FZ_CHECK(rc == SL_E_NOMEM || !strncmp(err, path, strlen(path)), "message does not name the file: %s",
+                     err);
+            return 0;
+        }
+        for (size_t i = 1; i < p->n; i++)
+            FZ_CHECK(p->items[i].line >= p->items[i - 1].line, "entries out of line order");
+        sl_props_destroy(p);
+        p = NULL;
+    }
+    /* what lint reads: Spring's names made Kafka's, in Spring's precedence */
+    sl_err_t rc = sl_config_parse(path, (const char *)data, size, yaml, &p, err, sizeof err);
+    if (rc != SL_OK) {
+        FZ_CHECK(rc == SL_E_INVAL || rc == SL_E_LIMIT || rc == SL_E_NOMEM, "rc %d: %s", rc, err);
+        FZ_CHECK(rc == SL_E_NOMEM || !strncmp(err, path, strlen(path)), "message does not name the file: %s", err);
+        FZ_CHECK(p == NULL, "a refused file still returned");
+        return 0;
+    }
     for (size_t i = 0; i < p->n; i++) {
         FZ_CHECK(p->items[i].key && p->items[i].value, "entry %zu without key or value", i);
         FZ_CHECK(p->items[i].line >= 1 && p->items[i].line <= lines, "entry %zu at line %d of %d",
                  i, p->items[i].line, lines);
-        if (i)
-            FZ_CHECK(p->items[i].line >= p->items[i - 1].line, "entries out of line order");
+        FZ_CHECK(!p->items[i].written || !strncmp(p->items[i].written, "spring.", 7),
+                 "entry %zu rewritten from %s, not a Spring name", i, p->items[i].written);
     }
     const char *marker;
     sl_lint_client_t detected = sl_lint_detect(p, &marker);

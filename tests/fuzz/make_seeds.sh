@@ -86,9 +86,15 @@ SETS
 printf 'cluster.brokers=7\0groups.billing.owner=ops\0cluster.brokers=9' > "$c/set/seed-multi-00"
 printf 'groups.billing.session_timeout=10s\0groups.billing.heartbeat_interval=1s' > "$c/set/seed-multi-01"
 
-# --- props: the lint test data
-for f in "$root"/tests/data/lint/*.properties; do
+# --- props: the lint test data and its corpus of real-world configs; a YAML
+# file (application.yml) goes in behind the "---" document marker that makes
+# fuzz_props read it as YAML
+for f in "$root"/tests/data/lint/*.properties "$root"/tests/data/lint/corpus/*.properties \
+         "$root"/tests/data/lint/corpus/*.conf; do
   cp "$f" "$c/props/seed-$(basename "$f")"
+done
+for f in "$root"/tests/data/lint/corpus/*.yml; do
+  { printf -- '---\n'; cat "$f"; } > "$c/props/seed-$(basename "$f")"
 done
 
 # --- clusterfile: docs/real-runs.md's examples (the ```yaml blocks with
