@@ -2,9 +2,11 @@
  * The healing side of the heal state file (heal.h): finds the journals of
  * runs that are gone and undoes what they left.
  */
+#define _GNU_SOURCE /* fopencookie */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -255,6 +257,31 @@ static int heal_one(journal_t *jr, int fd, int dry_run, FILE *report, sl_heal_st
     return failed ? -1 : 0;
 }
 
+/* The report goes through this filter: a journal's fault names, header
+ * fields and paths (and the undo commands' own output) reach a terminal, so
+ * every control byte but the newline is shown as \xHH and none can move
+ * the cursor or hide a line of what heal did. */
+static ssize_t shown_write(void *cookie, const char *buf, size_t n) {
+    FILE *to = cookie;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)buf[i];
+        if ((c < 0x20 && c != '\n') || c == 0x7f)
+            fprintf(to, "\\x%02x", c);
+        else
+            fputc(c, to);
+    }
+    fflush(to);
+    return (ssize_t)n;
+}
+
+static FILE *shown_stream(FILE *to) {
+    cookie_io_functions_t io = {.write = shown_write};
+    FILE *f = fopencookie(to, "w", io);
+    if (f)
+        setvbuf(f, NULL, _IOLBF, 0);
+    return f ? f : to;
+}
+
 static int by_name(const struct dirent **a, const struct dirent **b) { return strcmp((*a)->d_name, (*b)->d_name); }
 
 static int is_journal(const struct dirent *e) {
@@ -262,8 +289,18 @@ static int is_journal(const struct dirent *e) {
     return !strncmp(e->d_name, "run-", 4) && strstr(e->d_name, ".jsonl");
 }
 
+static int heal_all(const char *state_dir, int dry_run, FILE *report, sl_heal_stats_t *st, char *err, size_t errsz);
+
 int sl_heal_leftovers(const char *state_dir, int dry_run, FILE *report, sl_heal_stats_t *st, char *err,
                       size_t errsz) {
+    FILE *shown = shown_stream(report);
+    int rc = heal_all(state_dir, dry_run, shown, st, err, errsz);
+    if (shown != report)
+        fclose(shown);
+    return rc;
+}
+
+static int heal_all(const char *state_dir, int dry_run, FILE *report, sl_heal_stats_t *st, char *err, size_t errsz) {
     memset(st, 0, sizeof *st);
     /* undo commands are believed only from a directory and files that
      * passed the owner and mode checks (heal.h) */

@@ -43,6 +43,7 @@
 
 #include "clusterfile.h"
 #include "fuzz.h"
+#include "fuzz_shell.h"
 
 static const char *const actions[] = {SL_CF_ACTIONS};
 #define N_ACTIONS (int)(sizeof actions / sizeof actions[0])
@@ -152,74 +153,6 @@ static void check_err(const char *err, const char *what) {
     FZ_CHECK(!strncmp(err, path, strlen(path)), "%s: message does not name the file: %s", what, err);
 }
 
-/* Reads describe()'s line back as POSIX sh would: words separated by one
- * space; unquoted characters only from the set sh leaves alone; '...'
- * literal; \x is x.  Returns the words (NULL-terminated) or NULL when the
- * line has an unquoted shell character or an open quote. */
-static char **sh_split(const char *line) {
-    size_t len = strlen(line);
-    char **w = calloc(len + 2, sizeof *w);
-    char *cur = malloc(len + 1);
-    size_t cl = 0;
-    int n = 0, in_word = 0;
-    for (const char *p = line;; p++) {
-        if (*p == 0 || *p == ' ') {
-            if (in_word) {
-                cur[cl] = 0;
-                w[n++] = strdup(cur);
-                cl = 0;
-                in_word = 0;
-            } else if (*p == ' ') {
-                goto bad; /* two spaces, or a leading one: describe() never writes them */
-            }
-            if (*p == 0)
-                break;
-            continue;
-        }
-        in_word = 1;
-        if (*p == '\'') {
-            const char *e = strchr(p + 1, '\'');
-            if (!e)
-                goto bad;
-            memcpy(cur + cl, p + 1, (size_t)(e - p - 1));
-            cl += (size_t)(e - p - 1);
-            p = e;
-        } else if (*p == '$' && p[1] == '\'') {
-            for (p += 2; *p != '\''; p++) {
-                if (!*p)
-                    goto bad;
-                if (*p != '\\') {
-                    cur[cl++] = *p;
-                    continue;
-                }
-                p++;
-                if (*p == 't' || *p == 'n' || *p == 'r')
-                    cur[cl++] = *p == 't' ? '\t' : *p == 'n' ? '\n' : '\r';
-                else if (*p == '\\' || *p == '\'')
-                    cur[cl++] = *p;
-                else if (*p == 'x' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2])) {
-                    char hex[3] = {p[1], p[2], 0};
-                    cur[cl++] = (char)strtol(hex, NULL, 16);
-                    p += 2;
-                } else
-                    goto bad;
-            }
-        } else if (*p == '\\' && p[1]) {
-            cur[cl++] = *++p;
-        } else if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:/=@,+%-", *p)) {
-            cur[cl++] = *p;
-        } else {
-            goto bad;
-        }
-    }
-    free(cur);
-    return w;
-bad:
-    free(cur);
-    sl_clusterfile_argv_free(w);
-    return NULL;
-}
-
 /* describe() against the argv it describes; with small_too, also into
  * small buffers. */
 static void check_describe(sl_clusterfile_t *cf, const char *act, int id, char **av) {
@@ -228,13 +161,13 @@ static void check_describe(sl_clusterfile_t *cf, const char *act, int id, char *
     FZ_CHECK(line != NULL, "argv succeeded, describe failed: %s", err);
     for (const unsigned char *p = (const unsigned char *)line; *p; p++)
         FZ_CHECK(*p >= 0x20 && *p < 0x7f, "describe's line has the raw byte 0x%02x: %s", *p, line);
-    char **back = sh_split(line);
+    char **back = fz_sh_split(line);
     FZ_CHECK(back != NULL, "describe wrote an unquoted shell character or an open quote: %s", line);
     FZ_CHECK(argc_of(back) == argc_of(av), "describe's line has %d words, argv %d: %s", argc_of(back),
              argc_of(av), line);
     for (int i = 0; av[i]; i++)
         FZ_CHECK(!strcmp(back[i], av[i]), "describe's word %d reads back as '%s', argv has '%s'", i, back[i], av[i]);
-    sl_clusterfile_argv_free(back);
+    fz_sh_free(back);
     free(line);
 }
 

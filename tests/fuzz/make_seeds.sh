@@ -10,7 +10,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 c=$root/tests/fuzz/corpus
-mkdir -p "$c"/{scenario,set,props,clusterfile,proxy_http}
+mkdir -p "$c"/{scenario,set,props,clusterfile,heal,proxy_http}
 rm -f "$c"/*/seed-*
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -134,6 +134,23 @@ brokers:
 EOF
   printf '\0%s' '`id`' 'a b' 127.0.0.1; } > "$cf/seed-hosts-01"
 
+# --- heal: journals as harness/run/journal.c writes them (its header
+# comment), a healed one, a torn last record, and ones heal must refuse
+hdr='{"stormlab_heal":1,"pid":4242,"started":"2026-12-04T21:00:00Z","scenario":"scenarios/coordinator-restart-storm.yaml","cluster":"kafka","out":"runs/storm","cwd":"/work/project","partials":[]}'
+printf '%s\n' "$hdr" \
+  '{"op":"inject","id":1,"what":"broker/2 kill (events[0])","undo":["tests/kafka/cluster.sh","start","2"],"timeout_us":60000000}' \
+  '{"op":"inject","id":2,"what":"partition billing/1 (events[1])","undo":null}' > "$c/heal/seed-open-faults"
+printf '%s\n' "$hdr" \
+  '{"op":"inject","id":1,"what":"broker/1 pause (events[2])","undo":["kill","-CONT","1234"],"timeout_us":5000000}' \
+  '{"op":"healed","id":1}' > "$c/heal/seed-healed"
+printf '%s\n%s' "$hdr" '{"op":"inject","id":1,"what":"torn' > "$c/heal/seed-torn-last-record"
+printf '%s\n' "$hdr" '{"op":"inject","id":1,"what":"quoting\r\u001b[2Khidden","undo":["sh","-c","echo '"'"'a b'"'"'; id",";","$(x)","\u001b[2K"]}' \
+  > "$c/heal/seed-words-to-quote"
+printf '%s\n' '{"stormlab_heal":2}' > "$c/heal/seed-not-ours"
+printf '%s\n' "$hdr" '{"op":"inject","id":0}' '{"op":"erase","id":3}' > "$c/heal/seed-bad-records"
+printf '%s\n' "$hdr" '{"op":"inject","id":1,"what":"x","undo":[]}' > "$c/heal/seed-empty-undo"
+: > "$c/heal/seed-empty"
+
 # --- proxy_http: docs/proxy.md's API, as request streams
 req() { # METHOD PATH [BODY] [EXTRA HEADER]
   local body=${3:-}
@@ -183,4 +200,5 @@ req() { # METHOD PATH [BODY] [EXTRA HEADER]
 
 echo "seeds: $(ls "$c/scenario" | grep -c '^seed-') scenario, $(ls "$c/set" | grep -c '^seed-') set," \
      "$(ls "$c/props" | grep -c '^seed-') props, $(ls "$c/clusterfile" | grep -c '^seed-') clusterfile," \
+     "$(ls "$c/heal" | grep -c '^seed-') heal," \
      "$(ls "$c/proxy_http" | grep -c '^seed-') proxy_http"

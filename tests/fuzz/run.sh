@@ -5,10 +5,10 @@
 # targets first (clang, -DSL_FUZZ=ON) in $SL_FUZZ_BUILD (default build-fuzz).
 # The targets: scenario files, --set overrides, lint's .properties files,
 # the cluster file of `run --cluster kafka` with its command templates
-# expanded and quoted (clusterfile), the proxy's HTTP API.
+# expanded and quoted (clusterfile), the heal journal (heal), the proxy's HTTP API.
 #
 #   tests/fuzz/run.sh [SECONDS] [TARGET...]     targets: scenario set props
-#                                               clusterfile proxy_http
+#                                               clusterfile heal proxy_http
 #   SL_FUZZ_JOBS=2 tests/fuzz/run.sh 60         two targets at a time
 #   nice -n 10 tests/fuzz/run.sh 1800           the long run (docs/reliability.md)
 #
@@ -22,12 +22,12 @@ cd "$(dirname "$0")/../.."
 secs=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(scenario set props clusterfile proxy_http)
+[ ${#targets[@]} -gt 0 ] || targets=(scenario set props clusterfile heal proxy_http)
 build=${SL_FUZZ_BUILD:-build-fuzz}
 jobs=${SL_FUZZ_JOBS:-1}
 
 declare -A max_len=([scenario]=16384 [set]=1024 [props]=8192 [clusterfile]=8192
-                   [proxy_http]=16384)
+                   [heal]=8192 [proxy_http]=16384)
 
 if [ ! -f "$build/CMakeCache.txt" ]; then
   CC=${SL_FUZZ_CC:-clang} cmake -B "$build" -DSL_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || exit 2
