@@ -94,7 +94,7 @@
  * API (or a runaway caller) can make the server hold.  At the cap, create
  * and add answer 507 (SL_E_LIMIT).  A toxic costs ~200 bytes plus a stage
  * on each link it applies to; a proxy, a listening socket. */
-#define SLP_MAX_PROXIES 10000
+#define SLP_MAX_PROXIES SL_PROXY_MAX_PROXIES
 #define SLP_MAX_TOXICS 100000
 
 typedef enum slp_toxic_type_e {
@@ -273,6 +273,7 @@ struct sl_proxy_server_s {
     int64_t http_tokens;               /* rate limit bucket, millionths of a request */
     int64_t http_tokens_us;            /* monotonic time of the last refill */
     char control_addr[SLP_ADDR_MAX + 8];
+    int control_loopback;              /* the API listens on loopback: Host must say so too */
     /* POST /reset's job: proxies left to enable, a batch a loop turn, and
      * the requests answered when it is done (http.c) */
     size_t reset_left;
@@ -310,6 +311,10 @@ int slp_addr_pick(const struct addrinfo *res, struct sockaddr_storage *sa, sockl
 void slp_addr_format(const struct sockaddr *sa, char *buf, size_t size);
 void slp_addr_format_ip(const struct sockaddr *sa, char *buf, size_t size);
 int slp_addr_is_loopback(const struct sockaddr *sa);
+/* Whether an HTTP Host header's host ("name", "name:port", "[v6]:port")
+ * is loopback by its text alone: localhost, *.localhost, 127.0.0.0/8,
+ * ::1.  No lookup: a name is what a DNS-rebinding page controls. */
+int slp_addr_host_is_loopback(const char *host);
 /* A toxic's client: an IP address, "ip:port" or "[v6]:port", numeric. */
 int slp_addr_is_client(const char *s);
 
@@ -389,6 +394,7 @@ typedef struct slp_http_req_s {
     int method;                 /* enum evhttp_cmd_type */
     const char *path;           /* the URI's path, still %-encoded; NULL: none */
     const char *user_agent;     /* NULL when absent */
+    const char *host;           /* the Host header; NULL when absent */
     const char *body;           /* body_len bytes, not NUL-terminated */
     size_t body_len;
     struct evbuffer *out;       /* the answer's body goes here (the caller's) */

@@ -19,9 +19,60 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include "run-internal.h"
+
+/* File descriptors one (client, broker) link costs at most: the proxy's
+ * listener, its two ends of a connection, the client's socket, and
+ * librdkafka's wake-up pipe for that broker's thread (two ends). */
+#define FDS_PER_LINK 6
+/* The rest of a run: the mock cluster's listeners, the control API,
+ * outputs, the journal, librdkafka's own handles. */
+#define FDS_RESERVED 256
+
+int sl_rlinks_check_size(const sl_scenario_t *sc, char *err, size_t errsz) {
+    long clients = sc->n_topics; /* one producer per topic */
+    int big = 0;
+    for (int g = 0; g < sc->n_groups; g++) {
+        clients += sl_scenario_max_members(sc, g);
+        if (sl_scenario_max_members(sc, g) > sl_scenario_max_members(sc, big))
+            big = g;
+    }
+    long links = clients * sc->cluster.brokers;
+    const sl_group_cfg_t *gc = sc->n_groups ? &sc->groups[big] : NULL;
+    if (links > SL_PROXY_MAX_PROXIES) {
+        snprintf(err, errsz,
+                 "%s:%d:%d: a real run of this scenario needs %ld fault-proxy links (%ld clients x %d brokers: one "
+                 "per member and producer for each broker), more than the proxy's %d; run fewer members here "
+                 "(largest group: %s) or use `stormlab sim`",
+                 sc->file, gc ? gc->line : 1, gc ? gc->col : 1, links, clients, sc->cluster.brokers,
+                 SL_PROXY_MAX_PROXIES, gc ? gc->id : "-");
+        return -1;
+    }
+    /* Raise the soft limit to the hard one (what a shell's `ulimit -n
+     * hard` would do); refuse now rather than fail mid-run with EMFILE. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        if (rl.rlim_cur < rl.rlim_max) {
+            rl.rlim_cur = rl.rlim_max;
+            setrlimit(RLIMIT_NOFILE, &rl);
+            getrlimit(RLIMIT_NOFILE, &rl);
+        }
+        long need = links * FDS_PER_LINK + FDS_RESERVED;
+        if (rl.rlim_cur != RLIM_INFINITY && (rlim_t)need > rl.rlim_cur) {
+            snprintf(err, errsz,
+                     "%s:%d:%d: a real run of this scenario needs about %ld file descriptors (%ld links x %d + %d), "
+                     "more than this process may open (%llu: raise the hard limit, `ulimit -Hn`, or run fewer "
+                     "members)",
+                     sc->file, gc ? gc->line : 1, gc ? gc->col : 1, need, links, FDS_PER_LINK, FDS_RESERVED,
+                     (unsigned long long)rl.rlim_cur);
+            return -1;
+        }
+    }
+    return 0;
+}
 
 static void proxy_name(const sl_rclient_t *cl, int broker, char *buf, size_t n) {
     snprintf(buf, n, "%s>broker/%d", cl->node, broker);

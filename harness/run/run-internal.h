@@ -295,6 +295,11 @@ typedef struct sl_racct_totals_s {
 void sl_racct_totals_locked(sl_rrun_t *run, int topic, sl_racct_totals_t *t);
 
 /* ---- links.c ---- */
+/* Whether the fault proxy and this process's file descriptors can hold
+ * every (client, broker) link of sc: 0, or -1 with file:line:col in err
+ * (checked before anything runs: exit 2).  Raises the soft descriptor
+ * limit to the hard one. */
+int sl_rlinks_check_size(const sl_scenario_t *sc, char *err, size_t errsz);
 int sl_rlinks_init(sl_rrun_t *run, char *err, size_t errsz);
 /* connect_cb for every client handle (conf opaque is an sl_rclient_t). */
 int sl_rlinks_connect_cb(int sockfd, const struct sockaddr *addr, int addrlen, const char *id, void *opaque);

@@ -302,6 +302,10 @@ int sl_realrun(const sl_scenario_t *sc, const sl_run_opts_t *o) {
         fprintf(stderr, "stormlab: %s\n", err);
         return SL_EXIT_USAGE;
     }
+    if (sl_rlinks_check_size(sc, err, sizeof err) < 0) {
+        fprintf(stderr, "stormlab: %s\n", err);
+        return SL_EXIT_USAGE;
+    }
     /* What a killed run left behind is undone before anything else runs:
      * a broker it stopped would skew this run. */
     char state_dir[4096];

@@ -40,6 +40,9 @@
 extern "C" {
 #endif
 
+/** Proxies one server holds at most (SL_E_LIMIT beyond). */
+#define SL_PROXY_MAX_PROXIES 10000
+
 /** The proxy server: one event loop, its proxies and its control API. */
 typedef struct sl_proxy_server_s sl_proxy_server_t;
 

@@ -143,6 +143,25 @@ for sig in TERM HUP; do
     '[ $rc -eq 124 ] && [ -d "$out/killed-$sig" ] && [ -z "$(ls -A "$out/killed-$sig")" ]'
 done
 
+# ---- a real run too big for the proxy or the descriptors: refused at load ----
+# Given 5,000 members on 3 brokers (15,003 proxy links with the producer),
+# when run on the mock, then it is refused before anything runs, exit 2,
+# the group's file:line:col and the proxy's cap named, nothing written (was:
+# "too many proxies" after 7 s).  The oracle: 5,001 clients x 3 brokers.
+big() { python3 -c "print('name: big\nduration: 30s\ncluster: {brokers: 3}\ntopics:\n  - {name: t, partitions: 12}\ngroups:\n  - {id: g, topics: [t], members: $1}')"; }
+big 5000 >"$out/big.yaml"
+"$stormlab" run "$out/big.yaml" --cluster mock --out "$out/big-out" --no-plots >"$out/o" 2>&1; rc=$?
+check "5,000 mock members: exit 2 at load, 15003 links named, no output (rc $rc)" \
+  '[ $rc -eq 2 ] && grep -q "big.yaml:7:5: a real run of this scenario needs 15003 fault-proxy links (5001 clients x 3 brokers" "$out/o" &&
+   grep -q "the proxy.s 10000" "$out/o" && [ ! -e "$out/big-out" ]'
+# Given 300 members (903 links: about 5,674 descriptors) and a hard limit
+# of 4,096 open files, then the run is refused naming the limit.
+big 300 >"$out/big.yaml"
+(ulimit -Hn 4096 -Sn 4096; "$stormlab" run "$out/big.yaml" --cluster mock --out "$out/big-out" --no-plots) >"$out/o" 2>&1; rc=$?
+check "300 mock members under 'ulimit -n 4096': exit 2, the descriptor need named (rc $rc)" \
+  '[ $rc -eq 2 ] && grep -q "big.yaml:7:5: .*needs about 5674 file descriptors (903 links x 6 + 256), more than this process may open (4096" "$out/o" &&
+   [ ! -e "$out/big-out" ]'
+
 # ---- stormlab run: SIGHUP is SIGTERM, a second signal does not cut the teardown ----
 # Given a mock run with faults in place, when its terminal hangs up
 # (SIGHUP) and a SIGTERM follows during the teardown, then it heals, writes
