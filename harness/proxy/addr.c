@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "proxy-internal.h"
@@ -145,6 +146,37 @@ int slp_addr_is_loopback(const struct sockaddr *sa) {
     if (sa->sa_family == AF_INET6)
         return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)sa)->sin6_addr);
     return 0;
+}
+
+int slp_addr_host_is_loopback(const char *host) {
+    char h[SLP_ADDR_MAX];
+    size_t n = strlen(host);
+    if (n == 0 || n >= sizeof(h))
+        return 0;
+    memcpy(h, host, n + 1);
+    if (h[0] == '[') { /* [v6] or [v6]:port */
+        char *end = strchr(h, ']');
+        if (!end || (end[1] && end[1] != ':'))
+            return 0;
+        *end = 0;
+        memmove(h, h + 1, strlen(h + 1) + 1);
+    } else {
+        char *colon = strchr(h, ':');
+        if (colon && strchr(colon + 1, ':'))
+            return 0; /* a bare v6 address is not a Host header */
+        if (colon)
+            *colon = 0;
+    }
+    size_t hl = strlen(h);
+    if (hl && h[hl - 1] == '.')
+        h[--hl] = 0; /* "localhost." is localhost */
+    if (!strcasecmp(h, "localhost") || (hl > 10 && !strcasecmp(h + hl - 10, ".localhost")))
+        return 1; /* RFC 6761: always loopback, never asked of DNS */
+    struct in_addr a4;
+    struct in6_addr a6;
+    if (inet_pton(AF_INET, h, &a4) == 1)
+        return (ntohl(a4.s_addr) >> 24) == 127;
+    return inet_pton(AF_INET6, h, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
 }
 
 int slp_addr_is_client(const char *s) {

@@ -691,6 +691,14 @@ void slp_http_dispatch(sl_proxy_server_t *srv, slp_http_req_t *req) {
         evbuffer_add_printf(req->out, "User agent not allowed\n");
         return;
     }
+    /* DNS rebinding: a page of evil.example whose name now resolves to
+     * 127.0.0.1 reaches a loopback API as a same-origin request, but its
+     * Host still says evil.example (docs/reliability.md, attack 12). */
+    if (srv->control_loopback && req->host && !slp_addr_host_is_loopback(req->host)) {
+        reply_error(req, 403, "Host not allowed: the control API listens on loopback and answers only requests "
+                              "addressed to localhost or a loopback address");
+        return;
+    }
     if (!rate_ok(srv, slp_now_us())) {
         reply_error(req, 429, "too many requests");
         return;
@@ -851,6 +859,7 @@ static void handle(struct evhttp_request *ev, void *arg) {
         .method = evhttp_request_get_command(ev),
         .path = uri ? evhttp_uri_get_path(uri) : NULL,
         .user_agent = evhttp_find_header(evhttp_request_get_input_headers(ev), "User-Agent"),
+        .host = evhttp_find_header(evhttp_request_get_input_headers(ev), "Host"),
         .body_len = evbuffer_get_length(in),
         .out = evbuffer_new(),
     };
@@ -933,7 +942,8 @@ int slp_http_listen(sl_proxy_server_t *srv, const char *addr, char *errstr,
     if (getsockname(evconnlistener_get_fd(lev), (struct sockaddr *)&bound, &blen) == 0)
         slp_addr_format((struct sockaddr *)&bound, srv->control_addr,
                         sizeof(srv->control_addr));
-    if (!slp_addr_is_loopback((struct sockaddr *)&sa))
+    srv->control_loopback = slp_addr_is_loopback((struct sockaddr *)&sa);
+    if (!srv->control_loopback)
         fprintf(stderr,
                 "stormlab proxy: warning: control API on %s, not loopback; it has no "
                 "authentication\n",

@@ -550,6 +550,39 @@ START_TEST(oversized_bodies_and_browsers_are_refused) {
 }
 END_TEST
 
+START_TEST(a_request_for_another_host_is_refused_on_a_loopback_api) {
+    /* given the API on loopback
+     * when a request says Host: evil.example (a DNS-rebinding page whose
+     *  name now resolves to 127.0.0.1), or a name that merely starts like
+     *  a loopback one
+     * then 403 and nothing is created; requests for localhost, *.localhost,
+     *  127.x.y.z, [::1] (with or without a port) and none at all (HTTP/1.0
+     *  clients) are answered */
+    const char *evil[] = {"evil.example", "evil.example:8474", "127.evil.example", "localhost.evil.example:1",
+                          "0x7f000001.example", "[::2]:8474", "10.0.0.1", ""};
+    for (size_t i = 0; i < sizeof(evil) / sizeof(evil[0]); i++) {
+        char hdr[128], *resp;
+        snprintf(hdr, sizeof(hdr), "Host: %s\r\n", evil[i]);
+        int st = pt_http(cport, "POST", "/proxies", "{\"name\":\"r\",\"upstream\":\"127.0.0.1:1\"}", hdr, &resp);
+        ck_assert_msg(st == 403, "Host '%s': expected 403, got %d", evil[i], st);
+        ck_assert_msg(strstr(resp, "Host not allowed"), "Host '%s': the answer does not say why: %s", evil[i], resp);
+        free(resp);
+    }
+    json_t *all = req("GET", "/proxies", NULL, 200);
+    ck_assert_ptr_null(json_object_get(all, "r"));
+    json_decref(all);
+    const char *good[] = {"localhost", "LOCALHOST:8474", "toxiproxy.localhost:1", "127.0.0.1", "127.1.2.3:80",
+                          "[::1]:8474", "[::1]", "localhost."};
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        char hdr[128], *resp;
+        snprintf(hdr, sizeof(hdr), "Host: %s\r\n", good[i]);
+        int st = pt_http(cport, "GET", "/version", NULL, hdr, &resp);
+        ck_assert_msg(st == 200, "Host '%s': expected 200, got %d", good[i], st);
+        free(resp);
+    }
+}
+END_TEST
+
 /* The fastest of three round trips: load only ever adds time. */
 static int64_t min_rtt(int fd) {
     int64_t best = -1;
@@ -613,6 +646,7 @@ static Suite *suite(void) {
     tcase_add_checked_fixture(tg, setup, teardown);
     tcase_set_timeout(tg, 20);
     tcase_add_test(tg, oversized_bodies_and_browsers_are_refused);
+    tcase_add_test(tg, a_request_for_another_host_is_refused_on_a_loopback_api);
     suite_add_tcase(s, tg);
     return s;
 }

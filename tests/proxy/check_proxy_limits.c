@@ -55,7 +55,7 @@ static void send_all(int fd, const char *s, size_t n) {
     }
 }
 
-static const char get_version[] = "GET /version HTTP/1.1\r\nHost: x\r\n\r\n";
+static const char get_version[] = "GET /version HTTP/1.1\r\nHost: localhost\r\n\r\n";
 
 /* The status of the first answer on fd, -1 if none within timeout_ms. */
 static int status_within(int fd, int timeout_ms) {
@@ -122,7 +122,7 @@ START_TEST(oversized_headers_are_refused_and_the_api_goes_on) {
      *  gets 200 */
     size_t n = 64 * 1024;
     char *big = malloc(n + 256);
-    int o = snprintf(big, 256, "GET /version HTTP/1.1\r\nHost: x\r\nX-Junk: ");
+    int o = snprintf(big, 256, "GET /version HTTP/1.1\r\nHost: localhost\r\nX-Junk: ");
     memset(big + o, 'a', n);
     memcpy(big + o + n, "\r\n\r\n", 4);
     int fd = pt_connect(cport);
@@ -249,7 +249,7 @@ END_TEST
 /* n slow-loris clients, from peers 127.0.0.first.. (per_peer each), each
  * sending the start of a request; trickle() sends each one more byte. */
 static void loris_open(int *fds, int n, int first, int per_peer) {
-    static const char start[] = "GET /version HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+    static const char start[] = "GET /version HTTP/1.1\r\nHost: localhost\r\nX-Slow: ";
     for (int i = 0; i < n; i++) {
         char peer[32];
         snprintf(peer, sizeof(peer), "127.0.0.%d", first + i / per_peer);
@@ -335,7 +335,7 @@ START_TEST(a_reset_of_many_disabled_proxies_leaves_the_api_answering) {
                                          sizeof(err)),
                          SL_OK);
     }
-    static const char reset[] = "POST /reset HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n";
+    static const char reset[] = "POST /reset HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n";
     int fr = pt_connect(cport), fv = pt_connect(cport);
     ck_assert_int_ge(fr, 0);
     ck_assert_int_ge(fv, 0);

@@ -255,11 +255,12 @@ int pt_http(int port, const char *method, const char *path, const char *body,
     const char *ua = extra_headers && strstr(extra_headers, "User-Agent:")
                          ? ""
                          : "User-Agent: stormlab-test\r\n";
+    const char *host = extra_headers && strstr(extra_headers, "Host:") ? "" : "Host: 127.0.0.1\r\n";
     int n = snprintf(req, cap,
-                     "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s"
+                     "%s %s HTTP/1.1\r\n%s%s"
                      "Connection: close\r\nContent-Type: application/json\r\n"
                      "Content-Length: %zu\r\n%s\r\n",
-                     method, path, ua, blen, extra_headers ? extra_headers : "");
+                     method, path, host, ua, blen, extra_headers ? extra_headers : "");
     if (blen)
         memcpy(req + n, body, blen);
     size_t total = (size_t)n + blen;
