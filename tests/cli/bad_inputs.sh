@@ -47,14 +47,12 @@ cases=(
 )
 for c in "${cases[@]}"; do
   IFS='|' read -r file pos w1 w2 <<<"$c"
-  start=$(date +%s%N)
-  timeout 5 "$stormlab" sim "$file" --out "out-$file" >stdout 2>stderr
+  # bounded (a hang fails), not timed: tests/bench/bench_hostile.sh times them
+  timeout 60 "$stormlab" sim "$file" --out "out-$file" >stdout 2>stderr
   rc=$?
-  ms=$(( ($(date +%s%N) - start) / 1000000 ))
   msg=$(head -c 600 stderr)
   ok=1
   [ "$rc" -eq 2 ] || { echo "FAIL $file: exit $rc, expected 2: $msg"; ok=0; }
-  [ "$ms" -lt 1000 ] || { echo "FAIL $file: took ${ms} ms, expected under 1 s"; ok=0; }
   if [ -n "$pos" ]; then
     grep -qF "$file:$pos: " stderr || { echo "FAIL $file: expected '$file:$pos:' in: $msg"; ok=0; }
   else

@@ -17,11 +17,11 @@ dry() { "$stormlab" run "$data/sigterm.yaml" --cluster kafka --cluster-file "$1"
 
 # ---- cluster files: the scenario loader's limits ----
 # Given a cluster file nested 100,000 deep, when it is loaded, then it is
-# refused at the 65th level in well under a second (was 37 s).
+# refused at the 65th level (was 37 s; how fast now: tests/bench/bench_hostile.sh).
 python3 -c 'import sys; sys.stdout.write("brokers: " + "[" * 100000 + "]" * 100000 + "\n")' >"$out/deep.yaml"
-t0=$(date +%s%N); dry "$out/deep.yaml"; ms=$((($(date +%s%N) - t0) / 1000000))
-check "a cluster file nested 100,000 deep: exit 2, nesting named, under 1 s (rc $rc, $ms ms)" \
-  '[ $rc -eq 2 ] && grep -q "deep.yaml:1:.*nesting deeper than 64" "$out/o" && [ $ms -lt 1000 ]'
+dry "$out/deep.yaml"
+check "a cluster file nested 100,000 deep: exit 2, nesting named (rc $rc)" \
+  '[ $rc -eq 2 ] && grep -q "deep.yaml:1:.*nesting deeper than 64" "$out/o"'
 # Given a 5 MiB cluster file, then it is refused by its size, unread.
 python3 -c 'import sys; sys.stdout.write("# " + "x" * (5 << 20) + "\n")' >"$out/big.yaml"
 dry "$out/big.yaml"
@@ -32,9 +32,9 @@ check "a 5 MiB cluster file: exit 2, the size cap named (rc $rc)" \
 python3 -c '
 print("commands: {kill: \"true\", start: \"true\"}\nbrokers:")
 for i in range(200000): print("  - id: %d" % i)' >"$out/many.yaml"
-t0=$(date +%s%N); dry "$out/many.yaml"; ms=$((($(date +%s%N) - t0) / 1000000))
-check "200,000 brokers: exit 2, the node cap named, under 3 s (rc $rc, $ms ms)" \
-  '[ $rc -eq 2 ] && grep -q "many.yaml:[0-9]*:[0-9]*: more than 200000 YAML nodes" "$out/o" && [ $ms -lt 3000 ]'
+dry "$out/many.yaml"
+check "200,000 brokers: exit 2, the node cap named (rc $rc)" \
+  '[ $rc -eq 2 ] && grep -q "many.yaml:[0-9]*:[0-9]*: more than 200000 YAML nodes" "$out/o"'
 python3 -c '
 print("commands: {kill: \"true\", start: \"true\"}\nbrokers:")
 for i in range(5000): print("  - id: %d" % i)' >"$out/many.yaml"
@@ -128,9 +128,9 @@ fi
 python3 -c '
 print("name: budget\nduration: 720h\nsample: 1s\ncluster: {brokers: 3}\ntopics:\n  - {name: t, partitions: 1}\ngroups:")
 for g in range(1000): print("  - {id: g%d, topics: [t], members: 1}" % g)' >"$out/budget.yaml"
-t0=$(date +%s%N); "$stormlab" sim "$out/budget.yaml" --out "$out/budget" >"$out/o" 2>&1; rc=$?; ms=$((($(date +%s%N) - t0) / 1000000))
-check "1,000 groups x 720h at 1s: exit 2 naming the series.tsv budget, nothing written (rc $rc, $ms ms)" \
-  '[ $rc -eq 2 ] && grep -q "budget.yaml:3:9: sample: series.tsv would have 2592001000 rows (2592001 samples x 1000 groups), expected at most 10000000" "$out/o" && [ ! -e "$out/budget" ] && [ $ms -lt 5000 ]'
+"$stormlab" sim "$out/budget.yaml" --out "$out/budget" >"$out/o" 2>&1; rc=$?
+check "1,000 groups x 720h at 1s: exit 2 naming the series.tsv budget, nothing written (rc $rc)" \
+  '[ $rc -eq 2 ] && grep -q "budget.yaml:3:9: sample: series.tsv would have 2592001000 rows (2592001 samples x 1000 groups), expected at most 10000000" "$out/o" && [ ! -e "$out/budget" ]'
 
 # ---- a killed sim leaves no partial files ----
 # Given a long sim (720 h at 1 s, within the budget), when `timeout` kills it

@@ -204,12 +204,6 @@ static const char every_field[] =
 
 /* ---- helpers ---- */
 
-static double elapsed_s(const struct timespec *t0) {
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 /* The resolved text of sc (caller frees). */
 static char *resolved(const sl_scenario_t *sc) {
     char *buf = NULL;
@@ -960,17 +954,15 @@ START_TEST(a_bad_input_fails_fast_naming_line_col_and_key) {
     /* given one bad input from the table
      * when it loads
      * then it fails with the expected code, the message names
-     *  test.yaml:LINE:COL and the key, *out is untouched, and it took less
-     *  than half a second */
+     *  test.yaml:LINE:COL and the key (for the bombs: the limit that stopped
+     *  the work, so a bomb is cut by the loader's own bounds), and *out is
+     *  untouched.  How fast: tests/bench/bench_hostile.sh, not a timed test. */
     const bad_t *b = &bad[_i];
     size_t len = b->len ? b->len : b->yaml ? strlen(b->yaml) : 0;
     char *gen = b->gen ? b->gen(&len) : NULL;
     char err[1024] = "";
     sl_scenario_t *sentinel = (sl_scenario_t *)&err, *sc = sentinel;
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
     sl_err_t rc = sl_scenario_load_buffer("test.yaml", gen ? gen : b->yaml, len, NULL, 0, &sc, err, sizeof err);
-    double took = elapsed_s(&t0);
     free(gen);
     ck_assert_msg(rc == b->rc, "%s: expected rc %d (%s), got %d (%s): %s", b->what, b->rc,
                   sl_strerror(b->rc), rc, sl_strerror(rc), err);
@@ -978,7 +970,6 @@ START_TEST(a_bad_input_fails_fast_naming_line_col_and_key) {
     ck_assert_msg(!strncmp(err, b->where, strlen(b->where)), "%s: expected the message to start with %s, got\n  %s",
                   b->what, b->where, err);
     ck_assert_msg(strstr(err, b->key), "%s: expected the message to contain\n  %s\ngot\n  %s", b->what, b->key, err);
-    ck_assert_msg(took < 0.5, "%s: took %.3fs, expected under 0.5s", b->what, took);
 }
 END_TEST
 
