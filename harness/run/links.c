@@ -33,22 +33,23 @@
 #define FDS_RESERVED 256
 
 int sl_rlinks_check_size(const sl_scenario_t *sc, char *err, size_t errsz) {
-    long clients = sc->n_topics; /* one producer per topic */
-    int big = 0;
-    for (int g = 0; g < sc->n_groups; g++) {
+    long clients = sl_scenario_topic_count(sc); /* one producer per topic */
+    int big = 0, n_groups = sl_scenario_group_count(sc), brokers = sl_scenario_cluster(sc)->brokers;
+    for (int g = 0; g < n_groups; g++) {
         clients += sl_scenario_max_members(sc, g);
         if (sl_scenario_max_members(sc, g) > sl_scenario_max_members(sc, big))
             big = g;
     }
-    long links = clients * sc->cluster.brokers;
-    const sl_group_cfg_t *gc = sc->n_groups ? &sc->groups[big] : NULL;
+    long links = clients * brokers;
+    const sl_group_cfg_t *gc = n_groups ? sl_scenario_group(sc, big) : NULL;
+    const char *file = sl_scenario_file(sc);
     if (links > SL_PROXY_MAX_PROXIES) {
         snprintf(err, errsz,
                  "%s:%d:%d: a real run of this scenario needs %ld fault-proxy links (%ld clients x %d brokers: one "
                  "per member and producer for each broker), more than the proxy's %d; run fewer members here "
                  "(largest group: %s) or use `stormlab sim`",
-                 sc->file, gc ? gc->line : 1, gc ? gc->col : 1, links, clients, sc->cluster.brokers,
-                 SL_PROXY_MAX_PROXIES, gc ? gc->id : "-");
+                 file, gc ? gc->line : 1, gc ? gc->col : 1, links, clients, brokers, SL_PROXY_MAX_PROXIES,
+                 gc ? gc->id : "-");
         return -1;
     }
     /* Raise the soft limit to the hard one (what a shell's `ulimit -n
@@ -66,7 +67,7 @@ int sl_rlinks_check_size(const sl_scenario_t *sc, char *err, size_t errsz) {
                      "%s:%d:%d: a real run of this scenario needs about %ld file descriptors (%ld links x %d + %d), "
                      "more than this process may open (%llu: raise the hard limit, `ulimit -Hn`, or run fewer "
                      "members)",
-                     sc->file, gc ? gc->line : 1, gc ? gc->col : 1, need, links, FDS_PER_LINK, FDS_RESERVED,
+                     file, gc ? gc->line : 1, gc ? gc->col : 1, need, links, FDS_PER_LINK, FDS_RESERVED,
                      (unsigned long long)rl.rlim_cur);
             return -1;
         }
