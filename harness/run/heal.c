@@ -35,6 +35,20 @@ typedef struct journal_s {
     int n, cap;
 } journal_t;
 
+/* A journal's text as heal shows it on one line: every control byte (the
+ * newline too: a name cannot start a line of its own in the report) as
+ * \xHH, cut to fit n. */
+static void one_line(const char *in, char *out, size_t n) {
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)in; *p && o + 5 < n; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            o += (size_t)snprintf(out + o, n - o, "\\x%02x", *p);
+        else
+            out[o++] = (char)*p;
+    }
+    out[o] = 0;
+}
+
 static void free_faults(journal_t *jr) {
     for (int i = 0; i < jr->n; i++) {
         for (int k = 0; jr->faults[i].undo && jr->faults[i].undo[k]; k++)
@@ -91,7 +105,7 @@ static int take(journal_t *jr, json_t *rec, int lineno, char *err, size_t errsz)
     fault_t *f = &jr->faults[jr->n];
     memset(f, 0, sizeof *f);
     f->id = id;
-    snprintf(f->what, sizeof f->what, "%s", json_string_value(json_object_get(rec, "what")) ?: "(unnamed fault)");
+    one_line(json_string_value(json_object_get(rec, "what")) ?: "(unnamed fault)", f->what, sizeof f->what);
     f->timeout_us = json_integer_value(json_object_get(rec, "timeout_us"));
     if (f->timeout_us <= 0)
         f->timeout_us = 60000000;
@@ -155,9 +169,11 @@ static int read_journal(journal_t *jr, int fd, char *err, size_t errsz) {
     return rc;
 }
 
-static const char *hstr(const journal_t *jr, const char *key) {
+/* A header field, on one line (buf of n bytes). */
+static const char *hstr(const journal_t *jr, const char *key, char *buf, size_t n) {
     const char *s = json_string_value(json_object_get(jr->header, key));
-    return s ? s : "?";
+    one_line(s ? s : "?", buf, n);
+    return buf;
 }
 
 static void cmd_log(void *opaque, int level, const char *line) {
@@ -187,9 +203,10 @@ static int run_undo(const fault_t *f, const char *cwd, FILE *report, char *err, 
 /* Heals one journal whose lock we hold. */
 static int heal_one(journal_t *jr, int fd, int dry_run, FILE *report, sl_heal_stats_t *st) {
     int failed = 0;
+    char b1[1024], b2[256], b3[128];
     fprintf(report, "stormlab heal: run of %s (pid %lld, cluster %s, started %s) did not finish; what it left:\n",
-            hstr(jr, "scenario"), (long long)json_integer_value(json_object_get(jr->header, "pid")),
-            hstr(jr, "cluster"), hstr(jr, "started"));
+            hstr(jr, "scenario", b1, sizeof b1), (long long)json_integer_value(json_object_get(jr->header, "pid")),
+            hstr(jr, "cluster", b2, sizeof b2), hstr(jr, "started", b3, sizeof b3));
     const char *cwd = json_string_value(json_object_get(jr->header, "cwd"));
     int open_faults = 0;
     for (int i = jr->n - 1; i >= 0; i--) { /* newest first, as a stack unwinds */
@@ -243,13 +260,15 @@ static int heal_one(journal_t *jr, int fd, int dry_run, FILE *report, sl_heal_st
         struct stat lst;
         if (lstat(p, &lst) < 0)
             continue;
+        char shown[sizeof p];
+        one_line(p, shown, sizeof shown);
         if (dry_run) {
-            fprintf(report, "  would remove %s (an output the run never finished)\n", p);
+            fprintf(report, "  would remove %s (an output the run never finished)\n", shown);
         } else if (unlink(p) == 0) {
-            fprintf(report, "  removed %s (an output the run never finished)\n", p);
+            fprintf(report, "  removed %s (an output the run never finished)\n", shown);
             st->partials++;
         } else {
-            fprintf(report, "  cannot remove %s: %s\n", p, strerror(errno));
+            fprintf(report, "  cannot remove %s: %s\n", shown, strerror(errno));
             st->failed++;
             failed = 1;
         }

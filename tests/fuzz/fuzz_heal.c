@@ -10,7 +10,9 @@
  *    bytes, no other file appears, and no command or removal is counted;
  *  - the report is text a terminal shows as it is: no byte below 0x20 but
  *    the newline, none at 0x7f (a journal's "what" or header field cannot
- *    move the cursor or hide a line);
+ *    move the cursor or hide a line), and the journal's newlines never
+ *    reach it (a fault's name cannot forge a line of its own: its line is
+ *    checked as the fault's, below);
  *  - each "would run: CMD" line reads back, as POSIX sh splits it, into
  *    words with no unquoted shell character (fuzz_shell.h), and each
  *    word is one of the undo words the journal holds (the command shown is
@@ -87,7 +89,8 @@ static void check_report(const char *rep, size_t len, const uint8_t *d, size_t n
          * one of the marks must be followed by the quoted command */
         const char *mark = ": would run: ";
         int seen = 0, ok = 0;
-        for (char *cmd = strstr(line, mark); cmd && !ok; cmd = strstr(cmd + 1, mark)) {
+        int fault_line = !strncmp(line, "  ", 2); /* not the run's header line */
+        for (char *cmd = fault_line ? strstr(line, mark) : NULL; cmd && !ok; cmd = strstr(cmd + 1, mark)) {
             seen = 1;
             char **w = fz_sh_split(cmd + strlen(mark));
             ok = w != NULL;
