@@ -43,8 +43,11 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 run_one() {
   local t=$1 work=$build/fuzz-corpus/$1 art=$build/fuzz-artifacts/$1 log=$build/fuzz-logs/$1.log
   mkdir -p "$work" "$art" "$(dirname "$log")"
-  local start=$SECONDS
-  "$build/tests/fuzz/fuzz_$t" -max_total_time="$secs" -timeout=60 -rss_limit_mb=2048 \
+  local start=$SECONDS stamp=$build/fuzz-logs/$1.started
+  touch "$stamp" # findings are the artifacts this run writes, not older ones
+  # A unit is slow at the timeout, not libFuzzer's default 10 s: on a loaded
+  # machine a 0.2 s input can take 15 s of wall time.
+  "$build/tests/fuzz/fuzz_$t" -max_total_time="$secs" -timeout=60 -report_slow_units=60 -rss_limit_mb=2048 \
     -max_len="${max_len[$t]}" -dict="tests/fuzz/$t.dict" -artifact_prefix="$art/" \
     -print_final_stats=1 "$work" "tests/fuzz/corpus/$t" >"$log" 2>&1
   local rc=$?
@@ -52,7 +55,7 @@ run_one() {
   done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -1)
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
-  findings=$(find "$art" -type f | wc -l)
+  findings=$(find "$art" -type f -newer "$stamp" | wc -l)
   printf '%-11s %5ss  execs %-10s exec/s %-6s %s  corpus files %s  findings %s  rc %s\n' \
     "$t" "$((SECONDS - start))" "${execs:-?}" "${rate:-?}" \
     "$(echo "$done_line" | grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+/[0-9a-zA-Z]+')" \
