@@ -899,12 +899,20 @@ int64_t sl_gpart_committed(sl_sim_t *s, sl_gpart_t *gp) {
 }
 
 /* Virtual polls: a caught-up, quiet member polls every auto-commit
- * interval; each poll commits what it has consumed (the end offsets).
+ * interval; each poll commits what it has consumed (the end offsets).  A
+ * member that owns no partition polls every fetch.max.wait, finding
+ * nothing and committing nothing, exactly as its real polls did.
  * Materialise the last such poll and go back to a real poll timer. */
 static void wake_polls(sl_sim_t *s, sl_member_t *m) {
     if (!m->poll_virtual)
         return;
     m->poll_virtual = false;
+    if (m->n_owned == 0) {
+        int64_t iv = m->cfg.fetch_max_wait_us, t = last_tick(m->last_poll_us, iv, sl_now(s));
+        m->last_poll_us = t;
+        sl_timer_arm(&s->eng, &m->poll_timer, t + iv, -1);
+        return;
+    }
     int64_t iv = m->cfg.auto_commit_interval_us, t = last_tick(m->last_commit_us, iv, sl_now(s));
     for (int k = 0; k < m->n_owned; k++) {
         sl_gpart_t *gp = &m->g->parts[m->owned[k]];
@@ -1062,12 +1070,21 @@ void sl_c_fetch_and_process(sl_sim_t *s, sl_member_t *m) {
             arrival_per_us += g->parts[m->owned[k]].p->rate_per_us;
         if (arrival_per_us * mean_record_us(m) < 0.5)
             start_flow(s, m);
+    } else if (m->n_owned == 0 && !m->idle_flow) {
+        start_flow(s, m); /* owns nothing: caught up by definition, at rate 0 */
     }
     if (!m->idle_flow)
         sl_member_wake_heartbeats(s, m); /* busy again: its poll loop may overrun */
     int64_t end = got ? sl_now(s) + rtt + processing_us(m, got) : sl_now(s) + m->cfg.fetch_max_wait_us;
     m->batch_end_us = got ? end : sl_now(s);
-    if (m->idle_flow) {
+    if (m->idle_flow && m->n_owned == 0) {
+        /* It polls every fetch.max.wait as before; once its heartbeats are
+         * virtual those polls can be too (they find and commit nothing). */
+        if (m->hb_virtual && m->mstate == MS_STABLE) {
+            start_virtual_polls(s, m);
+            return;
+        }
+    } else if (m->idle_flow) {
         int64_t tick = m->cfg.commit == SL_COMMIT_AUTO ? m->cfg.auto_commit_interval_us : m->cfg.fetch_max_wait_us;
         if (end < sl_now(s) + tick)
             end = sl_now(s) + tick;
