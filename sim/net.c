@@ -363,8 +363,8 @@ void sl_net_free(sl_sim_t *s) {
     sl_timer_t **wire = malloc((size_t)(s->eng.n ? s->eng.n : 1) * sizeof *wire);
     int n = 0;
     for (int32_t i = 0; wire && i < s->eng.n; i++)
-        if (s->eng.heap[i]->fn == deliver)
-            wire[n++] = s->eng.heap[i];
+        if (s->eng.heap[i].t->fn == deliver)
+            wire[n++] = s->eng.heap[i].t;
     for (int i = 0; i < n; i++)
         sl_msg_free(s, (sl_msg_t *)((char *)wire[i] - offsetof(sl_msg_t, timer)));
     free(wire);
