@@ -6,11 +6,12 @@
  * summary.json says whichever engine ran.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "model-internal.h"
 
-static void eval(const sl_scenario_t *sc, const sl_expect_cfg_t *e, const sl_group_result_t *g,
-                 const sl_cluster_result_t *c, sl_expect_result_t *out) {
+void sl_expect_result_init(const sl_scenario_t *sc, const sl_expect_cfg_t *e, sl_expect_result_t *out) {
+    memset(out, 0, sizeof *out);
     out->group = e->group >= 0 ? sc->groups[e->group].id : NULL;
     out->metric = sl_metric_name(e->metric);
     out->has_min = e->has_min;
@@ -19,6 +20,12 @@ static void eval(const sl_scenario_t *sc, const sl_expect_cfg_t *e, const sl_gro
     out->max = e->max;
     out->line = e->line;
     out->col = e->col;
+    out->event = -1;
+}
+
+static void eval(const sl_scenario_t *sc, const sl_expect_cfg_t *e, const sl_group_result_t *g,
+                 const sl_cluster_result_t *c, sl_expect_result_t *out) {
+    sl_expect_result_init(sc, e, out);
     out->has_value = 1;
     switch (e->metric) {
     case SL_M_REBALANCES: out->value = g->rebalances; break;
@@ -37,16 +44,25 @@ static void eval(const sl_scenario_t *sc, const sl_expect_cfg_t *e, const sl_gro
         out->value = c->unavailable_partition_s;
         out->has_value = c->unavailable_partition_s >= 0; /* not measured on a real Kafka cluster */
         break;
+    case SL_M_CRASHED_MEMBERS: out->value = g->crashed_members; break;
+    case SL_M_STABLE_FROM_S: /* impact gates only (sl_impact_expect_eval) */
+    case SL_M_VERDICT: out->has_value = 0; break;
     }
     out->passed = out->has_value && (!out->has_min || out->value >= out->min) && (!out->has_max || out->value <= out->max);
 }
 
 int sl_scenario_expect_count(const sl_scenario_t *sc) { return sc ? sc->n_expects : 0; }
 
+int sl_scenario_expect_is_impact(const sl_scenario_t *sc, int i) {
+    return sc && i >= 0 && i < sc->n_expects && sc->expects[i].impact;
+}
+
 sl_err_t sl_expect_eval(const sl_scenario_t *sc, const sl_run_results_t *res, int i, sl_expect_result_t *out) {
     if (!sc || !res || i < 0 || i >= sc->n_expects)
         return SL_E_INVAL;
     const sl_expect_cfg_t *e = &sc->expects[i];
+    if (e->impact)
+        return SL_E_STATE;
     sl_group_result_t none = {0};
     if (e->group >= 0 && (e->group >= res->n_groups || !res->groups))
         return SL_E_INVAL;
@@ -70,6 +86,17 @@ sl_err_t sl_sim_expect_result(const sl_sim_t *s, int i, sl_expect_result_t *out)
     if (!s->finished)
         return SL_E_STATE;
     const sl_expect_cfg_t *e = &s->sc->expects[i];
+    if (e->impact) {
+        if (s->impact)
+            return sl_impact_expect_eval(s->impact, i, out);
+        sl_impact_t *im = NULL;
+        char err[256];
+        sl_err_t rc = sl_impact_compute(s->sc, &im, err, sizeof err);
+        if (rc == SL_OK)
+            rc = sl_impact_expect_eval(im, i, out);
+        sl_impact_destroy(im);
+        return rc;
+    }
     sl_group_result_t g = {0};
     sl_cluster_result_t c;
     if (e->group >= 0)

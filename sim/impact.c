@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "assert-internal.h"
 #include "stormlab/outputs.h"
 #include "scenario-internal.h"
 
@@ -383,4 +384,79 @@ sl_err_t sl_impact_write_json(const sl_impact_t *im, FILE *f) {
     }
     fputc('}', f);
     return ferror(f) ? SL_E_IO : SL_OK;
+}
+
+/* ---- impact gates (docs/scenarios.md#impact-gates) ---- */
+
+static const char *const selector_names[] = {
+    [SL_IMPACT_SEL_EVENTS] = "every event",
+    [SL_IMPACT_SEL_FAULTS] = "every fault",
+    [SL_IMPACT_SEL_ACTIONS] = "every action",
+    [SL_IMPACT_SEL_EVENT] = "event",
+};
+
+static bool covers(const sl_scenario_t *sc, const sl_expect_cfg_t *x, int i) {
+    switch (x->sel) {
+    case SL_IMPACT_SEL_EVENTS: return true;
+    case SL_IMPACT_SEL_FAULTS: return !sc->events[i].is_action;
+    case SL_IMPACT_SEL_ACTIONS: return sc->events[i].is_action;
+    case SL_IMPACT_SEL_EVENT: return i == x->event;
+    }
+    return false;
+}
+
+/* The gate's delta for entry e: its group's, the sum over the groups, or the cluster's. */
+static double gate_delta(const sl_scenario_t *sc, const sl_expect_cfg_t *x, const entry_t *e) {
+    int m = 0;
+    while (m < N_METRICS && strcmp(metrics[m].name, sl_metric_name(x->metric)) != 0) m++;
+    SL_ASSERT(m < N_METRICS);
+    if (metrics[m].cluster) return e->delta[slot(sc, m, sc->n_groups)];
+    if (x->group >= 0) return e->delta[slot(sc, m, x->group)];
+    double sum = 0;
+    for (int g = 0; g < sc->n_groups; g++) sum += e->delta[slot(sc, m, g)];
+    return round_ms(sum);
+}
+
+/* How far inside its bounds v is (negative: outside). */
+static double margin(const sl_expect_cfg_t *x, double v) {
+    double lo = x->has_min ? v - x->min : INFINITY, hi = x->has_max ? x->max - v : INFINITY;
+    return lo < hi ? lo : hi;
+}
+
+sl_err_t sl_impact_expect_eval(const sl_impact_t *im, int i, sl_expect_result_t *out) {
+    const sl_scenario_t *sc = im->sc;
+    if (i < 0 || i >= sc->n_expects || !sc->expects[i].impact) return SL_E_INVAL;
+    const sl_expect_cfg_t *x = &sc->expects[i];
+    sl_expect_result_init(sc, x, out);
+    out->is_impact = 1;
+    out->selector = selector_names[x->sel];
+    out->passed = 1;
+    bool verdict = x->metric == SL_M_VERDICT;
+    if (verdict) out->verdict_bound = sl_verdict_specs[x->verdict_spec].name;
+    double best = INFINITY;
+    for (int k = 0; k < sc->n_events; k++) {
+        if (!covers(sc, x, k)) continue;
+        const entry_t *e = &im->entries[k];
+        out->n_events++;
+        bool ok;
+        double v = 0, room;
+        if (verdict) {
+            ok = (sl_verdict_specs[x->verdict_spec].accepts >> e->verdict) & 1u;
+            room = ok ? 1 : -1;
+        } else {
+            v = gate_delta(sc, x, e);
+            room = margin(x, v);
+            ok = room >= 0;
+        }
+        /* the first breach decides; with none, the event closest to its bound */
+        if ((!ok && out->passed) || (out->passed && room < best)) {
+            best = room;
+            out->event = k;
+            out->value = v;
+            out->has_value = 1;
+            out->verdict = verdict_names[e->verdict];
+        }
+        if (!ok) out->passed = 0;
+    }
+    return SL_OK;
 }

@@ -453,6 +453,7 @@ struct sl_sim_s {
     int64_t produce_errors;
     int64_t produced_records;
     bool started, finished;
+    sl_impact_t *impact;       /* owned; set by sl_sim_run_to_dir_opts(SL_RUN_IMPACT) for the gates */
     uint64_t net_epoch;        /* bumped whenever reachability or leadership may change */
 };
 

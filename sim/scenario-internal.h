@@ -25,8 +25,19 @@ typedef enum sl_metric_e {
     SL_M_STABLE_BY,                     /* stable_from_s must be <= max (seconds in cfg) */
     SL_M_LOST_RECORDS,                  /* cluster */
     SL_M_PRODUCE_ERRORS,                /* cluster */
-    SL_M_UNAVAILABLE_PARTITION_S        /* cluster */
+    SL_M_UNAVAILABLE_PARTITION_S,       /* cluster */
+    SL_M_CRASHED_MEMBERS,
+    SL_M_STABLE_FROM_S,                 /* impact gates only: the delta of stable_from_s */
+    SL_M_VERDICT                        /* impact gates only: the event's verdict */
 } sl_metric_t;
+
+/* Which events an `impact:` gate covers (docs/scenarios.md#impact-gates). */
+typedef enum sl_impact_sel_e {
+    SL_IMPACT_SEL_EVENTS,               /* every event */
+    SL_IMPACT_SEL_FAULTS,               /* kind: fault */
+    SL_IMPACT_SEL_ACTIONS,              /* kind: action */
+    SL_IMPACT_SEL_EVENT                 /* event: N */
+} sl_impact_sel_t;
 
 typedef struct sl_expect_cfg_s {
     int group;                          /* -1 for cluster metrics */
@@ -34,7 +45,22 @@ typedef struct sl_expect_cfg_s {
     bool has_min, has_max;
     double min, max;                    /* seconds for *_s and stable_by */
     int line, col;
+    /* An `impact:` gate bounds an event's delta (this run minus the run
+     * without it) or its verdict, not the run's own value; group -1 with a
+     * group metric sums the delta over the groups. */
+    bool impact;
+    sl_impact_sel_t sel;
+    int event;                          /* SL_IMPACT_SEL_EVENT: index in events */
+    int verdict_spec;                   /* SL_M_VERDICT: index in sl_verdict_specs */
 } sl_expect_cfg_t;
+
+/* The verdicts a `verdict:` gate accepts, by name ("not-worse": better or
+ * none); masks of 1 << sl_impact_verdict_t.  Ends with a NULL name. */
+typedef struct sl_verdict_spec_s {
+    const char *name;
+    unsigned accepts;
+} sl_verdict_spec_t;
+extern const sl_verdict_spec_t sl_verdict_specs[];
 
 struct sl_scenario_s {
     char *file;                         /* path or buffer name, for messages */
@@ -57,5 +83,8 @@ struct sl_scenario_s {
 
 /* The metric's name in summary.json and expect: (one table). */
 const char *sl_metric_name(sl_metric_t m);
+
+/* out zeroed, then e's gate as written: group, metric, bounds, line:col (expect.c). */
+void sl_expect_result_init(const sl_scenario_t *sc, const sl_expect_cfg_t *e, sl_expect_result_t *out);
 
 #endif

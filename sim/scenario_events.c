@@ -455,11 +455,14 @@ static const struct {
     {"lost_records", SL_M_LOST_RECORDS, false, false},
     {"produce_errors", SL_M_PRODUCE_ERRORS, false, false},
     {"unavailable_partition_s", SL_M_UNAVAILABLE_PARTITION_S, false, false},
+    {"crashed_members", SL_M_CRASHED_MEMBERS, true, false},
 };
 #define N_METRICS (sizeof metrics / sizeof metrics[0])
 #define MAX_BOUND 1e15
 
-static int val_bound(ld_t *ld, const yt_node_t *v, const char *path, bool duration, double *out) {
+static int val_bound(ld_t *ld, const yt_node_t *v, const char *path, bool duration, bool signed_delta,
+                     double *out) {
+    if (signed_delta) return val_double(ld, v, path, -MAX_BOUND, MAX_BOUND, true, out);
     if (!duration) return val_double(ld, v, path, 0, MAX_BOUND, true, out);
     int64_t us;
     if (val_dur(ld, v, path, 0, &us) != 0) return -1;
@@ -467,23 +470,25 @@ static int val_bound(ld_t *ld, const yt_node_t *v, const char *path, bool durati
     return 0;
 }
 
-static int load_metric(ld_t *ld, const yt_node_t *k, const yt_node_t *v, const char *path,
-                       int mi, sl_expect_cfg_t *x) {
+/* Bounds of x->metric from v (a plain number is a max); an impact gate's
+ * bounds are signed numbers (a delta), never durations. */
+static int load_bounds(ld_t *ld, const yt_node_t *k, const yt_node_t *v, const char *path, bool duration,
+                       sl_expect_cfg_t *x) {
     static const char *const keys[] = {"min", "max", NULL};
     char p[LD_PATH];
-    x->metric = metrics[mi].metric;
+    bool d = duration && !x->impact;
     x->line = k->line;
     x->col = k->col;
     if (v->kind != YT_MAP) {
         x->has_max = true;
-        return val_bound(ld, v, path, metrics[mi].duration, &x->max);
+        return val_bound(ld, v, path, d, x->impact, &x->max);
     }
     if (ld_map(ld, v, path, "bounds (min:, max:)", keys) != 0) return -1;
     const yt_node_t *lo = yt_get(v, "min"), *hi = yt_get(v, "max");
     if (!lo && !hi)
         return ld_fail(ld, SL_E_INVAL, v, path, "no bound, expected min:, max: or both");
-    if (lo && val_bound(ld, lo, ld_key(p, path, "min"), metrics[mi].duration, &x->min)) return -1;
-    if (hi && val_bound(ld, hi, ld_key(p, path, "max"), metrics[mi].duration, &x->max)) return -1;
+    if (lo && val_bound(ld, lo, ld_key(p, path, "min"), d, x->impact, &x->min)) return -1;
+    if (hi && val_bound(ld, hi, ld_key(p, path, "max"), d, x->impact, &x->max)) return -1;
     x->has_min = lo != NULL;
     x->has_max = hi != NULL;
     if (lo && hi && x->min > x->max)
@@ -492,11 +497,118 @@ static int load_metric(ld_t *ld, const yt_node_t *k, const yt_node_t *v, const c
     return 0;
 }
 
+static int load_metric(ld_t *ld, const yt_node_t *k, const yt_node_t *v, const char *path,
+                       int mi, sl_expect_cfg_t *x) {
+    x->metric = metrics[mi].metric;
+    return load_bounds(ld, k, v, path, metrics[mi].duration, x);
+}
+
+const sl_verdict_spec_t sl_verdict_specs[] = {
+    {"not-worse", 1u << SL_IMPACT_NONE | 1u << SL_IMPACT_BETTER},
+    {"not-better", 1u << SL_IMPACT_NONE | 1u << SL_IMPACT_WORSE},
+    {"worse", 1u << SL_IMPACT_WORSE},
+    {"better", 1u << SL_IMPACT_BETTER},
+    {"none", 1u << SL_IMPACT_NONE},
+    {NULL, 0},
+};
+
+/* The deltas an impact gate may bound: the metrics summary.json's impact
+ * gives (docs/outputs.md), cluster ones without group:. */
+static const struct {
+    const char *key;
+    sl_metric_t metric;
+    bool group;
+} impact_metrics[] = {
+    {"rebalances", SL_M_REBALANCES, true},
+    {"rebalance_s", SL_M_REBALANCE_S, true},
+    {"stable_from_s", SL_M_STABLE_FROM_S, true},
+    {"unowned_partition_s", SL_M_UNOWNED_PARTITION_S, true},
+    {"max_lag", SL_M_MAX_LAG, true},
+    {"duplicates", SL_M_DUPLICATES, true},
+    {"crashed_members", SL_M_CRASHED_MEMBERS, true},
+    {"lost_records", SL_M_LOST_RECORDS, false},
+    {"produce_errors", SL_M_PRODUCE_ERRORS, false},
+    {"unavailable_partition_s", SL_M_UNAVAILABLE_PARTITION_S, false},
+};
+#define N_IMPACT_METRICS (sizeof impact_metrics / sizeof impact_metrics[0])
+
+/* `- impact: {event: 3 | kind: action|fault, group: G, verdict: not-worse,
+ * <metric>: bounds...}` (docs/scenarios.md#impact-gates): one gate per
+ * verdict or metric key, all sharing the selector and group. */
+static int load_impact(ld_t *ld, const yt_node_t *entry, const yt_node_t *m, const char *path) {
+    static const char *const keys[] = {"event", "kind", "group", "verdict", "rebalances", "rebalance_s",
+                                       "stable_from_s", "unowned_partition_s", "max_lag", "duplicates",
+                                       "crashed_members", "lost_records", "produce_errors",
+                                       "unavailable_partition_s", NULL};
+    static const char *const kinds[] = {"fault", "action"};
+    sl_scenario_t *sc = ld->sc;
+    char p[LD_PATH];
+    if (entry->n != 1)
+        return ld_fail(ld, SL_E_INVAL, entry, path, "impact: with other keys, expected an entry of its own "
+                       "(- impact: {event: 3, rebalances: {max: 0}})");
+    ld_key(p, path, "impact");
+    if (ld_map(ld, m, p, "an impact gate (event: or kind:, then verdict: or metric bounds)", keys) != 0) return -1;
+    sl_impact_sel_t sel = SL_IMPACT_SEL_EVENTS;
+    int event = -1, g = -1;
+    const yt_node_t *ev = yt_get(m, "event"), *kind = yt_get(m, "kind");
+    char q[LD_PATH];
+    if (ev && kind)
+        return ld_fail(ld, SL_E_INVAL, kind, ld_key(q, p, "kind"), "kind: with event:, expected one of them "
+                       "(event: N picks one event, kind: every fault or every action)");
+    if (ev) {
+        int64_t x;
+        if (sc->n_events == 0)
+            return ld_fail(ld, SL_E_INVAL, ev, ld_key(q, p, "event"), "the scenario has no events, expected "
+                           "an impact gate only with events:");
+        if (val_int(ld, ev, ld_key(q, p, "event"), 0, sc->n_events - 1, &x) != 0) return -1;
+        sel = SL_IMPACT_SEL_EVENT;
+        event = (int)x;
+    } else if (kind) {
+        int k;
+        if (val_enum(ld, kind, ld_key(q, p, "kind"), "an event kind", kinds, 2, &k) != 0) return -1;
+        sel = k ? SL_IMPACT_SEL_ACTIONS : SL_IMPACT_SEL_FAULTS;
+    }
+    if (yt_get(m, "group") && val_group_ref(ld, m, p, &g) != 0) return -1;
+    int before = sc->n_expects;
+    for (size_t j = 0; j < m->n; j++) {
+        const yt_node_t *k = m->pairs[j].key, *v = m->pairs[j].value;
+        if (!strcmp(k->str, "event") || !strcmp(k->str, "kind") || !strcmp(k->str, "group")) continue;
+        ld_key(q, p, k->str);
+        sl_expect_cfg_t *x = &sc->expects[sc->n_expects++];
+        x->impact = true;
+        x->sel = sel;
+        x->event = event;
+        x->group = g;
+        if (!strcmp(k->str, "verdict")) {
+            const char *names[8];
+            int n = 0, vi;
+            for (; sl_verdict_specs[n].name; n++) names[n] = sl_verdict_specs[n].name;
+            if (val_enum(ld, v, q, "a verdict", names, n, &vi) != 0) return -1;
+            x->metric = SL_M_VERDICT;
+            x->verdict_spec = vi;
+            x->line = k->line;
+            x->col = k->col;
+            continue;
+        }
+        size_t mi = 0;
+        while (mi < N_IMPACT_METRICS && strcmp(impact_metrics[mi].key, k->str) != 0) mi++;
+        if (!impact_metrics[mi].group && g >= 0)
+            return ld_fail(ld, SL_E_INVAL, k, q, "a cluster metric with group:, expected it in an impact gate "
+                           "without group:");
+        x->metric = impact_metrics[mi].metric;
+        if (load_bounds(ld, k, v, q, false, x) != 0) return -1;
+    }
+    if (sc->n_expects == before)
+        return ld_fail(ld, SL_E_INVAL, m, p, "nothing to check, expected verdict: not-worse or a delta's "
+                       "bounds such as rebalances: {max: 0}");
+    return 0;
+}
+
 int ld_expects(ld_t *ld, const yt_node_t *seq) {
     static const char *const keys[] = {"group", "rebalances", "generation", "rebalance_s",
                                        "unowned_partition_s", "max_lag", "duplicates", "stable_by",
                                        "lost_records", "produce_errors", "unavailable_partition_s",
-                                       NULL};
+                                       "crashed_members", "impact", NULL};
     sl_scenario_t *sc = ld->sc;
     char p[LD_PATH], q[LD_PATH];
     if (ld_seq(ld, seq, "expect", "expectations (- group: billing ...)") != 0) return -1;
@@ -505,7 +617,8 @@ int ld_expects(ld_t *ld, const yt_node_t *seq) {
         const yt_node_t *m = seq->items[i];
         if (ld_map(ld, m, ld_idx(p, "expect", i), "a group's or the cluster's metric bounds", keys))
             return -1;
-        total += m->n;
+        const yt_node_t *im = yt_get(m, "impact");
+        total += m->n + (im && im->kind == YT_MAP ? im->n : 0); /* an impact entry: one gate per key at most */
     }
     sc->expects = calloc(total ? total : 1, sizeof *sc->expects);
     if (!sc->expects) return ld_nomem(ld);
@@ -513,6 +626,11 @@ int ld_expects(ld_t *ld, const yt_node_t *seq) {
         const yt_node_t *m = seq->items[i];
         int g = -1, before = sc->n_expects;
         ld_idx(p, "expect", i);
+        const yt_node_t *im = yt_get(m, "impact");
+        if (im) {
+            if (load_impact(ld, m, im, p) != 0) return -1;
+            continue;
+        }
         if (yt_get(m, "group") && val_group_ref(ld, m, p, &g) != 0) return -1;
         for (size_t j = 0; j < m->n; j++) {
             const yt_node_t *k = m->pairs[j].key;

@@ -1,5 +1,5 @@
 /*
- * The resolved scenario (SPEC §3 `scenario.resolved.yaml`): every field
+ * The resolved scenario (`scenario.resolved.yaml`, docs/scenarios.md): every field
  * of the struct written out, defaults included, in one canonical form, so
  * load -> write -> load -> write is byte-identical and the second load
  * equals the first.  Durations use the largest exact unit, rates `N/s`,
@@ -313,9 +313,24 @@ static void put_bound(FILE *f, const sl_expect_cfg_t *x, double v) {
         put_double(f, v);
 }
 
-static void write_expect(FILE *f, const sl_scenario_t *sc, const sl_expect_cfg_t *x) {
-    fputs("  - ", f);
+static void write_impact_selector(FILE *f, const sl_scenario_t *sc, const sl_expect_cfg_t *x) {
+    fputs("  - impact: {", f);
+    if (x->sel == SL_IMPACT_SEL_EVENT) fprintf(f, "event: %d, ", x->event);
+    if (x->sel == SL_IMPACT_SEL_FAULTS) fputs("kind: fault, ", f);
+    if (x->sel == SL_IMPACT_SEL_ACTIONS) fputs("kind: action, ", f);
     if (x->group >= 0) {
+        fputs("group: ", f);
+        put_str(f, sc->groups[x->group].id);
+        fputs(", ", f);
+    }
+    if (x->metric == SL_M_VERDICT) fprintf(f, "verdict: %s}\n", sl_verdict_specs[x->verdict_spec].name);
+}
+
+static void write_expect(FILE *f, const sl_scenario_t *sc, const sl_expect_cfg_t *x) {
+    if (x->impact) write_impact_selector(f, sc, x);
+    if (x->impact && x->metric == SL_M_VERDICT) return;
+    if (!x->impact) fputs("  - ", f);
+    if (!x->impact && x->group >= 0) {
         fputs("group: ", f);
         put_str(f, sc->groups[x->group].id);
         fputs("\n    ", f);
@@ -330,7 +345,7 @@ static void write_expect(FILE *f, const sl_scenario_t *sc, const sl_expect_cfg_t
         fputs("max: ", f);
         put_bound(f, x, x->max);
     }
-    fputs("}\n", f);
+    fputs(x->impact ? "}}\n" : "}\n", f);
 }
 
 sl_err_t sl_scenario_write_resolved(const sl_scenario_t *sc, FILE *f) {

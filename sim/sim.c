@@ -1,6 +1,6 @@
 /*
  * A simulation: builds the model from a resolved scenario, runs the engine
- * to the scenario's duration, and writes the outputs (SPEC §4).
+ * to the scenario's duration, and writes the outputs (docs/outputs.md).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -138,6 +138,7 @@ sl_err_t sl_sim_run(sl_sim_t *s) {
 void sl_sim_destroy(sl_sim_t *s) {
     if (!s)
         return;
+    sl_impact_destroy(s->impact);
     sl_net_free(s);          /* frees the messages still on the wire */
     sl_engine_clear(&s->eng); /* then no timer points into what follows */
     sl_faults_free(s);
@@ -285,6 +286,10 @@ out:
             fclose(f[i]);
         if (rc != SL_OK)
             unlink(tmp[i]);
+    }
+    if (rc == SL_OK && sim_out) {
+        s->impact = im; /* the impact gates read it (sl_sim_expect_result) */
+        im = NULL;
     }
     sl_impact_destroy(im);
     if (rc == SL_OK && sim_out)

@@ -46,6 +46,9 @@ static const char *const metric_names[] = {
     [SL_M_LOST_RECORDS] = "lost_records",
     [SL_M_PRODUCE_ERRORS] = "produce_errors",
     [SL_M_UNAVAILABLE_PARTITION_S] = "unavailable_partition_s",
+    [SL_M_CRASHED_MEMBERS] = "crashed_members",
+    [SL_M_STABLE_FROM_S] = "stable_from_s",
+    [SL_M_VERDICT] = "verdict",
 };
 
 const char *sl_client_name(sl_client_t c) { return NAME_OF(client_names, c); }

@@ -5,7 +5,7 @@
  * both engines), print every gate with its value and verdict, optionally
  * write JUnit XML, exit 1 on any breach.
  *
- * Exit codes (SPEC §7): 0 every gate kept, 1 a gate breached, 2 bad usage or
+ * Exit codes (docs/ci.md): 0 every gate kept, 1 a gate breached, 2 bad usage or
  * a bad scenario (nothing runs), 3 a run could not be carried out (outputs
  * not writable...).  When several apply: 2, then 3, then 1.
  */
@@ -23,6 +23,7 @@
 #ifdef SL_HAVE_RUN
 #include "run/run.h"
 #endif
+#include "stormlab/scenario.h"
 #include "stormlab/stormlab.h"
 #include "textout.h"
 
@@ -36,7 +37,9 @@ static void usage(FILE *f) {
           "Runs each SCENARIO on the deterministic simulator (or a real cluster), evaluates its `expect:` gates\n"
           "(rebalances, generation, rebalance_s, unowned_partition_s, max_lag, duplicates,\n"
           "stable_by per group; lost_records, produce_errors, unavailable_partition_s for the\n"
-          "cluster) and prints every gate with its bound, value and verdict.  A breach prints\n"
+          "cluster; crashed_members) and impact gates (an event's delta against the same run\n"
+          "without it, or its verdict: `- impact: {kind: action, verdict: not-worse}`), and\n"
+          "prints every gate with its bound, value and verdict.  A breach prints\n"
           "the command that reproduces the run.  Made for CI: see docs/ci.md.\n"
           "\n"
           "options:\n"
@@ -73,7 +76,8 @@ typedef struct {
 typedef struct {
     char label[300];  /* billing.rebalances */
     char bound[96];   /* <= 4 */
-    char value[96];   /* 12, 398.3 s, never */
+    char value[96];   /* 12, 398.3 s, never; an impact gate's "+1 @3" (at event 3) */
+    char delta[96];   /* an impact gate's value without its event: "+1" */
     sl_expect_result_t r;
 } gate_t;
 
@@ -91,8 +95,45 @@ static void fmt_num(char *buf, size_t n, double v) {
         snprintf(buf, n, "%.3f", v);
 }
 
+/* An impact gate (docs/scenarios.md#impact-gates): impact[event 3].billing.rebalances, a signed delta. */
+static void describe_impact(gate_t *g) {
+    const sl_expect_result_t *r = &g->r;
+    const char *unit = is_seconds(r->metric) ? " s" : "";
+    char sel[64], lo[32], hi[32], v[32];
+    if (!strcmp(r->selector, "event"))
+        snprintf(sel, sizeof sel, "event %d", r->event);
+    else
+        snprintf(sel, sizeof sel, "%s", r->selector);
+    snprintf(g->label, sizeof g->label, "impact[%s].%s%s%s", sel, r->group ? r->group : "", r->group ? "." : "",
+             r->metric);
+    fmt_num(lo, sizeof lo, r->min);
+    fmt_num(hi, sizeof hi, r->max);
+    if (r->verdict_bound)
+        snprintf(g->bound, sizeof g->bound, "%s", r->verdict_bound);
+    else if (r->has_min && r->has_max)
+        snprintf(g->bound, sizeof g->bound, "%s..%s%s", lo, hi, unit);
+    else if (r->has_max)
+        snprintf(g->bound, sizeof g->bound, "<= %s%s", hi, unit);
+    else
+        snprintf(g->bound, sizeof g->bound, ">= %s%s", lo, unit);
+    fmt_num(v, sizeof v, r->value);
+    if (!r->has_value)
+        snprintf(g->delta, sizeof g->delta, "no event");
+    else if (r->verdict_bound)
+        snprintf(g->delta, sizeof g->delta, "%s", r->verdict);
+    else
+        snprintf(g->delta, sizeof g->delta, "%s%s%s", r->value > 0 ? "+" : "", v, unit);
+    snprintf(g->value, sizeof g->value, "%s", g->delta);
+    if (r->has_value)
+        snprintf(g->value + strlen(g->value), sizeof g->value - strlen(g->value), " @%d", r->event);
+}
+
 static void describe(gate_t *g) {
     const sl_expect_result_t *r = &g->r;
+    if (r->is_impact) {
+        describe_impact(g);
+        return;
+    }
     const char *unit = is_seconds(r->metric) ? " s" : "";
     char lo[32], hi[32];
     fmt_num(lo, sizeof lo, r->min);
@@ -117,8 +158,13 @@ static void describe(gate_t *g) {
 }
 
 /* "expected <= 4, got 12" */
-static void expected_got(const gate_t *g, char *buf, size_t n) {
-    if (!g->r.has_value && strcmp(g->r.metric, "stable_by"))
+static void expected_got(const sl_scenario_t *sc, const gate_t *g, char *buf, size_t n) {
+    if (g->r.is_impact && g->r.has_value) {
+        char what[512];
+        sl_scenario_event_line(sc, g->r.event, what, sizeof what);
+        snprintf(buf, n, "expected %s, got %s at event %d (%s): this run minus the same run without it", g->bound,
+                 g->delta, g->r.event, what);
+    } else if (!g->r.has_value && strcmp(g->r.metric, "stable_by"))
         snprintf(buf, n, "expected %s, got no value (not measured on this cluster)", g->bound);
     else if (!g->r.has_value)
         snprintf(buf, n, "expected %s, got never stable (the run ends unsettled)", g->bound);
@@ -133,7 +179,8 @@ typedef struct {
 
 /* The `stormlab sim` (or `stormlab run --cluster ...`) command line that
  * reproduces one run; malloc'd. */
-static char *repro_cmd(const target_t *tg, const char *path, uint64_t seed, const char *const *sets, size_t n_sets) {
+static char *repro_cmd(const target_t *tg, const char *path, uint64_t seed, const char *const *sets, size_t n_sets,
+                       int impact) {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
@@ -155,6 +202,8 @@ static char *repro_cmd(const target_t *tg, const char *path, uint64_t seed, cons
         }
     }
     fprintf(f, " --seed %" PRIu64, seed);
+    if (impact && !tg->cluster)
+        fputs(" --impact", f); /* summary.json then holds the deltas the impact gates read */
     for (size_t i = 0; i < n_sets; i++) {
         fputs(" --set ", f);
         sl_tx_shell(f, sets[i]);
@@ -189,7 +238,26 @@ static void json_gate(FILE *f, const gate_t *g, int first) {
     else fputs(", \"max\": null", f);
     if (r->has_value) fprintf(f, ", \"value\": %.17g", r->value);
     else fputs(", \"value\": null", f);
+    if (r->is_impact) {
+        fputs(", \"impact\": {\"selector\": ", f);
+        sl_tx_json(f, r->selector);
+        fprintf(f, ", \"events\": %d, \"event\": ", r->n_events);
+        if (r->event >= 0) fprintf(f, "%d", r->event);
+        else fputs("null", f);
+        fputs(", \"verdict\": ", f);
+        sl_tx_json(f, r->verdict);
+        fputs(", \"verdict_bound\": ", f);
+        sl_tx_json(f, r->verdict_bound);
+        fputc('}', f);
+    }
     fprintf(f, ", \"passed\": %s, \"line\": %d, \"col\": %d}", r->passed ? "true" : "false", r->line, r->col);
+}
+
+static int has_impact_gates(const sl_scenario_t *sc) {
+    for (int i = 0; i < sl_scenario_expect_count(sc); i++)
+        if (sl_scenario_expect_is_impact(sc, i))
+            return 1;
+    return 0;
 }
 
 /* Runs sc on the target into dir and fills its gates (n of them,
@@ -201,9 +269,11 @@ static sl_err_t run_gates(const target_t *tg, const sl_scenario_t *sc, const cha
     if (!gates)
         return SL_E_NOMEM;
     sl_err_t rc = SL_OK;
+    int impact = has_impact_gates(sc);
     if (!tg->cluster) {
         sl_sim_t *sim = NULL;
-        rc = sl_sim_run_to_dir(sc, dir, &sim, err, errsz);
+        /* the run directory's summary.json carries the impact the gates read */
+        rc = sl_sim_run_to_dir_opts(sc, dir, impact ? SL_RUN_IMPACT : 0, &sim, err, errsz);
         for (int i = 0; rc == SL_OK && i < n; i++)
             rc = sl_sim_expect_result(sim, i, &gates[i].r);
         sl_sim_destroy(sim);
@@ -224,8 +294,15 @@ static sl_err_t run_gates(const target_t *tg, const sl_scenario_t *sc, const cha
                      tg->cluster, x, x == SL_EXIT_USAGE ? "bad input, nothing ran" : "the run could not be carried out");
             rc = x == SL_EXIT_USAGE ? SL_E_INVAL : SL_E_IO;
         }
+        /* A real run's impact is the simulator's answer to the same scenario
+         * (docs/outputs.md `impact`): counterfactual runs need a replayable clock. */
+        sl_impact_t *im = NULL;
+        if (rc == SL_OK && impact)
+            rc = sl_impact_compute(sc, &im, err, errsz);
         for (int i = 0; rc == SL_OK && i < n; i++)
-            rc = sl_expect_eval(sc, &res, i, &gates[i].r);
+            rc = sl_scenario_expect_is_impact(sc, i) ? sl_impact_expect_eval(im, i, &gates[i].r)
+                                                     : sl_expect_eval(sc, &res, i, &gates[i].r);
+        sl_impact_destroy(im);
         sl_run_results_free(&res);
 #else
         snprintf(err, errsz, "real-cluster runs are not in this build (built without librdkafka)");
@@ -252,7 +329,7 @@ static int run_one(report_t *rp, sl_junit_t *ju, const target_t *tg, scen_t *s, 
     snprintf(seedstr, sizeof seedstr, "%" PRIu64, seed);
     snprintf(suite_name, sizeof suite_name, "%s (seed %" PRIu64 ")", name, seed);
     sl_scenario_set_seed(s->sc, seed);
-    char *repro = repro_cmd(tg, s->path, seed, sets, n_sets);
+    char *repro = repro_cmd(tg, s->path, seed, sets, n_sets, has_impact_gates(s->sc));
     double t0 = sl_cli_wall_seconds();
     gate_t *gates = NULL;
     int n = 0;
@@ -303,8 +380,8 @@ static int run_one(report_t *rp, sl_junit_t *ju, const target_t *tg, scen_t *s, 
     for (int i = 0; i < n; i++) {
         const gate_t g = gates[i];
         rp->gates++;
-        char eg[256];
-        expected_got(&g, eg, sizeof eg);
+        char eg[1024];
+        expected_got(s->sc, &g, eg, sizeof eg);
         if (!g.r.passed) {
             breached++;
             rp->breached++;
@@ -347,8 +424,8 @@ static int run_one(report_t *rp, sl_junit_t *ju, const target_t *tg, scen_t *s, 
             const gate_t g = gates[i];
             if (g.r.passed)
                 continue;
-            char eg[256];
-            expected_got(&g, eg, sizeof eg);
+            char eg[1024];
+            expected_got(s->sc, &g, eg, sizeof eg);
             fprintf(o, "  %s:%d:%d: %s: %s\n", s->path, g.r.line, g.r.col, g.label, eg);
         }
         fprintf(o, "  reproduce: %s\n  run directory: %s/\n", repro ? repro : "", dir);

@@ -42,7 +42,7 @@ typedef struct sl_sim_s sl_sim_t;
  * Load a scenario file.
  *
  * @param path     YAML file to read.
- * @param sets     `path=value` overrides (SPEC §3 `--set`), applied before
+ * @param sets     `path=value` overrides (`--set`, docs/scenarios.md), applied before
  *                 validation; may be NULL when n_sets is 0.
  * @param out      on success, a new scenario the caller frees with
  *                 sl_scenario_destroy().  Untouched on failure.
@@ -76,6 +76,7 @@ void sl_scenario_set_seed(sl_scenario_t *sc, uint64_t seed);
  */
 sl_err_t sl_scenario_write_resolved(const sl_scenario_t *sc, FILE *out);
 
+
 /** Where a simulation writes.  Any sink may be NULL (not written). */
 typedef struct sl_sinks_s {
     FILE *trace;   /**< trace.jsonl */
@@ -93,7 +94,7 @@ sl_err_t sl_sim_new(const sl_scenario_t *sc, const sl_sinks_t *sinks,
 /** Runs the simulation to the scenario's duration. */
 sl_err_t sl_sim_run(sl_sim_t *sim);
 
-/** Writes summary.json (SPEC §4) after sl_sim_run(). */
+/** Writes summary.json (docs/outputs.md) after sl_sim_run(). */
 sl_err_t sl_sim_write_summary(const sl_sim_t *sim, FILE *out);
 
 /** Frees a simulation; NULL is a no-op. */
@@ -137,7 +138,7 @@ sl_err_t sl_sim_run_to_dir(const sl_scenario_t *sc, const char *dir,
 sl_err_t sl_sim_run_to_dir_opts(const sl_scenario_t *sc, const char *dir, unsigned flags, sl_sim_t **sim_out,
                                 char *errstr, size_t errstr_size);
 
-/** Per-group results after a run, SPEC §4 summary keys. */
+/** Per-group results after a run, summary.json keys (docs/outputs.md). */
 typedef struct sl_group_result_s {
     const char *group;          /**< owned by the simulation */
     int rebalances;
@@ -177,6 +178,18 @@ typedef struct sl_expect_result_s {
     double value;        /**< the run's value; stable_by reads stable_from_s */
     int passed;          /**< value present and within the bounds */
     int line, col;       /**< where the gate is written in the scenario */
+    /* `impact:` gates (docs/scenarios.md#impact-gates): value is an event's
+     * delta (this run minus the run without the event), summed over the
+     * groups when group is NULL and the metric is a group's; metric
+     * "verdict" checks the event's verdict instead.  A gate over several
+     * events passes when each does; its value is the first breaching
+     * event's, else the one closest to the bound. */
+    int is_impact;
+    const char *selector;       /**< "every event", "every fault", "every action" or "event" (static) */
+    int event;                  /**< the event the value is of; -1 when the gate covers none */
+    int n_events;               /**< events the gate covers */
+    const char *verdict;        /**< verdict gates: that event's verdict (static) */
+    const char *verdict_bound;  /**< verdict gates: "not-worse", "worse", ... (static) */
 } sl_expect_result_t;
 
 /**
@@ -200,10 +213,17 @@ int sl_scenario_expect_count(const sl_scenario_t *sc);
  * it; SL_E_INVAL when i is out of range or results lack the group. */
 sl_err_t sl_expect_eval(const sl_scenario_t *sc, const sl_run_results_t *results, int i, sl_expect_result_t *out);
 
+/** 1 when the scenario's expectation i is an `impact:` gate: sl_expect_eval()
+ * answers SL_E_STATE for it (real results hold no counterfactual runs);
+ * evaluate it with sl_impact_expect_eval(). */
+int sl_scenario_expect_is_impact(const sl_scenario_t *sc, int i);
+
 /** Number of expectations the scenario declares. */
 int sl_sim_expect_count(const sl_sim_t *sim);
 /** Evaluates expectation i (0-based) after sl_sim_run(); SL_E_INVAL when out
- * of range, SL_E_STATE before the run finished. */
+ * of range, SL_E_STATE before the run finished.  An `impact:` gate reads the
+ * impact sl_sim_run_to_dir_opts(SL_RUN_IMPACT) attached to sim, else
+ * computes one (sl_impact_compute(): one simulation per event, each call). */
 sl_err_t sl_sim_expect_result(const sl_sim_t *sim, int i, sl_expect_result_t *out);
 
 /**
@@ -254,6 +274,11 @@ sl_err_t sl_impact_entry(const sl_impact_t *im, int i, sl_impact_entry_t *out);
 
 /** summary.json as sl_sim_write_summary(), with `impact` from im (may be NULL). */
 sl_err_t sl_sim_write_summary_impact(const sl_sim_t *sim, const sl_impact_t *im, FILE *out);
+
+/** Evaluates the scenario's expectation i, an `impact:` gate, over im
+ * (an impact of that scenario); SL_E_INVAL when i is out of range or not
+ * an impact gate. */
+sl_err_t sl_impact_expect_eval(const sl_impact_t *im, int i, sl_expect_result_t *out);
 
 /** Frees an impact; NULL is a no-op. */
 void sl_impact_destroy(sl_impact_t *im);

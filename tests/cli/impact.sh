@@ -17,21 +17,14 @@ for name in coordinator-restart-storm storm-rolling-broker-restart; do
   "$stormlab" sim "$src/scenarios/$name.yaml" --out "$dir/$name-again" --no-plots --impact -q
   check "$name: the same scenario and seed give byte-identical summary.json" \
     'cmp -s "$dir/$name/summary.json" "$dir/$name-again/summary.json"'
-  python3 - "$stormlab" "$dir" "$name" >"$dir/py" 2>&1 <<'PY'; rc=$?
-import json, subprocess, sys
+  PYTHONPATH="$src/tests/cli" python3 - "$stormlab" "$dir" "$name" >"$dir/py" 2>&1 <<'PY'; rc=$?
+import json, sys
+from without_event import event_blocks, run_without
 stormlab, d, name = sys.argv[1:]
 run = f"{d}/{name}"
 summary = json.load(open(f"{run}/summary.json"))
 lines = open(f"{run}/scenario.resolved.yaml").read().split("\n")
-start = lines.index("events:")
-blocks, cur = [], None          # each event: its lines, from "  - at:" to the next
-end = start + 1
-while end < len(lines) and (lines[end].startswith("  ") or lines[end] == ""):
-    if lines[end].startswith("  - at:"):
-        cur = [end]; blocks.append(cur)
-    elif cur is not None and lines[end]:
-        cur.append(end)
-    end += 1
+blocks = event_blocks(lines)
 impact = summary["impact"]
 assert len(impact) == len(blocks), f"expected {len(blocks)} impact entries, got {len(impact)}"
 def metrics(s):
@@ -48,16 +41,8 @@ base = metrics(summary)
 bad = 0
 for e in impact:
     i = e["event"]
-    drop = set()
-    for j in e["removed"]:
-        drop.update(blocks[j])
-    text = "\n".join(l for n, l in enumerate(lines) if n not in drop)
-    if all(i2 in e["removed"] for i2 in range(len(blocks))):
-        text = text.replace("events:\n", "events: []\n")
-    path = f"{d}/{name}-without-{i}.yaml"
-    open(path, "w").write(text)
-    subprocess.run([stormlab, "sim", path, "--out", f"{d}/{name}-without-{i}", "--no-plots", "-q"], check=True)
-    other = metrics(json.load(open(f"{d}/{name}-without-{i}/summary.json")))
+    other = metrics(run_without(stormlab, lines, blocks, e["removed"], f"{d}/{name}-without-{i}.yaml",
+                                f"{d}/{name}-without-{i}"))
     got = {}
     for g, r in e["delta"]["groups"].items():
         for k, v in r.items():
