@@ -13,6 +13,7 @@ packages=(
   python3 chromium                   # report tests: parse plots, load report.html headless;
                                      # check/sweep/lint tests read JUnit XML and JSON back
   python3-jsonschema                 # lint --format sarif validated against SARIF 2.1.0's schema
+  fonts-dejavu-core                  # the plots' font; layout_test.py reads its metrics
   curl                               # proxy API tests talk HTTP like a user
   valgrind                           # .ci/run: leak and invalid-access runs of stormlab sim
   clang libclang-rt-14-dev           # fuzzers (-DSL_FUZZ=ON): libFuzzer, ASan, UBSan runtimes

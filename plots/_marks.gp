@@ -11,7 +11,7 @@ if (fault_rows > 0) {
     unset grid
     set border 0
     unset key
-    plot faults using ($1 / tdiv):(0):(0):(1) with vectors nohead dt 2 lw 1.2 lc rgb c_grey notitle
+    plot faults using ($1 / tdiv):(0):(0):(1) with vectors nohead dt mark_dt lw 1.2 lc rgb c_grey notitle
     reset
     load lib.'_axes.gp'
 }

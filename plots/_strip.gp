@@ -11,7 +11,7 @@ if (fault_rows > 0) {
     set xtics scale 0
     set border 0
     unset key
-    set label 1 'injected' at screen m_left - 0.006, screen (strip_top + strip_bot) / 2 right tc rgb c_grey
+    set label 1 strip_name at screen m_left - 0.006, screen (strip_top + strip_bot) / 2 right tc rgb c_grey
     plot faults using (($1 + $2) / 2 / tdiv):($3 + 0.5):($1 / tdiv):($2 / tdiv):($3 + 0.12):($3 + 0.88) \
              with boxxyerror fs solid 0.13 noborder lc rgb c_black notitle, \
          '' using ($1 / tdiv):($3 + 0.12):(0):(0.76) with vectors nohead lw 2.5 lc rgb c_black notitle, \

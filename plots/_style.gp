@@ -32,11 +32,14 @@ m_left = 0.075; m_right = 0.925
 # a title that would not fit one line (64-character names) takes two
 title_sep = strlen(scenario) + strlen(group) > 40 ? "\n" : ' '
 strip_top = title_sep eq ' ' ? 0.915 : 0.875
-# rows shrink past four so the strip never takes more than a fifth of the slide
-strip_row = fault_rows > 4 ? 0.2 / fault_rows : 0.042
+# rows shrink past four so the strip takes at most a fifth of the slide, down
+# to 12.6 px a row (a 9 px label and its gap): sixteen rows take 28 %
+strip_row = fault_rows > 4 ? (0.2 / fault_rows > 0.0175 ? 0.2 / fault_rows : 0.0175) : 0.042
 strip_font = fault_rows > 4 ? ',9' : ',12'
 strip_bot = strip_top - strip_row * fault_rows
 main_top = fault_rows > 0 ? strip_bot - 0.012 : strip_top
 main_bot = 0.165
+# the strip's name at its left, the dash of its lines down the chart (_strip.gp, _marks.gp)
+strip_name = 'injected'; mark_dt = 2
 
 load lib.'_axes.gp'

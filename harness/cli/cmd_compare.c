@@ -27,11 +27,13 @@ static void usage(FILE *f) {
           "stable after the first injected fault, seconds rebalancing, unowned\n"
           "partition-seconds, max lag and duplicates; the cluster's numbers; and B - A for\n"
           "each.  Draws overlay plots of the two timelines (members and generation, lag;\n"
-          "A solid, B dashed) with gnuplot, PNG and SVG per group, and writes compare.json\n"
-          "next to them.\n"
+          "A solid, B dashed; each run's faults in a strip of its own) with gnuplot, PNG and\n"
+          "SVG per group, and writes compare.json and compare.html (the table and the plots,\n"
+          "one page) next to them.\n"
           "\n"
           "options:\n"
-          "  --out DIR         where plots and compare.json go (default DIR_B/compare)\n"
+          "  --out DIR         where plots, compare.json and compare.html go (default\n"
+          "                    runs/compare-A-vs-B, from the two directories' names)\n"
           "  --no-plots        the table only; nothing is written\n"
           "  --json            print compare.json to stdout instead of the table\n"
           "  -h, --help        this help\n"
@@ -329,6 +331,84 @@ static int load_side(side_t *s, const char *dir) {
     return 0;
 }
 
+/* Owns the formatted strings of one row of compare.html. */
+typedef struct {
+    sl_compare_row_t row;
+    char a[48], b[48], diff[64];
+} page_row_t;
+
+static void page_row(page_row_t *p, const char *group, const char *only, const char *label, val_t a, val_t b) {
+    fmt_val(p->a, sizeof p->a, a);
+    fmt_val(p->b, sizeof p->b, b);
+    fmt_diff(p->diff, sizeof p->diff, a, b);
+    p->row = (sl_compare_row_t){group, label, p->a, p->b, p->diff, only, differs(a, b)};
+}
+
+/* compare.html from the same values and formatting as the terminal's table. */
+static int write_page(const char *outdir, const side_t *a, const side_t *b, const char **groups, size_t n_groups,
+                      int differences, int compared, int with_plots) {
+    size_t n = n_groups * N_GROUP_METRICS + N_CLUSTER_METRICS, k = 0;
+    page_row_t *p = calloc(n, sizeof *p);
+    sl_compare_row_t *rows = calloc(n, sizeof *rows);
+    char err[8192] = "", seed_a[32], seed_b[32];
+    int rc = -1;
+    if (!p || !rows) {
+        fprintf(stderr, "stormlab compare: out of memory\n");
+        goto out;
+    }
+    for (size_t g = 0; g < n_groups; g++) {
+        int ia = sl_run_group_index(a->run, groups[g]) >= 0, ib = sl_run_group_index(b->run, groups[g]) >= 0;
+        const char *only = ia && ib ? NULL : ia ? "only in A" : "only in B";
+        for (size_t m = 0; m < N_GROUP_METRICS; m++, k++)
+            page_row(&p[k], groups[g], only, group_metrics[m].label, group_val(a, groups[g], group_metrics[m].key),
+                     group_val(b, groups[g], group_metrics[m].key));
+    }
+    for (size_t m = 0; m < N_CLUSTER_METRICS; m++, k++)
+        page_row(&p[k], NULL, NULL, cluster_metrics[m].label, cluster_val(a, cluster_metrics[m].key),
+                 cluster_val(b, cluster_metrics[m].key));
+    for (size_t i = 0; i < n; i++)
+        rows[i] = p[i].row;
+    fmt_val(seed_a, sizeof seed_a, json_val(a->run->summary, "seed"));
+    fmt_val(seed_b, sizeof seed_b, json_val(b->run->summary, "seed"));
+    sl_compare_side_t sa = {a->dir, a->kind, a->run->name, seed_a, a->run->duration_s, a->first_fault_s};
+    sl_compare_side_t sb = {b->dir, b->kind, b->run->name, seed_b, b->run->duration_s, b->first_fault_s};
+    rc = sl_compare_page_write(outdir, &sa, &sb, rows, n, differences, compared, with_plots, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "stormlab compare: %s\n", err);
+out:
+    free(p);
+    free(rows);
+    return rc;
+}
+
+/* runs/compare-A-vs-B: the last component of each directory (the last two
+ * when those are equal, as in runs/sim/x and runs/kafka/x), through the
+ * one name sanitiser; never inside either run's directory. */
+static void default_out(const char *dir_a, const char *dir_b, char *out, size_t n) {
+    char na[4096], nb[4096], name[8300];
+    const char *dirs[2] = {dir_a, dir_b};
+    char *names[2] = {na, nb};
+    for (int two = 0; two < 2; two++) {
+        for (int i = 0; i < 2; i++) {
+            char buf[4096];
+            snprintf(buf, sizeof buf, "%s", dirs[i]);
+            size_t len = strlen(buf);
+            while (len > 1 && buf[len - 1] == '/')
+                buf[--len] = 0;
+            char *p = strrchr(buf, '/');
+            if (two && p && p > buf) {
+                *p = '-';
+                p = strrchr(buf, '/');
+            }
+            snprintf(names[i], 4096, "%s", p ? p + 1 : buf);
+        }
+        if (strcmp(na, nb))
+            break;
+    }
+    snprintf(name, sizeof name, "compare-%s-vs-%s", na, nb);
+    sl_cli_default_out(name, "", out, n);
+}
+
 static int write_file_json(const char *outdir, const side_t *a, const side_t *b, const char **groups, size_t n_groups,
                            int differences, int compared, const char *plots_dir) {
     char path[4200], tmp[4300];
@@ -406,7 +486,9 @@ int sl_cmd_compare(int argc, char **argv) {
     const char *plots_dir = NULL, *plots_note = NULL;
     char err[8192] = "";
     if (!no_plots) {
-        outbuf = out ? strdup(out) : sl_tx_printf("%s/compare", b.dir);
+        char def[4400];
+        default_out(a.dir, b.dir, def, sizeof def);
+        outbuf = strdup(out ? out : def);
         if (!outbuf || sl_tx_mkdirs(outbuf)) {
             fprintf(stderr, "stormlab compare: %s: %s\n", outbuf ? outbuf : "--out", strerror(errno));
             rc = SL_EXIT_RUN;
@@ -424,6 +506,9 @@ int sl_cmd_compare(int argc, char **argv) {
         }
         if (write_file_json(outbuf, &a, &b, groups, n_groups, differences, compared, plots_dir))
             rc = SL_EXIT_RUN;
+        /* the page only when it is whole: with every plot, or none because gnuplot is absent */
+        if (rc == SL_EXIT_OK && write_page(outbuf, &a, &b, groups, n_groups, differences, compared, plots_dir != NULL))
+            rc = SL_EXIT_RUN;
     }
     if (json)
         write_json(stdout, &a, &b, groups, n_groups, differences, compared, plots_dir);
@@ -436,10 +521,11 @@ int sl_cmd_compare(int argc, char **argv) {
         for (size_t g = 0; g < a.run->n_groups; g++)
             drawn += sl_run_group_index(b.run, a.run->groups[g]) >= 0;
         if (plots_dir)
-            printf("plots: %s/ (GROUP-members, GROUP-lag as .png and .svg, %zu group%s) and compare.json\n", outbuf,
-                   drawn, drawn == 1 ? "" : "s");
+            printf("plots: %s/ (GROUP-members, GROUP-lag as .png and .svg, %zu group%s), compare.json and "
+                   "compare.html\n",
+                   outbuf, drawn, drawn == 1 ? "" : "s");
         else
-            printf("written: %s/compare.json\n", outbuf);
+            printf("written: %s/compare.json and compare.html\n", outbuf);
     }
 done:
     free(outbuf);

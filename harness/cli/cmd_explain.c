@@ -34,14 +34,28 @@ static void usage(FILE *f) {
           f);
 }
 
-/* printf's %-*s counts bytes; labels hold arrows (3 bytes, 1 column). */
-static void put_padded(const char *s, int width) {
+/* Terminal columns of a UTF-8 string: labels hold arrows (3 bytes, 1 column). */
+static int columns(const char *s) {
     int cols = 0;
     for (const char *p = s; *p; p++)
         cols += ((unsigned char)*p & 0xC0) != 0x80;
+    return cols;
+}
+
+/* s, then spaces to width columns and two more: printf's %-*s counts bytes,
+ * and a value as wide as its column would run into the next. */
+static void put_padded(const char *s, int width) {
     fputs(s, stdout);
-    for (; cols < width; cols++)
+    for (int cols = columns(s); cols < width + 2; cols++)
         fputc(' ', stdout);
+}
+
+/* Whether event r is a row of the by-root table: a root of a rebalance shown
+ * (roots[r], marked once for all rows), or (unfiltered) any injected event,
+ * which may have started none. */
+static int by_root_row(const sl_run_t *run, const unsigned char *roots, int filtered, size_t r) {
+    const sl_rf_event_t *e = &run->ev[r];
+    return roots[r] || (!filtered && e->cause < 0 && sl_causes_is_injected(e->kind));
 }
 
 static const char *or_dash(const char *s) { return s ? s : "-"; }
@@ -94,6 +108,23 @@ static void print_text(const sl_run_t *run, const sl_causes_t *c, const int *pic
     }
     /* The roll-up the lesson needs: what each injected event (or other root) cost in rebalances. */
     printf("\nby root (mechanism: the rebalances it started | effect: this run minus the run without the event):\n");
+    /* columns as wide as their longest value (names run to 64 characters) */
+    int kind_w = 0, label_w = 0;
+    unsigned char *roots = calloc(run->n_ev ? run->n_ev : 1, 1);
+    if (!roots) {
+        fprintf(stderr, "stormlab explain: out of memory\n");
+        return;
+    }
+    for (size_t i = 0; i < c->n_rb; i++)
+        if (pick[i])
+            roots[c->rb[i].chain[c->rb[i].n_chain - 1]] = 1;
+    for (size_t r = 0; r < run->n_ev; r++) {
+        if (!by_root_row(run, roots, filtered, r))
+            continue;
+        int k = columns(run->ev[r].kind), l = columns(sl_causes_label(&run->ev[r], label, sizeof label));
+        kind_w = k > kind_w ? k : kind_w;
+        label_w = l > label_w ? l : label_w;
+    }
     long long same_t = -1;
     int same_k = 0;
     for (size_t r = 0; r < run->n_ev; r++) {
@@ -104,15 +135,13 @@ static void print_text(const sl_run_t *run, const sl_causes_t *c, const int *pic
             same_t = e->t_us;
             entry = sl_impact_entry_at(impact, e->t_us, same_k);
         }
-        int any = 0, injected = e->cause < 0 && sl_causes_is_injected(e->kind);
-        for (size_t i = 0; i < c->n_rb && !any; i++)
-            any = pick[i] && c->rb[i].chain[c->rb[i].n_chain - 1] == r;
-        if (!any && (!injected || filtered)) /* a filtered view lists only the roots it shows */
+        if (!by_root_row(run, roots, filtered, r)) /* a filtered view lists only the roots it shows */
             continue;
+        int any = roots[r];
         sl_fmt_clock(t, sizeof t, e->t_us);
         printf("  %s  ", t);
-        put_padded(e->kind, 15);
-        put_padded(sl_causes_label(e, label, sizeof label), 42);
+        put_padded(e->kind, kind_w);
+        put_padded(sl_causes_label(e, label, sizeof label), label_w);
         if (!any)
             printf("no rebalance");
         for (size_t g = 0, groups = 0; g < run->n_groups; g++) {
@@ -133,6 +162,7 @@ static void print_text(const sl_run_t *run, const sl_causes_t *c, const int *pic
         }
         printf("\n");
     }
+    free(roots);
     json_t *base = json_object_get(impact, "impact_baselines");
     static const char *const names[][2] = {{"faults_only", "the team's actions (vs faults only)"},
                                            {"nothing_injected", "everything injected (vs nothing)"}};

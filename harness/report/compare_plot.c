@@ -66,10 +66,7 @@ int sl_compare_plot(const sl_run_t *a, const sl_run_t *b, const char *label_a, c
     }
     if (sl_extract_write(a, ca, da, &rows_a, err, errsz) || sl_extract_write(b, cb, db, &rows_b, err, errsz))
         goto out;
-    /* The fault strip shows A's faults (B's when A injected none): the
-     * runs compared are usually one scenario on two backends. */
-    const char *fdir = rows_a > 0 || rows_b == 0 ? da : db;
-    int fault_rows = rows_a > 0 || rows_b == 0 ? rows_a : rows_b;
+    /* each run's faults get a strip of their own, A's above B's (plots/_compare.gp) */
     double duration = a->duration_s > b->duration_s ? a->duration_s : b->duration_s;
     const char *lib = sl_plot_scripts_dir();
     /* draw everything first ... */
@@ -80,13 +77,14 @@ int sl_compare_plot(const sl_run_t *a, const sl_run_t *b, const char *label_a, c
         sl_extract_safe_name(a->groups[g], safe, sizeof safe);
         for (int p = 0; p < SL_COMPARE_N_PLOTS; p++)
             for (int f = 0; f < 2; f++) {
-                char script[4200], pout[4400], log[4400], pda[4400], pdb[4400], pf[4400], plib[4200];
+                char script[4200], pout[4400], log[4400], pda[4400], pdb[4400], pfa[4400], pfb[4400], plib[4200];
                 if (sl_plot_pathf(script, sizeof script, "%s/compare-%s.gp", lib, sl_compare_plot_names[p]) ||
                     sl_plot_pathf(pout, sizeof pout, "%s/%s-%s.%s", tmp, safe, sl_compare_plot_names[p], fmts[f]) ||
                     sl_plot_pathf(log, sizeof log, "%s/.%s-%s.%s.log", tmp, safe, sl_compare_plot_names[p], fmts[f]) ||
                     sl_plot_pathf(pda, sizeof pda, "%s/%s", da, safe) ||
                     sl_plot_pathf(pdb, sizeof pdb, "%s/%s", db, safe) ||
-                    sl_plot_pathf(pf, sizeof pf, "%s/faults.tsv", fdir) ||
+                    sl_plot_pathf(pfa, sizeof pfa, "%s/faults.tsv", da) ||
+                    sl_plot_pathf(pfb, sizeof pfb, "%s/faults.tsv", db) ||
                     sl_plot_pathf(plib, sizeof plib, "%s/", lib)) {
                     snprintf(err, errsz, "plot paths too long under %s", tmp);
                     goto out;
@@ -101,14 +99,16 @@ int sl_compare_plot(const sl_run_t *a, const sl_run_t *b, const char *label_a, c
                 gp_var(v, "lib", plib);
                 gp_var(v, "data_a", pda);
                 gp_var(v, "data_b", pdb);
-                gp_var(v, "faults", pf);
+                gp_var(v, "faults_a", pfa);
+                gp_var(v, "faults_b", pfb);
                 gp_var(v, "out", pout);
                 gp_var(v, "fmt", fmts[f]);
                 gp_var(v, "group", a->groups[g]);
-                gp_var(v, "scenario", a->name);
+                gp_var(v, "scenario_a", a->name);
+                gp_var(v, "scenario_b", b->name);
                 gp_var(v, "label_a", label_a);
                 gp_var(v, "label_b", label_b);
-                fprintf(v, "fault_rows=%d; duration=%.3f", fault_rows, duration);
+                fprintf(v, "rows_a=%d; rows_b=%d; duration=%.3f", rows_a, rows_b, duration);
                 fclose(v);
                 int r = run_gnuplot(gnuplot, vars, script, log, err, errsz);
                 free(vars);

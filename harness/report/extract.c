@@ -13,8 +13,9 @@
 
 #include "stormlab/stormlab.h" /* sl_output_create */
 
-/* The fault strip above each plot has at most this many label rows. */
-#define MAX_ROWS 10
+/* The fault strip above each plot has at most this many label rows
+ * (plots/_style.gp gives each at least 12.6 px: a 9 px label and a gap). */
+#define MAX_ROWS 16
 /* Layout as plots/_style.gp draws it: 1280 px wide, the time axis ends at
  * 0.925 of it and starts at most at LEFT_MAX (the swimlane's lane labels,
  * at most LANE_LABEL_MAX characters of LABEL_PX_PER_CHAR). */

@@ -287,7 +287,7 @@ static void section_faults(FILE *f, const sl_run_t *run, const sl_causes_t *c) {
         esc(f, e->kind);
         fputs("</code></td><td>", f);
         esc(f, sl_causes_label(e, label, sizeof label));
-        fputs("</td><td>", f);
+        fputs("</td><td class=\"list\">", f);
         int any = 0;
         for (size_t i = 0; i < c->n_rb; i++) {
             if (c->rb[i].chain[c->rb[i].n_chain - 1] != r)
@@ -324,32 +324,33 @@ static const char *css =
     ".rebalance{border-left:4px solid #E69F00;padding:.1rem 0 .1rem 1rem;margin:1.2rem 0}"
     ".rebalance h4{margin:.2rem 0}.chain{margin:.3rem 0;padding-left:1.4rem}.chain li.root{font-weight:600}"
     "code{font:13px ui-monospace,'DejaVu Sans Mono',monospace;background:#f5f5f5;padding:0 .2rem;word-break:break-word}"
+    /* a table cell never breaks a word (action.restar|t, billing-|team): one line per cell, except a list,
+     * which breaks between its items; a table wider than the page scrolls */
+    "table{display:block;max-width:100%;overflow-x:auto}td,th{white-space:nowrap;word-break:normal}"
+    "td.list{white-space:normal;min-width:12rem}td.list a{white-space:nowrap}"
     "time{font-variant-numeric:tabular-nums;color:#0072B2}.node{color:#555}"
     ".lesson>li{margin:.5rem 0}";
 
-int sl_report_write(const sl_run_t *run, const sl_causes_t *c, int with_plots, char *err, size_t errsz) {
-    char tmp[4096], final[4096];
-    snprintf(final, sizeof final, "%s/report.html", run->dir);
-    snprintf(tmp, sizeof tmp, "%s/.report.html.partial", run->dir);
+FILE *sl_report_page_open(const char *dir, const char *file, const char *title, const char *command,
+                          const char *extra_css, char *tmp, char *final, size_t pathsz, char *err, size_t errsz) {
+    snprintf(final, pathsz, "%s/%s", dir, file);
+    snprintf(tmp, pathsz, "%s/.%s.partial", dir, file);
     FILE *f = sl_output_create(tmp);
     if (!f) {
         snprintf(err, errsz, "%s: %s", tmp, strerror(errno));
-        return -1;
+        return NULL;
     }
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
           f);
-    esc(f, run->name);
-    fprintf(f, " &middot; stormlab report</title>\n<meta name=\"generator\" content=\"stormlab %s\">\n<style>%s%s</style>\n"
+    esc(f, title);
+    fprintf(f, " &middot; stormlab %s</title>\n<meta name=\"generator\" content=\"stormlab %s\">\n<style>%s%s</style>\n"
                "</head>\n<body>\n",
-            SL_VERSION, css, sl_timeline_css());
-    section_header(f, run);
-    section_summary(f, run);
-    sl_lesson_write(f, run, c);
-    sl_timeline_write(f, run, c);
-    section_plots(f, run, with_plots);
-    section_rebalances(f, run, c);
-    section_faults(f, run, c);
+            command, SL_VERSION, css, extra_css);
+    return f;
+}
+
+int sl_report_page_close(FILE *f, const char *tmp, const char *final, char *err, size_t errsz) {
     fputs("</body>\n</html>\n", f);
     int bad = ferror(f);
     if (fclose(f) || bad || rename(tmp, final)) {
@@ -358,4 +359,20 @@ int sl_report_write(const sl_run_t *run, const sl_causes_t *c, int with_plots, c
         return -1;
     }
     return 0;
+}
+
+int sl_report_write(const sl_run_t *run, const sl_causes_t *c, int with_plots, char *err, size_t errsz) {
+    char tmp[4200], final[4200];
+    FILE *f = sl_report_page_open(run->dir, "report.html", run->name, "report", sl_timeline_css(), tmp, final,
+                                  sizeof tmp, err, errsz);
+    if (!f)
+        return -1;
+    section_header(f, run);
+    section_summary(f, run);
+    sl_lesson_write(f, run, c);
+    sl_timeline_write(f, run, c);
+    section_plots(f, run, with_plots);
+    section_rebalances(f, run, c);
+    section_faults(f, run, c);
+    return sl_report_page_close(f, tmp, final, err, errsz);
 }

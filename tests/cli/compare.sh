@@ -37,7 +37,7 @@ mkdir -p "$dir/notarun"
 check "a directory that is not a run: exit 2 naming the missing file" \
   '[ $rc -eq 2 ] && grep -q "notarun/.*: " "$dir/o"'
 
-"$stormlab" compare "$dir/a" "$dir/b" >"$dir/table" 2>"$dir/err"; rc=$?
+(cd "$dir" && "$stormlab" compare "$dir/a" "$dir/b") >"$dir/table" 2>"$dir/err"; rc=$?
 check "compare exits 0 although the runs differ" '[ $rc -eq 0 ] || cat "$dir/err"'
 check "the header names both runs, their seeds and backend" \
   'grep -q "A: $dir/a  (sim, scenario member-cut-long, seed 1, 300 s)" "$dir/table" &&
@@ -47,8 +47,9 @@ check "one section for group billing and one for the cluster" \
 check "every group metric has a row" \
   'for m in rebalances generation "first stable (s)" "stable from (s)" "time to stable (s)" "rebalancing (s)" \
       "unowned partition-s" "max lag (records)" "duplicates (records)"; do grep -q "^  $m " "$dir/table" || exit 1; done'
-check "plots and compare.json go to DIR_B/compare by default" \
-  'grep -q "^plots: $dir/b/compare/" "$dir/table" && [ -s "$dir/b/compare/compare.json" ]'
+check "plots, compare.json and compare.html go to runs/compare-a-vs-b by default, nothing into either run" \
+  'grep -q "^plots: runs/compare-a-vs-b/" "$dir/table" && [ -s "$dir/runs/compare-a-vs-b/compare.json" ] &&
+   [ -s "$dir/runs/compare-a-vs-b/compare.html" ] && [ ! -e "$dir/b/compare" ] && [ ! -e "$dir/a/compare" ]'
 
 # The table and compare.json against the two summary.json files, read
 # independently; the plots are real PNGs and SVGs of a slide's size.
@@ -57,7 +58,7 @@ import json, re, struct, sys, xml.etree.ElementTree as ET
 d, table = sys.argv[1], open(sys.argv[2]).read()
 sa = json.load(open(d + "/a/summary.json"))
 sb = json.load(open(d + "/b/summary.json"))
-cj = json.load(open(d + "/b/compare/compare.json"))
+cj = json.load(open(d + "/runs/compare-a-vs-b/compare.json"))
 ga, gb = sa["groups"]["billing"], sb["groups"]["billing"]
 # the runs really differ in what the settings change
 assert ga["duplicates"] != gb["duplicates"], (ga, gb)
@@ -98,25 +99,29 @@ for k, c in cj["cluster"].items():
 assert cj["differences"] == diffs and cj["compared"] == 13, (cj["differences"], diffs)
 assert ("differences: %d of 13 values differ" % diffs) in table
 # the overlay plots
-assert cj["plots"] == d + "/b/compare", cj["plots"]
+assert cj["plots"] == "runs/compare-a-vs-b", cj["plots"]
 for name in ("members", "lag"):
-    png = open(d + "/b/compare/billing-%s.png" % name, "rb").read()
+    png = open(d + "/runs/compare-a-vs-b/billing-%s.png" % name, "rb").read()
     assert png[:8] == b"\x89PNG\r\n\x1a\n", name
     w, h = struct.unpack(">II", png[16:24])
     assert (w, h) == (1280, 720), (name, w, h)
-    svg = ET.parse(d + "/b/compare/billing-%s.svg" % name).getroot()
+    svg = ET.parse(d + "/runs/compare-a-vs-b/billing-%s.svg" % name).getroot()
     text = "".join(svg.itertext())
     assert "A vs B" in text and "billing" in text, name
-    assert "a (sim)" in text and "b (sim)" in text, (name, "legend names the runs")
+    assert "A (solid): member-cut-long, " in text and "a (sim)" in text, (name, "the subtitle names run A")
+    assert "B (dashed): member-cut-long, " in text and "b (sim)" in text, (name, "the subtitle names run B")
+    labels = ["".join(t.itertext()) for t in svg.iter("{http://www.w3.org/2000/svg}text")]
+    assert "A injected" in labels and "B injected" in labels, (name, "a fault strip per run")
+    assert labels.count("partition billing/1 ↔ broker/1-3") == 2, (name, "each run's partition labelled in its strip")
 print("ok")
 EOF
 check "table and compare.json match both summary.json files; PNG 1280x720 and SVG per plot" \
   '[ $rc -eq 0 ] || { cat "$dir/py"; false; }'
 check "no scratch files are left next to the plots" \
-  '[ -z "$(find "$dir/b/compare" -name ".*")" ]'
+  '[ -z "$(find "$dir/runs/compare-a-vs-b" -name ".*")" ]'
 
 "$stormlab" compare "$dir/a" "$dir/b" --json --no-plots >"$dir/json" 2>"$dir/err"; rc=$?
-python3 - "$dir/json" "$dir/b/compare/compare.json" >"$dir/py" 2>&1 <<'EOF'; rc2=$?
+python3 - "$dir/json" "$dir/runs/compare-a-vs-b/compare.json" >"$dir/py" 2>&1 <<'EOF'; rc2=$?
 import json, sys
 j, f = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 assert j["plots"] is None and f["plots"], (j["plots"], f["plots"])
@@ -154,16 +159,17 @@ check "a group only B has is listed as such, with '-' for A; plots only for shar
 mkdir -p "$dir/bin"
 for t in bash python3; do ln -sf "$(command -v $t)" "$dir/bin/$t"; done
 PATH="$dir/bin" "$stormlab" compare "$dir/a" "$dir/b" --out "$dir/nognuplot" >"$dir/o" 2>"$dir/e"; rc=$?
-check "without gnuplot: exit 0, the table, one install hint line, no images" \
+check "without gnuplot: exit 0, the table, one install hint line, no images (compare.json, compare.html)" \
   '[ $rc -eq 0 ] && grep -q "^  rebalances " "$dir/o" && [ "$(wc -l <"$dir/e")" -eq 1 ] &&
-   grep -q "apt-get install gnuplot-nox" "$dir/e" && [ -z "$(ls "$dir/nognuplot" | grep -v compare.json)" ]'
+   grep -q "apt-get install gnuplot-nox" "$dir/e" && [ -z "$(ls "$dir/nognuplot" | grep -vx "compare.json\|compare.html")" ] &&
+   grep -q "gnuplot is not installed" "$dir/nognuplot/compare.html"'
 
 # ---- a failing gnuplot script: exit 3, gnuplot's message, nothing half drawn
 mkdir -p "$dir/plots"
 cp "$src"/plots/*.gp "$dir/plots/"
 echo "this is not gnuplot" >>"$dir/plots/compare-lag.gp"
 STORMLAB_PLOTS_DIR="$dir/plots" "$stormlab" compare "$dir/a" "$dir/b" --out "$dir/broken" >"$dir/o" 2>"$dir/e"; rc=$?
-check "a broken script: exit 3 with gnuplot's message, no plot files" \
+check "a broken script: exit 3 with gnuplot's message, no plot files, no compare.html" \
   '[ $rc -eq 3 ] && grep -q "gnuplot failed drawing .*compare-lag.gp" "$dir/e" &&
    [ -z "$(ls -A "$dir/broken" | grep -v compare.json)" ]'
 

@@ -15,14 +15,12 @@ import json
 import os
 import re
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
-import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from checks import check, chromium, chromium_binary, finish  # noqa: E402
+from checks import check, chromium, chromium_binary, colour_count, finish  # noqa: E402
 
 STORMLAB, SRC = sys.argv[1], sys.argv[2]
 KEEP = sys.argv[3] if len(sys.argv) > 3 else None
@@ -81,42 +79,6 @@ document.querySelectorAll("body > header, body > section:not(#timeline)").forEac
 window.dispatchEvent(new Event("resize"));
 </script>
 """
-
-
-def png_pixels(path):
-    """(width, height, rows) of an 8-bit RGB/RGBA PNG, rows as bytes without filter bytes undone (None if other)."""
-    data = open(path, "rb").read()
-    w, h, depth, ctype = struct.unpack(">IIBB", data[16:26])
-    idat, pos = b"", 8
-    while pos < len(data):
-        (n,) = struct.unpack(">I", data[pos:pos + 4])
-        if data[pos + 4:pos + 8] == b"IDAT":
-            idat += data[pos + 8:pos + 8 + n]
-        pos += 12 + n
-    bpp = {2: 3, 6: 4}.get(ctype)
-    raw, rows, prev = zlib.decompress(idat), [], bytearray(w * bpp)
-    stride = w * bpp
-    for y in range(h):
-        f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-        for i in range(stride):
-            a = line[i - bpp] if i >= bpp else 0
-            b, c = prev[i], prev[i - bpp] if i >= bpp else 0
-            if f == 1: line[i] = (line[i] + a) & 255
-            elif f == 2: line[i] = (line[i] + b) & 255
-            elif f == 3: line[i] = (line[i] + (a + b) // 2) & 255
-            elif f == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        rows.append(bytes(line))
-        prev = line
-    return w, h, bpp, rows
-
-
-def colour_count(path, rgb):
-    w, h, bpp, rows = png_pixels(path)
-    want = bytes(rgb)
-    return sum(1 for row in rows for x in range(0, w * bpp, bpp) if row[x:x + 3] == want)
 
 
 binary = chromium_binary()
