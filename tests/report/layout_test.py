@@ -2,7 +2,8 @@
 """Layout that survives real names: for every library scenario and for the
 stress scenario (tests/data/report/stress-long-names.yaml: 64-character
 names, 200 groups, twelve events one second apart), no text of any plot the
-run writes (plots/*.svg) overlaps another or runs off the canvas, measured
+run writes (plots/*.svg), nor of a sweep's heatmap, overlaps another or runs
+off the canvas, measured
 with DejaVu Sans's own metrics (svg_layout.py states how); every injected
 event keeps its label in the fault strip (stacked in rows); report.html's
 table cells never break a word across lines (Chromium lays the page out);
@@ -103,6 +104,19 @@ try:
         r = sim(path, out)
         if check(f"{name}: sim exits 0", r.returncode == 0, r.stderr[-500:]):
             texts += check_svgs(name, out, font)
+
+    # Given a two-key sweep, when its heatmap is drawn, then its texts are apart and on the canvas too.
+    sweep = os.path.join(tmp, "sweep")
+    r = subprocess.run([STORMLAB, "sweep", os.path.join(SRC, "scenarios", "member-cut-short.yaml"), "--vary",
+                        "groups.billing.session_timeout=6s,20s,45s", "--vary", "groups.billing.heartbeat_interval=1s,3s",
+                        "--out", sweep], capture_output=True, text=True)
+    heatmaps = sorted(glob.glob(os.path.join(sweep, "plots", "*.svg")))
+    check("sweep: exits 0 and draws its heatmap", r.returncode == 0 and heatmaps, r.stderr[-300:])
+    for path in heatmaps:
+        faults = svg_layout.layout_faults(path, font)
+        texts += len(svg_layout.text_boxes(path, font)[0])
+        check(f"sweep: {os.path.basename(path)}: no text overlaps another or leaves the canvas", not faults,
+              "\n  " + "\n  ".join(faults[:6]))
 
     # Given the stress scenario's groups that its events touch, with 64-character names and twelve events one
     # second apart, when it is drawn, then nothing overlaps, nothing is clipped, and every event keeps its label.
