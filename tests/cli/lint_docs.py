@@ -40,7 +40,9 @@ def main():
             continue
         shown = [l for l in m.group(2).splitlines() if l.strip()]
         p = subprocess.run([stormlab] + shlex.split(m.group(1)), cwd=src, capture_output=True, text=True)
-        real = p.stdout.replace(stormlab, "build/stormlab").splitlines()
+        # the rehearse line names the binary as run, relative to the source tree when inside it
+        real = p.stdout.replace(stormlab, "build/stormlab").replace(
+            os.path.relpath(stormlab, src), "build/stormlab").splitlines()
         if not shown or not shown[0].endswith(f"[{r}]"):
             print(f"FAIL: rule {r}: expected the example to show a [{r}] finding, got {shown[:1]}")
             failures += 1
