@@ -11,11 +11,6 @@
 #include "assert-internal.h"
 #include "model-internal.h"
 
-static const char *event_kind_name(sl_event_kind_t k) {
-    static const char *const names[] = {"partition", "degrade", "restart", "pause", "stall", "set", "scale"};
-    return names[k];
-}
-
 /* Appends the nodes sel names right now to *nodes (no duplicates). */
 static void resolve(sl_sim_t *s, const sl_selector_t *sel, int **nodes, int *n) {
     int cap_add = 0;
@@ -109,11 +104,11 @@ static void link_end(void *ctx, sl_timer_t *t) {
             s->faults[a->faults[i]].active = false;
     bool cut = a->ev->kind == SL_EV_PARTITION;
     int64_t seq = sl_trace(s, cut ? "link.heal" : "link.restore", -1, -1, 0, -1, t->cause, "%s ends",
-                           event_kind_name(a->ev->kind));
+                           sl_event_kind_name(a->ev->kind));
     for (int i = 0; i < 2; i++)
         if (a->faults[i] >= 0)
             sl_net_heal(s, a->faults[i]);
-    sl_log(s, -1, "INFO", "[stormlab] %s healed (events[%d])", event_kind_name(a->ev->kind),
+    sl_log(s, -1, "INFO", "[stormlab] %s healed (events[%d])", sl_event_kind_name(a->ev->kind),
            (int)(a->ev - s->sc->events));
     sl_cluster_reevaluate(s, seq);
 }
@@ -289,13 +284,13 @@ static void action_fire(void *ctx, sl_timer_t *t) {
         a->seq = sl_trace(s, kinds[ev->kind], -1, ev->group, 0, -1, -1, "config change on %s by rolling restart",
                           s->groups[ev->group].cfg->id);
     else
-        a->seq = sl_trace(s, kinds[ev->kind], -1, -1, 0, -1, -1, "%s%s %s", event_kind_name(ev->kind),
+        a->seq = sl_trace(s, kinds[ev->kind], -1, -1, 0, -1, -1, "%s%s %s", sl_event_kind_name(ev->kind),
                           ev->kind == SL_EV_RESTART ? (ev->mode == SL_RESTART_HARD         ? " (hard)"
                                                        : ev->mode == SL_RESTART_CONTROLLED ? " (controlled)"
                                                                                            : " (pause)")
                                                     : "",
                           n ? desc : "(no node selected)");
-    sl_log(s, -1, "INFO", "[stormlab] operator/fault: %s %s", event_kind_name(ev->kind), n ? desc : "(nothing)");
+    sl_log(s, -1, "INFO", "[stormlab] operator/fault: %s %s", sl_event_kind_name(ev->kind), n ? desc : "(nothing)");
     a->steps = calloc((size_t)(n ? n : 1), sizeof *a->steps);
     a->n_steps = n;
     int64_t gap = ev->rolling_us > 0 ? ev->rolling_us : 0;

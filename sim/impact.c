@@ -71,55 +71,74 @@ static int n_values(const sl_scenario_t *sc) { return N_METRICS * (sc->n_groups 
 /* Slot of metric m for group g (g = n_groups: the cluster). */
 static int slot(const sl_scenario_t *sc, int m, int g) { return m * (sc->n_groups + 1) + g; }
 
-/* Reads the metrics of a finished simulation into v. */
-static void collect(const sl_sim_t *sim, const sl_scenario_t *sc, double *v) {
+/* Reads the metrics of a run's results into v. */
+static void collect(const sl_run_results_t *res, const sl_scenario_t *sc, double *v) {
     double end_s = (double)sc->duration_us / 1e6;
     for (int i = 0; i < n_values(sc); i++)
         v[i] = 0;
-    for (int g = 0; g < sc->n_groups; g++) {
-        sl_group_result_t r;
-        sl_sim_group_result(sim, g, &r);
+    for (int g = 0; g < sc->n_groups && g < res->n_groups; g++) {
+        const sl_group_result_t *r = &res->groups[g];
         for (int m = 0; m < N_METRICS; m++) {
             double x = 0;
             const char *n = metrics[m].name;
             if (metrics[m].cluster) continue;
-            if (!strcmp(n, "rebalances")) x = r.rebalances;
-            else if (!strcmp(n, "rebalance_s")) x = r.rebalance_s;
+            if (!strcmp(n, "rebalances")) x = r->rebalances;
+            else if (!strcmp(n, "rebalance_s")) x = r->rebalance_s;
             /* A group that never settles counts as settling at the run's end: a lower bound of its cost. */
-            else if (!strcmp(n, "stable_from_s")) x = r.stable_from_s < 0 ? end_s : r.stable_from_s;
-            else if (!strcmp(n, "unowned_partition_s")) x = r.unowned_partition_s;
-            else if (!strcmp(n, "duplicates")) x = (double)r.duplicates;
-            else if (!strcmp(n, "max_lag")) x = (double)r.max_lag;
-            else if (!strcmp(n, "crashed_members")) x = r.crashed_members;
+            else if (!strcmp(n, "stable_from_s")) x = r->stable_from_s < 0 ? end_s : r->stable_from_s;
+            else if (!strcmp(n, "unowned_partition_s")) x = r->unowned_partition_s;
+            else if (!strcmp(n, "duplicates")) x = (double)r->duplicates;
+            else if (!strcmp(n, "max_lag")) x = (double)r->max_lag;
+            else if (!strcmp(n, "crashed_members")) x = r->crashed_members;
             v[slot(sc, m, g)] = x;
         }
     }
-    sl_cluster_result_t c;
-    sl_sim_cluster_result(sim, &c);
+    const sl_cluster_result_t *c = &res->cluster;
     for (int m = 0; m < N_METRICS; m++) {
         const char *n = metrics[m].name;
         if (!metrics[m].cluster) continue;
-        v[slot(sc, m, sc->n_groups)] = !strcmp(n, "lost_records")     ? (double)c.lost_records
-                                       : !strcmp(n, "produce_errors") ? (double)c.produce_errors
-                                                                      : c.unavailable_partition_s;
+        v[slot(sc, m, sc->n_groups)] = !strcmp(n, "lost_records")     ? (double)c->lost_records
+                                       : !strcmp(n, "produce_errors") ? (double)c->produce_errors
+                                                                      : c->unavailable_partition_s;
     }
 }
 
-/* Runs sc without the events marked in removed; v receives its metrics. */
-static sl_err_t run_variant(const sl_scenario_t *sc, const bool *removed, double *v, char *errstr,
-                            size_t errstr_size) {
+sl_err_t sl_variant_run(const sl_scenario_t *sc, const bool *removed, sl_run_results_t *res, char *errstr,
+                        size_t errstr_size) {
+    memset(res, 0, sizeof *res);
     sl_scenario_t variant = *sc; /* shallow: the kept events' pointers stay sc's */
     variant.events = malloc((size_t)(sc->n_events ? sc->n_events : 1) * sizeof *variant.events);
-    if (!variant.events) return SL_E_NOMEM;
+    res->groups = calloc((size_t)(sc->n_groups ? sc->n_groups : 1), sizeof *res->groups);
+    if (!variant.events || !res->groups) {
+        free(variant.events);
+        sl_run_results_free(res);
+        return SL_E_NOMEM;
+    }
     variant.n_events = 0;
     for (int i = 0; i < sc->n_events; i++)
         if (!removed || !removed[i]) variant.events[variant.n_events++] = sc->events[i];
     sl_sim_t *sim = NULL;
     sl_err_t rc = sl_sim_new(&variant, NULL, &sim, errstr, errstr_size);
     if (rc == SL_OK) rc = sl_sim_run(sim);
-    if (rc == SL_OK) collect(sim, &variant, v);
+    if (rc == SL_OK) {
+        res->n_groups = sc->n_groups;
+        for (int g = 0; g < sc->n_groups; g++)
+            sl_sim_group_result(sim, g, &res->groups[g]);
+        sl_sim_cluster_result(sim, &res->cluster);
+    }
     sl_sim_destroy(sim);
     free(variant.events);
+    if (rc != SL_OK) sl_run_results_free(res);
+    return rc;
+}
+
+/* Runs sc without the events marked in removed; v receives its metrics. */
+static sl_err_t run_variant(const sl_scenario_t *sc, const bool *removed, double *v, char *errstr,
+                            size_t errstr_size) {
+    sl_run_results_t res;
+    sl_err_t rc = sl_variant_run(sc, removed, &res, errstr, errstr_size);
+    if (rc == SL_OK) collect(&res, sc, v);
+    sl_run_results_free(&res);
     return rc;
 }
 

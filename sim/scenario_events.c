@@ -9,13 +9,10 @@
 
 #include "scenario_load-internal.h"
 
-static const char *const event_keys[] = {"at", "for", "rolling", "mode", "oneway", "kind",
+static const char *const event_keys[] = {"at", "for", "rolling", "mode", "oneway", "kind", "skip",
                                          "partition", "degrade", "restart", "pause", "stall",
                                          "set", "scale", NULL};
-/* Indexed by sl_event_kind_t. */
-static const char *const action_names[] = {"partition", "degrade", "restart", "pause",
-                                           "stall", "set", "scale"};
-#define N_ACTIONS 7
+#define N_ACTIONS 7 /* sl_event_kind_t's values; sl_event_kind_name() names them */
 
 static const char *const set_keys[] = {
     "group", "client", "protocol", "assignor", "static", "session_timeout",
@@ -250,9 +247,9 @@ static int load_event(ld_t *ld, const yt_node_t *m, const char *path, sl_event_c
     e->group = -1;
     for (size_t i = 0; i < m->n; i++)
         for (int a = 0; a < N_ACTIONS; a++) {
-            if (strcmp(m->pairs[i].key->str, action_names[a]) != 0) continue;
+            if (strcmp(m->pairs[i].key->str, sl_event_kind_name((sl_event_kind_t)a)) != 0) continue;
             if (action)
-                return ld_fail(ld, SL_E_INVAL, m->pairs[i].key, ld_key(p, path, action_names[a]),
+                return ld_fail(ld, SL_E_INVAL, m->pairs[i].key, ld_key(p, path, sl_event_kind_name((sl_event_kind_t)a)),
                                "a second action (after %s at %d:%d), expected exactly one action per "
                                "event", action_key->str, action_key->line, action_key->col);
             action_key = m->pairs[i].key;
@@ -280,10 +277,10 @@ static int load_event(ld_t *ld, const yt_node_t *m, const char *path, sl_event_c
             size_t o = 0;
             for (int a = 0; a < N_ACTIONS; a++)
                 if (modifiers[i].kinds & BIT(a))
-                    o += (size_t)snprintf(ok + o, sizeof ok - o, "%s%s", o ? ", " : "", action_names[a]);
+                    o += (size_t)snprintf(ok + o, sizeof ok - o, "%s%s", o ? ", " : "", sl_event_kind_name((sl_event_kind_t)a));
             return ld_fail(ld, SL_E_INVAL, yt_get_pair(m, modifiers[i].key)->key,
                            ld_key(p, path, modifiers[i].key), "not valid on a %s event, expected it "
-                           "only on %s", action_names[e->kind], ok);
+                           "only on %s", sl_event_kind_name(e->kind), ok);
         }
     if (get_dur(ld, m, path, "for", 0, &e->for_us) || get_dur(ld, m, path, "rolling", 0, &e->rolling_us) ||
         get_bool(ld, m, path, "oneway", &e->oneway))
@@ -305,7 +302,7 @@ static int load_event(ld_t *ld, const yt_node_t *m, const char *path, sl_event_c
         e->is_action = x == 1;
         e->kind_given = true;
     }
-    ld_key(p, path, action_names[e->kind]);
+    ld_key(p, path, sl_event_kind_name(e->kind));
     switch (e->kind) {
     case SL_EV_PARTITION:
     case SL_EV_DEGRADE: return load_links_action(ld, action, p, e, maxm);
@@ -313,7 +310,7 @@ static int load_event(ld_t *ld, const yt_node_t *m, const char *path, sl_event_c
         return val_selectors(ld, action, p, SEL_RESTART, "restart", maxm, &e->targets, &e->n_targets);
     case SL_EV_PAUSE:
     case SL_EV_STALL:
-        return val_selectors(ld, action, p, SEL_MEMBERS, action_names[e->kind], maxm, &e->targets,
+        return val_selectors(ld, action, p, SEL_MEMBERS, sl_event_kind_name(e->kind), maxm, &e->targets,
                              &e->n_targets);
     case SL_EV_SET: return load_set(ld, action, p, e);
     case SL_EV_SCALE: return load_scale(ld, action, p, e);
@@ -385,12 +382,30 @@ static int check_sets(ld_t *ld, const order_t *ord, const yt_node_t *const *acti
         char why[512], path[LD_PATH], p[LD_PATH];
         if (ld_check_group(&sc->cluster, g, false, &key, why, sizeof why) == 0) continue;
         const yt_node_t *at = yt_get(actions[ord[i].index], key);
-        snprintf(path, sizeof path, "events[%d].set", ord[i].index);
+        snprintf(path, sizeof path, "events[%d].set", e->file_index);
         rc = ld_fail(ld, SL_E_INVAL, at ? at : actions[ord[i].index], ld_key(p, path, key),
                      "%s (group %s after this event)", why, g->id);
     }
     free(now);
     return rc;
+}
+
+/* `skip: true` leaves an event out of the run, as if it were not written
+ * (`--set events.3.skip=true`: how `stormlab advise` removes an operator
+ * action).  kept receives the other items, file_idx their places in the
+ * file, so messages and --set paths keep the file's numbering. */
+static int drop_skipped(ld_t *ld, const yt_node_t *seq, yt_node_t *kept, int *file_idx) {
+    char p[LD_PATH];
+    kept->n = 0;
+    for (size_t i = 0; i < seq->n; i++) {
+        bool skip = false;
+        if (seq->items[i]->kind == YT_MAP && get_bool(ld, seq->items[i], ld_idx(p, "events", i), "skip", &skip) != 0)
+            return -1;
+        if (skip) continue;
+        file_idx[kept->n] = (int)i;
+        kept->items[kept->n++] = seq->items[i];
+    }
+    return 0;
 }
 
 int ld_events(ld_t *ld, const yt_node_t *seq) {
@@ -401,35 +416,44 @@ int ld_events(ld_t *ld, const yt_node_t *seq) {
         return ld_fail(ld, SL_E_LIMIT, seq, "events", "%zu events, expected at most %d", seq->n,
                        SL_MAX_EVENTS);
     size_t n = seq->n ? seq->n : 1;
+    yt_node_t kept = *seq;
+    kept.items = calloc(n, sizeof *kept.items);
+    int *file_idx = calloc(n, sizeof *file_idx);
     sl_event_cfg_t *evs = calloc(n, sizeof *evs);
     order_t *ord = calloc(n, sizeof *ord);
     const yt_node_t **actions = calloc(n, sizeof *actions);
-    int *maxm = scan_max_members(ld, seq);
+    int *maxm = NULL;
     int rc = 0;
-    if (!evs || !ord || !actions || !maxm) rc = ld_nomem(ld);
+    if (!kept.items || !file_idx || !evs || !ord || !actions) rc = ld_nomem(ld);
+    if (rc == 0) rc = drop_skipped(ld, seq, &kept, file_idx);
+    if (rc == 0 && !(maxm = scan_max_members(ld, &kept))) rc = ld_nomem(ld);
     /* Events go into sc as they load, so a failure frees them with sc. */
     if (rc == 0) {
         sc->events = evs;
         evs = NULL;
     }
-    for (size_t i = 0; i < seq->n && rc == 0; i++) {
+    for (size_t i = 0; i < kept.n && rc == 0; i++) {
         sc->n_events++;
-        rc = load_event(ld, seq->items[i], ld_idx(p, "events", i), &sc->events[i], maxm, &actions[i]);
+        sc->events[i].file_index = file_idx[i];
+        rc = load_event(ld, kept.items[i], ld_idx(p, "events", (size_t)file_idx[i]), &sc->events[i], maxm,
+                        &actions[i]);
         ord[i] = (order_t){sc->events[i].at_us, (int)i};
     }
     if (rc == 0) {
         /* Stable sort by time: ties keep the file's order. */
-        qsort(ord, seq->n, sizeof *ord, cmp_order);
+        qsort(ord, kept.n, sizeof *ord, cmp_order);
         sl_event_cfg_t *sorted = calloc(n, sizeof *sorted);
         if (!sorted) {
             rc = ld_nomem(ld);
         } else {
-            for (size_t i = 0; i < seq->n; i++) sorted[i] = sc->events[ord[i].index];
+            for (size_t i = 0; i < kept.n; i++) sorted[i] = sc->events[ord[i].index];
             free(sc->events);
             sc->events = sorted;
             rc = check_sets(ld, ord, actions);
         }
     }
+    free(kept.items);
+    free(file_idx);
     free(evs);
     free(ord);
     free(actions);

@@ -247,14 +247,16 @@ int ld_check_group(const sl_cluster_cfg_t *cl, const sl_group_cfg_t *g, bool bro
         }
         return 0;
     }
-    if (broker_bounds && (g->session_timeout_us < 45 * SEC || g->session_timeout_us > 60 * SEC)) {
+    if (broker_bounds && (g->session_timeout_us < SL_CONSUMER_MIN_SESSION_US ||
+                          g->session_timeout_us > SL_CONSUMER_MAX_SESSION_US)) {
         *key = "session_timeout";
         snprintf(why, why_size,
                  "%s is outside the broker's group.consumer.min.session.timeout.ms..group.consumer."
                  "max.session.timeout.ms (45s..60s), expected a value in 45s..60s", s);
         return -1;
     }
-    if (broker_bounds && (g->heartbeat_interval_us < 5 * SEC || g->heartbeat_interval_us > 15 * SEC)) {
+    if (broker_bounds && (g->heartbeat_interval_us < SL_CONSUMER_MIN_HEARTBEAT_US ||
+                          g->heartbeat_interval_us > SL_CONSUMER_MAX_HEARTBEAT_US)) {
         *key = "heartbeat_interval";
         snprintf(why, why_size,
                  "%s is outside the broker's group.consumer.min.heartbeat.interval.ms..group."

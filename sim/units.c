@@ -35,6 +35,11 @@ static const char *const restart_mode_names[] = {
     [SL_RESTART_CONTROLLED] = "controlled",
     [SL_RESTART_PAUSE] = "pause",
 };
+static const char *const event_kind_names[] = {
+    [SL_EV_PARTITION] = "partition", [SL_EV_DEGRADE] = "degrade", [SL_EV_RESTART] = "restart",
+    [SL_EV_PAUSE] = "pause",         [SL_EV_STALL] = "stall",     [SL_EV_SET] = "set",
+    [SL_EV_SCALE] = "scale",
+};
 static const char *const metric_names[] = {
     [SL_M_REBALANCES] = "rebalances",
     [SL_M_GENERATION] = "generation",
@@ -57,6 +62,7 @@ const char *sl_assignor_name(sl_assignor_t a) { return NAME_OF(assignor_names, a
 const char *sl_commit_name(sl_commit_t c) { return NAME_OF(commit_names, c); }
 const char *sl_restart_mode_name(sl_restart_mode_t m) { return NAME_OF(restart_mode_names, m); }
 const char *sl_metric_name(sl_metric_t m) { return NAME_OF(metric_names, m); }
+const char *sl_event_kind_name(sl_event_kind_t k) { return NAME_OF(event_kind_names, k); }
 
 /* Largest first, so sl_format_duration picks the largest exact unit. */
 static const struct {

@@ -41,6 +41,14 @@ extern "C" {
  * budget (about 50 bytes a row, so well under 1 GB), checked at load time */
 #define SL_MAX_SERIES_ROWS 10000000
 #define SL_MAX_PRODUCE_RATE 1e9 /* records per second, per topic */
+/* The broker's bounds for `protocol: consumer` groups (group.consumer.{min,max}.session.timeout.ms,
+ * group.consumer.{min,max}.heartbeat.interval.ms); classic groups have the cluster's
+ * group_min/max_session_timeout. */
+#define SL_CONSUMER_MIN_SESSION_US (45LL * 1000000)
+#define SL_CONSUMER_MAX_SESSION_US (60LL * 1000000)
+#define SL_CONSUMER_MIN_HEARTBEAT_US (5LL * 1000000)
+#define SL_CONSUMER_MAX_HEARTBEAT_US (15LL * 1000000)
+
 typedef enum sl_client_e { SL_CLIENT_JAVA, SL_CLIENT_LIBRDKAFKA } sl_client_t;
 typedef enum sl_protocol_e { SL_PROTO_CLASSIC, SL_PROTO_CONSUMER } sl_protocol_t;
 typedef enum sl_assignor_e {
@@ -187,6 +195,8 @@ typedef struct sl_event_cfg_s {
     bool is_action;                     /* the team's operator action, not a fault (restart,
                                          * set, scale unless `kind:` says otherwise) */
     bool kind_given;                    /* `kind:` was written (the writer keeps it) */
+    int file_index;                     /* place in the file's `events` (what `--set events.N` addresses;
+                                         * events with `skip: true` are not loaded) */
     int line, col;
 } sl_event_cfg_t;
 
@@ -214,6 +224,7 @@ const char *sl_protocol_name(sl_protocol_t p);
 const char *sl_assignor_name(sl_assignor_t a);
 const char *sl_commit_name(sl_commit_t c);
 const char *sl_restart_mode_name(sl_restart_mode_t m);
+const char *sl_event_kind_name(sl_event_kind_t k); /* the action's key: "partition", ... */
 
 /* Applies the fields a `set` event changes (its set_mask) to cfg. */
 void sl_group_cfg_apply_set(sl_group_cfg_t *cfg, const sl_event_cfg_t *ev);

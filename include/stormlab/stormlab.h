@@ -11,6 +11,7 @@
 #ifndef STORMLAB_H
 #define STORMLAB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -225,6 +226,18 @@ int sl_sim_expect_count(const sl_sim_t *sim);
  * impact sl_sim_run_to_dir_opts(SL_RUN_IMPACT) attached to sim, else
  * computes one (sl_impact_compute(): one simulation per event, each call). */
 sl_err_t sl_sim_expect_result(const sl_sim_t *sim, int i, sl_expect_result_t *out);
+
+/**
+ * Runs sc in process with no outputs (no files, no parsing), leaving out the
+ * events whose removed[i] is true (i as sl_scenario_event_info() numbers
+ * them; removed may be NULL), and fills results with what summary.json would
+ * hold (the caller frees them with sl_run_results_free()); sl_expect_eval()
+ * gates them.  The one way impact's variants and `stormlab advise`'s
+ * candidates are run.  Single-threaded; distinct calls may run on distinct
+ * threads or in forked processes.
+ */
+sl_err_t sl_variant_run(const sl_scenario_t *sc, const bool *removed, sl_run_results_t *results, char *errstr,
+                        size_t errstr_size);
 
 /**
  * Counterfactual impact of every scenario event (docs/outputs.md `impact`):

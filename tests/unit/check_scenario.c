@@ -655,6 +655,38 @@ START_TEST(a_member_added_by_a_later_scale_event_can_be_selected) {
 }
 END_TEST
 
+START_TEST(a_skipped_event_is_left_out_and_the_others_keep_their_file_numbers) {
+    /* given three events written out of time order, the middle one (events[1]) skipped
+     * when the file loads
+     * then two events run, each knowing its place in the file (what --set events.N addresses) */
+    sl_scenario_t *sc = t_load(MINIMAL
+                               "groups: [{id: billing, topics: [orders], members: 6}]\n"
+                               "events:\n"
+                               "  - {at: 3m, restart: 'broker/*', rolling: 1m, for: 30s}\n"
+                               "  - {at: 1m, restart: broker/1, skip: true}\n"
+                               "  - {at: 2m, set: {group: billing, session_timeout: 10s}}\n");
+    ck_assert_int_eq(sl_scenario_event_count(sc), 2);
+    const sl_event_cfg_t *e = sl_scenario_event(sc, 0);
+    ck_assert_msg(e->file_index == 2 && e->kind == SL_EV_SET, "expected events[2] (set) first, got events[%d] (%s)",
+                  e->file_index, sl_event_kind_name(e->kind));
+    e = sl_scenario_event(sc, 1);
+    ck_assert_msg(e->file_index == 0 && e->kind == SL_EV_RESTART && e->rolling_us == 60000000,
+                  "expected events[0] (rolling restart of broker/*), got events[%d] (%s)", e->file_index,
+                  sl_event_kind_name(e->kind));
+    sl_scenario_destroy(sc);
+    /* and a member only a skipped scale creates cannot be selected: the file's numbering in the message */
+    char err[1024];
+    ck_assert_int_eq(t_try_load(MINIMAL
+                                "groups: [{id: billing, topics: [orders], members: 6}]\n"
+                                "events:\n"
+                                "  - {at: 8m, scale: {group: billing, members: 8}, skip: true}\n"
+                                "  - {at: 9m, restart: billing/8}\n",
+                                err, sizeof err),
+                     SL_E_INVAL);
+    ck_assert_msg(strstr(err, "events[1].restart"), "expected the message to name events[1].restart, got %s", err);
+}
+END_TEST
+
 START_TEST(a_set_event_may_cross_the_broker_session_bounds) {
     /* given a set event lowering the session timeout below the broker's 6s
      * when the file loads
@@ -1211,6 +1243,7 @@ static Suite *scenario_suite(void) {
     tcase_add_test(tc, every_selector_form_names_its_nodes);
     tcase_add_test(tc, a_member_added_by_a_later_scale_event_can_be_selected);
     tcase_add_test(tc, a_set_event_may_cross_the_broker_session_bounds);
+    tcase_add_test(tc, a_skipped_event_is_left_out_and_the_others_keep_their_file_numbers);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("overrides");
