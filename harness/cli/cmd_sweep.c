@@ -29,6 +29,7 @@
 #include "cli.h"
 #include "report/plot.h"
 #include "stormlab/stormlab.h"
+#include "gate/pool.h"
 #include "gate/sweep.h"
 #include "textout.h"
 
@@ -37,7 +38,6 @@
 #endif
 
 #define MAX_SETS 256
-#define MAX_JOBS 1024
 
 static const char *const group_metrics[] = {"rebalances",     "generation", "rebalance_s",    "unowned_partition_s",
                                             "max_lag",        "duplicates", "first_stable_s", "stable_from_s"};
@@ -196,19 +196,8 @@ static char *result_row(const sweep_t *s, const sl_scenario_t *sc, sl_sim_t *sim
     return buf;
 }
 
-static void write_all(int fd, const char *buf, size_t len) {
-    while (len) {
-        ssize_t w = write(fd, buf, len);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return;
-        buf += w;
-        len -= (size_t)w;
-    }
-}
-
-/* In the child: run point p, send the row, exit with the point's code. */
-static void child_main(const sweep_t *s, size_t p, int fd) {
-    signal(SIGPIPE, SIG_IGN);
+/* In the child: run point p, send the row; the point's exit code. */
+static int run_point(const sweep_t *s, size_t p, int fd) {
     char err[2048] = "", dir[4096], label[1024];
     sl_scenario_t *sc = NULL;
     sl_sim_t *sim = NULL;
@@ -225,134 +214,36 @@ static void child_main(const sweep_t *s, size_t p, int fd) {
     }
     char *row = sc ? result_row(s, sc, sim, code == SL_EXIT_OK ? "ok" : code == SL_EXIT_USAGE ? "refused" : "failed")
                    : NULL;
-    if (row) write_all(fd, row, strlen(row));
+    if (row) sl_pool_write_all(fd, row, strlen(row));
     free(row);
     sl_sim_destroy(sim);
     sl_scenario_destroy(sc);
-    close(fd);
-    _exit(code);
+    return code;
 }
 
 typedef struct {
-    pid_t pid;
-    int fd;
-    size_t point;
-    char *buf;
-    size_t len, cap;
-} slot_t;
+    const sweep_t *s;
+    const size_t *list; /* task i runs point list[i] */
+} points_t;
 
-static void progress(size_t done, size_t total, size_t running, double t0) {
-    static double last; /* redraw at most 10 times a second, and at the end */
-    double now = sl_cli_wall_seconds();
-    if (done < total && now - last < 0.1) return;
-    last = now;
-    char bar[31];
-    size_t fill = total ? done * 30 / total : 30;
-    for (size_t i = 0; i < 30; i++) bar[i] = i < fill ? '#' : '.';
-    bar[30] = '\0';
-    fprintf(stderr, "\r\033[Ksweep [%s] %zu/%zu points, %zu running, %.1f s", bar, done, total, running,
-            sl_cli_wall_seconds() - t0);
+static int point_task(void *ctx, size_t i, int fd) {
+    const points_t *pt = ctx;
+    return run_point(pt->s, pt->list[i], fd);
 }
 
-/* Runs the points in list[0..count) with up to jobs children; rows[p] gets
- * each point's row (after the vary values).  Returns the worst exit code. */
+/* Runs the points in list[0..count) with up to jobs children (gate/pool.h);
+ * rows[p] gets each point's row (after the vary values).  Returns the worst
+ * exit code. */
 static int run_points(const sweep_t *s, const size_t *list, size_t count, size_t jobs, char **rows, int show) {
-    slot_t *slots = calloc(jobs, sizeof *slots);
-    struct pollfd *pf = calloc(jobs, sizeof *pf);
-    if (!slots || !pf) {
-        free(slots);
-        free(pf);
+    char **got = calloc(count ? count : 1, sizeof *got);
+    if (!got) {
         fprintf(stderr, "stormlab sweep: out of memory\n");
         return SL_EXIT_RUN;
     }
-    size_t next = 0, running = 0, done = 0;
-    int code = SL_EXIT_OK;
-    double t0 = sl_cli_wall_seconds();
-    while (next < count || running) {
-        while (running < jobs && next < count) {
-            size_t k = 0;
-            while (slots[k].pid) k++;
-            int fds[2];
-            size_t p = list[next++];
-            if (pipe2(fds, O_CLOEXEC) != 0) {
-                fprintf(stderr, "stormlab sweep: point %zu: pipe: %s\n", p, strerror(errno));
-                code = SL_EXIT_RUN;
-                done++;
-                continue;
-            }
-            fflush(NULL);
-            pid_t pid = fork();
-            if (pid < 0) {
-                fprintf(stderr, "stormlab sweep: point %zu: fork: %s\n", p, strerror(errno));
-                close(fds[0]);
-                close(fds[1]);
-                code = SL_EXIT_RUN;
-                done++;
-                continue;
-            }
-            if (pid == 0) {
-                close(fds[0]);
-                child_main(s, p, fds[1]);
-            }
-            close(fds[1]);
-            slots[k] = (slot_t){.pid = pid, .fd = fds[0], .point = p};
-            running++;
-        }
-        if (!running) break;
-        size_t np = 0;
-        size_t map[MAX_JOBS];
-        for (size_t k = 0; k < jobs; k++)
-            if (slots[k].pid) {
-                pf[np] = (struct pollfd){.fd = slots[k].fd, .events = POLLIN};
-                map[np++] = k;
-            }
-        int r = poll(pf, np, show ? 200 : -1);
-        if (r < 0 && errno != EINTR) {
-            fprintf(stderr, "stormlab sweep: poll: %s\n", strerror(errno));
-            code = SL_EXIT_RUN;
-            break;
-        }
-        for (size_t i = 0; r > 0 && i < np; i++) {
-            if (!pf[i].revents) continue;
-            slot_t *sl = &slots[map[i]];
-            if (sl->cap - sl->len < 4096) {
-                size_t ncap = sl->cap ? sl->cap * 2 : 8192;
-                char *nb = realloc(sl->buf, ncap);
-                if (!nb) { fprintf(stderr, "stormlab sweep: out of memory\n"); abort(); }
-                sl->buf = nb;
-                sl->cap = ncap;
-            }
-            ssize_t got = read(sl->fd, sl->buf + sl->len, sl->cap - sl->len - 1);
-            if (got < 0 && errno == EINTR) continue;
-            if (got > 0) { sl->len += (size_t)got; continue; }
-            /* EOF: the child is done */
-            close(sl->fd);
-            int st = 0;
-            while (waitpid(sl->pid, &st, 0) < 0 && errno == EINTR) {}
-            int ok_row = sl->len > 0 && sl->buf[sl->len - 1] == '\n';
-            int ccode = WIFEXITED(st) ? WEXITSTATUS(st) : SL_EXIT_RUN;
-            if (ok_row) {
-                sl->buf[sl->len - 1] = '\0';
-                rows[sl->point] = strdup(sl->buf);
-            } else {
-                if (WIFSIGNALED(st))
-                    fprintf(stderr, "\nstormlab sweep: point %zu: killed by signal %d\n", sl->point, WTERMSIG(st));
-                else
-                    fprintf(stderr, "\nstormlab sweep: point %zu: exited %d without a result\n", sl->point, ccode);
-                ccode = SL_EXIT_RUN;
-            }
-            if (ccode == SL_EXIT_USAGE) code = SL_EXIT_USAGE;
-            else if (ccode != SL_EXIT_OK && code != SL_EXIT_USAGE) code = SL_EXIT_RUN;
-            free(sl->buf);
-            memset(sl, 0, sizeof *sl);
-            running--;
-            done++;
-        }
-        if (show) progress(done, count, running, t0);
-    }
-    if (show) fputs("\r\033[K", stderr);
-    free(slots);
-    free(pf);
+    points_t pt = {s, list};
+    int code = sl_pool_run("sweep", "point", count, jobs, point_task, &pt, got, show);
+    for (size_t i = 0; i < count; i++) rows[list[i]] = got[i];
+    free(got);
     return code;
 }
 
@@ -764,16 +655,10 @@ int sl_cmd_sweep(int argc, char **argv) {
             if (sl_cli_take_seed("sweep", optarg, &s.seed, &s.have_seed) < 0)
                 goto out;
             break;
-        case 'j': {
-            char *end;
-            jobs = strtol(optarg, &end, 10);
-            if (!*optarg || *end || jobs < 1 || jobs > MAX_JOBS) {
-                fprintf(stderr, "stormlab sweep: --jobs: '%s' is not a process count, expected 1..%d\n", optarg,
-                        MAX_JOBS);
+        case 'j':
+            if (sl_pool_parse_jobs("sweep", optarg, &jobs) < 0)
                 goto out;
-            }
             break;
-        }
         case 'H': shard = optarg; break;
         case 'o': s.out = optarg; break;
         case 'M': merge = 1; break;
@@ -967,10 +852,8 @@ int sl_cmd_sweep(int argc, char **argv) {
     size_t count = 0;
     for (size_t p = 0; p < s.points; p++)
         if (sl_shard_has(p, si, sn)) list[count++] = p;
-    if (!jobs) {
-        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-        jobs = ncpu > 0 ? (ncpu < MAX_JOBS ? ncpu : MAX_JOBS) : 1;
-    }
+    if (!jobs)
+        jobs = sl_pool_default_jobs();
     if ((size_t)jobs > count) jobs = count ? (long)count : 1;
     if (shard) {
         char *sh = sl_tx_printf("# shard: %u/%u", si, sn);
