@@ -27,6 +27,7 @@ static void usage(FILE *f) {
           "  plot DIR          render a run's plots and report.html (needs gnuplot)\n"
           "  check SCENARIO... run scenarios and gate on their expect: blocks (CI, JUnit)\n"
           "  sweep SCENARIO    run a grid of --vary overrides in parallel; results.tsv\n"
+          "  advise SCENARIO   which settings or operator actions would have kept every gate\n"
           "  lint FILE...      flag storm-prone Kafka consumer/broker properties\n"
           "  compare A B       two run directories side by side (e.g. sim vs real), overlay plots\n"
 #ifdef SL_HAVE_PROXY
@@ -84,6 +85,8 @@ int main(int argc, char **argv) {
         return sl_cmd_plot(argc - 1, argv + 1);
     if (!strcmp(cmd, "check"))
         return sl_cmd_check(argc - 1, argv + 1);
+    if (!strcmp(cmd, "advise"))
+        return sl_cmd_advise(argc - 1, argv + 1);
     if (!strcmp(cmd, "sweep"))
         return sl_cmd_sweep(argc - 1, argv + 1);
     if (!strcmp(cmd, "lint"))

@@ -229,7 +229,7 @@ sl_err_t sl_sim_expect_result(const sl_sim_t *sim, int i, sl_expect_result_t *ou
 
 /**
  * Runs sc in process with no outputs (no files, no parsing), leaving out the
- * events whose removed[i] is true (i as sl_scenario_event_info() numbers
+ * events whose removed[i] is true (i as sl_scenario_event() numbers
  * them; removed may be NULL), and fills results with what summary.json would
  * hold (the caller frees them with sl_run_results_free()); sl_expect_eval()
  * gates them.  The one way impact's variants and `stormlab advise`'s
