@@ -19,7 +19,8 @@ packages=(
   clang libclang-rt-14-dev           # fuzzers (-DSL_FUZZ=ON): libFuzzer, ASan, UBSan runtimes
   openjdk-17-jdk-headless maven      # Apache Kafka test cluster (tests/kafka): broker jars from Maven
                                      # Central, Prepare.java run by the JDK's source launcher;
-                                     # also toxiproxy-java 2.1.11 (tests/proxy/clients)
+                                     # also toxiproxy-java 2.1.11 (tests/proxy/clients) and the Java
+                                     # member of client: java real runs (harness/java/member.sh)
   nodejs npm                         # the real toxiproxy-node-client 4.1.0 (tests/proxy/clients)
 )
 if [ "${1:-}" = "--print" ]; then printf '%s\n' "${packages[@]}"; exit 0; fi
