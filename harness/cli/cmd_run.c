@@ -42,8 +42,10 @@ static void usage(FILE *f) {
           "  -q, --quiet            print nothing on success (no progress line either)\n"
           "  -h, --help             this help\n"
           "\n"
-          "Not on real runs: protocol: consumer (KIP-848; librdkafka 2.0.2 has none), assignor: sticky\n"
-          "(eager; not in librdkafka); on the mock also static membership.  Such files exit 2.\n"
+          "client: java groups run real Apache Kafka Java consumers (a JVM per member; needs a JDK\n"
+          "17+ and Maven once) on --cluster kafka only; so do protocol: consumer (KIP-848) groups.\n"
+          "librdkafka groups: no KIP-848, no assignor: sticky (eager).  On the mock: no Java\n"
+          "groups, no static membership.  Such files exit 2.\n"
           "\n"
           "exit codes: 0 ok, 2 bad usage or input (nothing ran), 3 the run could not be carried\n"
           "out (cluster unreachable, a broker command failed, interrupted)\n",

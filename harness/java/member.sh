@@ -40,7 +40,7 @@ command_of() {
     "${cds[@]}" -XX:-UsePerfData -Xss512k -XX:CICompilerCount=1 -Djava.net.preferIPv4Stack=true \
     -Dorg.slf4j.simpleLogger.defaultLogLevel=info -Dorg.slf4j.simpleLogger.showThreadName=false \
     -Dorg.slf4j.simpleLogger.showShortLogName=true \
-    -Dorg.slf4j.simpleLogger.log.org.apache.kafka.clients.consumer.ConsumerConfig=warn \
+    -Dorg.slf4j.simpleLogger.log.org.apache.kafka.common.config.AbstractConfig=warn \
     -cp "$out/stormlab-java-member.jar:$out/libs/*" dev.stormlab.member.Member
 }
 if [ -f "$out/.complete" ]; then command_of; exit 0; fi

@@ -74,6 +74,7 @@ int sl_rgroups_init(sl_rrun_t *run) {
             m->index = i + 1;
             m->cfg = *g->cfg;
             m->joined_gen = m->assigned_gen = -1;
+            m->java_in = -1;
             m->blame = m->last_seq = m->assign_seq = -1;
             m->owned = calloc(np, 1);
             if (!m->owned)

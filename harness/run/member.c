@@ -16,13 +16,14 @@
  * lines, and every line at INFO or above, also go to log.txt.
  */
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "run-internal.h"
 
-static int group_part(const sl_rrun_t *run, const sl_rgroup_t *g, const char *topic, int partition) {
+int sl_rgroup_part(const sl_rrun_t *run, const sl_rgroup_t *g, const char *topic, int partition) {
     int base = 0;
     for (int k = 0; k < g->cfg->n_topics; k++) {
         const sl_topic_cfg_t *t = sl_scenario_topic(run->sc, g->cfg->topics[k]);
@@ -43,7 +44,7 @@ static void sleep_us(int64_t us) {
 
 /* Processing time of one record: lognormal with the scenario's median and
  * p99 (constant when they are equal). */
-static int64_t processing_us(sl_rmember_t *m) {
+int64_t sl_rmember_processing_us(sl_rmember_t *m) {
     int64_t med = m->cfg.processing_median_us, p99 = m->cfg.processing_p99_us;
     if (p99 <= med)
         return med;
@@ -55,7 +56,7 @@ static int64_t processing_us(sl_rmember_t *m) {
 }
 
 /* Forgets the member id, keeping it for late coordinator lines (mu). */
-static void forget_id(sl_rmember_t *m) {
+void sl_rmember_forget_id(sl_rmember_t *m) {
     if (!m->member_id[0])
         return;
     snprintf(m->old_ids[m->n_old_ids % 4], sizeof m->old_ids[0], "%s", m->member_id);
@@ -73,52 +74,49 @@ static void partitions_str(const rd_kafka_topic_partition_list_t *l, char *buf, 
 
 /* ---- callbacks (librdkafka threads, or the member's thread for rebalance) ---- */
 
-static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts,
-                         void *opaque) {
-    sl_rmember_t *m = opaque;
-    sl_rrun_t *run = m->cl.run;
+/* ---- what a member's rebalance callbacks mean (both clients) ---- */
+
+/* The member now holds parts[0..n) (group partition indexes) in its
+ * current generation; list names them for the trace (caller holds mu). */
+void sl_rmember_assigned_locked(sl_rrun_t *run, sl_rmember_t *m, const int *parts, int n, const char *list,
+                                const char *client_name) {
     sl_rgroup_t *g = &run->groups[m->group];
-    int cooperative = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
-    char list[1024];
-    partitions_str(parts, list, sizeof list);
-    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-        pthread_mutex_lock(&run->mu);
-        int64_t now = sl_rstamp_locked(run);
-        m->assigned_gen = m->joined_gen;
-        m->rejoining = 0;
-        for (int i = 0; i < parts->cnt; i++) {
-            int p = group_part(run, g, parts->elems[i].topic, parts->elems[i].partition);
-            if (p >= 0 && !m->owned[p]) {
-                m->owned[p] = 1;
-                g->owners[p]++;
-            }
+    int64_t now = sl_rstamp_locked(run);
+    m->assigned_gen = m->joined_gen;
+    m->rejoining = 0;
+    for (int i = 0; i < n; i++) {
+        int p = parts[i];
+        if (p >= 0 && !m->owned[p]) {
+            m->owned[p] = 1;
+            g->owners[p]++;
         }
-        int64_t cause = g->stable_seq > g->join_seq ? g->stable_seq : g->join_seq;
-        m->assign_seq = m->last_seq = sl_rtrace_locked(run, now, "member.assigned", m->cl.node, g->cfg->id,
-                                                       m->member_id, m->assigned_gen, cause >= 0 ? cause : m->last_seq,
-                                                       "%d partitions: %s", parts->cnt, list);
-        sl_rlog_locked(run, now, m->cl.node, 6, "REBALANCE [%s] assigned %d partition(s) in generation %d: %s",
-                       rd_kafka_name(rk), parts->cnt, m->assigned_gen, list);
-        sl_rgroup_changed_locked(run, g, m->assign_seq);
-        pthread_mutex_unlock(&run->mu);
-        if (cooperative)
-            rd_kafka_error_destroy(rd_kafka_incremental_assign(rk, parts));
-        else
-            rd_kafka_assign(rk, parts);
-        return;
     }
-    int lost = rd_kafka_assignment_lost(rk);
-    pthread_mutex_lock(&run->mu);
+    int64_t cause = g->stable_seq > g->join_seq ? g->stable_seq : g->join_seq;
+    m->assign_seq = m->last_seq = sl_rtrace_locked(run, now, "member.assigned", m->cl.node, g->cfg->id, m->member_id,
+                                                   m->assigned_gen, cause >= 0 ? cause : m->last_seq,
+                                                   "%d partitions: %s", n, list);
+    if (client_name) /* the Java client logs its own ("Adding newly assigned partitions") */
+        sl_rlog_locked(run, now, m->cl.node, 6, "REBALANCE [%s] assigned %d partition(s) in generation %d: %s",
+                       client_name, n, m->assigned_gen, list);
+    sl_rgroup_changed_locked(run, g, m->assign_seq);
+}
+
+/* The member gave up parts[0..n): revoked, or lost without a commit
+ * (caller holds mu). */
+void sl_rmember_revoked_locked(sl_rrun_t *run, sl_rmember_t *m, int lost, const int *parts, int n, const char *list,
+                               const char *client_name) {
+    sl_rgroup_t *g = &run->groups[m->group];
     int64_t now = sl_rstamp_locked(run);
     int64_t cause = lost ? m->last_seq : (g->rebalancing && g->rebalance_seq > m->assign_seq ? g->rebalance_seq : m->last_seq);
     int64_t seq = sl_rtrace_locked(run, now, lost ? "member.lost" : "member.revoked", m->cl.node, g->cfg->id,
-                                   m->member_id, m->assigned_gen, cause, "%d partitions%s: %s", parts->cnt,
+                                   m->member_id, m->assigned_gen, cause, "%d partitions%s: %s", n,
                                    lost ? " lost (no commit)" : " revoked", list);
-    sl_rlog_locked(run, now, m->cl.node, 6, "REBALANCE [%s] %s %d partition(s): %s", rd_kafka_name(rk),
-                   lost ? "lost" : "revoking", parts->cnt, list);
+    if (client_name)
+        sl_rlog_locked(run, now, m->cl.node, 6, "REBALANCE [%s] %s %d partition(s): %s", client_name,
+                       lost ? "lost" : "revoking", n, list);
     m->last_seq = seq;
-    for (int i = 0; i < parts->cnt; i++) {
-        int p = group_part(run, g, parts->elems[i].topic, parts->elems[i].partition);
+    for (int i = 0; i < n; i++) {
+        int p = parts[i];
         if (p >= 0 && m->owned[p]) {
             m->owned[p] = 0;
             g->owners[p]--;
@@ -128,9 +126,65 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
         m->rejoining = 1;
     sl_rgroup_member_rebalance_locked(run, g, seq, lost ? "a member lost its assignment" : "a member revoked");
     sl_rgroup_changed_locked(run, g, seq);
+}
+
+/* The member's client is gone (closed, or its process killed): it holds
+ * nothing, and the group is told (caller holds mu). */
+void sl_rmember_ended_locked(sl_rrun_t *run, sl_rmember_t *m, const char *how) {
+    sl_rgroup_t *g = &run->groups[m->group];
+    int64_t now = sl_rstamp_locked(run);
+    for (int p = 0; p < g->n_parts; p++)
+        if (m->owned[p]) {
+            m->owned[p] = 0;
+            g->owners[p]--;
+        }
+    m->running = 0;
+    m->assigned_gen = m->joined_gen = -1;
+    m->rejoining = 0;
+    sl_rmember_forget_id(m);
+    m->last_seq = sl_rtrace_locked(run, now, "member.stop", m->cl.node, g->cfg->id, NULL, -1, m->last_seq, "%s", how);
+    g->leave_seq = m->last_seq;
+    sl_rgroup_changed_locked(run, g, m->last_seq);
+    pthread_cond_broadcast(&run->cv);
+}
+
+/* Group partition indexes of a librdkafka list. */
+static int *list_parts(sl_rrun_t *run, sl_rmember_t *m, const rd_kafka_topic_partition_list_t *l) {
+    int *parts = malloc((size_t)(l->cnt > 0 ? l->cnt : 1) * sizeof *parts);
+    for (int i = 0; parts && i < l->cnt; i++)
+        parts[i] = sl_rgroup_part(run, &run->groups[m->group], l->elems[i].topic, l->elems[i].partition);
+    return parts;
+}
+
+/* ---- callbacks (librdkafka threads, or the member's thread for rebalance) ---- */
+
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts,
+                         void *opaque) {
+    sl_rmember_t *m = opaque;
+    sl_rrun_t *run = m->cl.run;
+    int cooperative = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
+    char list[1024];
+    partitions_str(parts, list, sizeof list);
+    int *idx = list_parts(run, m, parts);
+    int n = idx ? parts->cnt : 0;
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        pthread_mutex_lock(&run->mu);
+        sl_rmember_assigned_locked(run, m, idx, n, list, rd_kafka_name(rk));
+        pthread_mutex_unlock(&run->mu);
+        free(idx);
+        if (cooperative)
+            rd_kafka_error_destroy(rd_kafka_incremental_assign(rk, parts));
+        else
+            rd_kafka_assign(rk, parts);
+        return;
+    }
+    int lost = rd_kafka_assignment_lost(rk);
+    pthread_mutex_lock(&run->mu);
+    sl_rmember_revoked_locked(run, m, lost, idx, n, list, rd_kafka_name(rk));
     int64_t on_revoke = m->cfg.on_revoke_us;
     int sync = m->cfg.commit == SL_COMMIT_SYNC_PER_BATCH;
     pthread_mutex_unlock(&run->mu);
+    free(idx);
     sleep_us(on_revoke); /* the application's revoke callback: commit, flush */
     if (!lost && sync)
         rd_kafka_commit(rk, NULL, 0);
@@ -151,7 +205,7 @@ static void on_commit(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_pa
     pthread_mutex_lock(&run->mu);
     for (int i = 0; i < offsets->cnt; i++) {
         const rd_kafka_topic_partition_t *tp = &offsets->elems[i];
-        int p = group_part(run, g, tp->topic, tp->partition);
+        int p = sl_rgroup_part(run, g, tp->topic, tp->partition);
         if (p >= 0 && !tp->err && tp->offset >= 0)
             g->committed[p] = tp->offset;
     }
@@ -201,7 +255,7 @@ static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char 
                (p = strstr(buf, "my MemberId ")) && sscanf(p, "my MemberId %127[^,]", mid) == 1 && gen >= 0 &&
                (strstr(buf, ": (no error)") || strstr(buf, ": Success"))) {
         if (strcmp(m->member_id, mid))
-            forget_id(m);
+            sl_rmember_forget_id(m);
         snprintf(m->member_id, sizeof m->member_id, "%s", mid);
         m->joined_gen = gen;
         m->last_seq = sl_rtrace_locked(run, now, "member.joined", m->cl.node, g->cfg->id, m->member_id, gen,
@@ -227,7 +281,7 @@ static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char 
                                        m->joined_gen, m->blame >= 0 ? m->blame : m->last_seq,
                                        "client-side session timer (librdkafka) expired");
         m->rejoining = 1;
-        forget_id(m);
+        sl_rmember_forget_id(m);
     } else if (!strcmp(fac, "MAXPOLL")) {
         m->last_seq = sl_rtrace_locked(run, now, "member.poll_timeout", m->cl.node, g->cfg->id, m->member_id,
                                        m->joined_gen, m->blame >= 0 ? m->blame : m->last_seq,
@@ -268,7 +322,6 @@ static void *member_main(void *arg) {
     sl_rmember_t *m = mt->m;
     rd_kafka_t *rk = mt->rk;
     sl_rrun_t *run = m->cl.run;
-    sl_rgroup_t *g = &run->groups[m->group];
     free(mt);
     int max = m->cfg.max_poll_records > 0 ? m->cfg.max_poll_records : 500;
     rd_kafka_message_t **batch = calloc((size_t)max, sizeof *batch);
@@ -287,7 +340,7 @@ static void *member_main(void *arg) {
                 rd_kafka_message_destroy(msg);
                 continue;
             }
-            debt += processing_us(m);
+            debt += sl_rmember_processing_us(m);
             if (debt >= 2000) {
                 sleep_us(debt);
                 debt = 0;
@@ -335,21 +388,7 @@ static void *member_main(void *arg) {
         rd_kafka_destroy(rk);
     }
     pthread_mutex_lock(&run->mu);
-    int64_t now = sl_rstamp_locked(run);
-    for (int p = 0; p < g->n_parts; p++)
-        if (m->owned[p]) {
-            m->owned[p] = 0;
-            g->owners[p]--;
-        }
-    m->running = 0;
-    m->assigned_gen = m->joined_gen = -1;
-    m->rejoining = 0;
-    forget_id(m);
-    m->last_seq = sl_rtrace_locked(run, now, "member.stop", m->cl.node, g->cfg->id, NULL, -1, m->last_seq, "%s",
-                                   hard ? "process killed: no LeaveGroup, no commit" : "consumer closed (LeaveGroup)");
-    g->leave_seq = m->last_seq;
-    sl_rgroup_changed_locked(run, g, m->last_seq);
-    pthread_cond_broadcast(&run->cv);
+    sl_rmember_ended_locked(run, m, hard ? "process killed: no LeaveGroup, no commit" : "consumer closed (LeaveGroup)");
     pthread_mutex_unlock(&run->mu);
     return NULL;
 }
@@ -364,10 +403,13 @@ static const char *assignor_conf(sl_assignor_t a) {
 
 int sl_rmember_start(sl_rrun_t *run, sl_rmember_t *m, int64_t cause, char *err, size_t errsz) {
     sl_rgroup_t *g = &run->groups[m->group];
+    if (m->cfg.client == SL_CLIENT_JAVA && run->java_cmd)
+        return sl_rjava_start(run, m, cause, err, errsz);
     if (m->thread_alive) { /* the previous incarnation must be gone */
         pthread_join(m->thread, NULL);
         m->thread_alive = 0;
     }
+    m->java = 0;
     char v[64], e[256];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     sl_rconf_set(conf, "bootstrap.servers", run->cluster->bootstrap);
@@ -405,7 +447,7 @@ int sl_rmember_start(sl_rrun_t *run, sl_rmember_t *m, int64_t cause, char *err, 
     m->running = 1;
     m->rejoining = 0;
     m->joined_gen = m->assigned_gen = -1;
-    forget_id(m);
+    sl_rmember_forget_id(m);
     m->incarnation++;
     int64_t now = sl_rstamp_locked(run);
     m->last_seq = sl_rtrace_locked(run, now, "member.start", m->cl.node, g->cfg->id, NULL, -1, cause,
@@ -447,19 +489,37 @@ int sl_rmember_start(sl_rrun_t *run, sl_rmember_t *m, int64_t cause, char *err, 
 
 void sl_rmember_stop(sl_rrun_t *run, sl_rmember_t *m, int hard, int64_t cause) {
     pthread_mutex_lock(&run->mu);
-    if (m->running && !m->stop_req) {
+    if ((m->running || (m->java && m->pid > 0)) && !m->stop_req) { /* a Java member may not have joined yet */
         m->stop_req = 1;
         m->stop_hard = hard;
         m->last_seq = cause;
+        if (m->java && hard && m->pid > 0)
+            kill(m->pid, SIGKILL);
+        else if (m->java)
+            sl_rjava_send_locked(m, "close");
         pthread_cond_broadcast(&run->cv);
     }
     pthread_mutex_unlock(&run->mu);
+}
+
+void sl_rmember_set_paused(sl_rrun_t *run, sl_rmember_t *m, int on) {
+    pthread_mutex_lock(&run->mu);
+    m->paused = on;
+    if (m->java && m->pid > 0)
+        kill(m->pid, on ? SIGSTOP : SIGCONT);
+    int java = m->java;
+    pthread_cond_broadcast(&run->cv);
+    pthread_mutex_unlock(&run->mu);
+    if (!java)
+        sl_rlinks_pause_member(run, m, on);
 }
 
 void sl_rmember_set_stalled(sl_rrun_t *run, sl_rmember_t *m, int on, int64_t cause) {
     (void)cause;
     pthread_mutex_lock(&run->mu);
     m->stalled = on;
+    if (m->java)
+        sl_rjava_send_locked(m, on ? "stall 1" : "stall 0");
     pthread_cond_broadcast(&run->cv);
     pthread_mutex_unlock(&run->mu);
 }

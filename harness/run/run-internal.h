@@ -71,6 +71,16 @@ typedef struct sl_rmember_s {
     int64_t assign_seq;        /* the event that gave it its current assignment */
     uint64_t rng[4];           /* processing times (seeded per member) */
     int64_t pause_journal;     /* heal state file id of its pause, 0 none (main) */
+    /* a Java member (javamember.c): its JVM, fed commands on java_in */
+    int java;                  /* this incarnation is a Java process */
+    pid_t pid;                 /* (mu) 0 once reaped */
+    int java_in;               /* its stdin, -1 none (mu) */
+    int java_ready;            /* it said `ready`: classes loaded, waiting for `subscribe` (mu) */
+    int java_subscribed;       /* `subscribe` sent: a member of its group (mu) */
+    int java_started;          /* it said `started` (mu) */
+    pthread_t err_thread;      /* reads its stderr: the client's log */
+    char java_tail[3][256];    /* its last stderr lines, for a failed start (mu) */
+    int java_tail_n;
 } sl_rmember_t;
 
 typedef struct sl_rproducer_s {
@@ -221,6 +231,7 @@ struct sl_rrun_s {
     int64_t offline_since_us;  /* (mu) */
     double unavailable_us;     /* (mu) partition-microseconds offline */
     int produce_errors_total;
+    char **java_cmd;           /* the Java member's command (member.sh prepare), NULL-terminated; NULL none */
 };
 
 /* ---- record.c ---- */
@@ -267,6 +278,41 @@ int sl_rmember_start(sl_rrun_t *run, sl_rmember_t *m, int64_t cause, char *err, 
 /* Asks the member to stop (hard: no LeaveGroup, no commit) and joins its thread. */
 void sl_rmember_stop(sl_rrun_t *run, sl_rmember_t *m, int hard, int64_t cause);
 void sl_rmember_set_stalled(sl_rrun_t *run, sl_rmember_t *m, int on, int64_t cause);
+/* Freezes or thaws the member: SIGSTOP/SIGCONT of a Java member's JVM; a
+ * librdkafka member's poll loop blocked and all its links cut. */
+void sl_rmember_set_paused(sl_rrun_t *run, sl_rmember_t *m, int on);
+/* Group partition index of topic/partition, -1 not the group's. */
+int sl_rgroup_part(const sl_rrun_t *run, const sl_rgroup_t *g, const char *topic, int partition);
+void sl_rmember_forget_id(sl_rmember_t *m);
+/* What rebalance callbacks mean, for either client (caller holds mu);
+ * client_name NULL: no log line of stormlab's (the client logs its own). */
+void sl_rmember_assigned_locked(sl_rrun_t *run, sl_rmember_t *m, const int *parts, int n, const char *list,
+                                const char *client_name);
+void sl_rmember_revoked_locked(sl_rrun_t *run, sl_rmember_t *m, int lost, const int *parts, int n, const char *list,
+                               const char *client_name);
+/* Its client is gone; how says how (caller holds mu). */
+void sl_rmember_ended_locked(sl_rrun_t *run, sl_rmember_t *m, const char *how);
+/* Processing time of one record: seeded lognormal draws (mu not needed). */
+int64_t sl_rmember_processing_us(sl_rmember_t *m);
+
+/* ---- javamember.c ---- */
+/* Builds the Java member once (harness/java/member.sh prepare) when a
+ * group is client: java and sets *cmd to the command a member runs
+ * (NULL-terminated; NULL when no group needs it); 0, or -1 with what is
+ * missing in err. */
+int sl_rjava_prepare(const sl_scenario_t *sc, char ***cmd, char *err, size_t errsz);
+void sl_rjava_free(char **cmd);
+/* A JVM for m, configured, not yet subscribed (started ahead of run time
+ * 0, so class loading is not part of the scenario). */
+int sl_rjava_spawn(sl_rrun_t *run, sl_rmember_t *m, char *err, size_t errsz);
+/* Waits until every spawned member said `ready`; -1 (err) on a timeout or
+ * a member that exited. */
+int sl_rjava_wait_ready(sl_rrun_t *run, int timeout_s, char *err, size_t errsz);
+/* Joins the group now (spawning first unless spawned ahead). */
+int sl_rjava_start(sl_rrun_t *run, sl_rmember_t *m, int64_t cause, char *err, size_t errsz);
+void sl_rjava_subscribe(sl_rrun_t *run, sl_rmember_t *m, int64_t cause);
+/* Sends one command line to a Java member (caller holds mu). */
+void sl_rjava_send_locked(sl_rmember_t *m, const char *line);
 
 /* ---- producer.c ---- */
 int sl_rproducers_start(sl_rrun_t *run, char *err, size_t errsz);

@@ -12,6 +12,7 @@
  * the accounting, write the outputs (temporary names, then rename), and
  * destroy every client and the cluster, waiting for librdkafka's threads.
  */
+#define _GNU_SOURCE /* pthread_timedjoin_np */
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -75,18 +76,27 @@ static int check_supported(const sl_scenario_t *sc, const sl_run_opts_t *o, char
     int mock = !strcmp(o->cluster, "mock");
     for (int g = 0; g < sl_scenario_group_count(sc); g++) {
         const sl_group_cfg_t *c = sl_scenario_group(sc, g);
-        if (c->protocol == SL_PROTO_CONSUMER) {
+        int java = c->client == SL_CLIENT_JAVA;
+        if (java && mock) {
             snprintf(err, errsz,
-                     "%s:%d:%d: groups.%s: protocol: consumer (KIP-848) cannot run on real clients here: librdkafka "
-                     "%s has no KIP-848 consumer (it came in librdkafka 2.4+) and its mock cluster no KIP-848 "
-                     "coordinator; run it with `stormlab sim`",
+                     "%s:%d:%d: groups.%s: client: java groups run on a real Kafka only (--cluster kafka): the mock "
+                     "cluster's group coordinator (librdkafka %s) is not Kafka's, and the Java client's timers are "
+                     "what such a run measures; run it with --cluster kafka or `stormlab sim`",
                      sl_scenario_file(sc), c->line, c->col, c->id, rd_kafka_version_str());
             return -1;
         }
-        if (c->assignor == SL_ASSIGN_STICKY) {
+        if (c->protocol == SL_PROTO_CONSUMER && !java) {
+            snprintf(err, errsz,
+                     "%s:%d:%d: groups.%s: protocol: consumer (KIP-848) runs with Java consumers only (client: java, "
+                     "--cluster kafka): librdkafka %s has no KIP-848 consumer (it came in librdkafka 2.4+); run it "
+                     "with `stormlab sim`",
+                     sl_scenario_file(sc), c->line, c->col, c->id, rd_kafka_version_str());
+            return -1;
+        }
+        if (c->assignor == SL_ASSIGN_STICKY && !java) {
             snprintf(err, errsz,
                      "%s:%d:%d: groups.%s: assignor: sticky (eager) does not exist in librdkafka; use "
-                     "cooperative-sticky, range or roundrobin",
+                     "cooperative-sticky, range or roundrobin, or client: java",
                      sl_scenario_file(sc), c->line, c->col, c->id);
             return -1;
         }
@@ -101,8 +111,9 @@ static int check_supported(const sl_scenario_t *sc, const sl_run_opts_t *o, char
     for (int e = 0; e < sl_scenario_event_count(sc); e++) {
         const sl_event_cfg_t *ev = sl_scenario_event(sc, e);
         if (ev->kind == SL_EV_SET && ((ev->set_mask & SL_GF_PROTOCOL) && ev->set_values.protocol == SL_PROTO_CONSUMER)) {
-            snprintf(err, errsz, "%s:%d:%d: events[%d]: set protocol: consumer (KIP-848) cannot run on librdkafka %s",
-                     sl_scenario_file(sc), ev->line, ev->col, e, rd_kafka_version_str());
+            snprintf(err, errsz, "%s:%d:%d: events[%d]: set protocol: consumer (a migration to KIP-848) is not played "
+                     "by real runs; run it with `stormlab sim`",
+                     sl_scenario_file(sc), ev->line, ev->col, e);
             return -1;
         }
         if (ev->kind == SL_EV_SET && (ev->set_mask & SL_GF_ASSIGNOR) && ev->set_values.assignor == SL_ASSIGN_STICKY) {
@@ -317,6 +328,11 @@ int sl_realrun(const sl_scenario_t *sc, const sl_run_opts_t *o) {
         return SL_EXIT_RUN;
     if (o->dry_run)
         return dry_run(sc, o);
+    char **java_cmd;
+    if (sl_rjava_prepare(sc, &java_cmd, err, sizeof err) < 0) {
+        fprintf(stderr, "stormlab run: %s\n", err);
+        return SL_EXIT_USAGE;
+    }
 
     /* Signals first, so every thread created from here on has them blocked. */
     sigset_t sigs, old;
@@ -334,9 +350,11 @@ int sl_realrun(const sl_scenario_t *sc, const sl_run_opts_t *o) {
     if (!run) {
         fprintf(stderr, "stormlab run: out of memory\n");
         pthread_sigmask(SIG_SETMASK, &old, NULL);
+        sl_rjava_free(java_cmd);
         return SL_EXIT_RUN;
     }
     run->sc = sc;
+    run->java_cmd = java_cmd;
     run->opts = o;
     pthread_mutex_init(&run->mu, NULL);
     pthread_cond_init(&run->cv, NULL);
@@ -409,6 +427,20 @@ int sl_realrun(const sl_scenario_t *sc, const sl_run_opts_t *o) {
     }
     query_start_offsets(run);
     sl_rseries_header(run);
+    /* Java members' JVMs start ahead of run time 0 and load their classes;
+     * they join at the scenario's time (a restart later pays its JVM start,
+     * as a restarted application does). */
+    for (int g = 0; g < run->n_groups && !run->failed; g++)
+        for (int i = 0; i < run->groups[g].target && run->java_cmd; i++)
+            if (run->groups[g].members[i].cfg.client == SL_CLIENT_JAVA &&
+                sl_rjava_spawn(run, &run->groups[g].members[i], err, sizeof err) < 0) {
+                run->failed = 1;
+                snprintf(run->fail_reason, sizeof run->fail_reason, "%.500s", err);
+            }
+    if (!run->failed && run->java_cmd && sl_rjava_wait_ready(run, 180, err, sizeof err) < 0) {
+        run->failed = 1;
+        snprintf(run->fail_reason, sizeof run->fail_reason, "%.500s", err);
+    }
     started = 1;
 
     /* Run time 0: clients start, the timeline begins. */
@@ -421,10 +453,8 @@ int sl_realrun(const sl_scenario_t *sc, const sl_run_opts_t *o) {
             "through the fault proxy", o->cluster, run->cluster->cluster_id, run->cluster->bootstrap);
     for (int g = 0; g < run->n_groups; g++)
         if (sl_scenario_group(sc, g)->client == SL_CLIENT_JAVA)
-            sl_rlog(run, "-", 5,
-                    "[stormlab] group %s says client: java; real runs use librdkafka %s consumers, whose timers "
-                    "differ (the simulator models the Java client)",
-                    sl_scenario_group(sc, g)->id, rd_kafka_version_str());
+            sl_rlog(run, "-", 6, "[stormlab] group %s: Apache Kafka Java consumers, one JVM per member (%s)",
+                    sl_scenario_group(sc, g)->id, run->java_cmd[0]);
     for (int g = 0; g < run->n_groups && !run->failed; g++)
         for (int i = 0; i < run->groups[g].target; i++) {
             run->groups[g].members[i].exists = 1;
@@ -506,8 +536,22 @@ out:
     for (int g = 0; g < run->n_groups; g++)
         for (int i = 0; i < run->groups[g].n_slots; i++)
             if (run->groups[g].members[i].thread_alive) {
-                pthread_join(run->groups[g].members[i].thread, NULL);
-                run->groups[g].members[i].thread_alive = 0;
+                sl_rmember_t *m = &run->groups[g].members[i];
+                if (m->java) { /* consumer.close() waits at most 30 s; a JVM that hangs longer is killed */
+                    struct timespec dl;
+                    clock_gettime(CLOCK_REALTIME, &dl);
+                    dl.tv_sec += 40;
+                    if (pthread_timedjoin_np(m->thread, NULL, &dl) == 0) {
+                        m->thread_alive = 0;
+                        continue;
+                    }
+                    pthread_mutex_lock(&run->mu);
+                    if (m->pid > 0)
+                        kill(m->pid, SIGKILL);
+                    pthread_mutex_unlock(&run->mu);
+                }
+                pthread_join(m->thread, NULL);
+                m->thread_alive = 0;
             }
     if (started) {
         sl_racct_verify(run, run->interrupted ? 3000 : 10000);
@@ -612,6 +656,7 @@ out:
             free(run->producers[t].cl.via);
         free(run->producers);
     }
+    sl_rjava_free(run->java_cmd);
     pthread_cond_destroy(&run->cv);
     pthread_mutex_destroy(&run->mu);
     free(run);

@@ -344,11 +344,9 @@ static void step_member_back(sl_rrun_t *run, sl_rstep_t *st) {
     case SL_EV_PAUSE: {
         pthread_mutex_lock(&run->mu);
         int was = m->paused;
-        m->paused = 0;
-        pthread_cond_broadcast(&run->cv);
         pthread_mutex_unlock(&run->mu);
         if (was) {
-            sl_rlinks_pause_member(run, m, 0);
+            sl_rmember_set_paused(run, m, 0);
             sl_rtrace(run, "member.resumed", m->cl.node, sl_scenario_group(run->sc, st->a)->id, m->member_id, -1, st->cause,
                       "process resumed");
         }
@@ -391,13 +389,13 @@ static void step_node(sl_rrun_t *run, sl_rstep_t *st) {
         sl_rtimeline_add(run, now + down, step_member_back, st->event, 1, st->a, st->b, st->cause, 0);
         return;
     case SL_EV_PAUSE:
-        seq = sl_rtrace(run, "member.paused", m->cl.node, gid, m->member_id, -1, st->cause,
-                        "process frozen: no polls, no heartbeats (all its links cut)");
+        seq = sl_rtrace(run, "member.paused", m->cl.node, gid, m->member_id, -1, st->cause, "%s",
+                        m->java ? "process frozen (SIGSTOP): no polls, no heartbeats"
+                                : "process frozen: no polls, no heartbeats (all its links cut)");
         pthread_mutex_lock(&run->mu);
-        m->paused = 1;
         m->blame = m->last_seq = seq;
         pthread_mutex_unlock(&run->mu);
-        sl_rlinks_pause_member(run, m, 1);
+        sl_rmember_set_paused(run, m, 1);
         break;
     case SL_EV_STALL:
         seq = sl_rtrace(run, "member.stalled", m->cl.node, gid, m->member_id, -1, st->cause,
@@ -604,10 +602,13 @@ void sl_rtimeline_heal(sl_rrun_t *run) {
         for (int i = 0; i < run->groups[g].n_slots; i++) {
             sl_rmember_t *m = &run->groups[g].members[i];
             pthread_mutex_lock(&run->mu);
-            int was = m->paused || m->stalled;
-            m->paused = m->stalled = 0;
-            pthread_cond_broadcast(&run->cv);
+            int paused = m->paused, stalled = m->stalled;
             pthread_mutex_unlock(&run->mu);
+            if (paused)
+                sl_rmember_set_paused(run, m, 0);
+            if (stalled)
+                sl_rmember_set_stalled(run, m, 0, -1);
+            int was = paused || stalled;
             if (was)
                 sl_rlog(run, "-", 6, "[stormlab] heal: %s thawed", m->cl.node);
         }

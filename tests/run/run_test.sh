@@ -318,8 +318,11 @@ cli)
   check "a KIP-848 group is refused with exit 2 and the reason ($rc)" '[ $rc -eq 2 ] && grep -q "KIP-848" "$out/o" && grep -q "cut-short.yaml:[0-9]*:[0-9]*" "$out/o"'
   "$stormlab" run "$data/cut-short.yaml" --set groups.billing.static=true >"$out/o" 2>&1; rc=$?
   check "static membership on the mock is refused with exit 2 ($rc)" '[ $rc -eq 2 ] && grep -q "KIP-345" "$out/o"'
-  "$stormlab" run "$data/cut-short.yaml" --set groups.billing.client=java --set groups.billing.assignor=sticky >"$out/o" 2>&1; rc=$?
-  check "the eager sticky assignor is refused with exit 2 ($rc)" '[ $rc -eq 2 ] && grep -q "sticky" "$out/o"'
+  "$stormlab" run "$data/cut-short.yaml" --set groups.billing.client=librdkafka --set groups.billing.assignor=sticky >"$out/o" 2>&1; rc=$?
+  check "the eager sticky assignor is refused for librdkafka with exit 2 ($rc)" '[ $rc -eq 2 ] && grep -q "sticky" "$out/o"'
+  "$stormlab" run "$data/cut-short.yaml" --set groups.billing.client=java >"$out/o" 2>&1; rc=$?
+  check "a Java group on the mock is refused with exit 2, naming --cluster kafka ($rc)" \
+    '[ $rc -eq 2 ] && grep -q "cut-short.yaml:[0-9]*:[0-9]*: groups.billing: client: java groups run on a real Kafka only (--cluster kafka)" "$out/o"'
   "$stormlab" run "$data/broker-restart.yaml" --cluster kafka >"$out/o" 2>&1; rc=$?
   check "--cluster kafka without a cluster file: exit 2 ($rc)" '[ $rc -eq 2 ] && grep -q "cluster-file" "$out/o"'
   cat >"$cf" <<'EOF'
@@ -329,6 +332,11 @@ commands:
   start: systemctl start "kafka@{id}"
   stop: systemctl stop kafka@{id}
 EOF
+  # Given no JDK (JAVA names none), a Java group says what is missing before anything runs.
+  JAVA=/nonexistent/java "$stormlab" run "$data/cut-short.yaml" --set groups.billing.client=java --cluster kafka \
+    --cluster-file "$cf" --bootstrap 127.0.0.1:1 --out "$out/nojdk" >"$out/o" 2>&1; rc=$?
+  check "a Java group without a JDK: exit 2 naming java and the JDK ($rc: $(tail -1 "$out/o"))" \
+    '[ $rc -eq 2 ] && grep -q "client: java groups need the Java member.*java not found: client: java groups need a JDK 17+" "$out/o" && [ ! -e "$out/nojdk/trace.jsonl" ]'
   "$stormlab" run "$data/broker-restart.yaml" --cluster kafka --cluster-file "$cf" --bootstrap 10.1.2.3:9092 >"$out/o" 2>&1; rc=$?
   check "a non-loopback bootstrap without allow_remote is refused, exit 2 ($rc)" '[ $rc -eq 2 ] && grep -q "refusing the non-loopback bootstrap" "$out/o"'
   "$stormlab" run "$data/broker-restart.yaml" --cluster kafka --cluster-file "$cf" --dry-run >"$out/o" 2>&1; rc=$?

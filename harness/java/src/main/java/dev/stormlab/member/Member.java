@@ -63,6 +63,8 @@ public final class Member {
     }
 
     private void run() throws Exception {
+        warmUp();
+        emit("ready");
         Thread reader = new Thread(this::readCommands, "stormlab-commands");
         reader.setDaemon(true);
         reader.start();
@@ -73,6 +75,32 @@ public final class Member {
                 return;
         }
         pollLoop();
+    }
+
+    /* Loads and initialises the consumer's classes before `subscribe`, so a
+     * member started ahead of the run joins its group at the scenario's time,
+     * not a class-loading pause later.  No consumer is made: nothing is
+     * logged and no connection is opened. */
+    private static void warmUp() {
+        String[] names = {"org.apache.kafka.clients.consumer.KafkaConsumer",
+            "org.apache.kafka.clients.consumer.internals.ClassicKafkaConsumer",
+            "org.apache.kafka.clients.consumer.internals.AsyncKafkaConsumer",
+            "org.apache.kafka.clients.consumer.internals.ConsumerCoordinator",
+            "org.apache.kafka.clients.consumer.internals.ConsumerMembershipManager",
+            "org.apache.kafka.clients.consumer.internals.Fetcher", "org.apache.kafka.clients.NetworkClient",
+            "org.apache.kafka.common.network.Selector", "org.apache.kafka.common.requests.JoinGroupRequest",
+            "org.apache.kafka.common.requests.ConsumerGroupHeartbeatRequest",
+            "org.apache.kafka.common.requests.FetchResponse", "org.apache.kafka.common.metrics.Metrics"};
+        for (String n : names) {
+            try {
+                Class.forName(n, true, Member.class.getClassLoader());
+            } catch (Throwable e) {
+                /* a class another version lacks: only slower */
+            }
+        }
+        new org.apache.kafka.clients.consumer.ConsumerConfig(Map.of("bootstrap.servers", "127.0.0.1:1", "group.id", "w",
+                "key.deserializer", ByteArrayDeserializer.class.getName(), "value.deserializer",
+                ByteArrayDeserializer.class.getName()));
     }
 
     private void readCommands() {
