@@ -234,9 +234,10 @@ static void on_event(sl_rrun_t *run, sl_rmember_t *m, char *line) {
         int *parts = parse_parts(run, m, list, &n);
         pthread_mutex_lock(&run->mu);
         if (verb[0] == 'a') {
-            saw_generation_locked(run, m, atoi(gen), id,
-                                  m->cfg.protocol == SL_PROTO_CONSUMER ? "member epoch of its assignment (KIP-848)"
-                                                                      : "generation of its assignment");
+            /* KIP-848: the epoch the listener sees can be the one before;
+             * the membership lines give the coordinator's (client_line_locked) */
+            if (m->cfg.protocol != SL_PROTO_CONSUMER)
+                saw_generation_locked(run, m, atoi(gen), id, "generation of its assignment");
             sl_rmember_assigned_locked(run, m, parts, n, list, NULL);
         } else {
             sl_rmember_revoked_locked(run, m, verb[0] == 'l', parts, n, list, NULL);
@@ -302,7 +303,7 @@ static void client_line_locked(sl_rrun_t *run, sl_rmember_t *m, const char *msg)
     int64_t now = sl_rstamp_locked(run);
     const char *p;
     int gen;
-    char id[128];
+    char id[128], from[32], to[32];
     if (strstr(msg, "(Re-)joining group")) {
         m->last_seq = g->member_join_seq =
             sl_rtrace_locked(run, now, "member.join", m->cl.node, g->cfg->id, m->member_id, m->joined_gen, m->last_seq,
@@ -322,6 +323,28 @@ static void client_line_locked(sl_rrun_t *run, sl_rmember_t *m, const char *msg)
                                        strstr(msg, "is not valid") ? "UNKNOWN_MEMBER_ID" : "ILLEGAL_GENERATION");
         m->rejoining = 1;
         sl_rgroup_member_rebalance_locked(run, g, m->last_seq, "a member was fenced");
+    } else if ((p = strstr(msg, "] Member ")) &&
+               sscanf(p, "] Member %127s with epoch %d transitioned from %31s to %31[A-Z_]", id, &gen, from, to) == 4) {
+        /* KIP-848: the member epoch is the coordinator's, in its heartbeat
+         * answer; STABLE means the member holds that epoch's assignment */
+        if (!strcmp(to, "JOINING") && strcmp(from, "UNSUBSCRIBED") && strcmp(from, "JOINING"))
+            m->last_seq = g->member_join_seq =
+                sl_rtrace_locked(run, now, "member.join", m->cl.node, g->cfg->id, id, gen, m->last_seq,
+                                 "rejoining with epoch 0 (from %s)", from);
+        else if (!strcmp(to, "UNSUBSCRIBED") && !strcmp(from, "UNSUBSCRIBED"))
+            return;
+        if (!strcmp(to, "FENCED")) {
+            m->last_seq = sl_rtrace_locked(run, now, "member.fenced", m->cl.node, g->cfg->id, id, gen, m->last_seq,
+                                           "heartbeat answered FENCED_MEMBER_EPOCH or UNKNOWN_MEMBER_ID (KIP-848)");
+            m->rejoining = 1;
+            sl_rgroup_member_rebalance_locked(run, g, m->last_seq, "a member was fenced");
+        }
+        if (gen > 0)
+            saw_generation_locked(run, m, gen, id, "member epoch from the coordinator's heartbeat answer (KIP-848)");
+        if (!strcmp(to, "STABLE") && gen > 0) {
+            m->assigned_gen = gen;
+            m->rejoining = 0;
+        }
     } else if (strstr(msg, "consumer poll timeout has expired")) {
         m->last_seq = sl_rtrace_locked(run, now, "member.poll_timeout", m->cl.node, g->cfg->id, m->member_id,
                                        m->joined_gen, m->blame >= 0 ? m->blame : m->last_seq,
