@@ -148,7 +148,7 @@ done
 # when run on the mock, then it is refused before anything runs, exit 2,
 # the group's file:line:col and the proxy's cap named, nothing written (was:
 # "too many proxies" after 7 s).  The oracle: 5,001 clients x 3 brokers.
-big() { python3 -c "print('name: big\nduration: 30s\ncluster: {brokers: 3}\ntopics:\n  - {name: t, partitions: 12}\ngroups:\n  - {id: g, topics: [t], members: $1}')"; }
+big() { python3 -c "print('name: big\nduration: 30s\ncluster: {brokers: 3}\ntopics:\n  - {name: t, partitions: 12}\ngroups:\n  - {id: g, topics: [t], members: $1, client: librdkafka}')"; }
 big 5000 >"$out/big.yaml"
 "$stormlab" run "$out/big.yaml" --cluster mock --out "$out/big-out" --no-plots >"$out/o" 2>&1; rc=$?
 check "5,000 mock members: exit 2 at load, 15003 links named, no output (rc $rc)" \
