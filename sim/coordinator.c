@@ -253,10 +253,26 @@ static void maybe_prepare_rebalance(sl_sim_t *s, sl_group_t *g, int64_t cause, c
         prepare_rebalance(s, g, cause, reason);
 }
 
+/* A frozen coordinator's process runs none of its timers: one that comes
+ * due during the freeze fires when the process thaws (then, if the broker
+ * still coordinates the group; a fencing meanwhile moved the group and its
+ * timers).  True when t was deferred. */
+static bool defer_if_frozen(sl_sim_t *s, const sl_group_t *g, sl_timer_t *t) {
+    if (g->coordinator <= 0)
+        return false;
+    sl_broker_t *b = &s->brokers[g->coordinator - 1];
+    if (b->state != SL_BROKER_PAUSED || !sl_timer_armed(&b->up_timer))
+        return false;
+    sl_timer_arm(&s->eng, t, b->up_timer.at_us, t->cause);
+    return true;
+}
+
 static void join_timer_cb(void *ctx, sl_timer_t *t) {
     sl_group_t *g = ctx;
     sl_sim_t *s = g->sim;
     if (g->state != GS_PREPARING_REBALANCE)
+        return;
+    if (defer_if_frozen(s, g, t))
         return;
     if (g->initial_delay && g->new_member_added && g->initial_delay_left_us > 0) {
         int64_t init = s->sc->cluster.group_initial_rebalance_delay_us;
@@ -423,6 +439,8 @@ static void sync_timer_cb(void *ctx, sl_timer_t *t) {
     sl_sim_t *s = g->sim;
     if (g->state != GS_COMPLETING_REBALANCE && g->state != GS_STABLE)
         return;
+    if (defer_if_frozen(s, g, t))
+        return;
     int removed = 0;
     for (int i = 0; i < g->n_slots; i++) {
         sl_cmember_t *cm = g->slots[i];
@@ -441,7 +459,8 @@ static void session_expired(void *ctx, sl_timer_t *t) {
     sl_cmember_t *cm = ctx;
     sl_group_t *g = cm->group;
     sl_sim_t *s = g->sim;
-    (void)t;
+    if (defer_if_frozen(s, g, t))
+        return;
     /* A quiet client heartbeats virtually: count those heartbeats first. */
     sl_member_t *owner = cm->client >= 0 && cm->client < g->n_member_slots ? g->members[cm->client] : NULL;
     if (owner && sl_member_session_parked(s, owner, cm))

@@ -75,6 +75,25 @@ START_TEST(a_broker_thawed_before_it_is_fenced_answers_the_held_heartbeats_norma
 }
 END_TEST
 
+START_TEST(a_frozen_coordinator_expires_no_session_while_frozen) {
+    /* given a 10 s session and the coordinator's broker frozen for 25 s at 60 s, longer than the
+     * session: its own session timers come due at about 67 s, during the freeze */
+    t_run_t *r = run(3, "    session_timeout: 10s\n    heartbeat_interval: 3s\n",
+                     "  - {at: 60s, restart: coordinator/billing, mode: pause, for: 25s}\n");
+    /* then the frozen process expires nobody: a process that is stopped runs no timer */
+    ck_assert_int_eq(t_count(r, "member.session_expired", "broker/1", T_S(60), T_S(85)), 0);
+    /* and the group moves at the fencing, 9 s in (broker.session.timeout.ms), and is loaded 2 s later
+     * (coordinator_load): the new coordinator starts each member's session then, and the members,
+     * whose heartbeats wait in the frozen broker until 85 s, miss it: expired at 69 + 2 + 10 = 81 s */
+    ck_assert_int_eq(t_ev_time(t_first(r, "coordinator.load.done", NULL, T_S(60))), T_S(71));
+    json_t *exp = t_first(r, "member.session_expired", NULL, T_S(60));
+    ck_assert_ptr_nonnull(exp);
+    ck_assert_int_eq(t_ev_time(exp), T_S(81));
+    ck_assert_str_ne(json_string_value(json_object_get(exp, "node")), "broker/1");
+    t_free(r);
+}
+END_TEST
+
 START_TEST(a_frozen_member_is_expired_by_the_coordinator_a_stalled_one_leaves_by_itself) {
     /* given billing/1 frozen for 60 s and, in another run, billing/1's poll loop blocked for 60 s */
     t_run_t *p = run(3, "    max_poll_interval: 40s\n", "  - {at: 30s, pause: billing/1, for: 60s}\n");
@@ -245,6 +264,7 @@ int main(void) {
     tcase_add_test(tc, a_paused_broker_answers_nothing_while_frozen_then_answers_what_it_held);
     tcase_add_test(tc, librdkafka_members_ride_out_their_coordinators_freeze_when_it_is_fenced_in_time);
     tcase_add_test(tc, a_broker_thawed_before_it_is_fenced_answers_the_held_heartbeats_normally);
+    tcase_add_test(tc, a_frozen_coordinator_expires_no_session_while_frozen);
     tcase_add_test(tc, a_frozen_member_is_expired_by_the_coordinator_a_stalled_one_leaves_by_itself);
     tcase_add_test(tc, a_config_change_is_applied_by_a_rolling_restart_of_the_members);
     tcase_add_test(tc, a_lost_request_is_retried_only_after_the_request_timeout);
