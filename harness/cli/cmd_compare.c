@@ -15,12 +15,13 @@
 #include "report/causes.h"
 #include "cli.h"
 #include "report/compare.h"
+#include "report/impact.h"
 #include "report/plot.h"
 #include "report/runfiles.h"
 #include "textout.h"
 
 static void usage(FILE *f) {
-    fputs("usage: stormlab compare DIR_A DIR_B [--out DIR] [--no-plots] [--json]\n"
+    fputs("usage: stormlab compare DIR_A DIR_B [--out DIR] [--no-plots] [--no-impact] [--json]\n"
           "\n"
           "Puts two run directories side by side (written by `stormlab sim` or `stormlab run`):\n"
           "per consumer group rebalances, generation, first stable, stable from, time to\n"
@@ -29,12 +30,16 @@ static void usage(FILE *f) {
           "each.  Draws overlay plots of the two timelines (members and generation, lag;\n"
           "A solid, B dashed; each run's faults in a strip of its own) with gnuplot, PNG and\n"
           "SVG per group, and writes compare.json and compare.html (the table and the plots,\n"
-          "one page) next to them.\n"
+          "one page) next to them.  Then each scenario event's impact in A and in B, as\n"
+          "explain shows it (this run minus the same run without the event, with its verdict;\n"
+          "read from summary.json, else computed from scenario.resolved.yaml: docs/outputs.md).\n"
           "\n"
           "options:\n"
           "  --out DIR         where plots, compare.json and compare.html go (default\n"
           "                    runs/compare-A-vs-B, from the two directories' names)\n"
           "  --no-plots        the table only; nothing is written\n"
+          "  --no-impact       leave the impact out (computing it costs one simulation\n"
+          "                    per event of a run that has none)\n"
           "  --json            print compare.json to stdout instead of the table\n"
           "  -h, --help        this help\n"
           "\n"
@@ -81,6 +86,7 @@ static const metric_t cluster_metrics[] = {
 typedef struct {
     const char *dir;
     sl_run_t *run;
+    json_t *impact; /* {"impact": [...], "impact_baselines": {...}} or NULL (report/impact.h) */
     const char *kind; /* "sim", or summary.json's cluster_kind (mock, kafka) */
     double first_fault_s; /* first injected event, -1 when none */
     char label[256];
@@ -218,6 +224,121 @@ static void put_side(FILE *f, const side_t *s) {
     fputs("}", f);
 }
 
+/* ---- impact, side by side ---- */
+
+static const char *const baselines[][2] = {{"faults_only", "the team's actions (vs faults only)"},
+                                           {"nothing_injected", "everything injected (vs nothing)"}};
+
+static int same_event(json_t *x, json_t *y) {
+    const char *wx = json_string_value(json_object_get(x, "what")), *wy = json_string_value(json_object_get(y, "what"));
+    return wx && wy && !strcmp(wx, wy) &&
+           fabs(json_number_value(json_object_get(x, "at_s")) - json_number_value(json_object_get(y, "at_s"))) < 1e-6;
+}
+
+/* Pairs the events of A and B: the same `what` at the same time (events
+ * match across two settings of one scenario even when one run has more of
+ * them).  Fills pairs[k] = {index in A or -1, index in B or -1}; returns k. */
+static size_t pair_events(json_t *a, json_t *b, int (*pairs)[2]) {
+    size_t na = json_array_size(a), nb = json_array_size(b), k = 0;
+    char *used = calloc(nb + 1, 1);
+    if (!used)
+        return 0;
+    for (size_t i = 0; i < na; i++) {
+        pairs[k][0] = (int)i;
+        pairs[k][1] = -1;
+        for (size_t j = 0; j < nb; j++)
+            if (!used[j] && same_event(json_array_get(a, i), json_array_get(b, j))) {
+                used[j] = 1;
+                pairs[k][1] = (int)j;
+                break;
+            }
+        k++;
+    }
+    for (size_t j = 0; j < nb; j++)
+        if (!used[j]) {
+            pairs[k][0] = -1;
+            pairs[k][1] = (int)j;
+            k++;
+        }
+    free(used);
+    return k;
+}
+
+static void print_effect(const char *side, json_t *entry) {
+    char effect[1024];
+    if (!entry) {
+        printf("    %s: (no such event)\n", side);
+        return;
+    }
+    sl_impact_effect_text(entry, effect, sizeof effect);
+    printf("    %s: event %lld: %s\n", side, (long long)json_integer_value(json_object_get(entry, "event")), effect);
+}
+
+static void print_impact(const side_t *a, const side_t *b) {
+    json_t *la = json_object_get(a->impact, "impact"), *lb = json_object_get(b->impact, "impact");
+    int(*pairs)[2] = calloc(json_array_size(la) + json_array_size(lb) + 1, sizeof *pairs);
+    if (!pairs)
+        return;
+    size_t n = pair_events(la, lb, pairs);
+    printf("\nimpact (each event: this run minus the same run without it; docs/outputs.md)\n");
+    for (size_t k = 0; k < n; k++) {
+        json_t *ea = pairs[k][0] >= 0 ? json_array_get(la, (size_t)pairs[k][0]) : NULL;
+        json_t *eb = pairs[k][1] >= 0 ? json_array_get(lb, (size_t)pairs[k][1]) : NULL;
+        json_t *e = ea ? ea : eb;
+        char t[32];
+        sl_fmt_clock(t, sizeof t, llround(json_number_value(json_object_get(e, "at_s")) * 1e6));
+        printf("  %s  %s  %s\n", t, json_string_value(json_object_get(e, "kind")),
+               json_string_value(json_object_get(e, "what")));
+        print_effect("A", ea);
+        print_effect("B", eb);
+    }
+    for (size_t i = 0; i < 2; i++) {
+        json_t *ba = json_object_get(json_object_get(a->impact, "impact_baselines"), baselines[i][0]);
+        json_t *bb = json_object_get(json_object_get(b->impact, "impact_baselines"), baselines[i][0]);
+        char ta[1024] = "-", tb[1024] = "-";
+        if (!ba && !bb)
+            continue;
+        if (ba)
+            sl_impact_effect_text(ba, ta, sizeof ta);
+        if (bb)
+            sl_impact_effect_text(bb, tb, sizeof tb);
+        printf("  %s\n    A: %s\n    B: %s\n", baselines[i][1], ta, tb);
+    }
+    free(pairs);
+}
+
+static void put_json(FILE *f, json_t *v) {
+    char *text = v ? json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+    fputs(text ? text : "null", f);
+    free(text);
+}
+
+/* compare.json's "impact": [{"a": entry|null, "b": entry|null}, ...] and
+ * "impact_baselines": {"faults_only": {"a": ..., "b": ...}, ...}. */
+static void write_impact_json(FILE *f, const side_t *a, const side_t *b) {
+    json_t *la = json_object_get(a->impact, "impact"), *lb = json_object_get(b->impact, "impact");
+    int(*pairs)[2] = calloc(json_array_size(la) + json_array_size(lb) + 1, sizeof *pairs);
+    size_t n = pairs ? pair_events(la, lb, pairs) : 0;
+    fputs(",\n \"impact\": [", f);
+    for (size_t k = 0; k < n; k++) {
+        fprintf(f, "%s\n  {\"a\": ", k ? "," : "");
+        put_json(f, pairs[k][0] >= 0 ? json_array_get(la, (size_t)pairs[k][0]) : NULL);
+        fputs(", \"b\": ", f);
+        put_json(f, pairs[k][1] >= 0 ? json_array_get(lb, (size_t)pairs[k][1]) : NULL);
+        fputc('}', f);
+    }
+    fputs("],\n \"impact_baselines\": {", f);
+    for (size_t i = 0; i < 2; i++) {
+        fprintf(f, "%s\"%s\": {\"a\": ", i ? ", " : "", baselines[i][0]);
+        put_json(f, json_object_get(json_object_get(a->impact, "impact_baselines"), baselines[i][0]));
+        fputs(", \"b\": ", f);
+        put_json(f, json_object_get(json_object_get(b->impact, "impact_baselines"), baselines[i][0]));
+        fputc('}', f);
+    }
+    fputc('}', f);
+    free(pairs);
+}
+
 /* compare.json: what the table shows, cell by cell. */
 static void write_json(FILE *f, const side_t *a, const side_t *b, const char **groups, size_t n_groups,
                        int differences, int compared, const char *plots_dir) {
@@ -242,7 +363,10 @@ static void write_json(FILE *f, const side_t *a, const side_t *b, const char **g
         fprintf(f, "%s\n  \"%s\": ", m ? "," : "", cluster_metrics[m].key);
         put_cell(f, cluster_val(a, cluster_metrics[m].key), cluster_val(b, cluster_metrics[m].key));
     }
-    fprintf(f, "},\n \"differences\": %d, \"compared\": %d, \"plots\": ", differences, compared);
+    fputc('}', f);
+    if (a->impact && b->impact)
+        write_impact_json(f, a, b);
+    fprintf(f, ",\n \"differences\": %d, \"compared\": %d, \"plots\": ", differences, compared);
     sl_tx_json(f, plots_dir);
     fputs("}\n", f);
 }
@@ -290,6 +414,8 @@ static void print_table(const side_t *a, const side_t *b, const char **groups, s
         printf(" (time to stable counts from the first injected fault: A %s, B %s)", fa, fb);
     }
     printf("\n");
+    if (a->impact && b->impact)
+        print_impact(a, b);
 }
 
 static double first_fault_s(const sl_run_t *run) {
@@ -433,8 +559,9 @@ int sl_cmd_compare(int argc, char **argv) {
                                          {"json", no_argument, 0, 'j'},
                                          {"out", required_argument, 0, 'o'},
                                          {"no-plots", no_argument, 0, 'P'},
+                                         {"no-impact", no_argument, 0, 'I'},
                                          {0, 0, 0, 0}};
-    int c, json = 0, no_plots = 0;
+    int c, json = 0, no_plots = 0, no_impact = 0;
     const char *out = NULL;
     optind = 1;
     opterr = 0;
@@ -444,6 +571,7 @@ int sl_cmd_compare(int argc, char **argv) {
         case 'j': json = 1; break;
         case 'o': out = optarg; break;
         case 'P': no_plots = 1; break;
+        case 'I': no_impact = 1; break;
         default:
             if (optopt == 'o' || (optind > 0 && !strcmp(argv[optind - 1], "--out")))
                 fprintf(stderr, "stormlab compare: --out needs a directory\n");
@@ -474,6 +602,13 @@ int sl_cmd_compare(int argc, char **argv) {
         goto done;
     }
     size_t n_groups = union_groups(&a, &b, groups);
+    if (!no_impact) {
+        char ierr[4096] = "";
+        side_t *sides[] = {&a, &b};
+        for (int i = 0; i < 2; i++)
+            if (!(sides[i]->impact = sl_impact_of_run(sides[i]->run, ierr, sizeof ierr)))
+                fprintf(stderr, "stormlab compare: no impact for %s: %s\n", sides[i]->dir, ierr);
+    }
     int differences = 0, compared = 0;
     for (size_t g = 0; g < n_groups; g++)
         for (size_t m = 0; m < N_GROUP_METRICS; m++, compared++)
@@ -530,6 +665,8 @@ int sl_cmd_compare(int argc, char **argv) {
 done:
     free(outbuf);
     free(groups);
+    json_decref(a.impact);
+    json_decref(b.impact);
     sl_run_destroy(a.run);
     sl_run_destroy(b.run);
     return rc;

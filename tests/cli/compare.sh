@@ -173,5 +173,48 @@ check "a broken script: exit 3 with gnuplot's message, no plot files, no compare
   '[ $rc -eq 3 ] && grep -q "gnuplot failed drawing .*compare-lag.gp" "$dir/e" &&
    [ -z "$(ls -A "$dir/broken" | grep -v compare.json)" ]'
 
+# ---- impact side by side: given storm-rolling-broker-restart at session_timeout 45s (A, made with --impact)
+# and 10s (B, without: compare computes it), when compared, then each event's delta in compare.json equals
+# that run minus a CLI run of its resolved scenario with the event's block deleted, and the table shows both
+"$stormlab" sim "$src/scenarios/storm-rolling-broker-restart.yaml" --out "$dir/ia" --no-plots -q --impact
+"$stormlab" sim "$src/scenarios/storm-rolling-broker-restart.yaml" --out "$dir/ib" --no-plots -q \
+  --set groups.billing.session_timeout=10s
+"$stormlab" compare "$dir/ia" "$dir/ib" --no-plots >"$dir/o" 2>"$dir/e"; rc=$?
+"$stormlab" compare "$dir/ia" "$dir/ib" --no-plots --json >"$dir/ij" 2>/dev/null
+check "impact: exit 0, an impact section with an A and a B line per event" \
+  '[ $rc -eq 0 ] && grep -q "^impact (each event" "$dir/o" &&
+   [ "$(grep -c "^    A: event" "$dir/o")" -eq "$(grep -c "^    B: event" "$dir/o")" ] &&
+   [ "$(grep -c "^    A: event" "$dir/o")" -ge 2 ]'
+PYTHONPATH="$src/tests/cli" python3 - "$stormlab" "$dir" >"$dir/py" 2>&1 <<'PY'; rc=$?
+import json, sys
+from without_event import event_blocks, run_without
+stormlab, d = sys.argv[1:]
+cmp = json.load(open(f"{d}/ij"))
+bad = 0
+for side in ("a", "b"):
+    run = f"{d}/i{side}"
+    lines = open(f"{run}/scenario.resolved.yaml").read().split("\n")
+    blocks = event_blocks(lines)
+    base = json.load(open(f"{run}/summary.json"))["groups"]["billing"]["rebalances"]
+    entries = [p[side] for p in cmp["impact"] if p[side]]
+    if len(entries) != len(blocks):
+        print(f"{side}: expected {len(blocks)} events, got {len(entries)}"); bad += 1
+    for e in entries:
+        i = e["event"]
+        other = run_without(stormlab, lines, blocks, e["removed"], f"{run}-without-{i}.yaml", f"{run}-without-{i}")
+        want = base - other["groups"]["billing"]["rebalances"]
+        got = e["delta"]["groups"]["billing"]["rebalances"]
+        if got != want:
+            print(f"{side} event {i}: rebalances delta expected {want} (CLI without it), got {got}"); bad += 1
+sys.exit(1 if bad else 0)
+PY
+check "impact: compare.json's deltas equal CLI runs without each event, for A and B" '[ $rc -eq 0 ]'
+[ $rc -eq 0 ] || cat "$dir/py"
+"$stormlab" explain "$dir/ib" >"$dir/x" 2>&1
+check "impact: B's effect lines are the ones explain prints for B" \
+  'diff <(sed -n "s/^    B: \(event [0-9]*: .*\)/\1/p" "$dir/o") <(grep -o "| event [0-9]*: .*" "$dir/x" | sed "s/^| //") >/dev/null'
+"$stormlab" compare "$dir/ia" "$dir/ib" --no-plots --no-impact >"$dir/o" 2>&1
+check "--no-impact leaves the section out" '! grep -q "^impact" "$dir/o"'
+
 echo "compare: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
