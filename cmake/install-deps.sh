@@ -16,6 +16,7 @@ packages=(
   fonts-dejavu-core                  # the plots' font; layout_test.py reads its metrics
   curl                               # proxy API tests talk HTTP like a user
   valgrind                           # .ci/run: leak and invalid-access runs of stormlab sim
+  python3-simpy                      # tests/bench/bench_simpy.sh: SimPy on the same workload
   clang libclang-rt-14-dev           # fuzzers (-DSL_FUZZ=ON): libFuzzer, ASan, UBSan runtimes
   openjdk-17-jdk-headless maven      # Apache Kafka test cluster (tests/kafka): broker jars from Maven
                                      # Central, Prepare.java run by the JDK's source launcher;

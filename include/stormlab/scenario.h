@@ -29,7 +29,7 @@ extern "C" {
 #define SL_MAX_TOPICS 1000
 #define SL_MAX_PARTITIONS 100000 /* per topic */
 #define SL_MAX_TOTAL_PARTITIONS 1000000
-#define SL_MAX_GROUPS 1000
+#define SL_MAX_GROUPS 10000 /* 2,000 groups of 50 is a benchmark case (bench_sim 100k) */
 #define SL_MAX_MEMBERS 100000 /* per group, also across scale events */
 #define SL_MAX_EVENTS 100000
 #define SL_MAX_DURATION_US (30LL * 24 * 3600 * 1000000) /* 30 days */

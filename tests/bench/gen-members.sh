@@ -10,10 +10,13 @@
 #   storm-heavy      200 x 50, 60 partitions, a fault every minute somewhere
 #   mixed            200 x 50, every client/protocol/assignor/static mix, two
 #                    topics per group of different sizes
-#   100k             2,000 groups x 50 members on 100 brokers (100,000 members)
+#   100k             2,000 groups x 50 members on 100 brokers (100,000 members),
+#                    two groups on each of 1,000 topics
+#   heartbeats       200 x 50 classic Java members heartbeating every 3 s, one
+#                    partition each at 1 record/s, no faults (bench_simpy.sh)
 # Every shape runs one simulated hour; bench_sim runs them (its cases).
 set -eu
-shape=${1:?usage: gen-members.sh idle-heavy|low-throughput|high-throughput|storm-heavy|mixed|100k}
+shape=${1:?usage: gen-members.sh idle-heavy|low-throughput|high-throughput|storm-heavy|mixed|100k|heartbeats}
 groups=200 brokers=30 parts=60 rate=200 session="" topics_per_group=1
 case $shape in
   idle-heavy) parts=24 rate=100 session=10s ;;
@@ -22,6 +25,7 @@ case $shape in
   storm-heavy) ;;
   mixed) topics_per_group=2 ;;
   100k) groups=2000 brokers=100 ;;
+  heartbeats) parts=50 rate=1 ;;
   *) echo "gen-members.sh: unknown shape '$shape'" >&2; exit 2 ;;
 esac
 cat <<HEAD
@@ -35,7 +39,9 @@ cluster:
   brokers: $brokers
 topics:
 HEAD
-for g in $(seq 1 "$groups"); do
+# at most 1,000 topics: with more groups, two read each topic
+ntopics=$(( groups > 1000 ? 1000 : groups ))
+for g in $(seq 1 "$ntopics"); do
   printf '  - {name: t%d, partitions: %d, replication: 3, produce_rate: %d/s}\n' "$g" "$parts" "$rate"
   if [ "$topics_per_group" -eq 2 ]; then
     printf '  - {name: u%d, partitions: %d, replication: 3, produce_rate: %d/s}\n' "$g" $(( g % 3 * 20 + 8 )) 50
@@ -43,9 +49,12 @@ for g in $(seq 1 "$groups"); do
 done
 echo "groups:"
 for g in $(seq 1 "$groups"); do
-  topics="[t$g]"
-  [ "$topics_per_group" -eq 2 ] && topics="[t$g, u$g]"
-  case $(( g % 5 )) in
+  t=$(( (g - 1) % ntopics + 1 ))
+  topics="[t$t]"
+  [ "$topics_per_group" -eq 2 ] && topics="[t$t, u$t]"
+  mix=$(( g % 5 ))
+  [ "$shape" = heartbeats ] && mix=0
+  case $mix in
     0) extra="" ;;
     1) extra=", assignor: cooperative-sticky" ;;
     2) extra=", client: librdkafka" ;;
@@ -58,9 +67,12 @@ for g in $(seq 1 "$groups"); do
   if [ "$shape" = mixed ] && [ $(( g % 7 )) -eq 3 ] && [ $(( g % 5 )) -ne 4 ]; then
     extra="$extra, assignor: roundrobin"
   fi
-  if [ $(( g % 8 )) -eq 4 ] && [ $(( g % 5 )) -ne 4 ]; then extra="$extra, static: true"; fi
+  if [ $(( g % 8 )) -eq 4 ] && [ "$mix" -ne 4 ] && [ "$shape" != heartbeats ]; then extra="$extra, static: true"; fi
   printf '  - {id: g%d, topics: %s, members: 50%s}\n' "$g" "$topics" "$extra"
 done
+if [ "$shape" = heartbeats ]; then
+  exit 0
+fi
 echo "events:"
 if [ "$shape" = storm-heavy ]; then
   for m in $(seq 2 58); do

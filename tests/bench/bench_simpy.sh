@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# stormlab against SimPy on the same heartbeat-only workload, in one run:
+# 10,000 consumers heartbeating every 3 s.  stormlab simulates them as
+# Kafka members (200 classic groups of 50, the whole protocol, outputs
+# written as `stormlab sim --no-plots` writes them, report.html included)
+# for one hour; SimPy runs bare heartbeat processes, nothing else, for
+# SIMPY_SECONDS (default 600: the rate is per member-second either way).
+# Figures are member-seconds simulated per CPU second (user + system), the
+# fair measure on a shared machine; the load average is printed beside them.
+#
+#   tests/bench/bench_simpy.sh BUILD_DIR [SIMPY_SECONDS]
+# Exits 77 (skipped) when no Python has SimPy (Debian: python3-simpy).
+set -eu
+build=${1:?usage: bench_simpy.sh BUILD_DIR [SIMPY_SECONDS]}
+simpy_s=${2:-600}
+here=$(cd "$(dirname "$0")" && pwd)
+members=10000 hour=3600
+py=""
+for p in python3 /usr/bin/python3; do
+  if "$p" -c 'import simpy' 2>/dev/null || "$p" -c 'import SimPy.Simulation' 2>/dev/null; then py=$p; break; fi
+done
+if [ -z "$py" ]; then
+  echo "bench_simpy: SKIPPED: SimPy is not installed (apt-get install python3-simpy)"
+  exit 77
+fi
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+bash "$here/gen-members.sh" heartbeats >"$dir/heartbeats.yaml"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+# user, system and wall seconds and peak KiB of the stormlab run, from its rusage
+read -r su ss sw smem < <("$py" -c '
+import resource, subprocess, sys, time
+t0 = time.monotonic()
+subprocess.run(sys.argv[1:], check=True)
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(ru.ru_utime, ru.ru_stime, time.monotonic() - t0, ru.ru_maxrss)
+' "$build/stormlab" sim "$dir/heartbeats.yaml" --out "$dir/run" --no-plots -q)
+read -r ver pm ps pev pcpu < <("$py" "$here/simpy_heartbeats.py" "$members" "$simpy_s")
+echo "load average at end:   $(cut -d' ' -f1-3 /proc/loadavg)"
+awk -v su="$su" -v ss="$ss" -v sw="$sw" -v smem="$smem" -v ver="$ver" -v pm="$pm" -v ps="$ps" -v pev="$pev" \
+    -v pcpu="$pcpu" -v members="$members" -v hour="$hour" 'BEGIN {
+  scpu = su + ss; srate = members * hour / scpu; prate = pm * ps / pcpu
+  printf "%-44s %10s %10s %16s\n", "engine (heartbeat-only workload)", "sim s", "CPU s", "member-s per CPU s"
+  printf "%-44s %10d %10.2f %16.0f\n", "stormlab sim (10,000 members, whole protocol)", hour, scpu, srate
+  printf "%-44s %10d %10.2f %16.0f\n", ver " (10,000 heartbeat processes)", ps, pcpu, prate
+  printf "stormlab / SimPy: %.1fx (stormlab wall %.2f s, peak %.0f MiB; SimPy fired %d heartbeats)\n",
+         srate / prate, sw, smem / 1024, pev
+}'
+echo "rerun: tests/bench/bench_simpy.sh $build $simpy_s"
