@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# Installs everything stormlab needs to build, test and plot, from Debian's
-# archive.  Used by the README's first command and by .ci/run, so the two
-# cannot drift apart.  Runs apt-get through sudo when not root.
+# Installs from Debian's archive what stormlab needs: by default what it takes
+# to build and run it (the README's first command); with --test also the test
+# stack (the README's test command and .ci/run), so the two cannot drift apart.
+# --print [--test] lists the packages instead.  Runs apt-get through sudo when
+# not root.
 set -euo pipefail
-packages=(
+run_packages=(
   cmake gcc make pkg-config          # build
   libyaml-dev                        # scenario files (sim/)
-  check                              # unit tests
   libevent-dev libjansson-dev        # fault proxy, its HTTP API (harness/)
   librdkafka-dev                     # real-cluster runs (harness/)
   gnuplot-nox                        # plots
+)
+test_packages=(
+  check                              # unit tests (without it CMake builds no tests)
   python3 chromium                   # report tests: parse plots, load report.html headless;
                                      # check/sweep/lint tests read JUnit XML and JSON back
   python3-jsonschema                 # lint --format sarif validated against SARIF 2.1.0's schema
@@ -17,14 +21,27 @@ packages=(
   curl                               # proxy API tests talk HTTP like a user
   valgrind                           # .ci/run: leak and invalid-access runs of stormlab sim
   python3-simpy                      # tests/bench/bench_simpy.sh: SimPy on the same workload
-  clang libclang-rt-14-dev           # fuzzers (-DSL_FUZZ=ON): libFuzzer, ASan, UBSan runtimes
+  clang libclang-rt-14-dev           # fuzzers (-DSL_FUZZ=ON): libFuzzer, ASan, UBSan runtimes;
+                                     # .ci/run's clang builds
   openjdk-17-jdk-headless maven      # Apache Kafka test cluster (tests/kafka): broker jars from Maven
                                      # Central, Prepare.java run by the JDK's source launcher;
                                      # also toxiproxy-java 2.1.11 (tests/proxy/clients) and the Java
                                      # member of client: java real runs (harness/java/member.sh)
   nodejs npm                         # the real toxiproxy-node-client 4.1.0 (tests/proxy/clients)
 )
-if [ "${1:-}" = "--print" ]; then printf '%s\n' "${packages[@]}"; exit 0; fi
+usage() { echo "usage: cmake/install-deps.sh [--test] [--print]" >&2; exit 2; }
+with_tests=0 print=0
+for a in "$@"; do
+  case $a in
+    --test) with_tests=1 ;;
+    --print) print=1 ;;
+    -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) usage ;;
+  esac
+done
+packages=("${run_packages[@]}")
+[ $with_tests -eq 0 ] || packages+=("${test_packages[@]}")
+if [ $print -eq 1 ]; then printf '%s\n' "${packages[@]}"; exit 0; fi
 as_root=()
 [ "$(id -u)" -eq 0 ] || as_root=(sudo)
 missing=()

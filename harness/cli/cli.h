@@ -8,8 +8,6 @@
 
 #include "stormlab/stormlab.h"
 
-#define SL_VERSION "0.1.0"
-
 enum {
     SL_EXIT_OK = 0,
     SL_EXIT_EXPECT = 1, /* an expectation failed */

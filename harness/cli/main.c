@@ -34,7 +34,7 @@ static void usage(FILE *f) {
           "  proxy             run the fault proxy (Toxiproxy-compatible HTTP API)\n"
 #endif
           "  help [COMMAND]    show help for a command\n"
-          "  version           print the version\n"
+          "  version, --version  print the version\n"
           "\n"
           "Run 'stormlab COMMAND --help' for a command's options.\n"
           "Scenario format: docs/scenarios.md.  Exit codes: 0 ok, 1 expectation failed,\n"
