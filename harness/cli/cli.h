@@ -67,6 +67,7 @@ int sl_cmd_sweep(int argc, char **argv);
 int sl_cmd_advise(int argc, char **argv); /* harness/cli/cmd_advise.c, harness/advise/ */
 int sl_cmd_lint(int argc, char **argv);
 int sl_cmd_compare(int argc, char **argv);
+int sl_cmd_export(int argc, char **argv);
 int sl_cmd_run(int argc, char **argv);  /* harness/cli/cmd_run.c, when built with the proxy */
 int sl_cmd_heal(int argc, char **argv); /* harness/cli/cmd_heal.c, likewise */
 

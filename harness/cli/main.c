@@ -30,6 +30,7 @@ static void usage(FILE *f) {
           "  advise SCENARIO   which settings or operator actions would have kept every gate\n"
           "  lint FILE...      flag storm-prone Kafka consumer/broker properties\n"
           "  compare A B       two run directories side by side (e.g. sim vs real), overlay plots\n"
+          "  export SCENARIO   the scenario's faults as a Chaos Mesh Workflow, for a staging cluster\n"
 #ifdef SL_HAVE_PROXY
           "  proxy             run the fault proxy (Toxiproxy-compatible HTTP API)\n"
 #endif
@@ -93,6 +94,8 @@ int main(int argc, char **argv) {
         return sl_cmd_lint(argc - 1, argv + 1);
     if (!strcmp(cmd, "compare"))
         return sl_cmd_compare(argc - 1, argv + 1);
+    if (!strcmp(cmd, "export"))
+        return sl_cmd_export(argc - 1, argv + 1);
 #ifdef SL_HAVE_PROXY
     if (!strcmp(cmd, "proxy"))
         return sl_proxy_cli_main(argc - 1, argv + 1);
