@@ -10,6 +10,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,9 +177,12 @@ typedef struct {
     int scalars_only, line;
 } frame_t;
 
-static void child_path(const frame_t *f, char *out, size_t n) {
-    if (f->is_seq) snprintf(out, n, "%s[%zu]", f->path, f->index);
-    else snprintf(out, n, "%s%s%s", f->path, *f->path ? "." : "", f->key);
+/* The dotted path of f's next child into out; false when it does not fit
+ * (a cut path would be another key: refused, not guessed). */
+static bool child_path(const frame_t *f, char *out, size_t n) {
+    int w = f->is_seq ? snprintf(out, n, "%s[%zu]", f->path, f->index)
+                      : snprintf(out, n, "%s%s%s", f->path, *f->path ? "." : "", f->key);
+    return w >= 0 && (size_t)w < n;
 }
 
 static sl_err_t yaml_flatten(const char *path, const char *buf, size_t len, sl_props_t *p, char *err,
@@ -221,7 +225,12 @@ static sl_err_t yaml_flatten(const char *path, const char *buf, size_t len, sl_p
             {
                 frame_t *f = &st[depth];
                 memset(f, 0, sizeof *f);
-                if (top) child_path(top, f->path, sizeof f->path);
+                if (top && !child_path(top, f->path, sizeof f->path)) {
+                    snprintf(err, errsz, "%s:%d:%d: a key path longer than %zu characters, expected a config key",
+                             path, line, col, sizeof f->path - 1);
+                    rc = SL_E_LIMIT;
+                    break;
+                }
                 if (top && top->is_seq) top->scalars_only = 0;
                 f->is_seq = ev.type == YAML_SEQUENCE_START_EVENT;
                 f->scalars_only = 1;
@@ -247,13 +256,24 @@ static sl_err_t yaml_flatten(const char *path, const char *buf, size_t len, sl_p
             const char *v = ev.type == YAML_SCALAR_EVENT ? (const char *)ev.data.scalar.value : "";
             if (!top) break; /* a document that is a lone scalar: nothing to read */
             if (!top->is_seq && !top->have_key) {
+                if (strlen(v) >= sizeof top->key) {
+                    snprintf(err, errsz, "%s:%d:%d: a key longer than %zu characters, expected a config key", path,
+                             line, col, sizeof top->key - 1);
+                    rc = SL_E_LIMIT;
+                    break;
+                }
                 snprintf(top->key, sizeof top->key, "%s", v);
                 top->have_key = 1;
                 top->key_line = line;
                 break;
             }
             char k[800];
-            child_path(top, k, sizeof k);
+            if (!child_path(top, k, sizeof k)) {
+                snprintf(err, errsz, "%s:%d:%d: a key path longer than %zu characters, expected a config key", path,
+                         line, col, sizeof k - 1);
+                rc = SL_E_LIMIT;
+                break;
+            }
             if (top->is_seq) {
                 size_t n = strlen(top->joined);
                 snprintf(top->joined + n, sizeof top->joined - n, "%s%s", n ? "," : "", v);
