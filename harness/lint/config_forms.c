@@ -136,7 +136,8 @@ static int canonicalise(sl_props_t *p) {
     for (int level = 1; level <= 3; level++)
         for (size_t i = 0; i < p->n; i++)
             if (prio[i] == level || (prio[i] < 0 && level == 2)) sorted[k++] = p->items[i];
-    memcpy(p->items, sorted, p->n * sizeof *sorted);
+    if (p->n) /* an empty file has no items array: memcpy's pointers must not be NULL */
+        memcpy(p->items, sorted, p->n * sizeof *sorted);
     free(prio);
     free(sorted);
     return rc;
