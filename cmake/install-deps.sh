@@ -19,7 +19,8 @@ test_packages=(
   python3-jsonschema                 # lint --format sarif validated against SARIF 2.1.0's schema
   fonts-dejavu-core                  # the plots' font; layout_test.py reads its metrics
   curl                               # proxy API tests talk HTTP like a user
-  python3-yaml python3-jsonschema    # export test: Chaos Mesh's CRD schemas (tests/data/chaos-mesh)
+  python3-yaml                       # export test: reads Chaos Mesh's CRD schemas (tests/data/chaos-mesh;
+                                     # validated with python3-jsonschema above)
   valgrind                           # .ci/run: leak and invalid-access runs of stormlab sim
   python3-simpy                      # tests/bench/bench_simpy.sh: SimPy on the same workload
   clang libclang-rt-14-dev           # fuzzers (-DSL_FUZZ=ON): libFuzzer, ASan, UBSan runtimes;
