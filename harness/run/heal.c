@@ -35,13 +35,18 @@ typedef struct journal_s {
     int n, cap;
 } journal_t;
 
-/* A journal's text as heal shows it on one line: every control byte (the
- * newline too: a name cannot start a line of its own in the report) as
- * \xHH, cut to fit n. */
+/* Whether heal shows byte c as \xHH rather than as itself: every control
+ * byte, and the newline too unless the text is the report's own lines. */
+static int escaped(unsigned char c, int newline_ok) {
+    return (c < 0x20 && !(newline_ok && c == '\n')) || c == 0x7f;
+}
+
+/* A journal's text as heal shows it on one line (a name cannot start a
+ * line of its own in the report), cut to fit n. */
 static void one_line(const char *in, char *out, size_t n) {
     size_t o = 0;
     for (const unsigned char *p = (const unsigned char *)in; *p && o + 5 < n; p++) {
-        if (*p < 0x20 || *p == 0x7f)
+        if (escaped(*p, 0))
             o += (size_t)snprintf(out + o, n - o, "\\x%02x", *p);
         else
             out[o++] = (char)*p;
@@ -284,7 +289,7 @@ static ssize_t shown_write(void *cookie, const char *buf, size_t n) {
     FILE *to = cookie;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)buf[i];
-        if ((c < 0x20 && c != '\n') || c == 0x7f)
+        if (escaped(c, 1))
             fprintf(to, "\\x%02x", c);
         else
             fputc(c, to);
