@@ -1,6 +1,6 @@
 /*
  * Brokers, the controller, partition leadership and ISR, coordinator
- * placement and producers (SPEC §5 "Brokers", "Coordinator", "Producers").
+ * placement and producers (docs/model.md: "Brokers", "Coordinator", "Producers").
  *
  * The KRaft controller is not a node: it is always reachable and acts on
  * broker state.  A hard-killed or paused broker is fenced after

@@ -1,7 +1,7 @@
 /*
  * What the summary and the series report, kept current as the model runs.
  *
- * A group is "stable" (SPEC §4) when its coordinator has it Stable, every
+ * A group is "stable" (docs/outputs.md) when its coordinator has it Stable, every
  * running member holds an assignment of the current generation with no
  * rejoin pending, and every partition is owned.  A rebalance is each entry
  * into PreparingRebalance after the group first became stable.

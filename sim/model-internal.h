@@ -1,5 +1,5 @@
 /*
- * The Kafka model's state (SPEC §5).  One sl_sim_s holds everything of one
+ * The Kafka model's state (docs/model.md).  One sl_sim_s holds everything of one
  * simulation; nothing is global, so simulations can run side by side.
  *
  * Nodes are numbered densely: brokers first (node = broker id - 1), then
@@ -260,7 +260,7 @@ struct sl_group_s {
     int n_member_slots;
     int target_members;        /* current scale */
     /* metrics */
-    bool is_stable;            /* the SPEC §4 predicate, kept current */
+    bool is_stable;            /* the docs/outputs.md predicate, kept current */
     int64_t stable_since_us;
     int64_t first_stable_us;   /* -1 never */
     int rebalances;

@@ -79,8 +79,7 @@ int ld_group_field(ld_t *ld, const yt_node_t *v, const char *path, const char *k
                    sl_group_cfg_t *g);
 /* Checks the group's timeouts and assignor against the protocol and,
  * when broker_bounds, the broker's session and heartbeat bounds (a `set`
- * event may cross those: the broker's rejection is then modelled, SPEC
- * §3).  On a problem writes the field's key and the message (without
+ * event may cross those: the broker's rejection is then modelled, docs/scenarios.md).  On a problem writes the field's key and the message (without
  * location) and returns -1. */
 int ld_check_group(const sl_cluster_cfg_t *cl, const sl_group_cfg_t *g, bool broker_bounds,
                    const char **key, char *why, size_t why_size);

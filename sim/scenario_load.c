@@ -1,6 +1,6 @@
 /*
  * Scenario loader: YAML tree -> sl_scenario_t with Kafka's defaults filled
- * in and every rule of SPEC §3 checked.  Top level, cluster, topics, groups
+ * in and every rule of docs/scenarios.md checked.  Top level, cluster, topics, groups
  * and links live here; events and expectations in scenario_events.c.
  *
  * The struct is built privately and handed out only when everything

@@ -1,5 +1,5 @@
 /*
- * `--set path=value` overrides (SPEC §3), applied to the YAML tree before
+ * `--set path=value` overrides (docs/scenarios.md), applied to the YAML tree before
  * it becomes a scenario, so an override is checked exactly like the file.
  *
  * A path walks mappings by key, `groups` by id, `topics` by name (names

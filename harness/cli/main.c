@@ -1,7 +1,7 @@
 /*
  * stormlab: the command line.  Each subcommand lives in its own file
  * (cmd_<name>.c); this one only dispatches.
- * Exit codes (SPEC §7): 0 ok, 1 an expectation failed, 2 bad usage or bad
+ * Exit codes (README.md, "The command line"): 0 ok, 1 an expectation failed, 2 bad usage or bad
  * input, 3 the run could not be carried out.
  */
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /*
- * The cluster a real run drives (SPEC §6), one interface with two backends
+ * The cluster a real run drives (docs/real-runs.md), one interface with two backends
  * side by side: mock.c (librdkafka's embedded mock cluster, the default)
  * and kafka.c (an existing Apache Kafka cluster, brokers controlled by the
  * command templates of a cluster file, clusterfile.c).

@@ -1,7 +1,7 @@
 /*
  * An existing Apache Kafka cluster (`stormlab run --cluster kafka`).
  *
- * Safety first (SPEC §6): a bootstrap or an advertised broker address
+ * Safety first (docs/real-runs.md): a bootstrap or an advertised broker address
  * that is not loopback is refused unless the cluster file says
  * `allow_remote: true` and names the cluster id it expects, and the
  * cluster's id must then match.  Brokers are stopped, started, killed,

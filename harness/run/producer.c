@@ -1,6 +1,6 @@
 /*
  * Producers: one real librdkafka producer and thread per topic with a
- * produce_rate, idempotent with acks=all (SPEC §5), message.timeout.ms
+ * produce_rate, idempotent with acks=all (docs/model.md), message.timeout.ms
  * 120 s (Java's delivery.timeout.ms, the simulator's).  Record n of a topic
  * goes to partition n % partitions and carries (run nonce, topic, n), so
  * accounting.c can tell what was acknowledged, lost and redelivered.

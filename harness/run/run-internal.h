@@ -1,5 +1,5 @@
 /*
- * A real-cluster run (`stormlab run`, SPEC §6): the state shared by its
+ * A real-cluster run (`stormlab run`, docs/real-runs.md): the state shared by its
  * small files.
  *
  *   runner.c     orchestration: set-up, the main loop, heal and teardown

@@ -1,5 +1,5 @@
 /*
- * `stormlab run`: a scenario against a real cluster (SPEC §6).  The
+ * `stormlab run`: a scenario against a real cluster (docs/real-runs.md).  The
  * command line (harness/cli/cmd_run.c) fills the options; sl_realrun() does
  * the rest and returns the process exit code.
  */

@@ -1,6 +1,6 @@
 /*
  * The scenario loader on arbitrary bytes: sl_scenario_load_buffer(), then,
- * for a file that loads, the resolved-file round trip of SPEC §3.
+ * for a file that loads, the resolved-file round trip of docs/scenarios.md.
  *
  * Properties (beyond no crash, no leak, no UB):
  *  - a refused file returns SL_E_INVAL or SL_E_LIMIT (SL_E_NOMEM is allowed)

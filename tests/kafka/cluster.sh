@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A 3-node Apache Kafka 4.x cluster on loopback for the real-cluster tests
-# (SPEC §6): KRaft, every node a combined broker + controller, small heaps,
+# (docs/real-runs.md): KRaft, every node a combined broker + controller, small heaps,
 # group timeouts lowered for quick tests.  The broker jars come from Maven
 # Central through tests/kafka/pom.xml (no source, no tarball, no Docker) and
 # are cached between runs.

@@ -1,6 +1,6 @@
 /*
  * Brokers, the controller, leadership, coordinator placement and movement,
- * producers (SPEC §5 "Coordinator", "Brokers", "Producers").
+ * producers (docs/model.md: "Coordinator", "Brokers", "Producers").
  */
 #include <check.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /*
- * The classic group protocol as the simulator reproduces it (SPEC §5):
+ * The classic group protocol as the simulator reproduces it (docs/model.md):
  * the coordinator's states, the join and sync phases, heartbeats, session
  * expiry, LeaveGroup, and the Java client's side of each.
  */

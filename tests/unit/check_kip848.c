@@ -1,7 +1,7 @@
 /*
  * KIP-848 consumer groups (protocol: consumer): heartbeat-driven
  * membership, group epoch, broker-side assignment, per-member
- * reconciliation, fencing (SPEC §5 "KIP-848").
+ * reconciliation, fencing (docs/model.md: "KIP-848").
  */
 #include <check.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /*
- * Determinism and the run outputs (SPEC §4): same scenario + seed gives
+ * Determinism and the run outputs (docs/outputs.md): same scenario + seed gives
  * byte-identical files; the resolved scenario reproduces a run; summary
  * keys are a contract; files appear only when complete.
  */
@@ -147,7 +147,7 @@ START_TEST(summary_json_carries_the_contract_keys) {
     json_error_t jerr;
     json_t *j = json_load_file(path, 0, &jerr);
     ck_assert_msg(j != NULL, "summary.json is not JSON: %s", jerr.text);
-    /* then the SPEC §4 keys are there with the right types */
+    /* then the docs/outputs.md keys are there with the right types */
     ck_assert_str_eq(json_string_value(json_object_get(j, "scenario")), "coordinator-restart-storm");
     ck_assert_int_eq(json_integer_value(json_object_get(j, "seed")), 7);
     ck_assert(json_is_number(json_object_get(j, "duration_s")));
@@ -177,7 +177,7 @@ START_TEST(trace_events_have_the_schema_and_causes_point_backwards) {
     /* given the flagship's trace */
     char *y = flagship();
     t_run_t *r = t_run(y);
-    /* then every event has the SPEC §4 fields, and every cause names an earlier event */
+    /* then every event has the docs/outputs.md fields, and every cause names an earlier event */
     const char *keys[] = {"t_us", "seq", "kind", "node", "group", "member", "generation", "cause", "detail"};
     int64_t last_t = 0;
     for (int i = 0; i < r->n_ev; i++) {

@@ -1,5 +1,5 @@
 /*
- * Protocol variants of the classic group (SPEC §5): the sticky and
+ * Protocol variants of the classic group (docs/model.md): the sticky and
  * cooperative-sticky assignors (KIP-429), static membership (KIP-345), and
  * a failed assignment write when __consumer_offsets is under-replicated.
  */

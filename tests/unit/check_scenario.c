@@ -1,5 +1,5 @@
 /*
- * The scenario loader (SPEC §3): defaults, every field, selectors, --set
+ * The scenario loader (docs/scenarios.md): defaults, every field, selectors, --set
  * overrides, the resolved file, and a table of hostile inputs that must
  * fail fast with `test.yaml:LINE:COL: key: ...`.
  */
@@ -18,7 +18,7 @@
 #define SEC 1000000LL
 #define MS 1000LL
 
-/* SPEC §3's example, verbatim: the documented format must load. */
+/* The reference example of the scenario format (every section in one file), kept verbatim: the format it shows must keep loading. */
 static const char spec_example[] =
     "name: coordinator-restart-storm\n"
     "description: >\n"
@@ -691,7 +691,7 @@ START_TEST(a_set_event_may_cross_the_broker_session_bounds) {
     /* given a set event lowering the session timeout below the broker's 6s
      * when the file loads
      * then it is accepted: the broker's INVALID_SESSION_TIMEOUT is modelled
-     *  at run time (SPEC §3), not a parse error */
+     *  at run time (docs/scenarios.md), not a parse error */
     sl_scenario_t *sc = t_load(MINIMAL
                                "groups: [{id: billing, topics: [orders]}]\n"
                                "events: [{at: 1m, set: {group: billing, session_timeout: 4s, "
@@ -704,7 +704,7 @@ END_TEST
 /* ---- --set ---- */
 
 START_TEST(overrides_change_fields_by_path) {
-    /* given the SPEC example
+    /* given the reference example
      * when it loads with overrides of the seed, duration, cluster, a topic,
      *  a group, the links and an event
      * then each override wins over the file */
@@ -768,7 +768,7 @@ static const bad_set_t bad_sets[] = {
 };
 
 START_TEST(a_bad_override_is_an_error_naming_it) {
-    /* given the SPEC example and one bad override
+    /* given the reference example and one bad override
      * when it loads
      * then it fails with the expected code and a message naming the override */
     const bad_set_t *b = &bad_sets[_i];
@@ -1060,7 +1060,7 @@ START_TEST(a_file_over_the_size_limit_is_refused_without_reading_it_all) {
 END_TEST
 
 START_TEST(a_file_loads_with_overrides) {
-    /* given the SPEC example in a file
+    /* given the reference example in a file
      * when it is loaded with --set seed=11
      * then it loads with seed 11 and the file's path in sc->file */
     char path[512], err[512];
@@ -1083,7 +1083,7 @@ END_TEST
 /* ---- the resolved file ---- */
 
 START_TEST(the_spec_example_round_trips) {
-    /* given SPEC §3's example
+    /* given the reference example
      * when it is loaded, written, loaded and written again
      * then both texts are identical and both scenarios equal */
     assert_round_trip("spec-example", spec_example, strlen(spec_example));
