@@ -279,7 +279,7 @@ static sl_err_t run_gates(const target_t *tg, const sl_scenario_t *sc, const cha
         sl_sim_destroy(sim);
     } else {
 #ifdef SL_HAVE_RUN
-        sl_run_results_t res = {0};
+        sl_run_outcome_t oc;
         sl_run_opts_t ro = {0};
         ro.cluster = tg->cluster;
         ro.bootstrap = tg->bootstrap;
@@ -287,12 +287,13 @@ static sl_err_t run_gates(const target_t *tg, const sl_scenario_t *sc, const cha
         ro.out = dir;
         ro.no_plots = 1;
         ro.quiet = 1;
-        ro.results = &res;
-        int x = sl_realrun(sc, &ro);
-        if (x != SL_EXIT_OK || !res.groups) {
-            snprintf(err, errsz, "stormlab run --cluster %s exited %d (%s); see log.txt in the run directory",
-                     tg->cluster, x, x == SL_EXIT_USAGE ? "bad input, nothing ran" : "the run could not be carried out");
-            rc = x == SL_EXIT_USAGE ? SL_E_INVAL : SL_E_IO;
+        sl_err_t x = sl_realrun(sc, &ro, &oc);
+        if (x != SL_OK) {
+            snprintf(err, errsz, "stormlab run --cluster %s: %s; see log.txt in the run directory", tg->cluster,
+                     x == SL_E_INVAL ? "bad input, nothing ran"
+                     : oc.end == SL_RUN_FAILED ? oc.failure
+                                                : "the run could not be carried out");
+            rc = x == SL_E_INVAL ? SL_E_INVAL : SL_E_IO;
         }
         /* A real run's impact is the simulator's answer to the same scenario
          * (docs/outputs.md `impact`): counterfactual runs need a replayable clock. */
@@ -301,9 +302,9 @@ static sl_err_t run_gates(const target_t *tg, const sl_scenario_t *sc, const cha
             rc = sl_impact_compute(sc, &im, err, errsz);
         for (int i = 0; rc == SL_OK && i < n; i++)
             rc = sl_scenario_expect_is_impact(sc, i) ? sl_impact_expect_eval(im, i, &gates[i].r)
-                                                     : sl_expect_eval(sc, &res, i, &gates[i].r);
+                                                     : sl_expect_eval(sc, &oc.results, i, &gates[i].r);
         sl_impact_destroy(im);
-        sl_run_results_free(&res);
+        sl_run_outcome_free(&oc);
 #else
         snprintf(err, errsz, "real-cluster runs are not in this build (built without librdkafka)");
         rc = SL_E_INVAL;

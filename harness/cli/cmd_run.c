@@ -3,14 +3,15 @@
  * librdkafka clients and the fault proxy (harness/run/, docs/real-runs.md).
  */
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "report/render.h"
 #include "run/run.h"
-#include "stormlab/stormlab.h"
-
+#include "stormlab/scenario.h"
 
 static void usage(FILE *f) {
     fputs("usage: stormlab run SCENARIO [--cluster mock|kafka] [--bootstrap HOST:PORT,...] [--cluster-file F]\n"
@@ -50,6 +51,60 @@ static void usage(FILE *f) {
           "exit codes: 0 ok, 2 bad usage or input (nothing ran), 3 the run could not be carried\n"
           "out (cluster unreachable, a broker command failed, interrupted)\n",
           f);
+}
+
+/* The run's table: each group's results, each topic's records. */
+static void print_table(const sl_scenario_t *sc, const sl_run_opts_t *o, const sl_run_outcome_t *oc, double wall) {
+    printf("stormlab run: %s (seed %" PRIu64 ", cluster %s)%s\n", sl_scenario_name(sc), sl_scenario_seed(sc),
+           o->cluster, oc->end == SL_RUN_INTERRUPTED ? " INTERRUPTED" : oc->end == SL_RUN_FAILED ? " FAILED" : "");
+    printf("%-20s %10s %10s %13s %13s %12s %10s %10s\n", "group", "rebalances", "generation", "first stable",
+           "stable from", "rebalance s", "max lag", "duplicates");
+    for (int i = 0; i < oc->results.n_groups; i++) {
+        const sl_group_result_t *g = &oc->results.groups[i];
+        char first[32] = "never", from[32] = "never";
+        if (g->first_stable_s >= 0)
+            snprintf(first, sizeof first, "%.1f s", g->first_stable_s);
+        if (g->stable_from_s >= 0)
+            snprintf(from, sizeof from, "%.1f s", g->stable_from_s);
+        printf("%-20s %10d %10d %13s %13s %12.1f %10lld %10lld\n", g->group, g->rebalances, g->generation, first, from,
+               g->rebalance_s, (long long)g->max_lag, (long long)g->duplicates);
+    }
+    for (int t = 0; t < oc->n_records; t++) {
+        const sl_run_records_t *r = &oc->records[t];
+        if (!r->produced)
+            continue;
+        char lost[32];
+        if (r->verified)
+            snprintf(lost, sizeof lost, "%lld", (long long)r->lost);
+        else
+            snprintf(lost, sizeof lost, "unknown");
+        printf("records %s: produced %lld, acked %lld, failed %lld, unacked %lld, lost %s, consumed %lld, "
+               "duplicated %lld\n",
+               r->topic, (long long)r->produced, (long long)r->acked, (long long)r->failed, (long long)r->unacked, lost,
+               (long long)r->consumed, (long long)r->duplicated);
+    }
+    printf("outputs: %s/ (trace.jsonl series.tsv summary.json log.txt scenario.resolved.yaml)\n", o->out);
+    printf("wall time: %.1f s\n", wall);
+}
+
+/* What follows a run that wrote its directory: plots and report.html, then
+ * the table or summary.json; then why it did not complete, if it did not. */
+static void present(const sl_scenario_t *sc, const sl_run_opts_t *o, const sl_run_outcome_t *oc, double wall) {
+    if (oc->written) {
+        char rerr[8192] = "";
+        int render = sl_render_run(o->out, !o->no_plots && oc->end != SL_RUN_INTERRUPTED, rerr, sizeof rerr);
+        if (render != SL_RENDER_OK && render != SL_RENDER_NO_GNUPLOT && !o->quiet)
+            fprintf(stderr, "stormlab run: plots and report: %s\n", rerr);
+        if (o->json)
+            sl_cli_cat_file(o->out, "summary.json");
+        else if (!o->quiet)
+            print_table(sc, o, oc, wall);
+    }
+    if (oc->end == SL_RUN_INTERRUPTED)
+        fprintf(stderr, "stormlab run: interrupted; every fault healed, outputs written to %s (summary.json "
+                        "\"interrupted\": true)\n", o->out);
+    else if (oc->end == SL_RUN_FAILED)
+        fprintf(stderr, "stormlab run: %s\n", oc->failure);
 }
 
 int sl_cmd_run(int argc, char **argv) {
@@ -112,7 +167,12 @@ int sl_cmd_run(int argc, char **argv) {
         ro.out = outbuf;
     }
     ro.progress = !ro.quiet && !ro.json && isatty(2);
-    int exit_rc = sl_realrun(sc, &ro);
+    sl_run_outcome_t oc;
+    double t0 = sl_cli_wall_seconds();
+    sl_err_t rc = sl_realrun(sc, &ro, &oc);
+    if (!ro.dry_run)
+        present(sc, &ro, &oc, sl_cli_wall_seconds() - t0);
+    sl_run_outcome_free(&oc);
     sl_scenario_destroy(sc);
-    return exit_rc;
+    return rc == SL_OK ? SL_EXIT_OK : rc == SL_E_INVAL ? SL_EXIT_USAGE : SL_EXIT_RUN;
 }

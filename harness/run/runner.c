@@ -22,9 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
 #include "cluster/clusterfile.h"
-#include "report/render.h"
 #include "run-internal.h"
 #include "stormlab/outputs.h"
 
@@ -160,55 +158,20 @@ static void progress(sl_rrun_t *run, int64_t now) {
     fflush(stderr);
 }
 
-static void print_table(sl_rrun_t *run, const char *out, double wall) {
-    const sl_scenario_t *sc = run->sc;
-    printf("stormlab run: %s (seed %" PRIu64 ", cluster %s)%s\n", sl_scenario_name(sc), sl_scenario_seed(sc), run->opts->cluster,
-           run->interrupted ? " INTERRUPTED" : run->failed ? " FAILED" : "");
-    printf("%-20s %10s %10s %13s %13s %12s %10s %10s\n", "group", "rebalances", "generation", "first stable",
-           "stable from", "rebalance s", "max lag", "duplicates");
-    for (int i = 0; i < run->n_groups; i++) {
-        sl_rgroup_t *g = &run->groups[i];
-        char first[32] = "never", from[32] = "never";
-        if (g->first_settled_us >= 0)
-            snprintf(first, sizeof first, "%.1f s", (double)g->first_settled_us / 1e6);
-        if (g->settled)
-            snprintf(from, sizeof from, "%.1f s", (double)g->settled_since_us / 1e6);
-        printf("%-20s %10d %10d %13s %13s %12.1f %10lld %10lld\n", g->cfg->id, g->rebalances, g->generation, first, from,
-               (double)g->out_of_settled_us / 1e6, (long long)g->max_lag, (long long)g->duplicates);
-    }
-    for (int t = 0; t < sl_scenario_topic_count(sc); t++) {
-        sl_racct_totals_t tt;
-        sl_racct_totals_locked(run, t, &tt);
-        if (!tt.produced)
-            continue;
-        char lost[32];
-        if (run->acct[t].verified)
-            snprintf(lost, sizeof lost, "%lld", (long long)tt.lost);
-        else
-            snprintf(lost, sizeof lost, "unknown");
-        printf("records %s: produced %lld, acked %lld, failed %lld, unacked %lld, lost %s, consumed %lld, "
-               "duplicated %lld\n",
-               sl_scenario_topic(sc, t)->name, (long long)tt.produced, (long long)tt.acked, (long long)tt.failed,
-               (long long)tt.unacked, lost, (long long)tt.consumed, (long long)tt.duplicated);
-    }
-    printf("outputs: %s/ (trace.jsonl series.tsv summary.json log.txt scenario.resolved.yaml)\n", out);
-    printf("wall time: %.1f s\n", wall);
-}
-
 /* ---- dry run ---- */
 
-static int dry_run(const sl_scenario_t *sc, const sl_run_opts_t *o) {
+static sl_err_t dry_run(const sl_scenario_t *sc, const sl_run_opts_t *o) {
     sl_clusterfile_t *cf = NULL;
     char err[2048] = "";
     int kafka = !strcmp(o->cluster, "kafka");
     if (kafka) {
         if (!o->cluster_file) {
             fprintf(stderr, "stormlab run: --cluster kafka needs --cluster-file F (docs/real-runs.md)\n");
-            return SL_EXIT_USAGE;
+            return SL_E_INVAL;
         }
         if (sl_clusterfile_load(o->cluster_file, &cf, err, sizeof err) < 0) {
             fprintf(stderr, "stormlab: %s\n", err);
-            return SL_EXIT_USAGE;
+            return SL_E_INVAL;
         }
         /* A dry run asks the cluster nothing: hosts and ports the file does
          * not give (a real run reads them from the metadata) are shown by
@@ -257,7 +220,7 @@ static int dry_run(const sl_scenario_t *sc, const sl_run_opts_t *o) {
                     if (!line) {
                         fprintf(stderr, "stormlab: %s\n", err);
                         sl_clusterfile_destroy(cf);
-                        return SL_EXIT_USAGE;
+                        return SL_E_INVAL;
                     }
                     printf("             broker %d %s: %s\n", b, acts[a], line);
                     free(line);
@@ -266,7 +229,7 @@ static int dry_run(const sl_scenario_t *sc, const sl_run_opts_t *o) {
         }
     }
     sl_clusterfile_destroy(cf);
-    return SL_EXIT_OK;
+    return SL_OK;
 }
 
 /* ---- the run ---- */
@@ -303,58 +266,69 @@ static void query_start_offsets(sl_rrun_t *run) {
     rd_kafka_destroy(rk);
 }
 
-int sl_realrun(const sl_scenario_t *sc, const sl_run_opts_t *o) {
-    char err[2048] = "";
-    if (strcmp(o->cluster, "mock") && strcmp(o->cluster, "kafka")) {
-        fprintf(stderr, "stormlab run: --cluster '%s': expected mock or kafka\n", o->cluster);
-        return SL_EXIT_USAGE;
-    }
-    if (check_supported(sc, o, err, sizeof err) < 0) {
-        fprintf(stderr, "stormlab: %s\n", err);
-        return SL_EXIT_USAGE;
-    }
-    if (sl_rlinks_check_size(sc, err, sizeof err) < 0) {
-        fprintf(stderr, "stormlab: %s\n", err);
-        return SL_EXIT_USAGE;
-    }
-    /* What a killed run left behind is undone before anything else runs:
-     * a broker it stopped would skew this run. */
+/* The state of one sl_realrun() through its stages: validate, heal what
+ * earlier runs left, set up, execute, tear down (which also writes the
+ * outputs and fills the outcome), free. */
+typedef struct realrun_s {
+    const sl_scenario_t *sc;
+    const sl_run_opts_t *o;
+    sl_run_outcome_t *oc;
+    char err[2048];
     char state_dir[4096];
-    if (sl_heal_state_dir(o->state_dir, state_dir, sizeof state_dir, err, sizeof err) < 0) {
-        fprintf(stderr, "stormlab: %s\n", err);
-        return SL_EXIT_RUN;
-    }
-    if (heal_leftovers(state_dir, o->dry_run) < 0 && !o->dry_run)
-        return SL_EXIT_RUN;
-    if (o->dry_run)
-        return dry_run(sc, o);
-    char **java_cmd;
-    if (sl_rjava_prepare(sc, &java_cmd, err, sizeof err) < 0) {
-        fprintf(stderr, "stormlab run: %s\n", err);
-        return SL_EXIT_USAGE;
-    }
-
-    /* Signals first, so every thread created from here on has them blocked. */
-    sigset_t sigs, old;
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGINT);
-    sigaddset(&sigs, SIGTERM);
-    sigaddset(&sigs, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &sigs, &old);
-
-    sl_rrun_t *run = calloc(1, sizeof *run);
+    char **java_cmd;              /* the Java member command, owned by run once set up */
+    sigset_t sigs, old;           /* SIGINT, SIGTERM, SIGHUP; the mask before */
+    sl_rrun_t *run;
     char tmp[SL_OUT__N][4096], fin[SL_OUT__N][4096];
-    FILE *f[SL_OUT__N] = {0};
-    int rc = SL_EXIT_OK, started = 0;
-    double wall0 = sl_cli_wall_seconds();
+    FILE *f[SL_OUT__N];
+    int started;                  /* clients may have run: outputs are written */
+    sl_err_t rc;
+} realrun_t;
+
+static sl_err_t fail_setup(realrun_t *rr, sl_err_t rc, const char *what) {
+    fprintf(stderr, "stormlab run: %s%s%s\n", what, what[0] && rr->err[0] ? ": " : "", rr->err);
+    return rr->rc = rc;
+}
+
+/* Nothing runs on a request that cannot be carried out here. */
+static sl_err_t validate(realrun_t *rr) {
+    if (strcmp(rr->o->cluster, "mock") && strcmp(rr->o->cluster, "kafka")) {
+        fprintf(stderr, "stormlab run: --cluster '%s': expected mock or kafka\n", rr->o->cluster);
+        return SL_E_INVAL;
+    }
+    if (check_supported(rr->sc, rr->o, rr->err, sizeof rr->err) < 0 ||
+        sl_rlinks_check_size(rr->sc, rr->err, sizeof rr->err) < 0) {
+        fprintf(stderr, "stormlab: %s\n", rr->err);
+        return SL_E_INVAL;
+    }
+    return SL_OK;
+}
+
+/* What a killed run left behind is undone before anything else runs: a
+ * broker it stopped would skew this run. */
+static sl_err_t heal_earlier_runs(realrun_t *rr) {
+    if (sl_heal_state_dir(rr->o->state_dir, rr->state_dir, sizeof rr->state_dir, rr->err, sizeof rr->err) < 0) {
+        fprintf(stderr, "stormlab: %s\n", rr->err);
+        return SL_E_IO;
+    }
+    if (heal_leftovers(rr->state_dir, rr->o->dry_run) < 0 && !rr->o->dry_run)
+        return SL_E_IO;
+    return SL_OK;
+}
+
+/* The run's state, its output files, the heal journal, the cluster, the
+ * proxy and its links.  rr->run exists on return unless out of memory;
+ * rr->rc says whether the rest is in place (tear_down() undoes any part). */
+static void set_up(realrun_t *rr) {
+    const sl_scenario_t *sc = rr->sc;
+    const sl_run_opts_t *o = rr->o;
+    sl_rrun_t *run = rr->run = calloc(1, sizeof *run);
     if (!run) {
-        fprintf(stderr, "stormlab run: out of memory\n");
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
-        sl_rjava_free(java_cmd);
-        return SL_EXIT_RUN;
+        sl_rjava_free(rr->java_cmd);
+        fail_setup(rr, SL_E_NOMEM, "out of memory");
+        return;
     }
     run->sc = sc;
-    run->java_cmd = java_cmd;
+    run->java_cmd = rr->java_cmd;
     run->opts = o;
     pthread_mutex_init(&run->mu, NULL);
     pthread_cond_init(&run->cv, NULL);
@@ -365,65 +339,64 @@ int sl_realrun(const sl_scenario_t *sc, const sl_run_opts_t *o) {
     uint64_t nx = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ ((uint64_t)getpid() << 40);
     run->run_nonce = splitmix64(&nx);
 
-    sl_out_paths(o->out, fin, tmp); /* first: the exit path unlinks tmp[] */
+    sl_out_paths(o->out, rr->fin, rr->tmp); /* first: the teardown unlinks tmp[] */
     if (sl_out_mkdir_p(o->out) < 0) {
         fprintf(stderr, "stormlab run: cannot create output directory %s: %s\n", o->out, strerror(errno));
-        rc = SL_EXIT_RUN;
-        goto out;
+        rr->rc = SL_E_IO;
+        return;
     }
     const char *partials[SL_OUT__N];
     for (int i = 0; i < SL_OUT__N; i++)
-        partials[i] = tmp[i];
+        partials[i] = rr->tmp[i];
     sl_heal_run_info_t hi = {sl_scenario_name(sc), o->cluster, o->out, partials, SL_OUT__N};
-    if (sl_heal_journal_open(state_dir, &hi, &run->journal, err, sizeof err) < 0) {
-        fprintf(stderr, "stormlab run: %s\n", err);
-        rc = SL_EXIT_RUN;
-        goto out;
+    if (sl_heal_journal_open(rr->state_dir, &hi, &run->journal, rr->err, sizeof rr->err) < 0) {
+        fail_setup(rr, SL_E_IO, "");
+        return;
     }
     for (int i = 0; i < SL_OUT__N; i++) {
-        if (!(f[i] = sl_output_create(tmp[i]))) {
-            fprintf(stderr, "stormlab run: cannot write %s: %s\n", tmp[i], strerror(errno));
-            rc = SL_EXIT_RUN;
-            goto out;
+        if (!(rr->f[i] = sl_output_create(rr->tmp[i]))) {
+            fprintf(stderr, "stormlab run: cannot write %s: %s\n", rr->tmp[i], strerror(errno));
+            rr->rc = SL_E_IO;
+            return;
         }
     }
-    run->trace = f[SL_OUT_TRACE];
-    run->series = f[SL_OUT_SERIES];
-    run->log = f[SL_OUT_LOG];
-    sl_scenario_write_resolved(sc, f[SL_OUT_RESOLVED]);
+    run->trace = rr->f[SL_OUT_TRACE];
+    run->series = rr->f[SL_OUT_SERIES];
+    run->log = rr->f[SL_OUT_LOG];
+    sl_scenario_write_resolved(sc, rr->f[SL_OUT_RESOLVED]);
     fprintf(run->log, "# stormlab real-run log: scenario %s, seed %llu, cluster %s, librdkafka %s (times are run time)\n",
             sl_scenario_name(sc), (unsigned long long)sl_scenario_seed(sc), o->cluster, rd_kafka_version_str());
 
     sl_cluster_opts_t co = {sc, o->bootstrap, o->cluster_file, 0, cluster_log, run};
-    int crc = !strcmp(o->cluster, "mock") ? sl_cluster_mock_new(&co, &run->cluster, err, sizeof err)
-                                          : sl_cluster_kafka_new(&co, &run->cluster, err, sizeof err);
+    int crc = !strcmp(o->cluster, "mock") ? sl_cluster_mock_new(&co, &run->cluster, rr->err, sizeof rr->err)
+                                          : sl_cluster_kafka_new(&co, &run->cluster, rr->err, sizeof rr->err);
     if (crc != SL_CLUSTER_OK) {
-        fprintf(stderr, "stormlab: %s\n", err);
-        rc = crc == SL_CLUSTER_BAD_INPUT ? SL_EXIT_USAGE : SL_EXIT_RUN;
-        goto out;
+        fprintf(stderr, "stormlab: %s\n", rr->err);
+        rr->rc = crc == SL_CLUSTER_BAD_INPUT ? SL_E_INVAL : SL_E_IO;
+        return;
     }
-    if (sl_proxy_server_new(sl_scenario_seed(sc), &run->proxy, err, sizeof err) != SL_OK ||
-        sl_proxy_server_start(run->proxy, err, sizeof err) != SL_OK) {
-        fprintf(stderr, "stormlab run: fault proxy: %s\n", err);
-        rc = SL_EXIT_RUN;
-        goto out;
+    if (sl_proxy_server_new(sl_scenario_seed(sc), &run->proxy, rr->err, sizeof rr->err) != SL_OK ||
+        sl_proxy_server_start(run->proxy, rr->err, sizeof rr->err) != SL_OK) {
+        fail_setup(rr, SL_E_IO, "fault proxy");
+        return;
     }
-    run->producers = calloc((size_t)(sl_scenario_topic_count(sc) ? sl_scenario_topic_count(sc) : 1), sizeof *run->producers);
+    run->producers = calloc((size_t)(sl_scenario_topic_count(sc) ? sl_scenario_topic_count(sc) : 1),
+                            sizeof *run->producers);
     if (!run->producers || sl_rgroups_init(run) < 0 || sl_racct_init(run) < 0 || sl_rtimeline_init(run) < 0) {
-        fprintf(stderr, "stormlab run: out of memory\n");
-        rc = SL_EXIT_RUN;
-        goto out;
+        rr->err[0] = 0;
+        fail_setup(rr, SL_E_NOMEM, "out of memory");
+        return;
     }
     for (int t = 0; t < sl_scenario_topic_count(sc); t++) {
         run->producers[t].cl.run = run;
         run->producers[t].topic = t;
         run->producers[t].blame = -1;
-        snprintf(run->producers[t].cl.node, sizeof run->producers[t].cl.node, "producer/%s", sl_scenario_topic(sc, t)->name);
+        snprintf(run->producers[t].cl.node, sizeof run->producers[t].cl.node, "producer/%s",
+                 sl_scenario_topic(sc, t)->name);
     }
-    if (sl_rlinks_init(run, err, sizeof err) < 0) {
-        fprintf(stderr, "stormlab run: fault proxy links: %s\n", err);
-        rc = SL_EXIT_RUN;
-        goto out;
+    if (sl_rlinks_init(run, rr->err, sizeof rr->err) < 0) {
+        fail_setup(rr, SL_E_IO, "fault proxy links");
+        return;
     }
     query_start_offsets(run);
     sl_rseries_header(run);
@@ -433,17 +406,24 @@ int sl_realrun(const sl_scenario_t *sc, const sl_run_opts_t *o) {
     for (int g = 0; g < run->n_groups && !run->failed; g++)
         for (int i = 0; i < run->groups[g].target && run->java_cmd; i++)
             if (run->groups[g].members[i].cfg.client == SL_CLIENT_JAVA &&
-                sl_rjava_spawn(run, &run->groups[g].members[i], err, sizeof err) < 0) {
+                sl_rjava_spawn(run, &run->groups[g].members[i], rr->err, sizeof rr->err) < 0) {
                 run->failed = 1;
-                snprintf(run->fail_reason, sizeof run->fail_reason, "%.500s", err);
+                snprintf(run->fail_reason, sizeof run->fail_reason, "%.500s", rr->err);
             }
-    if (!run->failed && run->java_cmd && sl_rjava_wait_ready(run, 180, err, sizeof err) < 0) {
+    if (!run->failed && run->java_cmd && sl_rjava_wait_ready(run, 180, rr->err, sizeof rr->err) < 0) {
         run->failed = 1;
-        snprintf(run->fail_reason, sizeof run->fail_reason, "%.500s", err);
+        snprintf(run->fail_reason, sizeof run->fail_reason, "%.500s", rr->err);
     }
-    started = 1;
+    rr->started = 1;
+}
 
-    /* Run time 0: clients start, the timeline begins. */
+/* Run time 0: clients start; the timeline runs to the scenario's duration,
+ * a fatal error or a signal. */
+static void execute(realrun_t *rr) {
+    const sl_scenario_t *sc = rr->sc;
+    const sl_run_opts_t *o = rr->o;
+    sl_rrun_t *run = rr->run;
+    struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     pthread_mutex_lock(&run->mu);
     run->t0_ns = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
@@ -458,29 +438,30 @@ int sl_realrun(const sl_scenario_t *sc, const sl_run_opts_t *o) {
     for (int g = 0; g < run->n_groups && !run->failed; g++)
         for (int i = 0; i < run->groups[g].target; i++) {
             run->groups[g].members[i].exists = 1;
-            if (sl_rmember_start(run, &run->groups[g].members[i], -1, err, sizeof err) < 0) {
+            if (sl_rmember_start(run, &run->groups[g].members[i], -1, rr->err, sizeof rr->err) < 0) {
                 run->failed = 1;
-                snprintf(run->fail_reason, sizeof run->fail_reason, "%.500s", err);
+                snprintf(run->fail_reason, sizeof run->fail_reason, "%.500s", rr->err);
                 break;
             }
         }
-    if (!run->failed && sl_rproducers_start(run, err, sizeof err) < 0) {
+    if (!run->failed && sl_rproducers_start(run, rr->err, sizeof rr->err) < 0) {
         run->failed = 1;
-        snprintf(run->fail_reason, sizeof run->fail_reason, "%.500s", err);
+        snprintf(run->fail_reason, sizeof run->fail_reason, "%.500s", rr->err);
     }
 
+    const int64_t duration = sl_scenario_duration_us(sc), sample = sl_scenario_sample_us(sc);
     int64_t next_sample = 0, next_progress = 0;
     while (!run->failed) {
         int64_t now = sl_rnow(run);
-        if (now >= sl_scenario_duration_us(sc))
+        if (now >= duration)
             break;
         int64_t next = sl_rtimeline_run_due(run, now);
         now = sl_rnow(run);
         if (now >= next_sample) {
             sl_rsample(run);
-            next_sample += sl_scenario_sample_us(sc);
+            next_sample += sample;
             if (next_sample <= now) /* fell behind: skip, never burst */
-                next_sample = now - now % sl_scenario_sample_us(sc) + sl_scenario_sample_us(sc);
+                next_sample = now - now % sample + sample;
         }
         if (o->progress && now >= next_progress) {
             progress(run, now);
@@ -491,13 +472,13 @@ int sl_realrun(const sl_scenario_t *sc, const sl_run_opts_t *o) {
             wake = next;
         if (o->progress && next_progress < wake)
             wake = next_progress;
-        if (sl_scenario_duration_us(sc) < wake)
-            wake = sl_scenario_duration_us(sc);
+        if (duration < wake)
+            wake = duration;
         int64_t wait = wake - sl_rnow(run);
         if (wait < 0)
             wait = 0;
         struct timespec to = {wait / 1000000, (long)(wait % 1000000) * 1000};
-        int sig = sigtimedwait(&sigs, NULL, &to);
+        int sig = sigtimedwait(&rr->sigs, NULL, &to);
         if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
             run->interrupted = 1;
             sl_rlog(run, "-", 4, "[stormlab] %s received: healing every fault and stopping",
@@ -508,8 +489,8 @@ int sl_realrun(const sl_scenario_t *sc, const sl_run_opts_t *o) {
     if (o->progress)
         fputs("\r\033[K", stderr);
     run->end_us = sl_rnow(run);
-    if (run->end_us > sl_scenario_duration_us(sc))
-        run->end_us = sl_scenario_duration_us(sc);
+    if (run->end_us > duration)
+        run->end_us = duration;
     if (!run->interrupted && !run->failed)
         sl_rsample(run); /* the last sample, at the duration */
     pthread_mutex_lock(&run->mu);
@@ -521,9 +502,32 @@ int sl_realrun(const sl_scenario_t *sc, const sl_run_opts_t *o) {
                      : run->failed    ? "failed: healing and stopping"
                                       : "scenario duration reached: healing and stopping");
     pthread_mutex_unlock(&run->mu);
+}
 
-out:
-    /* Heal, stop, account, write: whatever happened above. */
+/* The outcome's record accounting, one entry per topic (mu). */
+static int fill_records_locked(sl_rrun_t *run, sl_run_outcome_t *oc) {
+    int n = sl_scenario_topic_count(run->sc);
+    oc->records = calloc((size_t)(n ? n : 1), sizeof *oc->records);
+    if (!oc->records)
+        return -1;
+    oc->n_records = n;
+    for (int t = 0; t < n; t++) {
+        sl_racct_totals_t tt;
+        sl_racct_totals_locked(run, t, &tt);
+        oc->records[t] = (sl_run_records_t){sl_scenario_topic(run->sc, t)->name, tt.produced, tt.acked, tt.failed,
+                                            tt.unacked, tt.in_log, tt.lost, tt.consumed, tt.duplicated,
+                                            tt.unconsumed, run->acct[t].verified};
+    }
+    return 0;
+}
+
+/* Heal, stop, account, write: whatever happened before.  The outputs are
+ * renamed into place only when every one was written whole. */
+static void tear_down(realrun_t *rr) {
+    const sl_scenario_t *sc = rr->sc;
+    const sl_run_opts_t *o = rr->o;
+    sl_rrun_t *run = rr->run;
+    sl_run_outcome_t *oc = rr->oc;
     if (run->cluster && run->broker_down)
         sl_rtimeline_heal(run);
     else if (run->proxy)
@@ -553,7 +557,7 @@ out:
                 pthread_join(m->thread, NULL);
                 m->thread_alive = 0;
             }
-    if (started) {
+    if (rr->started) {
         sl_racct_verify(run, run->interrupted ? 3000 : 10000);
         pthread_mutex_lock(&run->mu);
         sl_racct_trace_locked(run);
@@ -581,61 +585,39 @@ out:
     if (rd_kafka_wait_destroyed(10000) != 0)
         fprintf(stderr, "stormlab run: librdkafka threads still running after 10 s\n");
     int threads_left = sl_rthreads_now() - 1;
-    if (started) {
-        sl_rwrite_summary(run, f[SL_OUT_SUMMARY], kind, brokers_down, members_frozen, toxics_left, threads_left);
-        if (o->results && !run->interrupted && !run->failed && sl_rfill_results_locked(run, o->results) < 0)
-            rc = SL_EXIT_RUN;
+    if (rr->started) {
+        oc->end = run->interrupted ? SL_RUN_INTERRUPTED : run->failed ? SL_RUN_FAILED : SL_RUN_COMPLETE;
+        snprintf(oc->failure, sizeof oc->failure, "%s", run->failed ? run->fail_reason : "");
+        sl_rwrite_summary(run, rr->f[SL_OUT_SUMMARY], kind, brokers_down, members_frozen, toxics_left, threads_left);
+        pthread_mutex_lock(&run->mu);
+        if (sl_rfill_results_locked(run, &oc->results) < 0 || fill_records_locked(run, oc) < 0)
+            rr->rc = SL_E_NOMEM;
+        pthread_mutex_unlock(&run->mu);
         fprintf(run->log, "# stormlab: run %s after %.1f s; after the heal: %d brokers down, %d members frozen, %d "
                           "toxics, %d threads besides the main one\n",
                 run->interrupted ? "interrupted" : run->failed ? "failed" : "complete", (double)run->end_us / 1e6,
                 brokers_down, members_frozen, toxics_left, threads_left);
     }
-    int write_ok = started;
+    int write_ok = rr->started;
     for (int i = 0; i < SL_OUT__N; i++) {
-        if (!f[i])
+        if (!rr->f[i])
             continue;
-        int bad = ferror(f[i]) | fclose(f[i]);
-        f[i] = NULL;
+        int bad = ferror(rr->f[i]) | fclose(rr->f[i]);
+        rr->f[i] = NULL;
         if (bad)
             write_ok = 0;
     }
     for (int i = 0; write_ok && i < SL_OUT__N; i++)
-        if (rename(tmp[i], fin[i]) < 0)
+        if (rename(rr->tmp[i], rr->fin[i]) < 0)
             write_ok = 0;
     if (!write_ok)
         for (int i = 0; i < SL_OUT__N; i++)
-            unlink(tmp[i]);
-    if (started) {
-        if (!write_ok) {
-            fprintf(stderr, "stormlab run: cannot write the outputs in %s\n", o->out);
-            rc = SL_EXIT_RUN;
-        } else {
-            char rerr[8192] = "";
-            int render = sl_render_run(o->out, !o->no_plots && !run->interrupted, rerr, sizeof rerr);
-            if (render != SL_RENDER_OK && render != SL_RENDER_NO_GNUPLOT && !o->quiet)
-                fprintf(stderr, "stormlab run: plots and report: %s\n", rerr);
-            if (o->json) {
-                FILE *sf = fopen(fin[SL_OUT_SUMMARY], "r");
-                char buf[4096];
-                size_t n;
-                while (sf && (n = fread(buf, 1, sizeof buf, sf)) > 0)
-                    fwrite(buf, 1, n, stdout);
-                if (sf)
-                    fclose(sf);
-            } else if (!o->quiet) {
-                print_table(run, o->out, sl_cli_wall_seconds() - wall0);
-            }
-        }
-        if (run->interrupted) {
-            fprintf(stderr, "stormlab run: interrupted; every fault healed, outputs written to %s (summary.json "
-                            "\"interrupted\": true)\n",
-                    o->out);
-            rc = SL_EXIT_RUN;
-        } else if (run->failed) {
-            fprintf(stderr, "stormlab run: %s\n", run->fail_reason);
-            rc = SL_EXIT_RUN;
-        }
-    }
+            unlink(rr->tmp[i]);
+    oc->written = write_ok;
+    if (rr->started && !write_ok)
+        fprintf(stderr, "stormlab run: cannot write the outputs in %s\n", o->out);
+    if (rr->started && (!write_ok || oc->end != SL_RUN_COMPLETE) && rr->rc == SL_OK)
+        rr->rc = SL_E_IO;
     /* Last: the outputs are whole and every fault is undone, or the
      * state file keeps what is not for `stormlab heal`. */
     char journal_path[4096];
@@ -643,16 +625,19 @@ out:
     if (run->journal && sl_heal_journal_close(run->journal)) {
         fprintf(stderr, "stormlab run: some faults could not be undone; %s keeps them: run `stormlab heal` once "
                         "the cause is fixed\n", journal_path);
-        rc = SL_EXIT_RUN;
+        rr->rc = SL_E_IO;
     }
     run->journal = NULL;
+}
+
+static void free_run(sl_rrun_t *run) {
     if (run->groups)
         sl_rgroups_free(run);
     sl_racct_free(run);
     if (run->broker_down || run->faults)
         sl_rtimeline_free(run);
     if (run->producers) {
-        for (int t = 0; t < sl_scenario_topic_count(sc); t++)
+        for (int t = 0; t < sl_scenario_topic_count(run->sc); t++)
             free(run->producers[t].cl.via);
         free(run->producers);
     }
@@ -660,12 +645,49 @@ out:
     pthread_cond_destroy(&run->cv);
     pthread_mutex_destroy(&run->mu);
     free(run);
+}
+
+void sl_run_outcome_free(sl_run_outcome_t *oc) {
+    sl_run_results_free(&oc->results);
+    free(oc->records);
+    oc->records = NULL;
+    oc->n_records = 0;
+}
+
+sl_err_t sl_realrun(const sl_scenario_t *sc, const sl_run_opts_t *o, sl_run_outcome_t *oc) {
+    realrun_t rr = {.sc = sc, .o = o, .oc = oc, .rc = SL_OK};
+    memset(oc, 0, sizeof *oc);
+    sl_err_t rc = validate(&rr);
+    if (rc == SL_OK)
+        rc = heal_earlier_runs(&rr);
+    if (rc != SL_OK)
+        return rc;
+    if (o->dry_run)
+        return dry_run(sc, o);
+    if (sl_rjava_prepare(sc, &rr.java_cmd, rr.err, sizeof rr.err) < 0) {
+        fprintf(stderr, "stormlab run: %s\n", rr.err);
+        return SL_E_INVAL;
+    }
+
+    /* Signals first, so every thread created from here on has them blocked. */
+    sigemptyset(&rr.sigs);
+    sigaddset(&rr.sigs, SIGINT);
+    sigaddset(&rr.sigs, SIGTERM);
+    sigaddset(&rr.sigs, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &rr.sigs, &rr.old);
+    set_up(&rr);
+    if (rr.run) {
+        if (rr.rc == SL_OK)
+            execute(&rr);
+        tear_down(&rr);
+        free_run(rr.run);
+    }
     /* A second signal that came during the teardown has done its job (the
      * teardown is what it asks for): taken here, not delivered when the
      * mask is restored, so the run exits with its own code, not 143. */
     struct timespec now0 = {0, 0};
-    while (sigtimedwait(&sigs, NULL, &now0) > 0)
+    while (sigtimedwait(&rr.sigs, NULL, &now0) > 0)
         ;
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    return rc;
+    pthread_sigmask(SIG_SETMASK, &rr.old, NULL);
+    return rr.rc;
 }
