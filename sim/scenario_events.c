@@ -34,12 +34,12 @@ static int small_index(const char *s) {
     return atoi(s);
 }
 
-static int parse_selector(ld_t *ld, const yt_node_t *n, const char *path, const int *maxm,
+static int parse_selector(ld_t *ld, const sl_yaml_node_t *n, const char *path, const int *maxm,
                           sl_selector_t *sel) {
     const sl_scenario_t *sc = ld->sc;
     const char *s = n->str, *slash = strchr(s, '/');
     char ex[64];
-    yt_excerpt(n->str, n->len, ex, sizeof ex);
+    sl_yaml_excerpt(n->str, n->len, ex, sizeof ex);
     *sel = (sl_selector_t){.group = -1, .topic = -1, .index = 0};
     if (!strcmp(s, "*")) {
         sel->kind = SL_SEL_ALL;
@@ -106,13 +106,13 @@ static int parse_selector(ld_t *ld, const yt_node_t *n, const char *path, const 
 }
 
 /* A selector string or a non-empty list of them, of the kinds in allowed. */
-static int val_selectors(ld_t *ld, const yt_node_t *v, const char *path, unsigned allowed,
+static int val_selectors(ld_t *ld, const sl_yaml_node_t *v, const char *path, unsigned allowed,
                          const char *action, const int *maxm, sl_selector_t **out, int *n_out) {
     char p[LD_PATH];
-    const yt_node_t *const *items = (const yt_node_t *const *)&v;
+    const sl_yaml_node_t *const *items = (const sl_yaml_node_t *const *)&v;
     size_t n = 1;
-    if (v->kind == YT_SEQ) {
-        items = (const yt_node_t *const *)v->items;
+    if (v->kind == SL_YAML_SEQ) {
+        items = (const sl_yaml_node_t *const *)v->items;
         n = v->n;
         if (n == 0)
             return ld_fail(ld, SL_E_INVAL, v, path, "an empty list, expected at least one selector "
@@ -121,12 +121,12 @@ static int val_selectors(ld_t *ld, const yt_node_t *v, const char *path, unsigne
     sl_selector_t *sels = calloc(n, sizeof *sels);
     if (!sels) return ld_nomem(ld);
     for (size_t i = 0; i < n; i++) {
-        const char *ip = v->kind == YT_SEQ ? ld_idx(p, path, i) : path;
-        const yt_node_t *it = items[i];
-        if (it->kind != YT_SCALAR || yt_is_null(it)) {
+        const char *ip = v->kind == SL_YAML_SEQ ? ld_idx(p, path, i) : path;
+        const sl_yaml_node_t *it = items[i];
+        if (it->kind != SL_YAML_SCALAR || sl_yaml_is_null(it)) {
             free(sels);
             return ld_fail(ld, SL_E_INVAL, it, ip, "found %s, expected a selector such as broker/1",
-                           yt_kind_desc(it));
+                           sl_yaml_kind_desc(it));
         }
         if (parse_selector(ld, it, ip, maxm, &sels[i]) != 0) {
             free(sels);
@@ -134,7 +134,7 @@ static int val_selectors(ld_t *ld, const yt_node_t *v, const char *path, unsigne
         }
         if (!(allowed & BIT(sels[i].kind))) {
             char ex[64];
-            yt_excerpt(it->str, it->len, ex, sizeof ex);
+            sl_yaml_excerpt(it->str, it->len, ex, sizeof ex);
             free(sels);
             if (allowed == SEL_RESTART)
                 return ld_fail(ld, SL_E_INVAL, it, ip, "%s cannot be restarted, expected broker/N, "
@@ -154,9 +154,9 @@ static int val_selectors(ld_t *ld, const yt_node_t *v, const char *path, unsigne
 
 /* ---- events ---- */
 
-static int val_group_ref(ld_t *ld, const yt_node_t *m, const char *path, int *g) {
+static int val_group_ref(ld_t *ld, const sl_yaml_node_t *m, const char *path, int *g) {
     char p[LD_PATH], *id = NULL;
-    const yt_node_t *v = yt_get(m, "group");
+    const sl_yaml_node_t *v = sl_yaml_get(m, "group");
     ld_key(p, path, "group");
     if (!v) return ld_fail(ld, SL_E_INVAL, m, p, "missing, expected the id of a group such as billing");
     if (val_str(ld, v, p, true, false, &id) != 0) return -1;
@@ -167,19 +167,19 @@ static int val_group_ref(ld_t *ld, const yt_node_t *m, const char *path, int *g)
     return *g < 0 ? -1 : 0;
 }
 
-static int load_links_action(ld_t *ld, const yt_node_t *m, const char *path, sl_event_cfg_t *e,
+static int load_links_action(ld_t *ld, const sl_yaml_node_t *m, const char *path, sl_event_cfg_t *e,
                              const int *maxm) {
     static const char *const part_keys[] = {"from", "to", NULL};
     static const char *const degr_keys[] = {"from", "to", "latency", "jitter", "loss", NULL};
     bool degrade = e->kind == SL_EV_DEGRADE;
     char p[LD_PATH];
-    const yt_node_t *v;
+    const sl_yaml_node_t *v;
     if (ld_map(ld, m, path, degrade ? "from:, to: and the added latency, jitter, loss"
                                     : "from: and to: selectors", degrade ? degr_keys : part_keys))
         return -1;
     for (int side = 0; side < 2; side++) {
         const char *k = side ? "to" : "from";
-        if (!(v = yt_get(m, k)))
+        if (!(v = sl_yaml_get(m, k)))
             return ld_fail(ld, SL_E_INVAL, m, ld_key(p, path, k), "missing, expected the nodes on "
                            "this side, such as [broker/*]");
         if (val_selectors(ld, v, ld_key(p, path, k), SEL_ANY, "", maxm, side ? &e->to : &e->from,
@@ -189,12 +189,12 @@ static int load_links_action(ld_t *ld, const yt_node_t *m, const char *path, sl_
     if (!degrade) return 0;
     if (get_dur(ld, m, path, "latency", 0, &e->latency_us) || get_dur(ld, m, path, "jitter", 0, &e->jitter_us))
         return -1;
-    if ((v = yt_get(m, "loss")) && val_double(ld, v, ld_key(p, path, "loss"), 0, 1, false, &e->loss))
+    if ((v = sl_yaml_get(m, "loss")) && val_double(ld, v, ld_key(p, path, "loss"), 0, 1, false, &e->loss))
         return -1;
     return 0;
 }
 
-static int load_set(ld_t *ld, const yt_node_t *m, const char *path, sl_event_cfg_t *e) {
+static int load_set(ld_t *ld, const sl_yaml_node_t *m, const char *path, sl_event_cfg_t *e) {
     char p[LD_PATH];
     if (ld_map(ld, m, path, "group: and the group settings to change", set_keys) ||
         val_group_ref(ld, m, path, &e->group))
@@ -212,12 +212,12 @@ static int load_set(ld_t *ld, const yt_node_t *m, const char *path, sl_event_cfg
     return 0;
 }
 
-static int load_scale(ld_t *ld, const yt_node_t *m, const char *path, sl_event_cfg_t *e) {
+static int load_scale(ld_t *ld, const sl_yaml_node_t *m, const char *path, sl_event_cfg_t *e) {
     static const char *const keys[] = {"group", "members", NULL};
     char p[LD_PATH];
     if (ld_map(ld, m, path, "group: and members:", keys) || val_group_ref(ld, m, path, &e->group))
         return -1;
-    if (!yt_get(m, "members"))
+    if (!sl_yaml_get(m, "members"))
         return ld_fail(ld, SL_E_INVAL, m, ld_key(p, path, "members"),
                        "missing, expected the new member count such as 8");
     return get_int(ld, m, path, "members", 0, SL_MAX_MEMBERS, &e->members);
@@ -236,10 +236,10 @@ static const struct {
     {"oneway", BIT(SL_EV_PARTITION)},
 };
 
-static int load_event(ld_t *ld, const yt_node_t *m, const char *path, sl_event_cfg_t *e,
-                      const int *maxm, const yt_node_t **action_at) {
+static int load_event(ld_t *ld, const sl_yaml_node_t *m, const char *path, sl_event_cfg_t *e,
+                      const int *maxm, const sl_yaml_node_t **action_at) {
     char p[LD_PATH];
-    const yt_node_t *v, *action = NULL, *action_key = NULL;
+    const sl_yaml_node_t *v, *action = NULL, *action_key = NULL;
     if (ld_map(ld, m, path, "an event (at: and one action)", event_keys) != 0) return -1;
     e->line = m->line;
     e->col = m->col;
@@ -260,7 +260,7 @@ static int load_event(ld_t *ld, const yt_node_t *m, const char *path, sl_event_c
         return ld_fail(ld, SL_E_INVAL, m, path, "no action, expected one of partition, degrade, "
                        "restart, pause, stall, set, scale");
     *action_at = action;
-    if (!(v = yt_get(m, "at")))
+    if (!(v = sl_yaml_get(m, "at")))
         return ld_fail(ld, SL_E_INVAL, m, ld_key(p, path, "at"), "missing, expected the time the "
                        "event fires, such as 2m");
     if (val_dur(ld, v, ld_key(p, path, "at"), 0, &e->at_us) != 0) return -1;
@@ -272,20 +272,20 @@ static int load_event(ld_t *ld, const yt_node_t *m, const char *path, sl_event_c
                        "duration %s", a, d);
     }
     for (size_t i = 0; i < sizeof modifiers / sizeof modifiers[0]; i++)
-        if ((v = yt_get(m, modifiers[i].key)) && !(modifiers[i].kinds & BIT(e->kind))) {
+        if ((v = sl_yaml_get(m, modifiers[i].key)) && !(modifiers[i].kinds & BIT(e->kind))) {
             char ok[128] = "";
             size_t o = 0;
             for (int a = 0; a < N_ACTIONS; a++)
                 if (modifiers[i].kinds & BIT(a))
                     o += (size_t)snprintf(ok + o, sizeof ok - o, "%s%s", o ? ", " : "", sl_event_kind_name((sl_event_kind_t)a));
-            return ld_fail(ld, SL_E_INVAL, yt_get_pair(m, modifiers[i].key)->key,
+            return ld_fail(ld, SL_E_INVAL, sl_yaml_get_pair(m, modifiers[i].key)->key,
                            ld_key(p, path, modifiers[i].key), "not valid on a %s event, expected it "
                            "only on %s", sl_event_kind_name(e->kind), ok);
         }
     if (get_dur(ld, m, path, "for", 0, &e->for_us) || get_dur(ld, m, path, "rolling", 0, &e->rolling_us) ||
         get_bool(ld, m, path, "oneway", &e->oneway))
         return -1;
-    if ((v = yt_get(m, "mode"))) {
+    if ((v = sl_yaml_get(m, "mode"))) {
         const char *names[] = {sl_restart_mode_name(SL_RESTART_HARD),
                                sl_restart_mode_name(SL_RESTART_CONTROLLED),
                                sl_restart_mode_name(SL_RESTART_PAUSE)};
@@ -295,7 +295,7 @@ static int load_event(ld_t *ld, const yt_node_t *m, const char *path, sl_event_c
     }
     /* Who starts it: restart, set and scale are the team's by default (docs/scenarios.md). */
     e->is_action = e->kind == SL_EV_RESTART || e->kind == SL_EV_SET || e->kind == SL_EV_SCALE;
-    if ((v = yt_get(m, "kind"))) {
+    if ((v = sl_yaml_get(m, "kind"))) {
         const char *names[] = {"fault", "action"};
         int x;
         if (val_enum(ld, v, ld_key(p, path, "kind"), "who starts the event", names, 2, &x) != 0) return -1;
@@ -321,15 +321,15 @@ static int load_event(ld_t *ld, const yt_node_t *m, const char *path, sl_event_c
 /* Member counts for selectors: the most each group ever has, counting
  * scale events anywhere in the timeline.  Malformed scale events are
  * skipped here; the main pass reports them. */
-static int *scan_max_members(ld_t *ld, const yt_node_t *seq) {
+static int *scan_max_members(ld_t *ld, const sl_yaml_node_t *seq) {
     const sl_scenario_t *sc = ld->sc;
     int *maxm = calloc((size_t)(sc->n_groups ? sc->n_groups : 1), sizeof *maxm);
     if (!maxm) return NULL;
     for (int g = 0; g < sc->n_groups; g++) maxm[g] = sc->groups[g].members;
     for (size_t i = 0; i < seq->n; i++) {
-        const yt_node_t *s = yt_get(seq->items[i], "scale");
-        const yt_node_t *gid = yt_get(s, "group"), *mem = yt_get(s, "members");
-        if (!gid || !mem || gid->kind != YT_SCALAR || mem->kind != YT_SCALAR || mem->quoted) continue;
+        const sl_yaml_node_t *s = sl_yaml_get(seq->items[i], "scale");
+        const sl_yaml_node_t *gid = sl_yaml_get(s, "group"), *mem = sl_yaml_get(s, "members");
+        if (!gid || !mem || gid->kind != SL_YAML_SCALAR || mem->kind != SL_YAML_SCALAR || mem->quoted) continue;
         int g = ld_group_index(ld, gid->str);
         int n = small_index(mem->str);
         if (g >= 0 && n > maxm[g] && n <= SL_MAX_MEMBERS) maxm[g] = n;
@@ -350,7 +350,7 @@ static int cmp_order(const void *a, const void *b) {
 
 /* Replays the `set` events in time order and checks each group stays a
  * configuration a client would accept. */
-static int check_sets(ld_t *ld, const order_t *ord, const yt_node_t *const *actions) {
+static int check_sets(ld_t *ld, const order_t *ord, const sl_yaml_node_t *const *actions) {
     sl_scenario_t *sc = ld->sc;
     sl_group_cfg_t *now = malloc((size_t)(sc->n_groups ? sc->n_groups : 1) * sizeof *now);
     int rc = 0;
@@ -381,7 +381,7 @@ static int check_sets(ld_t *ld, const order_t *ord, const yt_node_t *const *acti
         const char *key;
         char why[512], path[LD_PATH], p[LD_PATH];
         if (ld_check_group(&sc->cluster, g, false, &key, why, sizeof why) == 0) continue;
-        const yt_node_t *at = yt_get(actions[ord[i].index], key);
+        const sl_yaml_node_t *at = sl_yaml_get(actions[ord[i].index], key);
         snprintf(path, sizeof path, "events[%d].set", e->file_index);
         rc = ld_fail(ld, SL_E_INVAL, at ? at : actions[ord[i].index], ld_key(p, path, key),
                      "%s (group %s after this event)", why, g->id);
@@ -394,12 +394,12 @@ static int check_sets(ld_t *ld, const order_t *ord, const yt_node_t *const *acti
  * (`--set events.3.skip=true`: how `stormlab advise` removes an operator
  * action).  kept receives the other items, file_idx their places in the
  * file, so messages and --set paths keep the file's numbering. */
-static int drop_skipped(ld_t *ld, const yt_node_t *seq, yt_node_t *kept, int *file_idx) {
+static int drop_skipped(ld_t *ld, const sl_yaml_node_t *seq, sl_yaml_node_t *kept, int *file_idx) {
     char p[LD_PATH];
     kept->n = 0;
     for (size_t i = 0; i < seq->n; i++) {
         bool skip = false;
-        if (seq->items[i]->kind == YT_MAP && get_bool(ld, seq->items[i], ld_idx(p, "events", i), "skip", &skip) != 0)
+        if (seq->items[i]->kind == SL_YAML_MAP && get_bool(ld, seq->items[i], ld_idx(p, "events", i), "skip", &skip) != 0)
             return -1;
         if (skip) continue;
         file_idx[kept->n] = (int)i;
@@ -408,7 +408,7 @@ static int drop_skipped(ld_t *ld, const yt_node_t *seq, yt_node_t *kept, int *fi
     return 0;
 }
 
-int ld_events(ld_t *ld, const yt_node_t *seq) {
+int ld_events(ld_t *ld, const sl_yaml_node_t *seq) {
     sl_scenario_t *sc = ld->sc;
     char p[LD_PATH];
     if (ld_seq(ld, seq, "events", "events (- at: 60s ...)") != 0) return -1;
@@ -416,12 +416,12 @@ int ld_events(ld_t *ld, const yt_node_t *seq) {
         return ld_fail(ld, SL_E_LIMIT, seq, "events", "%zu events, expected at most %d", seq->n,
                        SL_MAX_EVENTS);
     size_t n = seq->n ? seq->n : 1;
-    yt_node_t kept = *seq;
+    sl_yaml_node_t kept = *seq;
     kept.items = calloc(n, sizeof *kept.items);
     int *file_idx = calloc(n, sizeof *file_idx);
     sl_event_cfg_t *evs = calloc(n, sizeof *evs);
     order_t *ord = calloc(n, sizeof *ord);
-    const yt_node_t **actions = calloc(n, sizeof *actions);
+    const sl_yaml_node_t **actions = calloc(n, sizeof *actions);
     int *maxm = NULL;
     int rc = 0;
     if (!kept.items || !file_idx || !evs || !ord || !actions) rc = ld_nomem(ld);
@@ -484,7 +484,7 @@ static const struct {
 #define N_METRICS (sizeof metrics / sizeof metrics[0])
 #define MAX_BOUND 1e15
 
-static int val_bound(ld_t *ld, const yt_node_t *v, const char *path, bool duration, bool signed_delta,
+static int val_bound(ld_t *ld, const sl_yaml_node_t *v, const char *path, bool duration, bool signed_delta,
                      double *out) {
     if (signed_delta) return val_double(ld, v, path, -MAX_BOUND, MAX_BOUND, true, out);
     if (!duration) return val_double(ld, v, path, 0, MAX_BOUND, true, out);
@@ -496,19 +496,19 @@ static int val_bound(ld_t *ld, const yt_node_t *v, const char *path, bool durati
 
 /* Bounds of x->metric from v (a plain number is a max); an impact gate's
  * bounds are signed numbers (a delta), never durations. */
-static int load_bounds(ld_t *ld, const yt_node_t *k, const yt_node_t *v, const char *path, bool duration,
+static int load_bounds(ld_t *ld, const sl_yaml_node_t *k, const sl_yaml_node_t *v, const char *path, bool duration,
                        sl_expect_cfg_t *x) {
     static const char *const keys[] = {"min", "max", NULL};
     char p[LD_PATH];
     bool d = duration && !x->impact;
     x->line = k->line;
     x->col = k->col;
-    if (v->kind != YT_MAP) {
+    if (v->kind != SL_YAML_MAP) {
         x->has_max = true;
         return val_bound(ld, v, path, d, x->impact, &x->max);
     }
     if (ld_map(ld, v, path, "bounds (min:, max:)", keys) != 0) return -1;
-    const yt_node_t *lo = yt_get(v, "min"), *hi = yt_get(v, "max");
+    const sl_yaml_node_t *lo = sl_yaml_get(v, "min"), *hi = sl_yaml_get(v, "max");
     if (!lo && !hi)
         return ld_fail(ld, SL_E_INVAL, v, path, "no bound, expected min:, max: or both");
     if (lo && val_bound(ld, lo, ld_key(p, path, "min"), d, x->impact, &x->min)) return -1;
@@ -521,7 +521,7 @@ static int load_bounds(ld_t *ld, const yt_node_t *k, const yt_node_t *v, const c
     return 0;
 }
 
-static int load_metric(ld_t *ld, const yt_node_t *k, const yt_node_t *v, const char *path,
+static int load_metric(ld_t *ld, const sl_yaml_node_t *k, const sl_yaml_node_t *v, const char *path,
                        int mi, sl_expect_cfg_t *x) {
     x->metric = metrics[mi].metric;
     return load_bounds(ld, k, v, path, metrics[mi].duration, x);
@@ -559,7 +559,7 @@ static const struct {
 /* `- impact: {event: 3 | kind: action|fault, group: G, verdict: not-worse,
  * <metric>: bounds...}` (docs/scenarios.md#impact-gates): one gate per
  * verdict or metric key, all sharing the selector and group. */
-static int load_impact(ld_t *ld, const yt_node_t *entry, const yt_node_t *m, const char *path) {
+static int load_impact(ld_t *ld, const sl_yaml_node_t *entry, const sl_yaml_node_t *m, const char *path) {
     static const char *const keys[] = {"event", "kind", "group", "verdict", "rebalances", "rebalance_s",
                                        "stable_from_s", "unowned_partition_s", "max_lag", "duplicates",
                                        "crashed_members", "lost_records", "produce_errors",
@@ -574,7 +574,7 @@ static int load_impact(ld_t *ld, const yt_node_t *entry, const yt_node_t *m, con
     if (ld_map(ld, m, p, "an impact gate (event: or kind:, then verdict: or metric bounds)", keys) != 0) return -1;
     sl_impact_sel_t sel = SL_IMPACT_SEL_EVENTS;
     int event = -1, g = -1;
-    const yt_node_t *ev = yt_get(m, "event"), *kind = yt_get(m, "kind");
+    const sl_yaml_node_t *ev = sl_yaml_get(m, "event"), *kind = sl_yaml_get(m, "kind");
     char q[LD_PATH];
     if (ev && kind)
         return ld_fail(ld, SL_E_INVAL, kind, ld_key(q, p, "kind"), "kind: with event:, expected one of them "
@@ -592,10 +592,10 @@ static int load_impact(ld_t *ld, const yt_node_t *entry, const yt_node_t *m, con
         if (val_enum(ld, kind, ld_key(q, p, "kind"), "an event kind", kinds, 2, &k) != 0) return -1;
         sel = k ? SL_IMPACT_SEL_ACTIONS : SL_IMPACT_SEL_FAULTS;
     }
-    if (yt_get(m, "group") && val_group_ref(ld, m, p, &g) != 0) return -1;
+    if (sl_yaml_get(m, "group") && val_group_ref(ld, m, p, &g) != 0) return -1;
     int before = sc->n_expects;
     for (size_t j = 0; j < m->n; j++) {
-        const yt_node_t *k = m->pairs[j].key, *v = m->pairs[j].value;
+        const sl_yaml_node_t *k = m->pairs[j].key, *v = m->pairs[j].value;
         if (!strcmp(k->str, "event") || !strcmp(k->str, "kind") || !strcmp(k->str, "group")) continue;
         ld_key(q, p, k->str);
         sl_expect_cfg_t *x = &sc->expects[sc->n_expects++];
@@ -628,7 +628,7 @@ static int load_impact(ld_t *ld, const yt_node_t *entry, const yt_node_t *m, con
     return 0;
 }
 
-int ld_expects(ld_t *ld, const yt_node_t *seq) {
+int ld_expects(ld_t *ld, const sl_yaml_node_t *seq) {
     static const char *const keys[] = {"group", "rebalances", "generation", "rebalance_s",
                                        "unowned_partition_s", "max_lag", "duplicates", "stable_by",
                                        "lost_records", "produce_errors", "unavailable_partition_s",
@@ -638,26 +638,26 @@ int ld_expects(ld_t *ld, const yt_node_t *seq) {
     if (ld_seq(ld, seq, "expect", "expectations (- group: billing ...)") != 0) return -1;
     size_t total = 0;
     for (size_t i = 0; i < seq->n; i++) {
-        const yt_node_t *m = seq->items[i];
+        const sl_yaml_node_t *m = seq->items[i];
         if (ld_map(ld, m, ld_idx(p, "expect", i), "a group's or the cluster's metric bounds", keys))
             return -1;
-        const yt_node_t *im = yt_get(m, "impact");
-        total += m->n + (im && im->kind == YT_MAP ? im->n : 0); /* an impact entry: one gate per key at most */
+        const sl_yaml_node_t *im = sl_yaml_get(m, "impact");
+        total += m->n + (im && im->kind == SL_YAML_MAP ? im->n : 0); /* an impact entry: one gate per key at most */
     }
     sc->expects = calloc(total ? total : 1, sizeof *sc->expects);
     if (!sc->expects) return ld_nomem(ld);
     for (size_t i = 0; i < seq->n; i++) {
-        const yt_node_t *m = seq->items[i];
+        const sl_yaml_node_t *m = seq->items[i];
         int g = -1, before = sc->n_expects;
         ld_idx(p, "expect", i);
-        const yt_node_t *im = yt_get(m, "impact");
+        const sl_yaml_node_t *im = sl_yaml_get(m, "impact");
         if (im) {
             if (load_impact(ld, m, im, p) != 0) return -1;
             continue;
         }
-        if (yt_get(m, "group") && val_group_ref(ld, m, p, &g) != 0) return -1;
+        if (sl_yaml_get(m, "group") && val_group_ref(ld, m, p, &g) != 0) return -1;
         for (size_t j = 0; j < m->n; j++) {
-            const yt_node_t *k = m->pairs[j].key;
+            const sl_yaml_node_t *k = m->pairs[j].key;
             size_t mi = 0;
             while (mi < N_METRICS && strcmp(metrics[mi].key, k->str) != 0) mi++;
             if (mi == N_METRICS) continue; /* group: */

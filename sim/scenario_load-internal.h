@@ -14,7 +14,11 @@
 #include <stdint.h>
 
 #include "scenario-internal.h"
-#include "yaml_tree-internal.h"
+#include "stormlab/yaml.h"
+
+/* Shared between this part's files only: hidden from a shared library's
+ * exports (which carry the public sl_ API alone). */
+#pragma GCC visibility push(hidden)
 
 #define LD_PATH 256 /* key paths in messages are cut beyond this */
 
@@ -37,7 +41,7 @@ typedef struct ld_s {
 
 /* Records "file:line:col: path: <fmt>" (or "--set ARG: path: <fmt>" for a
  * node an override made).  Returns -1. */
-int ld_fail(ld_t *ld, sl_err_t rc, const yt_node_t *at, const char *path, const char *fmt, ...)
+int ld_fail(ld_t *ld, sl_err_t rc, const sl_yaml_node_t *at, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 int ld_nomem(ld_t *ld);
 
@@ -47,35 +51,35 @@ const char *ld_idx(char *buf, const char *parent, size_t i);
 
 /* n must be a mapping (what: "the cluster settings") whose keys are all
  * in valid (NULL-terminated). */
-int ld_map(ld_t *ld, const yt_node_t *n, const char *path, const char *what,
+int ld_map(ld_t *ld, const sl_yaml_node_t *n, const char *path, const char *what,
            const char *const *valid);
 /* n must be a list (what: "topics"). */
-int ld_seq(ld_t *ld, const yt_node_t *n, const char *path, const char *what);
+int ld_seq(ld_t *ld, const sl_yaml_node_t *n, const char *path, const char *what);
 
-int val_int(ld_t *ld, const yt_node_t *n, const char *path, int64_t min, int64_t max,
+int val_int(ld_t *ld, const sl_yaml_node_t *n, const char *path, int64_t min, int64_t max,
             int64_t *out);
-int val_dur(ld_t *ld, const yt_node_t *n, const char *path, int64_t min, int64_t *out);
-int val_double(ld_t *ld, const yt_node_t *n, const char *path, double min, double max,
+int val_dur(ld_t *ld, const sl_yaml_node_t *n, const char *path, int64_t min, int64_t *out);
+int val_double(ld_t *ld, const sl_yaml_node_t *n, const char *path, double min, double max,
                bool max_inclusive, double *out);
-int val_bool(ld_t *ld, const yt_node_t *n, const char *path, bool *out);
+int val_bool(ld_t *ld, const sl_yaml_node_t *n, const char *path, bool *out);
 /* id: a name in [A-Za-z0-9._-]{1,SL_MAX_NAME}; else any text up to
  * SL_MAX_NAME bytes (or unbounded when long_text) without control
  * characters other than newline and tab. */
-int val_str(ld_t *ld, const yt_node_t *n, const char *path, bool id, bool long_text, char **out);
+int val_str(ld_t *ld, const sl_yaml_node_t *n, const char *path, bool id, bool long_text, char **out);
 /* One of names[0..count); what: "a client". */
-int val_enum(ld_t *ld, const yt_node_t *n, const char *path, const char *what,
+int val_enum(ld_t *ld, const sl_yaml_node_t *n, const char *path, const char *what,
              const char *const *names, int count, int *out);
 
-int get_int(ld_t *ld, const yt_node_t *map, const char *parent, const char *key, int min,
+int get_int(ld_t *ld, const sl_yaml_node_t *map, const char *parent, const char *key, int min,
             int max, int *out);
-int get_dur(ld_t *ld, const yt_node_t *map, const char *parent, const char *key, int64_t min,
+int get_dur(ld_t *ld, const sl_yaml_node_t *map, const char *parent, const char *key, int64_t min,
             int64_t *out);
-int get_bool(ld_t *ld, const yt_node_t *map, const char *parent, const char *key, bool *out);
+int get_bool(ld_t *ld, const sl_yaml_node_t *map, const char *parent, const char *key, bool *out);
 
 /* Group fields shared by groups: and `set` events (scenario_load.c).
  * Reads the field named key into g and returns its SL_GF_* bit (0 for
  * fields a `set` cannot change); -1 on error. */
-int ld_group_field(ld_t *ld, const yt_node_t *v, const char *path, const char *key,
+int ld_group_field(ld_t *ld, const sl_yaml_node_t *v, const char *path, const char *key,
                    sl_group_cfg_t *g);
 /* Checks the group's timeouts and assignor against the protocol and,
  * when broker_bounds, the broker's session and heartbeat bounds (a `set`
@@ -85,14 +89,16 @@ int ld_check_group(const sl_cluster_cfg_t *cl, const sl_group_cfg_t *g, bool bro
                    const char **key, char *why, size_t why_size);
 
 /* Events, selectors and expectations (scenario_events.c). */
-int ld_events(ld_t *ld, const yt_node_t *seq);
-int ld_expects(ld_t *ld, const yt_node_t *seq);
+int ld_events(ld_t *ld, const sl_yaml_node_t *seq);
+int ld_expects(ld_t *ld, const sl_yaml_node_t *seq);
 
 /* Lookups by name, -1 when absent. */
 int ld_topic_index(const ld_t *ld, const char *name);
 int ld_group_index(const ld_t *ld, const char *id);
 
 /* Applies the --set overrides to the tree (scenario_set.c). */
-int ld_apply_sets(ld_t *ld, yt_node_t *root, const char *const *sets, size_t n_sets);
+int ld_apply_sets(ld_t *ld, sl_yaml_node_t *root, const char *const *sets, size_t n_sets);
+
+#pragma GCC visibility pop
 
 #endif

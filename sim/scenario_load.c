@@ -58,12 +58,12 @@ int ld_group_index(const ld_t *ld, const char *id) {
 
 /* ---- scalars with their own syntax ---- */
 
-static int val_seed(ld_t *ld, const yt_node_t *n, const char *path, uint64_t *out) {
+static int val_seed(ld_t *ld, const sl_yaml_node_t *n, const char *path, uint64_t *out) {
     char ex[64];
-    if (n->kind != YT_SCALAR || yt_is_null(n) || n->quoted)
+    if (n->kind != SL_YAML_SCALAR || sl_yaml_is_null(n) || n->quoted)
         return ld_fail(ld, SL_E_INVAL, n, path, "found %s, expected an unsigned integer such as 7",
-                       n->quoted ? "a quoted string" : yt_kind_desc(n));
-    yt_excerpt(n->str, n->len, ex, sizeof ex);
+                       n->quoted ? "a quoted string" : sl_yaml_kind_desc(n));
+    sl_yaml_excerpt(n->str, n->len, ex, sizeof ex);
     if (strspn(n->str, "0123456789") != n->len)
         return ld_fail(ld, SL_E_INVAL, n, path, "%s is not a seed, expected an integer 0..%" PRIu64,
                        ex, UINT64_MAX);
@@ -79,11 +79,11 @@ static int val_seed(ld_t *ld, const yt_node_t *n, const char *path, uint64_t *ou
 }
 
 /* "500/s", or a plain number of records per second. */
-static int val_rate(ld_t *ld, const yt_node_t *n, const char *path, double *out) {
-    if (n->kind != YT_SCALAR || yt_is_null(n))
+static int val_rate(ld_t *ld, const sl_yaml_node_t *n, const char *path, double *out) {
+    if (n->kind != SL_YAML_SCALAR || sl_yaml_is_null(n))
         return ld_fail(ld, SL_E_INVAL, n, path, "found %s, expected a rate such as 500/s",
-                       yt_kind_desc(n));
-    yt_node_t num = *n;
+                       sl_yaml_kind_desc(n));
+    sl_yaml_node_t num = *n;
     char buf[64];
     if (n->len > 2 && !strcmp(n->str + n->len - 2, "/s") && n->len - 2 < sizeof buf) {
         memcpy(buf, n->str, n->len - 2);
@@ -121,17 +121,17 @@ static void group_defaults(sl_group_cfg_t *g, sl_protocol_t proto) {
     g->fetch_max_wait_us = 500 * MS;
 }
 
-static int val_processing(ld_t *ld, const yt_node_t *v, const char *path, sl_group_cfg_t *g) {
+static int val_processing(ld_t *ld, const sl_yaml_node_t *v, const char *path, sl_group_cfg_t *g) {
     int64_t median, p99;
     char p[LD_PATH];
-    if (v->kind != YT_MAP) {
+    if (v->kind != SL_YAML_MAP) {
         if (val_dur(ld, v, path, 0, &median) != 0) return -1;
         g->processing_median_us = g->processing_p99_us = median;
         return 0;
     }
     static const char *const keys[] = {"median", "p99", NULL};
     if (ld_map(ld, v, path, "processing times per record (median, p99)", keys) != 0) return -1;
-    const yt_node_t *m = yt_get(v, "median"), *q = yt_get(v, "p99");
+    const sl_yaml_node_t *m = sl_yaml_get(v, "median"), *q = sl_yaml_get(v, "p99");
     if (!m)
         return ld_fail(ld, SL_E_INVAL, v, ld_key(p, path, "median"),
                        "missing, expected the median processing time per record such as 2ms");
@@ -150,7 +150,7 @@ static int val_processing(ld_t *ld, const yt_node_t *v, const char *path, sl_gro
     return 0;
 }
 
-int ld_group_field(ld_t *ld, const yt_node_t *v, const char *path, const char *key,
+int ld_group_field(ld_t *ld, const sl_yaml_node_t *v, const char *path, const char *key,
                    sl_group_cfg_t *g) {
     int x;
     if (!strcmp(key, "client")) {
@@ -279,17 +279,17 @@ int ld_check_group(const sl_cluster_cfg_t *cl, const sl_group_cfg_t *g, bool bro
     return 0;
 }
 
-static int load_group_topics(ld_t *ld, const yt_node_t *m, const char *path, sl_group_cfg_t *g) {
+static int load_group_topics(ld_t *ld, const sl_yaml_node_t *m, const char *path, sl_group_cfg_t *g) {
     char p[LD_PATH], q[LD_PATH];
-    const yt_node_t *v = yt_get(m, "topics");
+    const sl_yaml_node_t *v = sl_yaml_get(m, "topics");
     ld_key(p, path, "topics");
     if (!v)
         return ld_fail(ld, SL_E_INVAL, m, p, "missing, expected a list of the topics the group "
                        "consumes, such as [orders]");
-    const yt_node_t *const *items = (const yt_node_t *const *)&v;
+    const sl_yaml_node_t *const *items = (const sl_yaml_node_t *const *)&v;
     size_t n = 1;
-    if (v->kind == YT_SEQ) {
-        items = (const yt_node_t *const *)v->items;
+    if (v->kind == SL_YAML_SEQ) {
+        items = (const sl_yaml_node_t *const *)v->items;
         n = v->n;
     }
     if (n == 0)
@@ -300,7 +300,7 @@ static int load_group_topics(ld_t *ld, const yt_node_t *m, const char *path, sl_
     if (!g->topics || !seen) rc = ld_nomem(ld);
     for (size_t i = 0; i < n && rc == 0; i++) {
         char *name = NULL;
-        const char *ip = v->kind == YT_SEQ ? ld_idx(q, p, i) : p;
+        const char *ip = v->kind == SL_YAML_SEQ ? ld_idx(q, p, i) : p;
         if (val_str(ld, items[i], ip, true, false, &name) != 0) {
             rc = -1;
             break;
@@ -322,12 +322,12 @@ static int load_group_topics(ld_t *ld, const yt_node_t *m, const char *path, sl_
     return rc;
 }
 
-static int load_group(ld_t *ld, const yt_node_t *m, const char *path, sl_group_cfg_t *g) {
+static int load_group(ld_t *ld, const sl_yaml_node_t *m, const char *path, sl_group_cfg_t *g) {
     char p[LD_PATH];
     if (ld_map(ld, m, path, "group settings", group_keys) != 0) return -1;
     g->line = m->line;
     g->col = m->col;
-    const yt_node_t *v = yt_get(m, "protocol");
+    const sl_yaml_node_t *v = sl_yaml_get(m, "protocol");
     sl_protocol_t proto = SL_PROTO_CLASSIC;
     if (v) {
         sl_group_cfg_t tmp = {0};
@@ -335,7 +335,7 @@ static int load_group(ld_t *ld, const yt_node_t *m, const char *path, sl_group_c
         proto = tmp.protocol;
     }
     group_defaults(g, proto);
-    if (!(v = yt_get(m, "id")))
+    if (!(v = sl_yaml_get(m, "id")))
         return ld_fail(ld, SL_E_INVAL, m, ld_key(p, path, "id"),
                        "missing, expected the group's id (group.id) such as billing");
     if (val_str(ld, v, ld_key(p, path, "id"), true, false, &g->id) != 0) return -1;
@@ -349,7 +349,7 @@ static int load_group(ld_t *ld, const yt_node_t *m, const char *path, sl_group_c
                            "unique group ids", g->id, i);
     g->owner = strdup("");
     if (!g->owner) return ld_nomem(ld);
-    if ((v = yt_get(m, "owner")) && val_str(ld, v, ld_key(p, path, "owner"), false, false, &g->owner))
+    if ((v = sl_yaml_get(m, "owner")) && val_str(ld, v, ld_key(p, path, "owner"), false, false, &g->owner))
         return -1;
     if (load_group_topics(ld, m, path, g) != 0) return -1;
     if (get_int(ld, m, path, "members", 0, SL_MAX_MEMBERS, &g->members) != 0) return -1;
@@ -362,7 +362,7 @@ static int load_group(ld_t *ld, const yt_node_t *m, const char *path, sl_group_c
     const char *bad;
     char why[512];
     if (ld_check_group(&ld->sc->cluster, g, true, &bad, why, sizeof why) != 0) {
-        const yt_node_t *at = yt_get(m, bad);
+        const sl_yaml_node_t *at = sl_yaml_get(m, bad);
         return ld_fail(ld, SL_E_INVAL, at ? at : m, ld_key(p, path, bad), "%s%s", why,
                        at ? "" : " (the default; set it explicitly)");
     }
@@ -379,7 +379,7 @@ static int index_names(ld_t *ld, ld_name_t **order, int n, bool topics) {
     return 0;
 }
 
-static int load_groups(ld_t *ld, const yt_node_t *v) {
+static int load_groups(ld_t *ld, const sl_yaml_node_t *v) {
     char p[LD_PATH];
     sl_scenario_t *sc = ld->sc;
     if (v) {
@@ -400,16 +400,16 @@ static int load_groups(ld_t *ld, const yt_node_t *v) {
 
 /* ---- topics ---- */
 
-static int load_topic(ld_t *ld, const yt_node_t *m, const char *path, sl_topic_cfg_t *t,
+static int load_topic(ld_t *ld, const sl_yaml_node_t *m, const char *path, sl_topic_cfg_t *t,
                       int64_t *total) {
     char p[LD_PATH];
-    const yt_node_t *v;
+    const sl_yaml_node_t *v;
     if (ld_map(ld, m, path, "topic settings", topic_keys) != 0) return -1;
     t->line = m->line;
     t->col = m->col;
     t->partitions = 1;
     t->replication = 1;
-    if (!(v = yt_get(m, "name")))
+    if (!(v = sl_yaml_get(m, "name")))
         return ld_fail(ld, SL_E_INVAL, m, ld_key(p, path, "name"),
                        "missing, expected the topic's name such as orders");
     if (val_str(ld, v, ld_key(p, path, "name"), true, false, &t->name) != 0) return -1;
@@ -419,17 +419,17 @@ static int load_topic(ld_t *ld, const yt_node_t *m, const char *path, sl_topic_c
                            "unique topic names", t->name, i);
     t->owner = strdup("");
     if (!t->owner) return ld_nomem(ld);
-    if ((v = yt_get(m, "owner")) && val_str(ld, v, ld_key(p, path, "owner"), false, false, &t->owner))
+    if ((v = sl_yaml_get(m, "owner")) && val_str(ld, v, ld_key(p, path, "owner"), false, false, &t->owner))
         return -1;
     if (get_int(ld, m, path, "partitions", 1, SL_MAX_PARTITIONS, &t->partitions) != 0) return -1;
     if (get_int(ld, m, path, "replication", 1, SL_MAX_BROKERS, &t->replication) != 0) return -1;
     if (t->replication > ld->sc->cluster.brokers) {
-        v = yt_get(m, "replication");
+        v = sl_yaml_get(m, "replication");
         return ld_fail(ld, SL_E_INVAL, v, ld_key(p, path, "replication"),
                        "%d is more than the %d brokers, expected at most %d", t->replication,
                        ld->sc->cluster.brokers, ld->sc->cluster.brokers);
     }
-    if ((v = yt_get(m, "produce_rate")) &&
+    if ((v = sl_yaml_get(m, "produce_rate")) &&
         val_rate(ld, v, ld_key(p, path, "produce_rate"), &t->produce_rate_per_s) != 0)
         return -1;
     *total += t->partitions;
@@ -439,10 +439,10 @@ static int load_topic(ld_t *ld, const yt_node_t *m, const char *path, sl_topic_c
     return 0;
 }
 
-static int load_topics(ld_t *ld, const yt_node_t *root) {
+static int load_topics(ld_t *ld, const sl_yaml_node_t *root) {
     char p[LD_PATH];
     sl_scenario_t *sc = ld->sc;
-    const yt_node_t *v = yt_get(root, "topics");
+    const sl_yaml_node_t *v = sl_yaml_get(root, "topics");
     int64_t total = 0;
     if (!v)
         return ld_fail(ld, SL_E_INVAL, root, "topics",
@@ -465,7 +465,7 @@ static int load_topics(ld_t *ld, const yt_node_t *root) {
 
 /* ---- cluster, links ---- */
 
-static int load_cluster(ld_t *ld, const yt_node_t *m) {
+static int load_cluster(ld_t *ld, const sl_yaml_node_t *m) {
     sl_cluster_cfg_t *c = &ld->sc->cluster;
     const char *P = "cluster";
     *c = (sl_cluster_cfg_t){
@@ -484,7 +484,7 @@ static int load_cluster(ld_t *ld, const yt_node_t *m) {
         .min_insync_replicas = 1,
         .controller_failover_us = 2500 * MS,
     };
-    bool explicit_repl = m && yt_get(m, "offsets_replication");
+    bool explicit_repl = m && sl_yaml_get(m, "offsets_replication");
     if (m) {
         if (ld_map(ld, m, P, "cluster settings", cluster_keys) != 0 ||
             get_int(ld, m, P, "brokers", 1, SL_MAX_BROKERS, &c->brokers) ||
@@ -506,28 +506,28 @@ static int load_cluster(ld_t *ld, const yt_node_t *m) {
     }
     char a[32], b[32];
     if (c->group_min_session_timeout_us > c->group_max_session_timeout_us) {
-        const yt_node_t *at = yt_get(m, "group_max_session_timeout");
+        const sl_yaml_node_t *at = sl_yaml_get(m, "group_max_session_timeout");
         sl_format_duration(c->group_min_session_timeout_us, a, sizeof a);
         sl_format_duration(c->group_max_session_timeout_us, b, sizeof b);
-        return ld_fail(ld, SL_E_INVAL, at ? at : yt_get(m, "group_min_session_timeout"),
+        return ld_fail(ld, SL_E_INVAL, at ? at : sl_yaml_get(m, "group_min_session_timeout"),
                        "cluster.group_max_session_timeout",
                        "%s is below group_min_session_timeout %s, expected max >= min", b, a);
     }
     if (c->broker_heartbeat_interval_us >= c->broker_session_timeout_us) {
-        const yt_node_t *at = yt_get(m, "broker_heartbeat_interval");
+        const sl_yaml_node_t *at = sl_yaml_get(m, "broker_heartbeat_interval");
         sl_format_duration(c->broker_heartbeat_interval_us, a, sizeof a);
         sl_format_duration(c->broker_session_timeout_us, b, sizeof b);
-        return ld_fail(ld, SL_E_INVAL, at ? at : yt_get(m, "broker_session_timeout"),
+        return ld_fail(ld, SL_E_INVAL, at ? at : sl_yaml_get(m, "broker_session_timeout"),
                        "cluster.broker_heartbeat_interval",
                        "%s is not below broker_session_timeout %s, expected a shorter heartbeat", a, b);
     }
     if (c->active_controller > c->brokers)
-        return ld_fail(ld, SL_E_INVAL, yt_get(m, "active_controller"), "cluster.active_controller",
+        return ld_fail(ld, SL_E_INVAL, sl_yaml_get(m, "active_controller"), "cluster.active_controller",
                        "broker %d is not one of the %d brokers, expected 0 (dedicated controllers) or 1..%d",
                        c->active_controller, c->brokers, c->brokers);
     if (c->offsets_replication > c->brokers) {
         if (explicit_repl)
-            return ld_fail(ld, SL_E_INVAL, yt_get(m, "offsets_replication"),
+            return ld_fail(ld, SL_E_INVAL, sl_yaml_get(m, "offsets_replication"),
                            "cluster.offsets_replication", "%d is more than the %d brokers, expected "
                            "at most %d", c->offsets_replication, c->brokers, c->brokers);
         c->offsets_replication = c->brokers; /* the default 3 on a smaller cluster */
@@ -535,27 +535,27 @@ static int load_cluster(ld_t *ld, const yt_node_t *m) {
     return 0;
 }
 
-static int load_links(ld_t *ld, const yt_node_t *m) {
+static int load_links(ld_t *ld, const sl_yaml_node_t *m) {
     sl_link_cfg_t *l = &ld->sc->links;
     char p[LD_PATH];
-    const yt_node_t *v;
+    const sl_yaml_node_t *v;
     *l = (sl_link_cfg_t){.latency_us = 1 * MS, .jitter_us = 0, .loss = 0};
     if (!m) return 0;
     if (ld_map(ld, m, "links", "link settings (latency, jitter, loss)", link_keys) != 0 ||
         get_dur(ld, m, "links", "latency", 0, &l->latency_us) ||
         get_dur(ld, m, "links", "jitter", 0, &l->jitter_us))
         return -1;
-    if ((v = yt_get(m, "loss")) && val_double(ld, v, ld_key(p, "links", "loss"), 0, 1, false, &l->loss))
+    if ((v = sl_yaml_get(m, "loss")) && val_double(ld, v, ld_key(p, "links", "loss"), 0, 1, false, &l->loss))
         return -1;
     return 0;
 }
 
 /* ---- top level ---- */
 
-static int load_root(ld_t *ld, const yt_node_t *root) {
+static int load_root(ld_t *ld, const sl_yaml_node_t *root) {
     sl_scenario_t *sc = ld->sc;
-    const yt_node_t *v;
-    if (root->kind == YT_SCALAR && yt_is_null(root))
+    const sl_yaml_node_t *v;
+    if (root->kind == SL_YAML_SCALAR && sl_yaml_is_null(root))
         return ld_fail(ld, SL_E_INVAL, root, "",
                        "the file is empty, expected a mapping with at least name: and topics:");
     if (ld_map(ld, root, "", "scenario keys (name:, topics:, ...) at the top level", top_keys) != 0)
@@ -563,15 +563,15 @@ static int load_root(ld_t *ld, const yt_node_t *root) {
     sc->seed = 1;
     sc->duration_us = 600 * SEC;
     sc->sample_us = 1 * SEC;
-    if (!(v = yt_get(root, "name")))
+    if (!(v = sl_yaml_get(root, "name")))
         return ld_fail(ld, SL_E_INVAL, root, "name", "missing, expected the scenario's name "
                        "(name: my-storm)");
     if (val_str(ld, v, "name", false, false, &sc->name) != 0) return -1;
     if (!*sc->name) return ld_fail(ld, SL_E_INVAL, v, "name", "empty, expected a name");
     if (!(sc->description = strdup(""))) return ld_nomem(ld);
-    if ((v = yt_get(root, "description")) && val_str(ld, v, "description", false, true, &sc->description))
+    if ((v = sl_yaml_get(root, "description")) && val_str(ld, v, "description", false, true, &sc->description))
         return -1;
-    if ((v = yt_get(root, "seed")) && val_seed(ld, v, "seed", &sc->seed) != 0) return -1;
+    if ((v = sl_yaml_get(root, "seed")) && val_seed(ld, v, "seed", &sc->seed) != 0) return -1;
     if (get_dur(ld, root, "", "duration", 1, &sc->duration_us) ||
         get_dur(ld, root, "", "sample", 1, &sc->sample_us))
         return -1;
@@ -579,20 +579,20 @@ static int load_root(ld_t *ld, const yt_node_t *root) {
         char a[32], b[32];
         sl_format_duration(sc->sample_us, a, sizeof a);
         sl_format_duration(sc->duration_us, b, sizeof b);
-        v = yt_get(root, "sample");
-        return ld_fail(ld, SL_E_INVAL, v ? v : yt_get(root, "duration"), "sample",
+        v = sl_yaml_get(root, "sample");
+        return ld_fail(ld, SL_E_INVAL, v ? v : sl_yaml_get(root, "duration"), "sample",
                        "%s is longer than the duration %s, expected at most the duration", a, b);
     }
     if (sc->duration_us / sc->sample_us > SL_MAX_SAMPLES) {
-        v = yt_get(root, "sample");
-        return ld_fail(ld, SL_E_LIMIT, v ? v : yt_get(root, "duration"), "sample",
+        v = sl_yaml_get(root, "sample");
+        return ld_fail(ld, SL_E_LIMIT, v ? v : sl_yaml_get(root, "duration"), "sample",
                        "%" PRId64 " samples over the duration, expected at most %d (a longer sample)",
                        sc->duration_us / sc->sample_us, SL_MAX_SAMPLES);
     }
-    if (load_cluster(ld, yt_get(root, "cluster")) || load_topics(ld, root) ||
-        load_groups(ld, yt_get(root, "groups")) || load_links(ld, yt_get(root, "links")))
+    if (load_cluster(ld, sl_yaml_get(root, "cluster")) || load_topics(ld, root) ||
+        load_groups(ld, sl_yaml_get(root, "groups")) || load_links(ld, sl_yaml_get(root, "links")))
         return -1;
-    if ((v = yt_get(root, "events")) && ld_events(ld, v) != 0) return -1;
+    if ((v = sl_yaml_get(root, "events")) && ld_events(ld, v) != 0) return -1;
     /* Members over all groups, each at its largest (scale events). */
     int64_t members = 0;
     int *most = calloc((size_t)(sc->n_groups ? sc->n_groups : 1), sizeof *most);
@@ -604,19 +604,19 @@ static int load_root(ld_t *ld, const yt_node_t *root) {
     for (int g = 0; g < sc->n_groups; g++) members += most[g];
     free(most);
     if (members > SL_MAX_TOTAL_MEMBERS)
-        return ld_fail(ld, SL_E_LIMIT, yt_get(root, "groups"), "groups",
+        return ld_fail(ld, SL_E_LIMIT, sl_yaml_get(root, "groups"), "groups",
                        "%" PRId64 " members over all groups at their largest, expected at most %d",
                        members, SL_MAX_TOTAL_MEMBERS);
     /* The output budget: series.tsv has a row per sample and group. */
     int64_t rows = (sc->duration_us / sc->sample_us + 1) * (int64_t)sc->n_groups;
     if (rows > SL_MAX_SERIES_ROWS) {
-        v = yt_get(root, "sample");
-        return ld_fail(ld, SL_E_LIMIT, v ? v : yt_get(root, "duration"), "sample",
+        v = sl_yaml_get(root, "sample");
+        return ld_fail(ld, SL_E_LIMIT, v ? v : sl_yaml_get(root, "duration"), "sample",
                        "series.tsv would have %" PRId64 " rows (%" PRId64 " samples x %d groups), expected at "
                        "most %d (a longer sample, a shorter duration or fewer groups)",
                        rows, sc->duration_us / sc->sample_us + 1, sc->n_groups, SL_MAX_SERIES_ROWS);
     }
-    if ((v = yt_get(root, "expect")) && ld_expects(ld, v) != 0) return -1;
+    if ((v = sl_yaml_get(root, "expect")) && ld_expects(ld, v) != 0) return -1;
     return 0;
 }
 
@@ -660,8 +660,8 @@ sl_err_t sl_scenario_load_buffer(const char *name, const char *buf, size_t len,
         if (errstr && errstr_size) snprintf(errstr, errstr_size, "%s: invalid arguments", name);
         return SL_E_INVAL;
     }
-    yt_node_t *root = NULL;
-    sl_err_t rc = yt_parse(name, buf ? buf : "", len, &root, errstr, errstr_size);
+    sl_yaml_node_t *root = NULL;
+    sl_err_t rc = sl_yaml_parse(name, buf ? buf : "", len, &root, errstr, errstr_size);
     if (rc != SL_OK) return rc;
     ld_t ld = {.file = name, .err = errstr, .err_size = errstr_size, .rc = SL_OK};
     ld.sc = calloc(1, sizeof *ld.sc);
@@ -676,7 +676,7 @@ sl_err_t sl_scenario_load_buffer(const char *name, const char *buf, size_t len,
     free(ld.group_order);
     for (size_t i = 0; i < ld.n_set_paths; i++) free(ld.set_paths[i]);
     free(ld.set_paths);
-    yt_free(root);
+    sl_yaml_free(root);
     return ld.rc;
 }
 
@@ -684,7 +684,7 @@ sl_err_t sl_scenario_load_file(const char *path, const char *const *sets, size_t
                                sl_scenario_t **out, char *errstr, size_t errstr_size) {
     char *buf = NULL;
     size_t n = 0;
-    sl_err_t rc = yt_read_file(path, &buf, &n, errstr, errstr_size);
+    sl_err_t rc = sl_yaml_read_file(path, &buf, &n, errstr, errstr_size);
     if (rc == SL_OK) rc = sl_scenario_load_buffer(path, buf, n, sets, n_sets, out, errstr, errstr_size);
     free(buf);
     return rc;

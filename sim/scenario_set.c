@@ -58,15 +58,15 @@ static bool join(char *buf, size_t size, char *const *comps, int i, int k) {
 
 /* Finds the list item comps[i..] addresses; returns how many components
  * it used (0: none). */
-static int find_item(const yt_node_t *seq, const char *name_key, char *const *comps, int i, int nc,
+static int find_item(const sl_yaml_node_t *seq, const char *name_key, char *const *comps, int i, int nc,
                      size_t *item) {
     char buf[LD_PATH];
     if (name_key)
         for (int k = nc - i; k >= 1; k--) {
             if (!join(buf, sizeof buf, comps, i, k)) continue;
             for (size_t j = 0; j < seq->n; j++) {
-                const yt_node_t *id = yt_get(seq->items[j], name_key);
-                if (id && id->kind == YT_SCALAR && !strcmp(id->str, buf)) {
+                const sl_yaml_node_t *id = sl_yaml_get(seq->items[j], name_key);
+                if (id && id->kind == SL_YAML_SCALAR && !strcmp(id->str, buf)) {
                     *item = j;
                     return k;
                 }
@@ -80,7 +80,7 @@ static int find_item(const yt_node_t *seq, const char *name_key, char *const *co
     return 0;
 }
 
-static int apply_one(ld_t *ld, yt_node_t *root, const char *arg) {
+static int apply_one(ld_t *ld, sl_yaml_node_t *root, const char *arg) {
     const char *eq = strchr(arg, '=');
     char *path = eq ? strndup(arg, (size_t)(eq - arg)) : strdup(arg);
     if (!path) return ld_nomem(ld);
@@ -114,25 +114,25 @@ static int apply_one(ld_t *ld, yt_node_t *root, const char *arg) {
         if (!dot) break;
     }
 
-    yt_node_t *value = NULL;
+    sl_yaml_node_t *value = NULL;
     char name[LD_PATH + 8];
     snprintf(name, sizeof name, "--set %s", path);
-    sl_err_t prc = yt_parse(name, eq + 1, strlen(eq + 1), &value, ld->err, ld->err_size);
+    sl_err_t prc = sl_yaml_parse(name, eq + 1, strlen(eq + 1), &value, ld->err, ld->err_size);
     if (prc != SL_OK) {
         free(work);
         ld->rc = prc;
         return -1;
     }
-    yt_set_origin(value, path);
+    sl_yaml_set_origin(value, path);
 
-    yt_node_t *cur = root;
+    sl_yaml_node_t *cur = root;
     int li = -1; /* the top-level list cur is, or -1 */
     for (int i = 0; i < nc && rc == 0;) {
         bool last = i == nc - 1;
         char where[LD_PATH];
         join(where, sizeof where, comps, 0, i);
-        if (cur->kind == YT_MAP) {
-            yt_pair_t *pair = yt_get_pair(cur, comps[i]);
+        if (cur->kind == SL_YAML_MAP) {
+            sl_yaml_pair_t *pair = sl_yaml_get_pair(cur, comps[i]);
             int next_li = -1;
             for (size_t l = 0; cur == root && l < sizeof lists / sizeof lists[0]; l++)
                 if (!strcmp(comps[i], lists[l].key)) next_li = (int)l;
@@ -142,17 +142,17 @@ static int apply_one(ld_t *ld, yt_node_t *root, const char *arg) {
                 break;
             }
             if (!pair || last) {
-                yt_node_t *node = last ? value : yt_new_map();
+                sl_yaml_node_t *node = last ? value : sl_yaml_new_map();
                 if (!node) {
                     rc = ld_nomem(ld);
                     break;
                 }
                 if (last) value = NULL;
-                yt_set_origin(node, path);
+                sl_yaml_set_origin(node, path);
                 if (pair) {
-                    yt_free(pair->value);
+                    sl_yaml_free(pair->value);
                     pair->value = node;
-                } else if (yt_map_add(cur, comps[i], node) != 0) {
+                } else if (sl_yaml_map_add(cur, comps[i], node) != 0) {
                     rc = ld_nomem(ld);
                     break;
                 }
@@ -163,7 +163,7 @@ static int apply_one(ld_t *ld, yt_node_t *root, const char *arg) {
             cur = pair->value;
             li = next_li;
             i++;
-        } else if (cur->kind == YT_SEQ) {
+        } else if (cur->kind == SL_YAML_SEQ) {
             size_t item;
             int used = find_item(cur, li >= 0 ? lists[li].name : NULL, comps, i, nc, &item);
             if (!used) {
@@ -178,7 +178,7 @@ static int apply_one(ld_t *ld, yt_node_t *root, const char *arg) {
             li = -1;
             i += used;
             if (i == nc) {
-                yt_free(cur->items[item]);
+                sl_yaml_free(cur->items[item]);
                 cur->items[item] = value;
                 value = NULL;
                 break;
@@ -189,14 +189,14 @@ static int apply_one(ld_t *ld, yt_node_t *root, const char *arg) {
                           where, where);
         }
     }
-    yt_free(value);
+    sl_yaml_free(value);
     free(work);
     return rc;
 }
 
-int ld_apply_sets(ld_t *ld, yt_node_t *root, const char *const *sets, size_t n_sets) {
+int ld_apply_sets(ld_t *ld, sl_yaml_node_t *root, const char *const *sets, size_t n_sets) {
     /* A file that is not a mapping is reported by the loader. */
-    if (root->kind != YT_MAP) return 0;
+    if (root->kind != SL_YAML_MAP) return 0;
     for (size_t i = 0; i < n_sets; i++)
         if (apply_one(ld, root, sets[i] ? sets[i] : "") != 0) return -1;
     return 0;

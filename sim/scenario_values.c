@@ -12,7 +12,7 @@
 
 #include "scenario_load-internal.h"
 
-int ld_fail(ld_t *ld, sl_err_t rc, const yt_node_t *at, const char *path, const char *fmt, ...) {
+int ld_fail(ld_t *ld, sl_err_t rc, const sl_yaml_node_t *at, const char *path, const char *fmt, ...) {
     ld->rc = rc;
     if (!ld->err || !ld->err_size) return -1;
     size_t size = ld->err_size, o;
@@ -81,15 +81,15 @@ static void join_names(char *buf, size_t size, const char *const *names, int cou
     }
 }
 
-int ld_map(ld_t *ld, const yt_node_t *n, const char *path, const char *what,
+int ld_map(ld_t *ld, const sl_yaml_node_t *n, const char *path, const char *what,
            const char *const *valid) {
-    if (n->kind != YT_MAP)
+    if (n->kind != SL_YAML_MAP)
         return ld_fail(ld, SL_E_INVAL, n, path, "found %s, expected a mapping of %s",
-                       yt_kind_desc(n), what);
+                       sl_yaml_kind_desc(n), what);
     int count = 0;
     while (valid[count]) count++;
     for (size_t i = 0; i < n->n; i++) {
-        const yt_node_t *k = n->pairs[i].key;
+        const sl_yaml_node_t *k = n->pairs[i].key;
         int j = 0;
         while (valid[j] && strcmp(valid[j], k->str) != 0) j++;
         if (valid[j]) continue;
@@ -106,39 +106,39 @@ int ld_map(ld_t *ld, const yt_node_t *n, const char *path, const char *what,
     return 0;
 }
 
-int ld_seq(ld_t *ld, const yt_node_t *n, const char *path, const char *what) {
-    if (n->kind != YT_SEQ)
+int ld_seq(ld_t *ld, const sl_yaml_node_t *n, const char *path, const char *what) {
+    if (n->kind != SL_YAML_SEQ)
         return ld_fail(ld, SL_E_INVAL, n, path, "found %s, expected a list of %s",
-                       yt_kind_desc(n), what);
+                       sl_yaml_kind_desc(n), what);
     return 0;
 }
 
 /* n must be a scalar with a value. */
-static int scalar(ld_t *ld, const yt_node_t *n, const char *path, const char *expected) {
-    if (n->kind != YT_SCALAR)
-        return ld_fail(ld, SL_E_INVAL, n, path, "found %s, expected %s", yt_kind_desc(n), expected);
-    if (yt_is_null(n))
+static int scalar(ld_t *ld, const sl_yaml_node_t *n, const char *path, const char *expected) {
+    if (n->kind != SL_YAML_SCALAR)
+        return ld_fail(ld, SL_E_INVAL, n, path, "found %s, expected %s", sl_yaml_kind_desc(n), expected);
+    if (sl_yaml_is_null(n))
         return ld_fail(ld, SL_E_INVAL, n, path, "no value, expected %s", expected);
     return 0;
 }
 
 /* n must be an unquoted scalar: YAML reads "5" as a string, 5 as a number. */
-static int plain(ld_t *ld, const yt_node_t *n, const char *path, const char *expected) {
+static int plain(ld_t *ld, const sl_yaml_node_t *n, const char *path, const char *expected) {
     if (scalar(ld, n, path, expected) != 0) return -1;
     if (n->quoted) {
         char ex[64];
-        yt_excerpt(n->str, n->len, ex, sizeof ex);
+        sl_yaml_excerpt(n->str, n->len, ex, sizeof ex);
         return ld_fail(ld, SL_E_INVAL, n, path, "%s is a quoted string, expected %s (without quotes)",
                        ex, expected);
     }
     return 0;
 }
 
-int val_int(ld_t *ld, const yt_node_t *n, const char *path, int64_t min, int64_t max,
+int val_int(ld_t *ld, const sl_yaml_node_t *n, const char *path, int64_t min, int64_t max,
             int64_t *out) {
     if (plain(ld, n, path, "an integer") != 0) return -1;
     char ex[64];
-    yt_excerpt(n->str, n->len, ex, sizeof ex);
+    sl_yaml_excerpt(n->str, n->len, ex, sizeof ex);
     const char *p = n->str;
     bool neg = *p == '-';
     if (*p == '-' || *p == '+') p++;
@@ -166,11 +166,11 @@ int val_int(ld_t *ld, const yt_node_t *n, const char *path, int64_t min, int64_t
     return 0;
 }
 
-int val_dur(ld_t *ld, const yt_node_t *n, const char *path, int64_t min, int64_t *out) {
+int val_dur(ld_t *ld, const sl_yaml_node_t *n, const char *path, int64_t min, int64_t *out) {
     static const char expected[] = "a number with a unit (us, ms, s, m, h) such as 45s";
     if (scalar(ld, n, path, "a duration such as 45s") != 0) return -1;
     char ex[64], lim[32];
-    yt_excerpt(n->str, n->len, ex, sizeof ex);
+    sl_yaml_excerpt(n->str, n->len, ex, sizeof ex);
     sl_format_duration(SL_MAX_DURATION_US, lim, sizeof lim);
     int64_t us;
     if (sl_parse_duration(n->str, &us) != 0) {
@@ -197,11 +197,11 @@ int val_dur(ld_t *ld, const yt_node_t *n, const char *path, int64_t min, int64_t
     return 0;
 }
 
-int val_double(ld_t *ld, const yt_node_t *n, const char *path, double min, double max,
+int val_double(ld_t *ld, const sl_yaml_node_t *n, const char *path, double min, double max,
                bool max_inclusive, double *out) {
     if (plain(ld, n, path, "a number") != 0) return -1;
     char ex[64];
-    yt_excerpt(n->str, n->len, ex, sizeof ex);
+    sl_yaml_excerpt(n->str, n->len, ex, sizeof ex);
     /* [-+]digits[.digits][e[-+]digits]: no hex, inf or nan, which strtod takes. */
     const char *p = n->str;
     size_t d1, d2 = 0;
@@ -235,7 +235,7 @@ int val_double(ld_t *ld, const yt_node_t *n, const char *path, double min, doubl
     return 0;
 }
 
-int val_bool(ld_t *ld, const yt_node_t *n, const char *path, bool *out) {
+int val_bool(ld_t *ld, const sl_yaml_node_t *n, const char *path, bool *out) {
     if (plain(ld, n, path, "true or false") != 0) return -1;
     const char *s = n->str;
     if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE")) {
@@ -247,7 +247,7 @@ int val_bool(ld_t *ld, const yt_node_t *n, const char *path, bool *out) {
         return 0;
     }
     char ex[64];
-    yt_excerpt(n->str, n->len, ex, sizeof ex);
+    sl_yaml_excerpt(n->str, n->len, ex, sizeof ex);
     return ld_fail(ld, SL_E_INVAL, n, path, "%s is not a boolean, expected true or false", ex);
 }
 
@@ -257,10 +257,10 @@ static bool is_name_char(char c) {
            c == '.' || c == '_' || c == '-';
 }
 
-int val_str(ld_t *ld, const yt_node_t *n, const char *path, bool id, bool long_text, char **out) {
+int val_str(ld_t *ld, const sl_yaml_node_t *n, const char *path, bool id, bool long_text, char **out) {
     if (scalar(ld, n, path, id ? "a name" : "a string") != 0) return -1;
     char ex[64];
-    yt_excerpt(n->str, n->len, ex, sizeof ex);
+    sl_yaml_excerpt(n->str, n->len, ex, sizeof ex);
     if (!long_text && n->len > SL_MAX_NAME)
         return ld_fail(ld, SL_E_LIMIT, n, path, "%s is %zu bytes long, expected at most %d", ex, n->len,
                        SL_MAX_NAME);
@@ -286,7 +286,7 @@ int val_str(ld_t *ld, const yt_node_t *n, const char *path, bool id, bool long_t
     return 0;
 }
 
-int val_enum(ld_t *ld, const yt_node_t *n, const char *path, const char *what,
+int val_enum(ld_t *ld, const sl_yaml_node_t *n, const char *path, const char *what,
              const char *const *names, int count, int *out) {
     char list[256];
     join_names(list, sizeof list, names, count, " or ");
@@ -297,13 +297,13 @@ int val_enum(ld_t *ld, const yt_node_t *n, const char *path, const char *what,
             return 0;
         }
     char ex[64];
-    yt_excerpt(n->str, n->len, ex, sizeof ex);
+    sl_yaml_excerpt(n->str, n->len, ex, sizeof ex);
     return ld_fail(ld, SL_E_INVAL, n, path, "%s is not %s, expected %s", ex, what, list);
 }
 
-int get_int(ld_t *ld, const yt_node_t *map, const char *parent, const char *key, int min,
+int get_int(ld_t *ld, const sl_yaml_node_t *map, const char *parent, const char *key, int min,
             int max, int *out) {
-    const yt_node_t *v = yt_get(map, key);
+    const sl_yaml_node_t *v = sl_yaml_get(map, key);
     char p[LD_PATH];
     int64_t x;
     if (!v) return 0;
@@ -312,15 +312,15 @@ int get_int(ld_t *ld, const yt_node_t *map, const char *parent, const char *key,
     return 0;
 }
 
-int get_dur(ld_t *ld, const yt_node_t *map, const char *parent, const char *key, int64_t min,
+int get_dur(ld_t *ld, const sl_yaml_node_t *map, const char *parent, const char *key, int64_t min,
             int64_t *out) {
-    const yt_node_t *v = yt_get(map, key);
+    const sl_yaml_node_t *v = sl_yaml_get(map, key);
     char p[LD_PATH];
     return v ? val_dur(ld, v, ld_key(p, parent, key), min, out) : 0;
 }
 
-int get_bool(ld_t *ld, const yt_node_t *map, const char *parent, const char *key, bool *out) {
-    const yt_node_t *v = yt_get(map, key);
+int get_bool(ld_t *ld, const sl_yaml_node_t *map, const char *parent, const char *key, bool *out) {
+    const sl_yaml_node_t *v = sl_yaml_get(map, key);
     char p[LD_PATH];
     return v ? val_bool(ld, v, ld_key(p, parent, key), out) : 0;
 }

@@ -10,7 +10,7 @@
  * copies.  Anchors and duplicate keys use hash tables, so neither is
  * quadratic in the number of nodes.
  */
-#include "yaml_tree-internal.h"
+#include "stormlab/yaml.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -91,12 +91,12 @@ static void smap_free(smap_t *m) {
 
 /* ---- nodes ---- */
 
-void yt_free(yt_node_t *n) {
+void sl_yaml_free(sl_yaml_node_t *n) {
     if (!n) return;
-    for (size_t i = 0; n->items && i < n->n; i++) yt_free(n->items[i]);
+    for (size_t i = 0; n->items && i < n->n; i++) sl_yaml_free(n->items[i]);
     for (size_t i = 0; n->pairs && i < n->n; i++) {
-        yt_free(n->pairs[i].key);
-        yt_free(n->pairs[i].value);
+        sl_yaml_free(n->pairs[i].key);
+        sl_yaml_free(n->pairs[i].value);
     }
     free(n->items);
     free(n->pairs);
@@ -104,12 +104,12 @@ void yt_free(yt_node_t *n) {
     free(n);
 }
 
-static yt_node_t *node_alloc(yt_kind_t kind, const char *s, size_t len) {
-    yt_node_t *n = calloc(1, sizeof *n);
+static sl_yaml_node_t *node_alloc(sl_yaml_kind_t kind, const char *s, size_t len) {
+    sl_yaml_node_t *n = calloc(1, sizeof *n);
     if (!n) return NULL;
     n->kind = kind;
     n->w_nodes = 1;
-    if (kind == YT_SCALAR) {
+    if (kind == SL_YAML_SCALAR) {
         n->str = malloc(len + 1);
         if (!n->str) {
             free(n);
@@ -123,19 +123,19 @@ static yt_node_t *node_alloc(yt_kind_t kind, const char *s, size_t len) {
     return n;
 }
 
-yt_node_t *yt_new_scalar(const char *s) { return node_alloc(YT_SCALAR, s, strlen(s)); }
-yt_node_t *yt_new_map(void) { return node_alloc(YT_MAP, NULL, 0); }
+sl_yaml_node_t *sl_yaml_new_scalar(const char *s) { return node_alloc(SL_YAML_SCALAR, s, strlen(s)); }
+sl_yaml_node_t *sl_yaml_new_map(void) { return node_alloc(SL_YAML_MAP, NULL, 0); }
 
 /* Makes room for one more item or pair. */
-static int grow(yt_node_t *n) {
+static int grow(sl_yaml_node_t *n) {
     if (n->n < n->cap) return 0;
     size_t ncap = n->cap ? n->cap * 2 : 4;
-    if (n->kind == YT_SEQ) {
-        yt_node_t **p = realloc(n->items, ncap * sizeof *p);
+    if (n->kind == SL_YAML_SEQ) {
+        sl_yaml_node_t **p = realloc(n->items, ncap * sizeof *p);
         if (!p) return -1;
         n->items = p;
     } else {
-        yt_pair_t *p = realloc(n->pairs, ncap * sizeof *p);
+        sl_yaml_pair_t *p = realloc(n->pairs, ncap * sizeof *p);
         if (!p) return -1;
         n->pairs = p;
     }
@@ -143,11 +143,11 @@ static int grow(yt_node_t *n) {
     return 0;
 }
 
-int yt_map_add(yt_node_t *map, const char *key, yt_node_t *value) {
-    yt_node_t *k = yt_new_scalar(key);
+int sl_yaml_map_add(sl_yaml_node_t *map, const char *key, sl_yaml_node_t *value) {
+    sl_yaml_node_t *k = sl_yaml_new_scalar(key);
     if (!k || grow(map) != 0) {
-        yt_free(k);
-        yt_free(value);
+        sl_yaml_free(k);
+        sl_yaml_free(value);
         return -1;
     }
     k->origin = value->origin;
@@ -157,44 +157,44 @@ int yt_map_add(yt_node_t *map, const char *key, yt_node_t *value) {
     return 0;
 }
 
-yt_pair_t *yt_get_pair(const yt_node_t *map, const char *key) {
-    if (!map || map->kind != YT_MAP) return NULL;
+sl_yaml_pair_t *sl_yaml_get_pair(const sl_yaml_node_t *map, const char *key) {
+    if (!map || map->kind != SL_YAML_MAP) return NULL;
     for (size_t i = 0; i < map->n; i++)
         if (strcmp(map->pairs[i].key->str, key) == 0) return &map->pairs[i];
     return NULL;
 }
 
-yt_node_t *yt_get(const yt_node_t *map, const char *key) {
-    yt_pair_t *p = yt_get_pair(map, key);
+sl_yaml_node_t *sl_yaml_get(const sl_yaml_node_t *map, const char *key) {
+    sl_yaml_pair_t *p = sl_yaml_get_pair(map, key);
     return p ? p->value : NULL;
 }
 
-void yt_set_origin(yt_node_t *n, const char *origin) {
+void sl_yaml_set_origin(sl_yaml_node_t *n, const char *origin) {
     n->origin = origin;
     n->line = n->col = 0;
-    for (size_t i = 0; n->items && i < n->n; i++) yt_set_origin(n->items[i], origin);
+    for (size_t i = 0; n->items && i < n->n; i++) sl_yaml_set_origin(n->items[i], origin);
     for (size_t i = 0; n->pairs && i < n->n; i++) {
-        yt_set_origin(n->pairs[i].key, origin);
-        yt_set_origin(n->pairs[i].value, origin);
+        sl_yaml_set_origin(n->pairs[i].key, origin);
+        sl_yaml_set_origin(n->pairs[i].value, origin);
     }
 }
 
-bool yt_is_null(const yt_node_t *n) {
-    return n->kind == YT_SCALAR && !n->quoted &&
+bool sl_yaml_is_null(const sl_yaml_node_t *n) {
+    return n->kind == SL_YAML_SCALAR && !n->quoted &&
            (n->len == 0 || !strcmp(n->str, "~") || !strcmp(n->str, "null") ||
             !strcmp(n->str, "Null") || !strcmp(n->str, "NULL"));
 }
 
-const char *yt_kind_desc(const yt_node_t *n) {
+const char *sl_yaml_kind_desc(const sl_yaml_node_t *n) {
     switch (n->kind) {
-    case YT_MAP: return "a mapping";
-    case YT_SEQ: return "a list";
-    case YT_SCALAR: break;
+    case SL_YAML_MAP: return "a mapping";
+    case SL_YAML_SEQ: return "a list";
+    case SL_YAML_SCALAR: break;
     }
-    return yt_is_null(n) ? "nothing" : "a scalar";
+    return sl_yaml_is_null(n) ? "nothing" : "a scalar";
 }
 
-void yt_excerpt(const char *s, size_t len, char *buf, size_t size) {
+void sl_yaml_excerpt(const char *s, size_t len, char *buf, size_t size) {
     size_t o = 0;
     if (size < 8) {
         if (size) buf[0] = 0;
@@ -226,8 +226,8 @@ void yt_excerpt(const char *s, size_t len, char *buf, size_t size) {
 /* ---- the builder ---- */
 
 typedef struct frame_s {
-    yt_node_t *node;   /* the collection being filled */
-    yt_node_t *key;    /* mapping: key waiting for its value */
+    sl_yaml_node_t *node;   /* the collection being filled */
+    sl_yaml_node_t *key;    /* mapping: key waiting for its value */
     char *anchor;      /* registered when the collection ends */
 } frame_t;
 
@@ -240,10 +240,10 @@ typedef struct bld_s {
     sl_err_t rc;
     frame_t stack[SL_MAX_YAML_DEPTH];
     int depth;
-    yt_node_t *root;
+    sl_yaml_node_t *root;
     int docs;
     smap_t anchors;     /* name -> node (inside the tree or the graveyard) */
-    yt_node_t **grave;  /* detached nodes anchors may still point into */
+    sl_yaml_node_t **grave;  /* detached nodes anchors may still point into */
     size_t n_grave, cap_grave;
     size_t nodes, bytes; /* totals so far, aliases expanded */
     bool copied;         /* an alias or merge key was expanded */
@@ -277,7 +277,7 @@ static void frame_path(const bld_t *b, char *buf, size_t size) {
     buf[0] = 0;
     for (int i = 0; i + 1 < b->depth && o < size; i++) {
         const frame_t *f = &b->stack[i];
-        if (f->node->kind == YT_SEQ)
+        if (f->node->kind == SL_YAML_SEQ)
             o += (size_t)snprintf(buf + o, size - o, "[%zu]", f->node->n);
         else if (f->key)
             o += (size_t)snprintf(buf + o, size - o, "%s%.60s", o ? "." : "", f->key->str);
@@ -300,8 +300,8 @@ static int charge(bld_t *b, size_t nodes, size_t bytes, size_t line, size_t col)
     return 0;
 }
 
-static yt_node_t *copy_tree(const yt_node_t *s) {
-    yt_node_t *n = node_alloc(s->kind, s->str, s->len);
+static sl_yaml_node_t *copy_tree(const sl_yaml_node_t *s) {
+    sl_yaml_node_t *n = node_alloc(s->kind, s->str, s->len);
     if (!n) return NULL;
     n->line = s->line;
     n->col = s->col;
@@ -310,12 +310,12 @@ static yt_node_t *copy_tree(const yt_node_t *s) {
     n->w_bytes = s->w_bytes;
     for (size_t i = 0; i < s->n; i++) {
         if (grow(n) != 0) goto err;
-        if (s->kind == YT_SEQ) {
+        if (s->kind == SL_YAML_SEQ) {
             if (!(n->items[i] = copy_tree(s->items[i]))) goto err;
         } else {
-            yt_node_t *k = copy_tree(s->pairs[i].key), *v = k ? copy_tree(s->pairs[i].value) : NULL;
+            sl_yaml_node_t *k = copy_tree(s->pairs[i].key), *v = k ? copy_tree(s->pairs[i].value) : NULL;
             if (!v) {
-                yt_free(k);
+                sl_yaml_free(k);
                 goto err;
             }
             n->pairs[i].key = k;
@@ -325,16 +325,16 @@ static yt_node_t *copy_tree(const yt_node_t *s) {
     }
     return n;
 err:
-    yt_free(n);
+    sl_yaml_free(n);
     return NULL;
 }
 
-static int bury(bld_t *b, yt_node_t *n) {
+static int bury(bld_t *b, sl_yaml_node_t *n) {
     if (b->n_grave == b->cap_grave) {
         size_t ncap = b->cap_grave ? b->cap_grave * 2 : 8;
-        yt_node_t **g = realloc(b->grave, ncap * sizeof *g);
+        sl_yaml_node_t **g = realloc(b->grave, ncap * sizeof *g);
         if (!g) {
-            yt_free(n);
+            sl_yaml_free(n);
             return nomem(b);
         }
         b->grave = g;
@@ -345,35 +345,35 @@ static int bury(bld_t *b, yt_node_t *n) {
 }
 
 /* Hands a finished node to its parent (or makes it the root). */
-static int attach(bld_t *b, yt_node_t *n) {
+static int attach(bld_t *b, sl_yaml_node_t *n) {
     if (b->depth == 0) {
         b->root = n;
         return 0;
     }
     frame_t *f = &b->stack[b->depth - 1];
-    if (f->node->kind == YT_SEQ) {
+    if (f->node->kind == SL_YAML_SEQ) {
         if (grow(f->node) != 0) {
-            yt_free(n);
+            sl_yaml_free(n);
             return nomem(b);
         }
         f->node->items[f->node->n++] = n;
         return 0;
     }
     if (!f->key) {
-        if (n->kind != YT_SCALAR) {
+        if (n->kind != SL_YAML_SCALAR) {
             char path[256];
             frame_path(b, path, sizeof path);
             fail(b, SL_E_INVAL, (size_t)n->line, (size_t)n->col,
                  "%s%s%s used as a mapping key, expected a plain name", path, *path ? ": " : "",
-                 yt_kind_desc(n));
-            yt_free(n);
+                 sl_yaml_kind_desc(n));
+            sl_yaml_free(n);
             return -1;
         }
         f->key = n;
         return 0;
     }
     if (grow(f->node) != 0) {
-        yt_free(n);
+        sl_yaml_free(n);
         return nomem(b);
     }
     f->node->pairs[f->node->n].key = f->key;
@@ -383,11 +383,11 @@ static int attach(bld_t *b, yt_node_t *n) {
     return 0;
 }
 
-static int check_duplicates(bld_t *b, yt_node_t *map) {
+static int check_duplicates(bld_t *b, sl_yaml_node_t *map) {
     smap_t seen = {0};
     int rc = 0;
     for (size_t i = 0; i < map->n && rc == 0; i++) {
-        yt_node_t *k = map->pairs[i].key, *first = smap_get(&seen, k->str);
+        sl_yaml_node_t *k = map->pairs[i].key, *first = smap_get(&seen, k->str);
         if (first) {
             char path[256];
             frame_path(b, path, sizeof path);
@@ -404,15 +404,15 @@ static int check_duplicates(bld_t *b, yt_node_t *map) {
 
 /* Resolves `<<: *base` (or a list of bases) by copying the bases' pairs
  * that the mapping does not set itself; earlier bases win. */
-static int apply_merges(bld_t *b, yt_node_t *map) {
+static int apply_merges(bld_t *b, sl_yaml_node_t *map) {
     size_t keep = 0, n = map->n;
-    yt_pair_t *merges = malloc((n ? n : 1) * sizeof *merges);
+    sl_yaml_pair_t *merges = malloc((n ? n : 1) * sizeof *merges);
     size_t n_merges = 0;
     smap_t have = {0};
     int rc = 0;
     if (!merges) return nomem(b);
     for (size_t i = 0; i < n; i++) {
-        yt_pair_t p = map->pairs[i];
+        sl_yaml_pair_t p = map->pairs[i];
         if (!p.key->quoted && !strcmp(p.key->str, "<<"))
             merges[n_merges++] = p;
         else
@@ -422,18 +422,18 @@ static int apply_merges(bld_t *b, yt_node_t *map) {
     for (size_t i = 0; i < keep && rc == 0; i++)
         if (smap_put(&have, map->pairs[i].key->str, map->pairs[i].key) != 0) rc = nomem(b);
     for (size_t m = 0; m < n_merges && rc == 0; m++) {
-        yt_node_t *v = merges[m].value;
-        size_t n_src = v->kind == YT_SEQ ? v->n : 1;
+        sl_yaml_node_t *v = merges[m].value;
+        size_t n_src = v->kind == SL_YAML_SEQ ? v->n : 1;
         for (size_t s = 0; s < n_src && rc == 0; s++) {
-            yt_node_t *src = v->kind == YT_SEQ ? v->items[s] : v;
-            if (src->kind != YT_MAP) {
+            sl_yaml_node_t *src = v->kind == SL_YAML_SEQ ? v->items[s] : v;
+            if (src->kind != SL_YAML_MAP) {
                 rc = fail(b, SL_E_INVAL, (size_t)src->line, (size_t)src->col,
                           "<<: %s, expected a mapping or a list of mappings to merge",
-                          yt_kind_desc(src));
+                          sl_yaml_kind_desc(src));
                 break;
             }
             for (size_t j = 0; j < src->n && rc == 0; j++) {
-                yt_pair_t sp = src->pairs[j];
+                sl_yaml_pair_t sp = src->pairs[j];
                 if (smap_get(&have, sp.key->str)) continue;
                 b->copied = true;
                 if (charge(b, sp.key->w_nodes + sp.value->w_nodes, sp.key->w_bytes + sp.value->w_bytes,
@@ -441,10 +441,10 @@ static int apply_merges(bld_t *b, yt_node_t *map) {
                     rc = -1;
                     break;
                 }
-                yt_node_t *k = copy_tree(sp.key), *val = k ? copy_tree(sp.value) : NULL;
+                sl_yaml_node_t *k = copy_tree(sp.key), *val = k ? copy_tree(sp.value) : NULL;
                 if (!val || grow(map) != 0) {
-                    yt_free(k);
-                    yt_free(val);
+                    sl_yaml_free(k);
+                    sl_yaml_free(val);
                     rc = nomem(b);
                     break;
                 }
@@ -464,20 +464,20 @@ static int apply_merges(bld_t *b, yt_node_t *map) {
     return rc;
 }
 
-static void weigh(yt_node_t *n) {
+static void weigh(sl_yaml_node_t *n) {
     n->w_nodes = 1;
     n->w_bytes = n->len;
-    for (size_t i = 0; n->kind == YT_SEQ && i < n->n; i++) {
+    for (size_t i = 0; n->kind == SL_YAML_SEQ && i < n->n; i++) {
         n->w_nodes += n->items[i]->w_nodes;
         n->w_bytes += n->items[i]->w_bytes;
     }
-    for (size_t i = 0; n->kind == YT_MAP && i < n->n; i++) {
+    for (size_t i = 0; n->kind == SL_YAML_MAP && i < n->n; i++) {
         n->w_nodes += n->pairs[i].key->w_nodes + n->pairs[i].value->w_nodes;
         n->w_bytes += n->pairs[i].key->w_bytes + n->pairs[i].value->w_bytes;
     }
 }
 
-static int register_anchor(bld_t *b, const char *anchor, yt_node_t *n) {
+static int register_anchor(bld_t *b, const char *anchor, sl_yaml_node_t *n) {
     if (anchor && smap_put(&b->anchors, anchor, n) != 0) return nomem(b);
     return 0;
 }
@@ -489,7 +489,7 @@ static int on_scalar(bld_t *b, const yaml_event_t *ev) {
     if (memchr(v, 0, len))
         return fail(b, SL_E_INVAL, line, col, "a NUL character in a string, expected text");
     if (charge(b, 1, len, line, col) != 0) return -1;
-    yt_node_t *n = node_alloc(YT_SCALAR, v, len);
+    sl_yaml_node_t *n = node_alloc(SL_YAML_SCALAR, v, len);
     if (!n) return nomem(b);
     n->line = (int)line;
     n->col = (int)col;
@@ -497,7 +497,7 @@ static int on_scalar(bld_t *b, const yaml_event_t *ev) {
     n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
                 (tag && !strcmp(tag, YAML_STR_TAG));
     if (register_anchor(b, (const char *)ev->data.scalar.anchor, n) != 0) {
-        yt_free(n);
+        sl_yaml_free(n);
         return -1;
     }
     return attach(b, n);
@@ -506,34 +506,34 @@ static int on_scalar(bld_t *b, const yaml_event_t *ev) {
 static int on_alias(bld_t *b, const yaml_event_t *ev) {
     size_t line = ev->start_mark.line + 1, col = ev->start_mark.column + 1;
     const char *a = (const char *)ev->data.alias.anchor;
-    const yt_node_t *src = smap_get(&b->anchors, a);
+    const sl_yaml_node_t *src = smap_get(&b->anchors, a);
     if (!src)
         return fail(b, SL_E_INVAL, line, col,
                     "alias *%.60s names no finished anchor, expected an anchor &%.60s "
                     "defined (and closed) before it", a, a);
     b->copied = true;
     if (charge(b, src->w_nodes, src->w_bytes, line, col) != 0) return -1;
-    yt_node_t *n = copy_tree(src);
+    sl_yaml_node_t *n = copy_tree(src);
     if (!n) return nomem(b);
     n->line = (int)line;
     n->col = (int)col;
     return attach(b, n);
 }
 
-static int on_start(bld_t *b, const yaml_event_t *ev, yt_kind_t kind) {
+static int on_start(bld_t *b, const yaml_event_t *ev, sl_yaml_kind_t kind) {
     size_t line = ev->start_mark.line + 1, col = ev->start_mark.column + 1;
     if (b->depth >= SL_MAX_YAML_DEPTH)
         return fail(b, SL_E_LIMIT, line, col,
                     "nesting deeper than %d levels, expected a shallower document",
                     SL_MAX_YAML_DEPTH);
     if (charge(b, 1, 0, line, col) != 0) return -1;
-    const yaml_char_t *anchor = kind == YT_SEQ ? ev->data.sequence_start.anchor
+    const yaml_char_t *anchor = kind == SL_YAML_SEQ ? ev->data.sequence_start.anchor
                                                : ev->data.mapping_start.anchor;
-    yt_node_t *n = node_alloc(kind, NULL, 0);
+    sl_yaml_node_t *n = node_alloc(kind, NULL, 0);
     char *a = anchor ? strdup((const char *)anchor) : NULL;
     if (!n || (anchor && !a)) {
         free(a);
-        yt_free(n);
+        sl_yaml_free(n);
         return nomem(b);
     }
     n->line = (int)line;
@@ -544,9 +544,9 @@ static int on_start(bld_t *b, const yaml_event_t *ev, yt_kind_t kind) {
 
 static int on_end(bld_t *b) {
     frame_t *f = &b->stack[b->depth - 1];
-    yt_node_t *n = f->node;
+    sl_yaml_node_t *n = f->node;
     int rc = 0;
-    if (n->kind == YT_MAP) {
+    if (n->kind == SL_YAML_MAP) {
         rc = check_duplicates(b, n);
         if (rc == 0) rc = apply_merges(b, n);
     }
@@ -555,7 +555,7 @@ static int on_end(bld_t *b) {
     free(f->anchor);
     b->depth--;
     if (rc != 0) {
-        yt_free(n);
+        sl_yaml_free(n);
         return rc;
     }
     return attach(b, n);
@@ -617,15 +617,15 @@ static int on_event(bld_t *b, const yaml_event_t *ev) {
         return 0;
     case YAML_SCALAR_EVENT: return on_scalar(b, ev);
     case YAML_ALIAS_EVENT: return on_alias(b, ev);
-    case YAML_SEQUENCE_START_EVENT: return on_start(b, ev, YT_SEQ);
-    case YAML_MAPPING_START_EVENT: return on_start(b, ev, YT_MAP);
+    case YAML_SEQUENCE_START_EVENT: return on_start(b, ev, SL_YAML_SEQ);
+    case YAML_MAPPING_START_EVENT: return on_start(b, ev, SL_YAML_MAP);
     case YAML_SEQUENCE_END_EVENT:
     case YAML_MAPPING_END_EVENT: return on_end(b);
     default: return 0;
     }
 }
 
-sl_err_t yt_read_file(const char *path, char **buf, size_t *len, char *err, size_t err_size) {
+sl_err_t sl_yaml_read_file(const char *path, char **buf, size_t *len, char *err, size_t err_size) {
     if (err && err_size) err[0] = 0;
     FILE *f = path ? fopen(path, "rb") : NULL;
     if (!f) {
@@ -662,7 +662,7 @@ sl_err_t yt_read_file(const char *path, char **buf, size_t *len, char *err, size
     return SL_OK;
 }
 
-sl_err_t yt_parse(const char *name, const char *buf, size_t len, yt_node_t **root,
+sl_err_t sl_yaml_parse(const char *name, const char *buf, size_t len, sl_yaml_node_t **root,
                   char *err, size_t err_size) {
     bld_t b = {.name = name, .buf = buf, .len = len, .err = err, .err_size = err_size};
     b.anchors.own_keys = true;
@@ -697,21 +697,21 @@ sl_err_t yt_parse(const char *name, const char *buf, size_t len, yt_node_t **roo
     }
     yaml_parser_delete(&p);
     for (; b.depth > 0; b.depth--) {
-        yt_free(b.stack[b.depth - 1].node);
-        yt_free(b.stack[b.depth - 1].key);
+        sl_yaml_free(b.stack[b.depth - 1].node);
+        sl_yaml_free(b.stack[b.depth - 1].key);
         free(b.stack[b.depth - 1].anchor);
     }
-    for (size_t i = 0; i < b.n_grave; i++) yt_free(b.grave[i]);
+    for (size_t i = 0; i < b.n_grave; i++) sl_yaml_free(b.grave[i]);
     free(b.grave);
     smap_free(&b.anchors);
     if (b.rc == SL_OK && !b.root) {
         /* An empty stream reads as a null document. */
-        b.root = yt_new_scalar("");
+        b.root = sl_yaml_new_scalar("");
         if (!b.root) nomem(&b);
         else b.root->line = b.root->col = 1;
     }
     if (b.rc != SL_OK) {
-        yt_free(b.root);
+        sl_yaml_free(b.root);
         return b.rc;
     }
     *root = b.root;

@@ -20,7 +20,7 @@
 
 #include "clusterfile.h"
 #include "stormlab/scenario.h" /* sl_parse_duration, SL_MAX_BROKERS */
-#include "yaml_tree-internal.h" /* yt_read_file, yt_parse */
+#include "stormlab/yaml.h" /* sl_yaml_read_file, sl_yaml_parse */
 
 static const char *const actions[] = {SL_CF_ACTIONS};
 #define N_ACTIONS 5
@@ -60,10 +60,10 @@ static int action_index(const char *a) {
         return -1;                                                                                                 \
     } while (0)
 
-static const char *scalar(const yt_node_t *n) { return n && n->kind == YT_SCALAR ? n->str : NULL; }
+static const char *scalar(const sl_yaml_node_t *n) { return n && n->kind == SL_YAML_SCALAR ? n->str : NULL; }
 
 /* Checks a template now: it must split, and name only known placeholders. */
-static int check_template(sl_clusterfile_t *cf, const yt_node_t *n, const char *key, char **dst, char *err, size_t errsz);
+static int check_template(sl_clusterfile_t *cf, const sl_yaml_node_t *n, const char *key, char **dst, char *err, size_t errsz);
 
 static int parse_int(const char *s, int lo, int hi, int *out) {
     char *end;
@@ -75,15 +75,15 @@ static int parse_int(const char *s, int lo, int hi, int *out) {
     return 0;
 }
 
-static int load_broker(sl_clusterfile_t *cf, const yt_node_t *map, char *err, size_t errsz) {
-    if (map->kind != YT_MAP)
+static int load_broker(sl_clusterfile_t *cf, const sl_yaml_node_t *map, char *err, size_t errsz) {
+    if (map->kind != SL_YAML_MAP)
         FAIL(map, "brokers[]: expected a mapping with id and optional host, port, %s", "stop/start/kill/pause/resume");
     cf_broker_t *b = &cf->brokers[cf->n_brokers++];
     memset(b, 0, sizeof *b);
     b->id = -1;
     b->line = map->line, b->col = map->col;
-    for (const yt_pair_t *p = map->pairs; p < map->pairs + map->n; p++) {
-        const yt_node_t *k = p->key, *v = p->value;
+    for (const sl_yaml_pair_t *p = map->pairs; p < map->pairs + map->n; p++) {
+        const sl_yaml_node_t *k = p->key, *v = p->value;
         const char *key = scalar(k), *val = scalar(v);
         if (!key)
             FAIL(k, "brokers[]: expected a key");
@@ -150,15 +150,15 @@ static int check_duplicate_brokers(sl_clusterfile_t *cf, char *err, size_t errsz
     return 0;
 }
 
-static int load_doc(sl_clusterfile_t *cf, const yt_node_t *root, char *err, size_t errsz) {
-    if (root->kind == YT_SCALAR && yt_is_null(root)) {
+static int load_doc(sl_clusterfile_t *cf, const sl_yaml_node_t *root, char *err, size_t errsz) {
+    if (root->kind == SL_YAML_SCALAR && sl_yaml_is_null(root)) {
         snprintf(err, errsz, "%s: empty cluster file", cf->path);
         return -1;
     }
-    if (root->kind != YT_MAP)
+    if (root->kind != SL_YAML_MAP)
         FAIL(root, "expected a mapping (cluster_id, allow_remote, bootstrap, command_timeout, commands, brokers)");
-    for (const yt_pair_t *p = root->pairs; p < root->pairs + root->n; p++) {
-        const yt_node_t *k = p->key, *v = p->value;
+    for (const sl_yaml_pair_t *p = root->pairs; p < root->pairs + root->n; p++) {
+        const sl_yaml_node_t *k = p->key, *v = p->value;
         const char *key = scalar(k), *val = scalar(v);
         if (!key)
             FAIL(k, "expected a key");
@@ -176,10 +176,10 @@ static int load_doc(sl_clusterfile_t *cf, const yt_node_t *root, char *err, size
             if (!val || sl_parse_duration(val, &cf->timeout_us) < 0 || cf->timeout_us <= 0)
                 FAIL(v, "command_timeout: '%s' is not a duration, expected e.g. 60s", val ? val : "");
         } else if (!strcmp(key, "commands")) {
-            if (v->kind != YT_MAP)
+            if (v->kind != SL_YAML_MAP)
                 FAIL(v, "commands: expected a mapping of stop, start, kill, pause, resume to command templates");
-            for (const yt_pair_t *q = v->pairs; q < v->pairs + v->n; q++) {
-                const yt_node_t *ck = q->key, *cv = q->value;
+            for (const sl_yaml_pair_t *q = v->pairs; q < v->pairs + v->n; q++) {
+                const sl_yaml_node_t *ck = q->key, *cv = q->value;
                 const char *ckey = scalar(ck);
                 int a = ckey ? action_index(ckey) : -1;
                 if (a < 0)
@@ -188,7 +188,7 @@ static int load_doc(sl_clusterfile_t *cf, const yt_node_t *root, char *err, size
                     return -1;
             }
         } else if (!strcmp(key, "brokers")) {
-            if (v->kind != YT_SEQ)
+            if (v->kind != SL_YAML_SEQ)
                 FAIL(v, "brokers: expected a list of mappings");
             if (v->n > SL_MAX_BROKERS)
                 FAIL(v, "brokers: %zu brokers, expected at most %d", v->n, SL_MAX_BROKERS);
@@ -214,23 +214,23 @@ static int load_doc(sl_clusterfile_t *cf, const yt_node_t *root, char *err, size
 int sl_clusterfile_load(const char *path, sl_clusterfile_t **out, char *err, size_t errsz) {
     char *buf = NULL;
     size_t len = 0;
-    if (yt_read_file(path, &buf, &len, err, errsz) != SL_OK)
+    if (sl_yaml_read_file(path, &buf, &len, err, errsz) != SL_OK)
         return -1;
-    yt_node_t *root = NULL;
-    sl_err_t prc = yt_parse(path, buf, len, &root, err, errsz);
+    sl_yaml_node_t *root = NULL;
+    sl_err_t prc = sl_yaml_parse(path, buf, len, &root, err, errsz);
     free(buf);
     if (prc != SL_OK)
         return -1;
     sl_clusterfile_t *cf = calloc(1, sizeof *cf);
     if (!cf || !(cf->path = strdup(path))) {
         free(cf);
-        yt_free(root);
+        sl_yaml_free(root);
         snprintf(err, errsz, "%s: out of memory", path);
         return -1;
     }
     cf->timeout_us = 60 * 1000000LL;
     int rc = load_doc(cf, root, err, errsz);
-    yt_free(root);
+    sl_yaml_free(root);
     if (rc < 0) {
         sl_clusterfile_destroy(cf);
         return -1;
@@ -383,7 +383,7 @@ static int placeholders_ok(const char *word, char *why, size_t whysz) {
     return 0;
 }
 
-static int check_template(sl_clusterfile_t *cf, const yt_node_t *n, const char *key, char **dst, char *err, size_t errsz) {
+static int check_template(sl_clusterfile_t *cf, const sl_yaml_node_t *n, const char *key, char **dst, char *err, size_t errsz) {
     const char *v = scalar(n);
     if (!v)
         FAIL(n, "%s: expected a command template (a string)", key);

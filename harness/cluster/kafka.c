@@ -21,7 +21,7 @@
 
 #include "cluster.h"
 #include "clusterfile.h"
-#include "proxy-internal.h" /* slp_addr_is_loopback */
+#include "stormlab/proxy.h" /* sl_proxy_addr_is_loopback */
 
 typedef struct kafka_s {
     sl_cluster_t c; /* first */
@@ -33,7 +33,7 @@ typedef struct kafka_s {
 
 /* h (a name or an address, [::1] with brackets too) resolves, and to
  * loopback addresses only: every address getaddrinfo() gives must be
- * 127.0.0.0/8 or ::1 (slp_addr_is_loopback), so "127.evil.example" or a
+ * 127.0.0.0/8 or ::1 (sl_proxy_addr_is_loopback), so "127.evil.example" or a
  * name with one remote address among loopback ones is not loopback.  A
  * name that does not resolve is not loopback either. */
 static int is_loopback_host(const char *h) {
@@ -50,7 +50,7 @@ static int is_loopback_host(const char *h) {
         return 0;
     int all = 1;
     for (const struct addrinfo *a = res; a; a = a->ai_next)
-        if (!slp_addr_is_loopback(a->ai_addr))
+        if (!sl_proxy_addr_is_loopback(a->ai_addr))
             all = 0;
     freeaddrinfo(res);
     return all;

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "labels-internal.h"
-#include "yaml_tree-internal.h"
+#include <stormlab/yaml.h>
 
 static char *dup_or_die(const char *s) {
     char *d = strdup(s);
@@ -58,37 +58,37 @@ void sl_export_labels_destroy(sl_export_labels_t *l) {
     free(l);
 }
 
-static sl_err_t bad(char *err, size_t n, const char *file, const yt_node_t *at, const char *key, const char *what) {
+static sl_err_t bad(char *err, size_t n, const char *file, const sl_yaml_node_t *at, const char *key, const char *what) {
     snprintf(err, n, "%s:%d:%d: %s: %s", file, at->line, at->col, key, what);
     return SL_E_INVAL;
 }
 
 /* A mapping of label keys to string values. */
-static sl_err_t read_map(const char *file, const char *key, const yt_node_t *v, sl_label_map_t *m, char *err,
+static sl_err_t read_map(const char *file, const char *key, const sl_yaml_node_t *v, sl_label_map_t *m, char *err,
                          size_t n) {
-    if (v->kind != YT_MAP || v->n == 0)
+    if (v->kind != SL_YAML_MAP || v->n == 0)
         return bad(err, n, file, v, key, "expected a mapping of Kubernetes labels to values, such as {app: kafka}");
     map_free(m);
     for (size_t i = 0; i < v->n; i++) {
-        const yt_pair_t *p = &v->pairs[i];
-        if (p->value->kind != YT_SCALAR || yt_is_null(p->value) || p->key->len == 0)
+        const sl_yaml_pair_t *p = &v->pairs[i];
+        if (p->value->kind != SL_YAML_SCALAR || sl_yaml_is_null(p->value) || p->key->len == 0)
             return bad(err, n, file, p->value, key, "a label's value must be a string, expected key: value");
         map_add(m, p->key->str, p->value->str);
     }
     return SL_OK;
 }
 
-static sl_err_t read_str(const char *file, const char *key, const yt_node_t *v, char **out, char *err, size_t n) {
-    if (v->kind != YT_SCALAR || yt_is_null(v) || v->len == 0)
+static sl_err_t read_str(const char *file, const char *key, const sl_yaml_node_t *v, char **out, char *err, size_t n) {
+    if (v->kind != SL_YAML_SCALAR || sl_yaml_is_null(v) || v->len == 0)
         return bad(err, n, file, v, key, "expected a string");
     free(*out);
     *out = dup_or_die(v->str);
     return SL_OK;
 }
 
-static sl_err_t read_overrides(const char *file, const char *key, const yt_node_t *v, sl_label_override_t **out,
+static sl_err_t read_overrides(const char *file, const char *key, const sl_yaml_node_t *v, sl_label_override_t **out,
                                int *count, char *err, size_t n) {
-    if (v->kind != YT_MAP)
+    if (v->kind != SL_YAML_MAP)
         return bad(err, n, file, v, key, "expected a mapping of names to label mappings");
     for (size_t i = 0; i < v->n; i++) {
         sl_label_override_t *o = realloc(*out, (size_t)(*count + 1) * sizeof *o);
@@ -128,20 +128,20 @@ sl_err_t sl_export_labels_load(const char *path, sl_export_labels_t **out, char 
     }
     char *buf = NULL;
     size_t len = 0;
-    yt_node_t *root = NULL;
-    sl_err_t rc = yt_read_file(path, &buf, &len, err, errsz);
+    sl_yaml_node_t *root = NULL;
+    sl_err_t rc = sl_yaml_read_file(path, &buf, &len, err, errsz);
     if (rc == SL_OK)
-        rc = yt_parse(path, buf, len, &root, err, errsz);
+        rc = sl_yaml_parse(path, buf, len, &root, err, errsz);
     free(buf);
     if (rc != SL_OK)
         goto out;
-    if (root->kind != YT_MAP) {
+    if (root->kind != SL_YAML_MAP) {
         rc = bad(err, errsz, path, root, "labels file", "expected a mapping (namespace:, brokers:, groups: ...)");
         goto out;
     }
     for (size_t i = 0; i < root->n && rc == SL_OK; i++) {
         const char *k = root->pairs[i].key->str;
-        const yt_node_t *v = root->pairs[i].value;
+        const sl_yaml_node_t *v = root->pairs[i].value;
         if (!strcmp(k, "namespace"))
             rc = read_str(path, k, v, &l->namespace_, err, errsz);
         else if (!strcmp(k, "brokers"))
@@ -166,7 +166,7 @@ sl_err_t sl_export_labels_load(const char *path, sl_export_labels_t **out, char 
                      "producer, producers, coordinator");
     }
 out:
-    yt_free(root);
+    sl_yaml_free(root);
     if (rc != SL_OK) {
         sl_export_labels_destroy(l);
         return rc;

@@ -140,7 +140,7 @@ void slp_addr_format(const struct sockaddr *sa, char *buf, size_t size) {
         snprintf(buf, size, "?");
 }
 
-int slp_addr_is_loopback(const struct sockaddr *sa) {
+int sl_proxy_addr_is_loopback(const struct sockaddr *sa) {
     if (sa->sa_family == AF_INET)
         return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
     if (sa->sa_family == AF_INET6)

@@ -942,7 +942,7 @@ int slp_http_listen(sl_proxy_server_t *srv, const char *addr, char *errstr,
     if (getsockname(evconnlistener_get_fd(lev), (struct sockaddr *)&bound, &blen) == 0)
         slp_addr_format((struct sockaddr *)&bound, srv->control_addr,
                         sizeof(srv->control_addr));
-    srv->control_loopback = slp_addr_is_loopback((struct sockaddr *)&sa);
+    srv->control_loopback = sl_proxy_addr_is_loopback((struct sockaddr *)&sa);
     if (!srv->control_loopback)
         fprintf(stderr,
                 "stormlab proxy: warning: control API on %s, not loopback; it has no "

@@ -43,6 +43,10 @@
 #include "rng-internal.h"
 #include "stormlab/proxy.h"
 
+/* Shared between this part's files only: hidden from a shared library's
+ * exports (which carry the public sl_ API alone). */
+#pragma GCC visibility push(hidden)
+
 #define SLP_ASSERT(expr)                                                                 \
     do {                                                                                 \
         if (!(expr)) {                                                                   \
@@ -310,7 +314,6 @@ struct addrinfo;
 int slp_addr_pick(const struct addrinfo *res, struct sockaddr_storage *sa, socklen_t *len);
 void slp_addr_format(const struct sockaddr *sa, char *buf, size_t size);
 void slp_addr_format_ip(const struct sockaddr *sa, char *buf, size_t size);
-int slp_addr_is_loopback(const struct sockaddr *sa);
 /* Whether an HTTP Host header's host ("name", "name:port", "[v6]:port")
  * is loopback by its text alone: localhost, *.localhost, 127.0.0.0/8,
  * ::1.  No lookup: a name is what a DNS-rebinding page controls. */
@@ -408,5 +411,7 @@ void slp_http_dispatch(sl_proxy_server_t *srv, slp_http_req_t *req);
 int slp_http_listen(sl_proxy_server_t *srv, const char *addr, char *errstr,
                     size_t errstr_size);   /* HTTP-style status */
 void slp_http_close(sl_proxy_server_t *srv);
+
+#pragma GCC visibility pop
 
 #endif

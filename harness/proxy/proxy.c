@@ -64,7 +64,7 @@ static int proxy_start(slp_proxy_t *p, char *errstr, size_t errstr_size) {
         p->listen_len = len;
     }
     slp_addr_format((struct sockaddr *)&p->listen_sa, p->listen, sizeof(p->listen));
-    if (!slp_addr_is_loopback((struct sockaddr *)&p->listen_sa))
+    if (!sl_proxy_addr_is_loopback((struct sockaddr *)&p->listen_sa))
         fprintf(stderr,
                 "stormlab proxy: warning: proxy %s listens on %s, not loopback: anyone who "
                 "can reach this host can use it\n",

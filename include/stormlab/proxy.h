@@ -232,6 +232,11 @@ sl_err_t sl_proxy_set_loss(sl_proxy_server_t *srv, const char *proxy,
  *  retransmission time (sl_proxy_set_cut).  SL_E_INVAL if unknown. */
 sl_err_t sl_proxy_toxic_remove(sl_proxy_server_t *srv, const char *proxy, const char *toxic);
 
+struct sockaddr;
+/** 1 when sa is a loopback address (127.0.0.0/8 or ::1): the addresses the proxy and the real-run guard accept without
+ *  warning (docs/reliability.md). */
+int sl_proxy_addr_is_loopback(const struct sockaddr *sa);
+
 #ifdef __cplusplus
 }
 #endif
