@@ -484,7 +484,7 @@ bool sl_broker_deliver(sl_sim_t *s, sl_msg_t *m) {
             b->cap_held = b->cap_held ? b->cap_held * 2 : 16;
             b->held = realloc(b->held, (size_t)b->cap_held * sizeof *b->held);
             if (!b->held)
-                abort(); /* the simulator cannot continue without memory */
+                sl_oom();
         }
         b->held[b->n_held++] = m;
         return true;

@@ -452,7 +452,7 @@ static void on_join_response(sl_sim_t *s, sl_member_t *m, sl_msg_t *r) {
             req->assign_n = calloc((size_t)r->n_ids, sizeof *req->assign_n);
             if (sl_assign(m->cfg.assignor, m->g, r->n_ids, (const int *const *)r->assign, r->assign_n, req->assign,
                           req->assign_n) < 0)
-                abort();
+                sl_oom();
             LOGM(s, m, "INFO", "Finished assignment for group at generation %d", m->generation);
         }
         sl_c_send_req(s, m, IF_GROUP, req, m->coordinator, m->cfg.request_timeout_us);
@@ -520,7 +520,7 @@ static void on_sync_response(sl_sim_t *s, sl_member_t *m, sl_msg_t *r) {
             }
         }
         m->n_owned = kept;
-        m->owned = realloc(m->owned, (size_t)(r->n_parts ? r->n_parts : 1) * sizeof(int));
+        m->owned = sl_xrealloc(m->owned, (size_t)(r->n_parts ? r->n_parts : 1) * sizeof(int));
         int added = 0;
         for (int i = 0; i < r->n_parts; i++) {
             if (keep[r->parts[i]] == 2)

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "assert-internal.h"
 #include "consumer-internal.h"
 
 bool sl_c848(const sl_member_t *m) { return m->cfg.protocol == SL_PROTO_CONSUMER; }
@@ -306,7 +307,7 @@ static void reconcile_now(sl_sim_t *s, sl_member_t *m) {
             m->g->parts[m->owned[i]].owners--;
         }
     }
-    m->owned = realloc(m->owned, (size_t)(m->n_pending ? m->n_pending : 1) * sizeof(int));
+    m->owned = sl_xrealloc(m->owned, (size_t)(m->n_pending ? m->n_pending : 1) * sizeof(int));
     m->n_owned = kept;
     for (int i = 0; i < m->n_pending; i++) {
         if (next[m->pending[i]] == 2)

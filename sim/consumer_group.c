@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "assert-internal.h"
 #include "model-internal.h"
 
 #define LOGC(s, g, level, fmt, ...) \
@@ -89,7 +90,7 @@ static void bump_epoch(sl_sim_t *s, sl_group_t *g, int64_t cause, const char *re
     }
     sl_assignor_t a = g->cfg->assignor == SL_ASSIGN_RANGE ? SL_ASSIGN_RANGE : SL_ASSIGN_STICKY;
     if (n && sl_assign(a, g, n, (const int *const *)claims, claims_n, out, out_n) < 0)
-        abort();
+        sl_oom();
     for (int i = 0; i < n; i++) {
         set_list(&v[i]->target, &v[i]->n_target, out[i], out_n[i]);
         free(out[i]);

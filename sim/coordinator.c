@@ -65,7 +65,7 @@ sl_cmember_t *sl_cm_add(sl_sim_t *s, sl_group_t *g, int client, sl_mid_t id) {
             int n = g->n_slots ? g->n_slots * 2 : 16;
             sl_cmember_t **ns = realloc(g->slots, (size_t)n * sizeof *ns);
             if (!ns)
-                abort();
+                sl_oom();
             memset(ns + g->n_slots, 0, (size_t)(n - g->n_slots) * sizeof *ns);
             g->slots = ns;
             g->n_slots = n;
@@ -80,7 +80,7 @@ sl_cmember_t *sl_cm_add(sl_sim_t *s, sl_group_t *g, int client, sl_mid_t id) {
             int n = g->n_slots ? g->n_slots * 2 : 16;
             sl_cmember_t **ns = realloc(g->slots, (size_t)n * sizeof *ns);
             if (!ns)
-                abort();
+                sl_oom();
             memset(ns + g->n_slots, 0, (size_t)(n - g->n_slots) * sizeof *ns);
             slot = g->n_slots ? g->n_slots : 1;
             g->slots = ns;
@@ -95,7 +95,7 @@ sl_cmember_t *sl_cm_add(sl_sim_t *s, sl_group_t *g, int client, sl_mid_t id) {
     SL_ASSERT(!g->slots[slot]);
     sl_cmember_t *cm = calloc(1, sizeof *cm);
     if (!cm)
-        abort();
+        sl_oom();
     cm->id = id;
     cm->client = client;
     cm->group = g;
@@ -302,7 +302,7 @@ static int cmp_id_key(const void *a, const void *b) {
 static void sort_ids_as_kafka(const sl_sim_t *s, const sl_group_t *g, sl_mid_t *ids, int n) {
     id_key_t *keys = malloc((size_t)(n ? n : 1) * sizeof *keys);
     if (!keys)
-        abort();
+        sl_oom();
     for (int i = 0; i < n; i++) {
         keys[i].id = ids[i];
         sl_member_id_str(s, g, ids[i], keys[i].str, sizeof keys[i].str);
@@ -325,7 +325,7 @@ static void store_group(sl_sim_t *s, sl_group_t *g) {
         return;
     g->stored = calloc((size_t)g->n_members, sizeof *g->stored);
     if (!g->stored)
-        abort();
+        sl_oom();
     for (int i = 0; i < g->n_slots; i++) {
         sl_cmember_t *cm = g->slots[i];
         if (!cm || cm->pending)

@@ -17,7 +17,7 @@ static void resolve(sl_sim_t *s, const sl_selector_t *sel, int **nodes, int *n) 
     int *add = NULL;
 #define ADD(x)                                                 \
     do {                                                       \
-        add = realloc(add, (size_t)(cap_add + 1) * sizeof(int)); \
+        add = sl_xrealloc(add, (size_t)(cap_add + 1) * sizeof(int)); \
         add[cap_add++] = (x);                                  \
     } while (0)
     switch (sel->kind) {
@@ -63,7 +63,7 @@ static void resolve(sl_sim_t *s, const sl_selector_t *sel, int **nodes, int *n) 
             dup = (*nodes)[j] == add[i];
         if (dup)
             continue;
-        *nodes = realloc(*nodes, (size_t)(*n + 1) * sizeof(int));
+        *nodes = sl_xrealloc(*nodes, (size_t)(*n + 1) * sizeof(int));
         (*nodes)[(*n)++] = add[i];
     }
     free(add);
@@ -87,7 +87,7 @@ static void describe(sl_sim_t *s, const int *nodes, int n, char *buf, size_t siz
 static uint8_t *bitmap(sl_sim_t *s, const int *nodes, int n) {
     uint8_t *map = calloc((size_t)(s->n_nodes + 7) / 8, 1);
     if (!map)
-        abort();
+        sl_oom();
     for (int i = 0; i < n; i++)
         map[nodes[i] >> 3] |= (uint8_t)(1u << (nodes[i] & 7));
     return map;

@@ -37,7 +37,7 @@ sl_msg_t *sl_msg_new(sl_sim_t *s, sl_msg_kind_t kind, int src, int dst, int64_t 
     if (m)
         s->free_msgs = m->next_free;
     else if (!(m = malloc(sizeof *m)))
-        abort(); /* the simulator cannot continue without memory */
+        sl_oom();
     memset(m, 0, sizeof *m);
     sl_timer_init(&m->timer, deliver, s);
     m->kind = kind;
@@ -166,7 +166,7 @@ static void hold(sl_fault_t *f, sl_msg_t *m) {
         f->cap_held = f->cap_held ? f->cap_held * 2 : 16;
         f->held = realloc(f->held, (size_t)f->cap_held * sizeof *f->held);
         if (!f->held)
-            abort();
+            sl_oom();
     }
     f->held[f->n_held++] = m;
 }
@@ -245,7 +245,7 @@ void sl_net_heal(sl_sim_t *s, int fault) {
     f->n_held = f->cap_held = 0;
     held_key_t *keys = n ? malloc((size_t)n * sizeof *keys) : NULL;
     if (n && !keys)
-        abort(); /* the simulator cannot continue without memory */
+        sl_oom();
     for (int i = 0; i < n; i++)
         keys[i] = (held_key_t){conn_of(s, held[i]) - s->conns, held[i]->src < s->n_brokers, held[i]->first_sent_us, i};
     if (n > 1)
@@ -333,7 +333,7 @@ static void schedule(sl_sim_t *s, sl_msg_t *m, int64_t not_before) {
         at = *last;
     *last = at;
     if (sl_timer_arm(&s->eng, &m->timer, at, m->cause) < 0)
-        abort();
+        sl_oom();
 }
 
 int sl_net_add_fault(sl_sim_t *s, const sl_fault_t *f) {
@@ -341,7 +341,7 @@ int sl_net_add_fault(sl_sim_t *s, const sl_fault_t *f) {
         int cap = s->cap_faults ? s->cap_faults * 2 : 8;
         sl_fault_t *nf = realloc(s->faults, (size_t)cap * sizeof *nf);
         if (!nf)
-            abort();
+            sl_oom();
         s->faults = nf;
         s->cap_faults = cap;
     }

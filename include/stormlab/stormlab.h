@@ -7,6 +7,14 @@
  *
  * Thread safety: handles are not shared between threads; distinct handles
  * are independent (the simulator keeps no global state).
+ *
+ * Out of memory: everything that builds or writes (loading a scenario,
+ * sl_sim_new(), sl_impact_compute(), the writers) returns SL_E_NOMEM and
+ * leaves nothing half made.  Once sl_sim_run() (or a function that runs a
+ * simulation) has started, the model cannot unwind an event it has half
+ * applied: an allocation failure there prints "stormlab: out of memory
+ * during the simulation" and aborts the process, rather than report
+ * numbers from a broken state.
  */
 #ifndef STORMLAB_H
 #define STORMLAB_H
