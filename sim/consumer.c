@@ -783,38 +783,18 @@ static void on_heartbeat_response(sl_sim_t *s, sl_member_t *m, sl_msg_t *r) {
 
 /* ---- the poll loop ---- */
 
-/* Processing time of n records: per-record lognormal with the configured
- * median and p99, summed (normal approximation for large batches). */
+/* Processing time of n records: the one model of stormlab/rng.h. */
 static int64_t processing_us(sl_member_t *m, int n) {
-    double med = (double)m->cfg.processing_median_us, p99 = (double)m->cfg.processing_p99_us;
-    if (n <= 0)
-        return 0;
-    if (p99 <= med)
-        return (int64_t)(med * n);
-    double sigma = log(p99 / med) / 2.3263478740408408, mu = log(med);
-    if (n <= 16) {
-        double sum = 0;
-        for (int i = 0; i < n; i++)
-            sum += exp(mu + sigma * sl_rng_normal(&m->rng));
-        return (int64_t)sum;
-    }
-    double mean = exp(mu + sigma * sigma / 2), var = (exp(sigma * sigma) - 1) * exp(2 * mu + sigma * sigma);
-    double t = n * mean + sqrt(n * var) * sl_rng_normal(&m->rng);
-    double floor_t = n * med * 0.25;
-    return (int64_t)(t < floor_t ? floor_t : t);
+    return sl_processing_us(&m->rng, m->cfg.processing_median_us, m->cfg.processing_p99_us, n);
 }
 
 static bool fetchable(sl_sim_t *s, sl_member_t *m, sl_partition_t *p) {
     return sl_broker_serving(s, p->leader) && sl_net_reachable(s, m->node, sl_broker_node(p->leader));
 }
 
-/* Mean processing time of one record (lognormal with the given median and p99). */
+/* Mean processing time of one record (the model of stormlab/rng.h). */
 static double mean_record_us(const sl_member_t *m) {
-    double med = (double)m->cfg.processing_median_us, p99 = (double)m->cfg.processing_p99_us;
-    if (p99 <= med)
-        return med;
-    double sigma = log(p99 / med) / 2.3263478740408408;
-    return exp(log(med) + sigma * sigma / 2);
+    return sl_processing_mean_us(m->cfg.processing_median_us, m->cfg.processing_p99_us);
 }
 
 /* Takes records [from, to) of group partition gi: positions, duplicates. */

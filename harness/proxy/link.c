@@ -311,7 +311,7 @@ static void slicer_release(slp_stage_t *s) {
         }
         int64_t want = a->average_size;
         if (a->size_variation > 0)
-            want += sl_prng_range(&d->rng, -a->size_variation, a->size_variation);
+            want += sl_rng_range(&d->rng, -a->size_variation, a->size_variation);
         if (want < 1)
             want = 1;
         slp_chunk_t *head = TAILQ_FIRST(&s->q), *out;
@@ -408,7 +408,7 @@ static void stage_push(slp_stage_t *s, slp_chunk_t *c) {
     case SLP_TX_LATENCY: {
         int64_t delay = a->latency_ms * 1000;
         if (a->jitter_ms > 0)
-            delay += sl_prng_range(&d->rng, -a->jitter_ms * 1000, a->jitter_ms * 1000);
+            delay += sl_rng_range(&d->rng, -a->jitter_ms * 1000, a->jitter_ms * 1000);
         if (delay < 0)
             delay = 0;
         stage_enqueue_due(s, c, slp_now_us() + delay);
@@ -418,7 +418,7 @@ static void stage_push(slp_stage_t *s, slp_chunk_t *c) {
         /* Each loss costs one retransmission timeout, doubling like TCP's. */
         int64_t stall = 0, rto = a->rto_ms * 1000;
         for (int i = 0; i < SLP_LOSS_MAX_RETRIES && a->probability > 0 &&
-                        sl_prng_unit(&d->rng) < a->probability;
+                        sl_rng_unit(&d->rng) < a->probability;
              i++) {
             stall += rto;
             rto *= 2;
@@ -512,10 +512,10 @@ int slp_link_matches(const slp_link_t *l, const slp_toxic_t *t) {
     return !strcmp(t->client, l->client_ip) || !strcmp(t->client, l->client_addr);
 }
 
-static int draw(sl_prng_t *r, double toxicity) {
+static int draw(sl_rng_t *r, double toxicity) {
     if (toxicity >= 1.0)
         return 1;
-    return sl_prng_unit(r) < toxicity;
+    return sl_rng_unit(r) < toxicity;
 }
 
 static slp_stage_t *stage_find(slp_dir_t *d, const slp_toxic_t *t) {
@@ -1116,8 +1116,8 @@ static void dir_init(slp_link_t *l, sl_proxy_stream_t which) {
     d->which = which;
     TAILQ_INIT(&d->stages);
     /* Streams: (proxy name, link ordinal, direction, purpose). */
-    sl_prng_seed(&d->rng, l->srv->seed, slp_link_stream(p->stream_id, l->id, which, 0));
-    sl_prng_seed(&d->rng_tox, l->srv->seed, slp_link_stream(p->stream_id, l->id, which, 1));
+    sl_rng_seed(&d->rng, l->srv->seed, slp_link_stream(p->stream_id, l->id, which, 0));
+    sl_rng_seed(&d->rng_tox, l->srv->seed, slp_link_stream(p->stream_id, l->id, which, 1));
 }
 
 static void tune_bev(struct bufferevent *bev) {

@@ -40,7 +40,7 @@
 #include <event2/listener.h>
 #include <jansson.h>
 
-#include "rng-internal.h"
+#include "stormlab/rng.h"
 #include "stormlab/proxy.h"
 
 /* Shared between this part's files only: hidden from a shared library's
@@ -203,8 +203,8 @@ typedef struct slp_dir {
     int eof_out;                   /* EOF passed every stage; FIN when drained */
     int fin_sent;                  /* shutdown(SHUT_WR) done on dst */
     struct event *close_timer;     /* slow_close */
-    sl_prng_t rng;                 /* jitter, slicer sizes, loss draws */
-    sl_prng_t rng_tox;             /* toxicity draws */
+    sl_rng_t rng;                 /* jitter, slicer sizes, loss draws */
+    sl_rng_t rng_tox;             /* toxicity draws */
     uint64_t bytes;                /* bytes handed to dst */
 } slp_dir_t;
 

@@ -170,7 +170,7 @@ int slp_proxy_create(sl_proxy_server_t *srv, const char *name, const char *liste
         return 500;
     }
     snprintf(p->listen, sizeof(p->listen), "%s", listen);
-    p->stream_id = sl_prng_hash(name);
+    p->stream_id = sl_rng_hash(name);
     TAILQ_INIT(&p->links);
     TAILQ_INIT(&p->toxics);
     if (enabled) {

@@ -79,7 +79,7 @@ int sl_rgroups_init(sl_rrun_t *run) {
             m->owned = calloc(np, 1);
             if (!m->owned)
                 return -1;
-            sl_rrng_seed(m->rng, sl_scenario_seed(sc), 0x6d656d6265720000ULL ^ ((uint64_t)gi << 24) ^ (uint64_t)(i + 1));
+            sl_rng_seed(&m->rng, sl_scenario_seed(sc), 0x6d656d6265720000ULL ^ ((uint64_t)gi << 24) ^ (uint64_t)(i + 1));
         }
     }
     return 0;

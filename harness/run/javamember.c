@@ -480,7 +480,7 @@ static void config_lines(sl_rrun_t *run, sl_rmember_t *m, char *buf, size_t n) {
         LINE("config max.poll.records=%d\n", c->max_poll_records);
     LINE("config auto.offset.reset=earliest\n");
     LINE("processing %lld %lld %llu\n", (long long)c->processing_median_us, (long long)c->processing_p99_us,
-         (unsigned long long)(sl_rrng_next(m->rng) >> 1));
+         (unsigned long long)(sl_rng_next(&m->rng) >> 1));
     LINE("commit %s\non_revoke %lld\n", c->commit == SL_COMMIT_SYNC_PER_BATCH ? "sync" : "auto",
          (long long)c->on_revoke_us);
 #undef LINE

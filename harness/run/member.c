@@ -42,17 +42,10 @@ static void sleep_us(int64_t us) {
     }
 }
 
-/* Processing time of one record: lognormal with the scenario's median and
- * p99 (constant when they are equal). */
+/* Processing time of one record: the model the simulator uses
+ * (stormlab/rng.h), drawn from this member's own stream. */
 int64_t sl_rmember_processing_us(sl_rmember_t *m) {
-    int64_t med = m->cfg.processing_median_us, p99 = m->cfg.processing_p99_us;
-    if (p99 <= med)
-        return med;
-    double u1 = ((double)(sl_rrng_next(m->rng) >> 11) + 1.0) / 9007199254740993.0;
-    double u2 = (double)(sl_rrng_next(m->rng) >> 11) / 9007199254740992.0;
-    double z = sqrt(-2.0 * log(u1)) * cos(2 * M_PI * u2);
-    double sigma = log((double)p99 / (double)med) / 2.3263;
-    return (int64_t)((double)med * exp(sigma * z));
+    return sl_processing_us(&m->rng, m->cfg.processing_median_us, m->cfg.processing_p99_us, 1);
 }
 
 /* Forgets the member id, keeping it for late coordinator lines (mu). */

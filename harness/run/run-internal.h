@@ -33,6 +33,7 @@
 #include "run.h"
 #include "stormlab/scenario.h"
 #include "stormlab/proxy.h"
+#include "stormlab/rng.h"
 
 typedef struct sl_rrun_s sl_rrun_t;
 
@@ -69,7 +70,7 @@ typedef struct sl_rmember_s {
     int64_t blame;             /* the latest injected event that touched it */
     int64_t last_seq;          /* its latest trace event */
     int64_t assign_seq;        /* the event that gave it its current assignment */
-    uint64_t rng[4];           /* processing times (seeded per member) */
+    sl_rng_t rng;              /* processing times (seeded per member) */
     int64_t pause_journal;     /* heal state file id of its pause, 0 none (main) */
     /* a Java member (javamember.c): its JVM, fed commands on java_in */
     int java;                  /* this incarnation is a Java process */
@@ -373,8 +374,6 @@ void sl_rnode_name(const sl_rrun_t *run, const sl_rnode_t *nd, char *buf, size_t
 void sl_rdescribe(const sl_rrun_t *run, const sl_rnode_t *nodes, int n, char *buf, size_t size);
 
 /* ---- helpers ---- */
-uint64_t sl_rrng_next(uint64_t s[4]);
-void sl_rrng_seed(uint64_t s[4], uint64_t seed, uint64_t stream);
 const char *sl_rlevel_name(int level);
 const char *sl_rstrip_thread(const char *line); /* member.c */
 void sl_rconf_set(rd_kafka_conf_t *conf, const char *k, const char *v);

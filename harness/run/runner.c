@@ -25,29 +25,9 @@
 #include "cluster/clusterfile.h"
 #include "run-internal.h"
 #include "stormlab/outputs.h"
+#include "stormlab/rng.h"
 
 /* ---- small helpers shared by the run's files ---- */
-
-static uint64_t splitmix64(uint64_t *x) {
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-void sl_rrng_seed(uint64_t s[4], uint64_t seed, uint64_t stream) {
-    uint64_t x = seed ^ (stream * 0xd1342543de82ef95ULL);
-    for (int i = 0; i < 4; i++)
-        s[i] = splitmix64(&x);
-}
-
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-uint64_t sl_rrng_next(uint64_t s[4]) { /* xoshiro256** */
-    uint64_t r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-    s[2] ^= s[0], s[3] ^= s[1], s[1] ^= s[2], s[0] ^= s[3], s[2] ^= t, s[3] = rotl(s[3], 45);
-    return r;
-}
 
 void sl_rconf_set(rd_kafka_conf_t *conf, const char *k, const char *v) {
     char e[256];
@@ -337,7 +317,7 @@ static void set_up(realrun_t *rr) {
     run->t0_ns = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
     clock_gettime(CLOCK_REALTIME, &ts);
     uint64_t nx = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ ((uint64_t)getpid() << 40);
-    run->run_nonce = splitmix64(&nx);
+    run->run_nonce = sl_rng_splitmix64(&nx);
 
     sl_out_paths(o->out, rr->fin, rr->tmp); /* first: the teardown unlinks tmp[] */
     if (sl_out_mkdir_p(o->out) < 0) {

@@ -16,7 +16,7 @@
 
 #include "proxy-internal.h"
 #include "ptest.h"
-#include "rng-internal.h"
+#include "stormlab/rng.h"
 #include "../check_main.h"
 
 static pt_upstream_t *up;
@@ -185,10 +185,10 @@ static void jitter_run(uint64_t seed, int64_t *rtt, int n) {
 /* The delays the proxy will draw: link 0 of proxy "p", upstream, data
  * stream; latency*1000 + uniform[-jitter*1000, +jitter*1000] us. */
 static void jitter_predict(uint64_t seed, int64_t *delay_us, int n) {
-    sl_prng_t r;
-    sl_prng_seed(&r, seed, slp_link_stream(sl_prng_hash("p"), 0, SL_PROXY_UPSTREAM, 0));
+    sl_rng_t r;
+    sl_rng_seed(&r, seed, slp_link_stream(sl_rng_hash("p"), 0, SL_PROXY_UPSTREAM, 0));
     for (int i = 0; i < n; i++)
-        delay_us[i] = 50000 + sl_prng_range(&r, -40000, 40000);
+        delay_us[i] = 50000 + sl_rng_range(&r, -40000, 40000);
 }
 
 /* Checks measured round trips against the delays drawn from the seed.  A
@@ -249,9 +249,9 @@ START_TEST(toxicity_draws_per_link_come_from_the_seed) {
     ck_assert_int_eq(sl_proxy_set_latency(srv, "p", &o, 300, 0), SL_OK);
     int slow = 0, fast = 0;
     for (uint64_t id = 0; id < 12; id++) {
-        sl_prng_t r;
-        sl_prng_seed(&r, 1, slp_link_stream(sl_prng_hash("p"), id, SL_PROXY_DOWNSTREAM, 1));
-        int expect_slow = sl_prng_unit(&r) < 0.5;
+        sl_rng_t r;
+        sl_rng_seed(&r, 1, slp_link_stream(sl_rng_hash("p"), id, SL_PROXY_DOWNSTREAM, 1));
+        int expect_slow = sl_rng_unit(&r) < 0.5;
         int fd = pt_connect(port);
         int64_t rtt = pt_ping(fd, 3000);
         close(fd);

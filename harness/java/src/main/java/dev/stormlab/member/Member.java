@@ -251,13 +251,15 @@ public final class Member {
          * whole batch has been processed by then. */
     }
 
-    /* Lognormal with the scenario's median and p99 (constant when equal). */
+    /* Lognormal with the scenario's median and p99 (constant when equal):
+     * the model of stormlab/rng.h (sl_processing_us), the same distribution
+     * and constant the simulator and librdkafka members use. */
     private long processingUs() {
         if (processingP99Us <= processingMedianUs)
             return processingMedianUs;
         double u1 = rng.nextDouble(), u2 = rng.nextDouble();
         double z = Math.sqrt(-2.0 * Math.log(1.0 - u1)) * Math.cos(2 * Math.PI * u2);
-        double sigma = Math.log((double) processingP99Us / processingMedianUs) / 2.3263;
+        double sigma = Math.log((double) processingP99Us / processingMedianUs) / 2.3263478740408408;
         return (long) (processingMedianUs * Math.exp(sigma * z));
     }
 
