@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stormlab/outputs.h"
 #include "report/causes.h"
 #include "cli.h"
 #include "report/compare.h"
@@ -420,7 +421,7 @@ static void print_table(const side_t *a, const side_t *b, const char **groups, s
 
 static double first_fault_s(const sl_run_t *run) {
     for (size_t i = 0; i < run->n_ev; i++)
-        if (run->ev[i].cause < 0 && run->ev[i].kind && sl_causes_is_injected(run->ev[i].kind))
+        if (run->ev[i].cause < 0 && run->ev[i].kind && sl_trace_kind_is_root(run->ev[i].kind))
             return run->ev[i].t_us / 1e6;
     return -1;
 }

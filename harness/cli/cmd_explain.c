@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stormlab/outputs.h"
 #include "report/causes.h"
 #include "report/impact.h"
 #include "cli.h"
@@ -55,7 +56,7 @@ static void put_padded(const char *s, int width) {
  * which may have started none. */
 static int by_root_row(const sl_run_t *run, const unsigned char *roots, int filtered, size_t r) {
     const sl_rf_event_t *e = &run->ev[r];
-    return roots[r] || (!filtered && e->cause < 0 && sl_causes_is_injected(e->kind));
+    return roots[r] || (!filtered && e->cause < 0 && sl_trace_kind_is_root(e->kind));
 }
 
 static const char *or_dash(const char *s) { return s ? s : "-"; }
@@ -94,7 +95,7 @@ static void print_text(const sl_run_t *run, const sl_causes_t *c, const int *pic
         sl_fmt_clock(t, sizeof t, root->t_us);
         printf("  root:          %s at %s, %.1f s before: %s%s\n", root->kind, t, (s->t_us - root->t_us) / 1e6,
                sl_causes_label(root, label, sizeof label),
-               sl_causes_is_injected(root->kind) ? "" : " (not injected by the scenario)");
+               sl_trace_kind_is_root(root->kind) ? "" : " (not injected by the scenario)");
         if (rb->first_signal < 0) {
             printf("  first signal:  none (no log line descends from the root)\n");
         } else {
@@ -130,7 +131,7 @@ static void print_text(const sl_run_t *run, const sl_causes_t *c, const int *pic
     for (size_t r = 0; r < run->n_ev; r++) {
         const sl_rf_event_t *e = &run->ev[r];
         json_t *entry = NULL;
-        if (e->cause < 0 && sl_causes_is_injected(e->kind)) { /* the k-th scenario event at this time */
+        if (e->cause < 0 && sl_trace_kind_is_root(e->kind)) { /* the k-th scenario event at this time */
             same_k = e->t_us == same_t ? same_k + 1 : 0;
             same_t = e->t_us;
             entry = sl_impact_entry_at(impact, e->t_us, same_k);
@@ -200,7 +201,7 @@ static void print_json(const sl_run_t *run, const sl_causes_t *c, const int *pic
             json_array_append_new(chain, event_json(&run->ev[rb->chain[k]]));
         json_t *root_j = event_json(root);
         json_object_set_new(root_j, "label", json_string(sl_causes_label(root, label, sizeof label)));
-        json_object_set_new(root_j, "injected", json_boolean(sl_causes_is_injected(root->kind)));
+        json_object_set_new(root_j, "injected", json_boolean(sl_trace_kind_is_root(root->kind)));
         json_t *sig = json_null();
         if (rb->first_signal >= 0) {
             const sl_rf_log_t *l = &run->log[rb->first_signal];

@@ -7,6 +7,7 @@
  * same moments), which gives each root its first visible log line.
  */
 #include "causes.h"
+#include "stormlab/outputs.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,11 +18,6 @@ static void *xcalloc(size_t n, size_t sz) {
     if (!p)
         abort();
     return p;
-}
-
-int sl_causes_is_injected(const char *kind) {
-    return !strcmp(kind, "link.cut") || !strcmp(kind, "link.degrade") || !strncmp(kind, "action.", 7) ||
-           !strcmp(kind, "group.scale");
 }
 
 /* The chain of event i back to its root, i first. */

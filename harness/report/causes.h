@@ -33,8 +33,7 @@ typedef struct sl_causes_s {
 sl_causes_t *sl_causes_new(const sl_run_t *run);
 void sl_causes_free(sl_causes_t *c);
 
-/* A scenario event: link.cut, link.degrade, action.*, group.scale. */
-int sl_causes_is_injected(const char *kind);
+/* A scenario event (a root kind of the trace vocabulary): sl_trace_kind_is_root(), stormlab/outputs.h. */
 
 /*
  * A short label for an injected event, for plots ("partition billing/1,2",

@@ -3,6 +3,7 @@
  * the axis unit.  Every file starts with a `#` line naming its columns,
  * which gnuplot skips.
  */
+#include "stormlab/outputs.h"
 #include "extract.h"
 #include "lanes.h"
 
@@ -87,7 +88,7 @@ static int write_faults(const sl_run_t *run, const sl_causes_t *c, const char *d
     char label[512];
     for (size_t i = 0; i < run->n_ev; i++) {
         const sl_rf_event_t *e = &run->ev[i];
-        if (e->cause >= 0 || !sl_causes_is_injected(e->kind))
+        if (e->cause >= 0 || !sl_trace_kind_is_root(e->kind))
             continue;
         double t0 = e->t_us / 1e6;
         long long end_us = sl_causes_end_us(run, c, i);

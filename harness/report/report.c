@@ -3,6 +3,7 @@
  * offline: CSS, the plots' SVG and the timeline's script and data are
  * inline, and the only links are to the run's own files next to it.
  */
+#include "stormlab/outputs.h"
 #include "report.h"
 
 #include <errno.h>
@@ -279,7 +280,7 @@ static void section_faults(FILE *f, const sl_run_t *run, const sl_causes_t *c) {
           f);
     for (size_t r = 0; r < run->n_ev; r++) {
         const sl_rf_event_t *e = &run->ev[r];
-        if (e->cause >= 0 || !sl_causes_is_injected(e->kind))
+        if (e->cause >= 0 || !sl_trace_kind_is_root(e->kind))
             continue;
         fputs("<tr><td>", f);
         clock_cell(f, e->t_us);

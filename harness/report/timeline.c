@@ -4,6 +4,7 @@
  * vanilla script in timeline_js.h.  Nothing is fetched: the page stays one
  * offline file.
  */
+#include "stormlab/outputs.h"
 #include "timeline.h"
 
 #include <jansson.h>
@@ -99,7 +100,7 @@ static json_t *build(const sl_run_t *run, const sl_causes_t *c) {
     int index = 0;
     for (size_t i = 0; i < run->n_ev; i++) {
         const sl_rf_event_t *e = &run->ev[i];
-        if (e->cause >= 0 || !sl_causes_is_injected(e->kind))
+        if (e->cause >= 0 || !sl_trace_kind_is_root(e->kind))
             continue;
         long long end_us = sl_causes_end_us(run, c, i);
         json_t *o = json_pack("{s:I, s:f, s:f, s:s, s:s}", "seq", (json_int_t)e->seq, "t0", e->t_us / 1e6, "t1",

@@ -82,6 +82,28 @@ void sl_out_paths(const char *dir, char (*final)[4096], char (*partial)[4096]);
  * when one failed; a dir of 4096 bytes or more fails as is). */
 int sl_out_mkdir_p(const char *dir);
 
+/*
+ * The trace vocabulary: every `kind` a trace.jsonl line may carry, from the
+ * simulator or a real run, with what it means and whether it is a root (a
+ * scenario's fault or operator action: where a cause chain ends).  One
+ * table (sim/trace_kinds.c) that explain, the report and the tests read;
+ * docs/outputs.md lists the same kinds (a test keeps the two equal).
+ */
+typedef struct sl_trace_kind_s {
+    const char *name;    /* "link.cut" */
+    int root;            /* 1: a scenario event, a cause chain ends here */
+    const char *meaning; /* when it is emitted, one line */
+} sl_trace_kind_t;
+
+/** Number of kinds in the table. */
+int sl_trace_kind_count(void);
+/** Kind i, 0 <= i < sl_trace_kind_count(). */
+const sl_trace_kind_t *sl_trace_kind_at(int i);
+/** The kind named name, or NULL when the vocabulary has no such kind. */
+const sl_trace_kind_t *sl_trace_kind_find(const char *name);
+/** 1 when name is a root kind (a fault or operator action the scenario injected). */
+int sl_trace_kind_is_root(const char *name);
+
 #ifdef __cplusplus
 }
 #endif

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "stormlab/outputs.h"
 #include "report/causes.h"
 #include "report/extract.h"
 #include "report/runfiles.h"
@@ -93,7 +94,7 @@ START_TEST(chain_walks_back_through_causes_to_the_injected_root) {
     ck_assert_str_eq(run->ev[c->rb[0].chain[0]].kind, "group.rebalance.start");
     ck_assert_str_eq(run->ev[c->rb[0].chain[1]].kind, "member.session_expired");
     ck_assert_str_eq(run->ev[c->rb[0].chain[2]].kind, "link.cut");
-    ck_assert(sl_causes_is_injected("link.cut"));
+    ck_assert(sl_trace_kind_is_root("link.cut"));
     sl_causes_free(c);
     sl_run_destroy(run);
     remove_run();
