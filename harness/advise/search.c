@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "common/exit_codes.h"
 #include "gate/pool.h"
 #include "search.h"
 

@@ -6,14 +6,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/clock.h"      /* sl_wall_seconds() */
+#include "common/exit_codes.h" /* SL_EXIT_* */
 #include "stormlab/stormlab.h"
 
-enum {
-    SL_EXIT_OK = 0,
-    SL_EXIT_EXPECT = 1, /* an expectation failed */
-    SL_EXIT_USAGE = 2,  /* bad usage or bad input */
-    SL_EXIT_RUN = 3     /* the run could not be carried out */
-};
 
 /* Digits only, no sign or space: a seed or a count.  0 ok, -1 otherwise. */
 int sl_cli_parse_u64(const char *s, uint64_t *out);
@@ -46,8 +42,6 @@ int sl_cli_bad_option(const char *cmd, const char *opt, void (*usage)(FILE *));
  * "stormlab: " and the loader's message (err) to stderr. */
 int sl_cli_load_scenario(const char *path, const char *const *sets, size_t n_sets, int have_seed, uint64_t seed,
                          sl_scenario_t **sc, char *err, size_t errsz);
-/* Monotonic seconds, for the wall times the commands print. */
-double sl_cli_wall_seconds(void);
 /* Copies DIR/NAME to stdout; 0, or -1 when it cannot be read. */
 int sl_cli_cat_file(const char *dir, const char *name);
 /* name reduced to [A-Za-z0-9._-] (every other character, and a leading

@@ -68,12 +68,6 @@ int sl_cli_load_scenario(const char *path, const char *const *sets, size_t n_set
     return SL_EXIT_OK;
 }
 
-double sl_cli_wall_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 void sl_cli_safe_name(const char *name, char *out, size_t n) {
     /* one rule for every file name made from a user's name (report/extract.c) */
     char cut[SL_CLI_MAX_NAME + 1];

@@ -27,7 +27,7 @@
 #include "cli.h"
 #include "gate/pool.h"
 #include "stormlab/stormlab.h"
-#include "textout.h"
+#include "common/textout.h"
 
 #define DEFAULT_TOP 3
 #define DEFAULT_COMBINE 6
@@ -313,7 +313,7 @@ int sl_cmd_advise(int argc, char **argv) {
     if (load != SL_EXIT_OK) return load;
     if (!have_seed) o.seed = sl_scenario_seed(sc);
     o.have_seed = 1; /* the commands name the seed the runs used */
-    double t0 = sl_cli_wall_seconds();
+    double t0 = sl_wall_seconds();
     int code = SL_EXIT_OK;
     sl_remedies_t rem = {0};
     sl_candidate_t *cand = NULL;
@@ -412,7 +412,7 @@ int sl_cmd_advise(int argc, char **argv) {
         }
     }
     if (!quiet) fprintf(stderr, "advise: %zu runs with %zu jobs in %.2f s\n", n_cand, run.jobs,
-                        sl_cli_wall_seconds() - t0);
+                        sl_wall_seconds() - t0);
     goto out;
 nomem:
     fprintf(stderr, "stormlab advise: out of memory\n");

@@ -25,7 +25,7 @@
 #endif
 #include "stormlab/scenario.h"
 #include "stormlab/stormlab.h"
-#include "textout.h"
+#include "common/textout.h"
 
 #define MAX_SEEDS 1000000
 
@@ -331,11 +331,11 @@ static int run_one(report_t *rp, sl_junit_t *ju, const target_t *tg, scen_t *s, 
     snprintf(suite_name, sizeof suite_name, "%s (seed %" PRIu64 ")", name, seed);
     sl_scenario_set_seed(s->sc, seed);
     char *repro = repro_cmd(tg, s->path, seed, sets, n_sets, has_impact_gates(s->sc));
-    double t0 = sl_cli_wall_seconds();
+    double t0 = sl_wall_seconds();
     gate_t *gates = NULL;
     int n = 0;
     sl_err_t rc = run_gates(tg, s->sc, dir, &gates, &n, err, sizeof err);
-    double wall = sl_cli_wall_seconds() - t0;
+    double wall = sl_wall_seconds() - t0;
     rp->runs++;
     sl_junit_suite_t *su = ju ? sl_junit_suite(ju, suite_name, s->path, wall) : NULL;
     if (su) {
@@ -574,7 +574,7 @@ int sl_cmd_check(int argc, char **argv) {
         goto out;
     }
 
-    double t0 = sl_cli_wall_seconds();
+    double t0 = sl_wall_seconds();
     char *jbuf = NULL;
     size_t jlen = 0;
     if (rp.json) {
@@ -595,7 +595,7 @@ int sl_cmd_check(int argc, char **argv) {
             code = worse(code, run_one(&rp, ju, &tg, &sc[i], base + k, outdir, sets, n_sets));
         fflush(stdout);
     }
-    double wall = sl_cli_wall_seconds() - t0;
+    double wall = sl_wall_seconds() - t0;
     if (rp.json) {
         fclose(rp.json_out);
         printf("{\"ok\": %s, \"exit\": %d, \"runs\": %zu, \"gates\": %zu, \"breached\": %zu, \"run_errors\": %zu, "

@@ -19,7 +19,7 @@
 #include "report/impact.h"
 #include "report/plot.h"
 #include "report/runfiles.h"
-#include "textout.h"
+#include "common/textout.h"
 
 static void usage(FILE *f) {
     fputs("usage: stormlab compare DIR_A DIR_B [--out DIR] [--no-plots] [--no-impact] [--json]\n"

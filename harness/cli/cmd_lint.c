@@ -21,7 +21,7 @@
 #include "cli.h"
 #include "lint/lint.h"
 #include "stormlab/stormlab.h"
-#include "textout.h"
+#include "common/textout.h"
 
 #ifndef SL_SCENARIOS_DIR
 #define SL_SCENARIOS_DIR "scenarios"

@@ -168,10 +168,10 @@ int sl_cmd_run(int argc, char **argv) {
     }
     ro.progress = !ro.quiet && !ro.json && isatty(2);
     sl_run_outcome_t oc;
-    double t0 = sl_cli_wall_seconds();
+    double t0 = sl_wall_seconds();
     sl_err_t rc = sl_realrun(sc, &ro, &oc);
     if (!ro.dry_run)
-        present(sc, &ro, &oc, sl_cli_wall_seconds() - t0);
+        present(sc, &ro, &oc, sl_wall_seconds() - t0);
     sl_run_outcome_free(&oc);
     sl_scenario_destroy(sc);
     return rc == SL_OK ? SL_EXIT_OK : rc == SL_E_INVAL ? SL_EXIT_USAGE : SL_EXIT_RUN;

@@ -164,10 +164,10 @@ int sl_cmd_sim(int argc, char **argv) {
         out = outbuf;
     }
     guard_partials(out);
-    double t0 = sl_cli_wall_seconds();
+    double t0 = sl_wall_seconds();
     sl_sim_t *sim = NULL;
     sl_err_t rc = sl_sim_run_to_dir_opts(sc, out, impact ? SL_RUN_IMPACT : 0, &sim, err, sizeof err);
-    double wall = sl_cli_wall_seconds() - t0;
+    double wall = sl_wall_seconds() - t0;
     if (rc != SL_OK) {
         fprintf(stderr, "stormlab: %s\n", err[0] ? err : sl_strerror(rc));
         sl_scenario_destroy(sc);

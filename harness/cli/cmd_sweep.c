@@ -31,7 +31,7 @@
 #include "stormlab/stormlab.h"
 #include "gate/pool.h"
 #include "gate/sweep.h"
-#include "textout.h"
+#include "common/textout.h"
 
 #ifndef SL_PLOTS_DIR
 #define SL_PLOTS_DIR "plots"
@@ -868,9 +868,9 @@ int sl_cmd_sweep(int argc, char **argv) {
         printf(", %ld job%s\n", jobs, jobs == 1 ? "" : "s");
         fflush(stdout);
     }
-    double t0 = sl_cli_wall_seconds();
+    double t0 = sl_wall_seconds();
     int rcode = run_points(&s, list, count, (size_t)jobs, rows, !quiet && isatty(STDERR_FILENO));
-    double wall = sl_cli_wall_seconds() - t0;
+    double wall = sl_wall_seconds() - t0;
     /* complete each row: point and vary values before the child's fields */
     for (size_t i = 0; i < count; i++) {
         size_t p = list[i], idx[SL_SWEEP_MAX_VARY];

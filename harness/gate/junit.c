@@ -14,7 +14,7 @@
 
 #include "stormlab/stormlab.h" /* sl_output_create */
 
-#include "cli/textout.h"
+#include "common/textout.h"
 
 typedef struct {
     char *classname, *name, *file, *message, *body;

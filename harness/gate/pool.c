@@ -10,7 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "common/clock.h"
+#include "common/exit_codes.h"
 #include "pool.h"
 
 typedef struct {
@@ -51,7 +52,7 @@ void sl_pool_write_all(int fd, const char *buf, size_t len) {
 
 static void progress(const char *cmd, const char *what, size_t done, size_t total, size_t running, double t0,
                      double *last) {
-    double now = sl_cli_wall_seconds(); /* redraw at most 10 times a second, and at the end */
+    double now = sl_wall_seconds(); /* redraw at most 10 times a second, and at the end */
     if (done < total && now - *last < 0.1) return;
     *last = now;
     char bar[31];
@@ -139,7 +140,7 @@ int sl_pool_run(const char *cmd, const char *what, size_t count, size_t jobs, sl
     }
     size_t next = 0, running = 0, done = 0;
     int code = SL_EXIT_OK;
-    double t0 = sl_cli_wall_seconds(), last = 0;
+    double t0 = sl_wall_seconds(), last = 0;
     while (next < count || running) {
         while (running < jobs && next < count) {
             int c = start(cmd, what, slots, next++, task, ctx);

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/textout.h"
+#include "common/textout.h"
 
 #define P sl_tx_printf
 #define W sl_prop_written

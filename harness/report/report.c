@@ -12,7 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
 #include "extract.h"
 #include "svginline.h"
 #include "lesson.h"

@@ -30,7 +30,7 @@
 
 #include "fuzz.h"
 #include "lint/lint.h"
-#include "cli/textout.h"
+#include "common/textout.h"
 
 #ifndef SL_SOURCE_DIR
 #define SL_SOURCE_DIR "."

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "gate/junit.h"
-#include "cli/textout.h"
+#include "common/textout.h"
 #include "../check_main.h"
 
 static char *render(const sl_junit_t *j) {
