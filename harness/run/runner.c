@@ -229,6 +229,56 @@ static int heal_leftovers(const char *state_dir, int dry) {
     return rc;
 }
 
+/* How far in the future t0 lies while the groups form: every stamp is 0. */
+#define FORMING_T0_AHEAD_NS (1000000000LL * 86400 * 365)
+/* How long the groups may take to form before the clock starts anyway: a
+ * JVM on the loaded 2-core machine took 26 s to its first JoinGroup. */
+#define FORMING_LIMIT_S 180
+
+/* Waits until every group that has members at the start has settled (every
+ * member holds its first generation's assignment, every partition owned), so
+ * run time 0's first fault meets a stable group, however late a member (a
+ * JVM on a loaded machine) joined.  0 when formed; 1 when the limit passed
+ * (logged: the clock starts anyway, the scenario may keep a group from
+ * forming), the run failed or a signal came (run->interrupted). */
+static int wait_groups_formed(sl_rrun_t *run, const sigset_t *sigs, int show_progress) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    time_t limit = ts.tv_sec + FORMING_LIMIT_S;
+    for (;;) {
+        int forming = 0;
+        char waiting[256] = "";
+        pthread_mutex_lock(&run->mu);
+        for (int g = 0; g < run->n_groups; g++)
+            if (run->groups[g].target > 0 && run->groups[g].first_settled_us < 0) {
+                forming++;
+                snprintf(waiting, sizeof waiting, "%s", run->groups[g].cfg->id);
+            }
+        int failed = run->failed;
+        pthread_mutex_unlock(&run->mu);
+        if (failed)
+            return 1;
+        if (!forming)
+            return 0;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        if (ts.tv_sec >= limit) {
+            sl_rlog(run, "-", 4, "[stormlab] %d group(s) not settled %d s after their members started (%s): run time 0 "
+                    "starts anyway", forming, FORMING_LIMIT_S, waiting);
+            return 1;
+        }
+        if (show_progress)
+            fprintf(stderr, "\r\033[Kforming: %d group(s) not settled yet (%s)", forming, waiting);
+        struct timespec to = {0, 100 * 1000000L};
+        int sig = sigtimedwait(sigs, NULL, &to);
+        if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
+            run->interrupted = 1;
+            sl_rlog(run, "-", 4, "[stormlab] %s received while the groups formed: stopping",
+                    sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGHUP");
+            return 1;
+        }
+    }
+}
+
 static void query_start_offsets(sl_rrun_t *run) {
     char e[256];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
@@ -380,9 +430,9 @@ static void set_up(realrun_t *rr) {
     }
     query_start_offsets(run);
     sl_rseries_header(run);
-    /* Java members' JVMs start ahead of run time 0 and load their classes;
-     * they join at the scenario's time (a restart later pays its JVM start,
-     * as a restarted application does). */
+    /* Java members' JVMs start first and load their classes, then join with
+     * the rest (a restart later pays its JVM start, as a restarted
+     * application does). */
     for (int g = 0; g < run->n_groups && !run->failed; g++)
         for (int i = 0; i < run->groups[g].target && run->java_cmd; i++)
             if (run->groups[g].members[i].cfg.client == SL_CLIENT_JAVA &&
@@ -397,16 +447,21 @@ static void set_up(realrun_t *rr) {
     rr->started = 1;
 }
 
-/* Run time 0: clients start; the timeline runs to the scenario's duration,
- * a fatal error or a signal. */
+/* The clients start and their groups form; from run time 0 the timeline
+ * runs to the scenario's duration, a fatal error or a signal. */
 static void execute(realrun_t *rr) {
     const sl_scenario_t *sc = rr->sc;
     const sl_run_opts_t *o = rr->o;
     sl_rrun_t *run = rr->run;
     struct timespec ts;
+
+    /* The members start first; run time 0 is when every group has settled
+     * with its first members (docs/real-runs.md, "Run time 0").  Until then
+     * the clock stands at 0: t0 lies in the future, so every stamp is 0. */
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    struct timespec forming_since = ts;
     pthread_mutex_lock(&run->mu);
-    run->t0_ns = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+    run->t0_ns = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec + FORMING_T0_AHEAD_NS;
     run->last_us = 0;
     pthread_mutex_unlock(&run->mu);
     sl_rlog(run, "-", 6, "[stormlab] run started: cluster %s (id %s), bootstrap %s, every client->broker link "
@@ -424,14 +479,25 @@ static void execute(realrun_t *rr) {
                 break;
             }
         }
-    if (!run->failed && sl_rproducers_start(run, rr->err, sizeof rr->err) < 0) {
+    if (!run->failed && wait_groups_formed(run, &rr->sigs, o->progress) == 0) {
+        /* Run time 0: the groups are stable, the timeline begins. */
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        pthread_mutex_lock(&run->mu);
+        double formed_s = (double)(ts.tv_sec - forming_since.tv_sec) + (ts.tv_nsec - forming_since.tv_nsec) / 1e9;
+        run->t0_ns = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+        run->last_us = 0;
+        pthread_mutex_unlock(&run->mu);
+        sl_rlog(run, "-", 6, "[stormlab] every group settled %.1f s after its members started: run time 0, the "
+                "timeline and the producers start", formed_s);
+    }
+    if (!run->failed && !run->interrupted && sl_rproducers_start(run, rr->err, sizeof rr->err) < 0) {
         run->failed = 1;
         snprintf(run->fail_reason, sizeof run->fail_reason, "%.500s", rr->err);
     }
 
     const int64_t duration = sl_scenario_duration_us(sc), sample = sl_scenario_sample_us(sc);
     int64_t next_sample = 0, next_progress = 0;
-    while (!run->failed) {
+    while (!run->failed && !run->interrupted) {
         int64_t now = sl_rnow(run);
         if (now >= duration)
             break;
@@ -469,6 +535,8 @@ static void execute(realrun_t *rr) {
     if (o->progress)
         fputs("\r\033[K", stderr);
     run->end_us = sl_rnow(run);
+    if (run->end_us < 0) /* stopped while the groups formed */
+        run->end_us = 0;
     if (run->end_us > duration)
         run->end_us = duration;
     if (!run->interrupted && !run->failed)

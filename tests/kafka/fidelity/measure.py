@@ -107,6 +107,11 @@ def coordinator_view(run, group, lines):
     for e in run["trace"]:
         if e["kind"] == "member.joined" and e["group"] == group and e["generation"] is not None:
             joined.setdefault(e["generation"], e["t_us"] / 1e6)
+    # Generations that formed before run time 0 are all stamped 0 (the run's
+    # clock starts from settled groups, docs/real-runs.md): they would skew it.
+    formed = {gen for gen, t in joined.items() if t <= 0}
+    if len(formed) < len(joined):
+        joined = {gen: t for gen, t in joined.items() if gen not in formed}
     offsets = [t - joined[int(a[0])] for t, _, k, a in events if k == "stabilized" and int(a[0]) in joined]
     if not offsets:
         return None
@@ -124,7 +129,14 @@ def coordinator_view(run, group, lines):
     # The coordinator's generations: "Stabilized group G generation N" after
     # the generation whose assignment the coordinator first stored.  This is
     # what a real run's summary.json counts (one rebalance per generation).
-    first_stable_gen = next((int(a[0]) for t, _, kind, a in ev if kind == "stable"), None)
+    # The run's clock starts once the group has settled with all its first
+    # members (docs/real-runs.md, "Run time 0"), so the first stable
+    # generation is the last one stored before run time 0 (a member that
+    # joined late made a generation of the forming, not a rebalance); a run
+    # whose group formed after 0 (an older run) counts from its first.
+    stables = [(t, int(a[0])) for t, _, kind, a in ev if kind == "stable"]
+    before0 = [s for s in stables if s[0] <= 0]
+    first_stable_t, first_stable_gen = (before0[-1] if before0 else stables[0]) if stables else (None, None)
     stabilized = sorted({int(a[0]) for t, _, kind, a in ev if kind == "stabilized"
                          and first_stable_gen is not None and int(a[0]) > first_stable_gen})
     rebalances, generation, settled, since = 0, 0, False, None
@@ -140,7 +152,7 @@ def coordinator_view(run, group, lines):
             generation = max(generation, int(a[0]))
         elif kind == "stable":
             rebalancing = False
-            if first_stable is None:
+            if first_stable is None and t >= first_stable_t:
                 first_stable = t
             if not settled:
                 settled, since = True, t
