@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "datadirs.h"
 #ifdef SL_HAVE_PROXY
 #include "proxy/proxy_cli.h"
 #endif
@@ -46,6 +47,7 @@ static void usage(FILE *f) {
 int main(int argc, char **argv) {
     static char help_flag[] = "--help";
     char *help_argv[4];
+    sl_cli_locate_data();
     if (argc < 2) {
         usage(stderr);
         return SL_EXIT_USAGE;
