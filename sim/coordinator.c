@@ -1079,8 +1079,7 @@ int sl_group_init(sl_sim_t *s, sl_group_t *g, int index) {
     sl_timer_init(&g->sync_timer, sync_timer_cb, g);
     sl_timer_init(&g->load_timer, load_cb, g);
     g->stored_generation = -1;
-    g->first_stable_us = -1;
-    g->stable_since_us = -1;
+    sl_meter_init(&g->meter, 0); /* partitions count as unowned from the group's first change on */
     g->unload_seq = -1;
     g->rebalancing_since_us = -1;
     /* At time 0 the group is loaded, empty, on its coordinator. */

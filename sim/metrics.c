@@ -1,6 +1,7 @@
 /*
  * What the summary and the series report, kept current as the model runs.
  *
+ * The integration itself is stormlab/meter.h's, shared with real runs.
  * A group is "stable" (docs/outputs.md) when its coordinator has it Stable, every
  * running member holds an assignment of the current generation with no
  * rejoin pending, and every partition is owned.  A rebalance is each entry
@@ -23,48 +24,23 @@ static bool group_is_stable(const sl_group_t *g) {
         if (m->mstate != MS_STABLE || m->generation != g->generation || m->rejoin_cause >= 0)
             return false;
     }
-    return g->unowned == 0;
-}
-
-static void integrate(sl_sim_t *s, sl_group_t *g) {
-    int64_t now = sl_now(s);
-    if (now > g->unowned_since_us) {
-        double dt = (double)(now - g->unowned_since_us);
-        g->unowned_part_us += g->unowned * dt;
-        if (g->first_stable_us >= 0)
-            g->unowned_after_stable_us += g->unowned * dt;
-    }
-    g->unowned_since_us = now;
+    return g->meter.unowned == 0;
 }
 
 void sl_metrics_group_changed(sl_sim_t *s, sl_group_t *g, int64_t cause) {
-    integrate(s, g);
     int unowned = 0;
     for (int i = 0; i < g->n_parts; i++)
         unowned += g->parts[i].owners <= 0;
-    g->unowned = unowned;
-    bool now_stable = group_is_stable(g);
-    if (now_stable == g->is_stable)
-        return;
-    int64_t now = sl_now(s);
-    g->is_stable = now_stable;
-    if (now_stable) {
-        g->stable_since_us = now;
-        if (g->first_stable_us < 0)
-            g->first_stable_us = now;
-        else
-            g->out_of_stable_us += now - g->left_stable_us;
+    sl_meter_unowned(&g->meter, sl_now(s), unowned);
+    if (sl_meter_settle(&g->meter, sl_now(s), group_is_stable(g)) > 0)
         sl_trace(s, "group.settled", -1, g->index, 0, g->generation, cause,
                  "every member holds its generation %d assignment; all %d partitions owned", g->generation,
                  g->n_parts);
-    } else {
-        g->left_stable_us = now;
-    }
 }
 
 void sl_metrics_rebalance_started(sl_sim_t *s, sl_group_t *g) {
     (void)s;
-    if (g->first_stable_us >= 0)
+    if (g->meter.first_settled_us >= 0)
         g->rebalances++;
 }
 
@@ -76,8 +52,8 @@ void sl_metrics_rebalance_started(sl_sim_t *s, sl_group_t *g) {
 static void close_rebalance_span(sl_sim_t *s, sl_group_t *g) {
     if (g->rebalancing_since_us < 0)
         return;
-    if (g->first_stable_us >= 0) {
-        int64_t from = g->rebalancing_since_us > g->first_stable_us ? g->rebalancing_since_us : g->first_stable_us;
+    if (g->meter.first_settled_us >= 0) {
+        int64_t from = g->rebalancing_since_us > g->meter.first_settled_us ? g->rebalancing_since_us : g->meter.first_settled_us;
         g->rebalance_latency_us += sl_now(s) - from;
     }
     g->rebalancing_since_us = -1;
@@ -130,17 +106,15 @@ void sl_metrics_sample(sl_sim_t *s) {
             continue;
         const char *state = !g->coordinator ? "Unloaded" : g->loading ? "Loading" : sl_gstate_name(g->state);
         fprintf(s->out.series, "%.3f\t%s\t%d\t%d\t%s\t%d\t%d\t%lld\t%.1f\n", t_s, g->cfg->id,
-                g->coordinator && !g->loading ? g->n_members : 0, g->generation, state, g->n_parts - g->unowned,
-                g->unowned, (long long)lag, sl_now(s) > 0 ? (double)consumed / dt_s : 0.0);
+                g->coordinator && !g->loading ? g->n_members : 0, g->generation, state, g->n_parts - g->meter.unowned,
+                g->meter.unowned, (long long)lag, sl_now(s) > 0 ? (double)consumed / dt_s : 0.0);
     }
 }
 
 void sl_metrics_finish(sl_sim_t *s) {
     for (int gi = 0; gi < s->n_groups; gi++) {
         sl_group_t *g = &s->groups[gi];
-        integrate(s, g);
-        if (!g->is_stable && g->first_stable_us >= 0)
-            g->out_of_stable_us += sl_now(s) - g->left_stable_us;
+        sl_meter_finish(&g->meter, sl_now(s));
         close_rebalance_span(s, g); /* a rebalance still under way at the end */
     }
     sl_partition_availability(s, &s->parts[0], !s->parts[0].unavailable); /* closes the integral */

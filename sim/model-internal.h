@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "stormlab/meter.h"
 #include "engine-internal.h"
 #include "rng-internal.h"
 #include "scenario-internal.h"
@@ -260,20 +261,13 @@ struct sl_group_s {
     int n_member_slots;
     int target_members;        /* current scale */
     /* metrics */
-    bool is_stable;            /* the docs/outputs.md predicate, kept current */
-    int64_t stable_since_us;
-    int64_t first_stable_us;   /* -1 never */
+    sl_meter_t meter;          /* settled periods, unowned partitions (stormlab/meter.h); meter.settled is
+                                * the docs/outputs.md predicate, kept current */
     int rebalances;
     int crashed_members;                /* consumers that stopped on a fatal error */
-    int64_t out_of_stable_us;  /* after first stable */
     int64_t rebalancing_since_us; /* the coordinator's state is a rebalance one since then (-1: not) */
     int64_t rebalance_latency_us; /* after first stable: PreparingRebalance/CompletingRebalance (classic) or
                                    * Reconciling (KIP-848) spans, the coordinator's time in a rebalance */
-    double unowned_part_us;         /* from time 0 */
-    double unowned_after_stable_us; /* from the first stable moment */
-    int64_t unowned_since_us;  /* integration bookkeeping */
-    int64_t left_stable_us;    /* when the current unstable period began */
-    int unowned;
     int64_t max_lag;
     int64_t duplicates;
     int64_t consumed;          /* records processed, total (materialised) */

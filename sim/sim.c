@@ -168,14 +168,10 @@ sl_err_t sl_sim_group_result(const sl_sim_t *s, int i, sl_group_result_t *r) {
     r->rebalances = g->rebalances;
     r->crashed_members = g->crashed_members;
     r->generation = g->generation;
-    r->rebalance_s = (double)g->out_of_stable_us / 1e6;
     r->rebalance_latency_s = (double)g->rebalance_latency_us / 1e6;
-    r->unowned_partition_s =
-        (g->first_stable_us >= 0 ? g->unowned_after_stable_us : g->unowned_part_us) / 1e6;
     r->max_lag = g->max_lag;
     r->duplicates = g->duplicates;
-    r->first_stable_s = g->first_stable_us >= 0 ? (double)g->first_stable_us / 1e6 : -1;
-    r->stable_from_s = g->is_stable ? (double)g->stable_since_us / 1e6 : -1;
+    sl_meter_results(&g->meter, r); /* rebalance_s, unowned_partition_s, first_stable_s, stable_from_s */
     return SL_OK;
 }
 

@@ -61,10 +61,9 @@ int sl_rgroups_init(sl_rrun_t *run) {
         }
         snprintf(g->state, sizeof g->state, "Empty");
         g->broker_members = run->cluster->has_group_log ? 0 : -1;
-        g->first_settled_us = g->settled_since_us = g->left_settled_us = -1;
         g->base_generation = -1;
         g->rebalance_seq = g->join_seq = g->stable_seq = g->member_join_seq = g->leave_seq = g->expired_seq = -1;
-        g->unowned = g->n_parts;
+        sl_meter_init(&g->meter, g->n_parts); /* nobody owns a partition before the members join */
         g->leader_slot = -1;
         for (int i = 0; i < g->n_slots; i++) {
             sl_rmember_t *m = &g->members[i];
@@ -143,17 +142,10 @@ void sl_rgroup_changed_locked(sl_rrun_t *run, sl_rgroup_t *g, int64_t cause) {
     if (run->frozen)
         return;
     int64_t now = sl_rstamp_locked(run);
-    if (now > g->unowned_since_us) {
-        double dt = (double)(now - g->unowned_since_us);
-        g->unowned_us += g->unowned * dt;
-        if (g->first_settled_us >= 0)
-            g->unowned_after_us += g->unowned * dt;
-    }
-    g->unowned_since_us = now;
     int unowned = 0;
     for (int p = 0; p < g->n_parts; p++)
         unowned += g->owners[p] <= 0;
-    g->unowned = unowned;
+    sl_meter_unowned(&g->meter, now, unowned);
     int assigned = all_assigned(g);
     if (!run->cluster->has_group_log) {
         /* The members' view: a rebalance ends when all hold the new generation. */
@@ -168,25 +160,18 @@ void sl_rgroup_changed_locked(sl_rrun_t *run, sl_rgroup_t *g, int64_t cause) {
             snprintf(g->state, sizeof g->state, "Stable");
         }
     }
-    int now_settled = !strcmp(g->state, "Stable") && assigned && unowned == 0;
-    if (now_settled == g->settled)
-        return;
-    g->settled = now_settled;
-    if (now_settled) {
-        g->settled_since_us = now;
-        if (g->first_settled_us < 0) {
-            g->first_settled_us = now;
+    int was_ever = g->meter.first_settled_us >= 0;
+    int change = sl_meter_settle(&g->meter, now, !strcmp(g->state, "Stable") && assigned && unowned == 0);
+    if (change > 0) {
+        if (!was_ever) {
             g->base_generation = g->generation;
             g->start_open = 0; /* a start before this is the group forming, not a rebalance */
-        } else
-            g->out_of_settled_us += now - g->left_settled_us;
+        }
         g->rebalancing = 0;
         sl_rtrace_locked(run, now, "group.settled", NULL, g->cfg->id, NULL, g->generation,
                          cause >= 0 ? cause : g->stable_seq,
                          "every member holds its generation %d assignment; all %d partitions owned", g->generation,
                          g->n_parts);
-    } else {
-        g->left_settled_us = now;
     }
 }
 
@@ -394,7 +379,6 @@ void sl_rgroups_finish_locked(sl_rrun_t *run) {
     for (int gi = 0; gi < run->n_groups; gi++) {
         sl_rgroup_t *g = &run->groups[gi];
         sl_rgroup_changed_locked(run, g, -1);
-        if (!g->settled && g->first_settled_us >= 0)
-            g->out_of_settled_us += sl_rstamp_locked(run) - g->left_settled_us;
+        sl_meter_finish(&g->meter, sl_rstamp_locked(run));
     }
 }

@@ -125,7 +125,7 @@ void sl_rsample(sl_rrun_t *run) {
         }
         if (run->series)
             fprintf(run->series, "%.3f\t%s\t%d\t%d\t%s\t%d\t%d\t%lld\t%.1f\n", (double)now / 1e6, g->cfg->id, members,
-                    g->generation, g->state, g->n_parts - g->unowned, g->unowned, (long long)lag,
+                    g->generation, g->state, g->n_parts - g->meter.unowned, g->meter.unowned, (long long)lag,
                     now > 0 ? (double)consumed / dt_s : 0.0);
     }
     /* Once a sample: a user (or a test) can follow the files as they grow. */
@@ -145,12 +145,9 @@ static void group_result(const void *ctx, int i, sl_group_result_t *r, const cha
     r->group = g->cfg->id;
     r->rebalances = g->rebalances;
     r->generation = g->generation;
-    r->rebalance_s = (double)g->out_of_settled_us / 1e6;
-    r->unowned_partition_s = (g->first_settled_us >= 0 ? g->unowned_after_us : g->unowned_us) / 1e6;
     r->max_lag = g->max_lag;
     r->duplicates = g->duplicates;
-    r->first_stable_s = g->first_settled_us >= 0 ? (double)g->first_settled_us / 1e6 : -1;
-    r->stable_from_s = g->settled ? (double)g->settled_since_us / 1e6 : -1;
+    sl_meter_results(&g->meter, r); /* rebalance_s, unowned_partition_s, first_stable_s, stable_from_s */
     r->rebalance_latency_s = -1; /* the coordinator's states are not seen from the members (docs/outputs.md) */
     *owner = g->cfg->owner;
 }

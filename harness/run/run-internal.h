@@ -33,6 +33,7 @@
 #include "run.h"
 #include "stormlab/scenario.h"
 #include "stormlab/proxy.h"
+#include "stormlab/meter.h"
 #include "stormlab/rng.h"
 
 typedef struct sl_rrun_s sl_rrun_t;
@@ -140,13 +141,9 @@ typedef struct sl_rgroup_s {
     int broker_members;        /* members the coordinator has (mock view), -1 unknown */
     int rebalancing;           /* a rebalance is under way (since its start event) */
     int start_open;            /* a group.rebalance.start not yet matched by a new generation */
-    int settled;
-    int64_t first_settled_us, settled_since_us, left_settled_us, out_of_settled_us;
+    sl_meter_t meter;          /* settled periods, unowned partitions: the simulator's integration (stormlab/meter.h) */
     int base_generation;       /* the generation when the group first settled, -1 before */
     int rebalances;            /* generation - base_generation: one per generation after it */
-    int unowned;
-    int64_t unowned_since_us;
-    double unowned_us, unowned_after_us;
     int64_t max_lag, consumed_total, consumed_at_sample, duplicates;
     int64_t rebalance_seq;     /* its latest group.rebalance.start */
     int64_t join_seq;          /* its latest group.join.complete */

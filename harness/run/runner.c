@@ -131,7 +131,7 @@ static void progress(sl_rrun_t *run, int64_t now) {
     for (int g = 0; g < run->n_groups && used < (int)sizeof line - 80; g++) {
         sl_rgroup_t *gr = &run->groups[g];
         used += snprintf(line + used, sizeof line - (size_t)used, " | %s %s gen %d, %d rebalances%s", gr->cfg->id,
-                         gr->state, gr->generation, gr->rebalances, gr->settled ? "" : " (unsettled)");
+                         gr->state, gr->generation, gr->rebalances, gr->meter.settled ? "" : " (unsettled)");
     }
     pthread_mutex_unlock(&run->mu);
     fprintf(stderr, "%s\033[K", line);
@@ -250,7 +250,7 @@ static int wait_groups_formed(sl_rrun_t *run, const sigset_t *sigs, int show_pro
         char waiting[256] = "";
         pthread_mutex_lock(&run->mu);
         for (int g = 0; g < run->n_groups; g++)
-            if (run->groups[g].target > 0 && run->groups[g].first_settled_us < 0) {
+            if (run->groups[g].target > 0 && run->groups[g].meter.first_settled_us < 0) {
                 forming++;
                 snprintf(waiting, sizeof waiting, "%s", run->groups[g].cfg->id);
             }
