@@ -2,7 +2,7 @@
  * The simulator's stream ids for the one generator (stormlab/rng.h).
  * One stream per entity (broker, member, link set, ...) derived from the
  * master seed and a stream id, so adding randomness to one entity never
- * shifts another's sequence.  Never rand(): its algorithm varies by libc.
+ * shifts another's sequence.  Never the C library's generator: it varies by libc.
  */
 #ifndef SL_RNG_INTERNAL_H
 #define SL_RNG_INTERNAL_H
