@@ -64,7 +64,8 @@ for g in $(seq 1 "$groups"); do
   if [ -n "$session" ] && [ $(( g % 5 )) -ne 4 ]; then
     extra="$extra, session_timeout: $session, heartbeat_interval: 3s"
   fi
-  if [ "$shape" = mixed ] && [ $(( g % 7 )) -eq 3 ] && [ $(( g % 5 )) -ne 4 ]; then
+  # roundrobin only where the mix above set no assignor (0: Java, 2: librdkafka)
+  if [ "$shape" = mixed ] && [ $(( g % 7 )) -eq 3 ] && { [ "$mix" -eq 0 ] || [ "$mix" -eq 2 ]; }; then
     extra="$extra, assignor: roundrobin"
   fi
   if [ $(( g % 8 )) -eq 4 ] && [ "$mix" -ne 4 ] && [ "$shape" != heartbeats ]; then extra="$extra, static: true"; fi

@@ -86,10 +86,16 @@ static void check_report(const char *rep, size_t len, const uint8_t *d, size_t n
     char *copy = strdup(rep), *save = NULL;
     for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         /* the fault's name comes first and may itself hold the marker:
-         * one of the marks must be followed by the quoted command */
-        const char *mark = ": would run: ";
+         * one of the marks must be followed by the quoted command.  A fault
+         * undone with the run's process has no command: its line ends with
+         * the in-process reason, which no quoted command can end with (the
+         * parentheses would be quoted), so a name holding the marker there
+         * forges nothing. */
+        const char *mark = ": would run: ", *gone = ": gone with the run's process (in-process, nothing to undo)";
+        size_t ll = strlen(line), gl = strlen(gone);
         int seen = 0, ok = 0;
-        int fault_line = !strncmp(line, "  ", 2); /* not the run's header line */
+        int in_process = ll >= gl && !strcmp(line + ll - gl, gone);
+        int fault_line = !strncmp(line, "  ", 2) && !in_process; /* not the run's header line */
         for (char *cmd = fault_line ? strstr(line, mark) : NULL; cmd && !ok; cmd = strstr(cmd + 1, mark)) {
             seen = 1;
             char **w = fz_sh_split(cmd + strlen(mark));
