@@ -367,7 +367,11 @@ static int heal_all(const char *state_dir, int dry_run, FILE *report, sl_heal_st
         char rerr[1024] = "";
         int r = read_journal(&jr, fd, rerr, sizeof rerr);
         if (r < 0) {
-            fprintf(report, "stormlab heal: %s (kept; fix or remove it by hand)\n", rerr);
+            /* the message quotes the journal (an unknown op, JSON's error
+             * text): on one line, so no byte of it can forge a line */
+            char shown[sizeof rerr * 4];
+            one_line(rerr, shown, sizeof shown);
+            fprintf(report, "stormlab heal: %s (kept; fix or remove it by hand)\n", shown);
             st->failed++;
             rc = -1;
         } else if (r > 0) {
