@@ -30,6 +30,9 @@ test_packages=(
                                      # also toxiproxy-java 2.1.11 (tests/proxy/clients) and the Java
                                      # member of client: java real runs (harness/java/member.sh)
   nodejs npm                         # the real toxiproxy-node-client 4.1.0 (tests/proxy/clients)
+  man-db groff-base bsdextrautils    # man pages rendered and read back (tests/cli/manpages.sh)
+  zsh fish                           # shell completions used by each shell (tests/cli/completions.sh)
+  dpkg-dev fakeroot lintian          # the .deb: built by CPack, checked by lintian (tests/install)
 )
 usage() { echo "usage: cmake/install-deps.sh [--test] [--print]" >&2; exit 2; }
 with_tests=0 print=0

@@ -9,8 +9,9 @@
 #   DATADIR/stormlab/{plots,scenarios,java}      (gnuplot scripts, scenario library, Java member program)
 #   DATADIR/doc/stormlab/copyright
 #
-# Man pages and shell completions: add their install(FILES ...) lines in the
-# marked section at the end of this file.
+#   MANDIR/man1/stormlab.1, stormlab-COMMAND.1   (from --help: cmake/manpages.cmake)
+#   DATADIR/bash-completion/completions/stormlab, DATADIR/zsh/vendor-completions/_stormlab,
+#   DATADIR/fish/vendor_completions.d/stormlab.fish
 include(GNUInstallDirs)
 
 # The layout relative to the binary, compiled in (datadirs.c).
@@ -106,7 +107,9 @@ if(TARGET stormlab_connect_map)
 endif()
 install(FILES ${PROJECT_SOURCE_DIR}/cmake/copyright DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/stormlab)
 
-# --- Man pages and shell completions (issue 21, branch packcli) -------------
-# install(FILES ... DESTINATION ${CMAKE_INSTALL_MANDIR}/man1) and the bash,
-# zsh and fish completion directories go here.
-# -----------------------------------------------------------------------------
+# Man pages and shell completions (cmake/manpages.cmake writes them at build time).
+install(DIRECTORY ${SL_MAN_DIR}/ DESTINATION ${CMAKE_INSTALL_MANDIR}/man1 FILES_MATCHING PATTERN "*.1")
+install(FILES ${SL_COMPLETIONS_DIR}/stormlab.bash DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions
+  RENAME stormlab)
+install(FILES ${SL_COMPLETIONS_DIR}/_stormlab DESTINATION ${CMAKE_INSTALL_DATADIR}/zsh/vendor-completions)
+install(FILES ${SL_COMPLETIONS_DIR}/stormlab.fish DESTINATION ${CMAKE_INSTALL_DATADIR}/fish/vendor_completions.d)

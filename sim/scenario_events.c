@@ -9,7 +9,7 @@
 
 #include "scenario_load-internal.h"
 
-static const char *const event_keys[] = {"at", "for", "rolling", "mode", "oneway", "kind", "skip",
+const char *const ld_event_keys[] = {"at", "for", "rolling", "mode", "oneway", "kind", "skip",
                                          "partition", "degrade", "restart", "pause", "stall",
                                          "set", "scale", NULL};
 #define N_ACTIONS 7 /* sl_event_kind_t's values; sl_event_kind_name() names them */
@@ -240,7 +240,7 @@ static int load_event(ld_t *ld, const sl_yaml_node_t *m, const char *path, sl_ev
                       const int *maxm, const sl_yaml_node_t **action_at) {
     char p[LD_PATH];
     const sl_yaml_node_t *v, *action = NULL, *action_key = NULL;
-    if (ld_map(ld, m, path, "an event (at: and one action)", event_keys) != 0) return -1;
+    if (ld_map(ld, m, path, "an event (at: and one action)", ld_event_keys) != 0) return -1;
     e->line = m->line;
     e->col = m->col;
     e->for_us = e->rolling_us = -1;

@@ -96,6 +96,9 @@ int ld_expects(ld_t *ld, const sl_yaml_node_t *seq);
 int ld_topic_index(const ld_t *ld, const char *name);
 int ld_group_index(const ld_t *ld, const char *id);
 
+/* An event's keys: at:, for:, ... and the actions (scenario_events.c). */
+extern const char *const ld_event_keys[];
+
 /* Applies the --set overrides to the tree (scenario_set.c). */
 int ld_apply_sets(ld_t *ld, sl_yaml_node_t *root, const char *const *sets, size_t n_sets);
 

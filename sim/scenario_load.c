@@ -36,6 +36,18 @@ static const char *const group_keys[] = {
     "retry_backoff", "retry_backoff_max", "fetch_max_wait", NULL};
 static const char *const link_keys[] = {"latency", "jitter", "loss", NULL};
 
+const char *const *sl_scenario_keys(const char *where) {
+    static const struct {
+        const char *where;
+        const char *const *keys;
+    } places[] = {{"", top_keys},         {"cluster", cluster_keys}, {"topics", topic_keys},
+                  {"groups", group_keys}, {"links", link_keys},      {"events", ld_event_keys}};
+    for (size_t i = 0; where && i < sizeof places / sizeof places[0]; i++)
+        if (!strcmp(where, places[i].where))
+            return places[i].keys;
+    return NULL;
+}
+
 /* ---- name lookups ---- */
 
 static int cmp_name(const void *a, const void *b) {

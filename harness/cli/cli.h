@@ -58,6 +58,8 @@ int sl_cmd_plot(int argc, char **argv);
 int sl_cmd_explain(int argc, char **argv);
 int sl_cmd_check(int argc, char **argv);
 int sl_cmd_sweep(int argc, char **argv);
+/* `stormlab help --set-paths [SCENARIO]` (argv: what follows it). */
+int sl_cli_set_paths(int argc, char **argv);
 int sl_cmd_advise(int argc, char **argv); /* harness/cli/cmd_advise.c, harness/advise/ */
 int sl_cmd_lint(int argc, char **argv);
 int sl_cmd_compare(int argc, char **argv);

@@ -19,28 +19,30 @@ static void usage(FILE *f) {
           "A chaos lab for Kafka consumer-group rebalance storms.\n"
           "\n"
           "commands:\n"
-          "  sim SCENARIO      run a scenario on the deterministic simulator\n"
+          "  sim SCENARIO        run a scenario on the deterministic simulator\n"
 #ifdef SL_HAVE_RUN
-          "  run SCENARIO      run it in real time: real librdkafka clients, mock or real Kafka\n"
-          "  heal              undo what a killed `stormlab run` left behind\n"
+          "  run SCENARIO        run it in real time: real librdkafka clients, mock or real Kafka\n"
+          "  heal                undo what a killed `stormlab run` left behind\n"
 #endif
-          "  explain DIR       the cause chain behind each rebalance of a run\n"
-          "  plot DIR          render a run's plots and report.html (needs gnuplot)\n"
-          "  check SCENARIO... run scenarios and gate on their expect: blocks (CI, JUnit)\n"
-          "  sweep SCENARIO    run a grid of --vary overrides in parallel; results.tsv\n"
-          "  advise SCENARIO   which settings or operator actions would have kept every gate\n"
-          "  lint FILE...      flag storm-prone Kafka consumer/broker properties\n"
-          "  compare A B       two run directories side by side (e.g. sim vs real), overlay plots\n"
-          "  export SCENARIO   the scenario's faults as a Chaos Mesh Workflow, for a staging cluster\n"
+          "  explain DIR         the cause chain behind each rebalance of a run\n"
+          "  plot DIR            render a run's plots and report.html (needs gnuplot)\n"
+          "  check SCENARIO...   run scenarios and gate on their expect: blocks (CI, JUnit)\n"
+          "  sweep SCENARIO      run a grid of --vary overrides in parallel; results.tsv\n"
+          "  advise SCENARIO     which settings or operator actions would have kept every gate\n"
+          "  lint FILE...        flag storm-prone Kafka consumer/broker properties\n"
+          "  compare A B         two run directories side by side (e.g. sim vs real), overlay plots\n"
+          "  export SCENARIO     the scenario's faults as a Chaos Mesh Workflow, for a staging cluster\n"
 #ifdef SL_HAVE_PROXY
-          "  proxy             run the fault proxy (Toxiproxy-compatible HTTP API)\n"
+          "  proxy               run the fault proxy (Toxiproxy-compatible HTTP API)\n"
 #endif
-          "  help [COMMAND]    show help for a command\n"
+          "  help [COMMAND]      show help for a command\n"
           "  version, --version  print the version\n"
           "\n"
           "Run 'stormlab COMMAND --help' for a command's options.\n"
-          "Scenario format: docs/scenarios.md.  Exit codes: 0 ok, 1 expectation failed,\n"
-          "2 bad usage or input, 3 run could not be carried out.\n",
+          "Scenario format: docs/scenarios.md.\n"
+          "\n"
+          "exit codes: 0 ok, 1 an expectation failed, 2 bad usage or input, 3 a run could\n"
+          "not be carried out\n",
           f);
 }
 
@@ -58,6 +60,8 @@ int main(int argc, char **argv) {
         return SL_EXIT_OK;
     }
     if (!strcmp(cmd, "help")) {
+        if (argc >= 3 && !strcmp(argv[2], "--set-paths")) /* for shell completion */
+            return sl_cli_set_paths(argc - 3, argv + 3);
         if (argc < 3) {
             usage(stdout);
             return SL_EXIT_OK;

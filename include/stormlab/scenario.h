@@ -218,6 +218,13 @@ int64_t sl_scenario_sample_us(const sl_scenario_t *sc);
  * ("file:line:col: ..."). */
 const char *sl_scenario_file(const sl_scenario_t *sc);
 
+/** The keys the scenario format accepts in one place: "" (the top level),
+ * "cluster", "topics" (a topic's), "groups" (a group's), "links", "events"
+ * (an event's: at:, for:, ... and its action); NULL-terminated, or NULL for an
+ * unknown place.  The loader checks files against these very tables, and
+ * `stormlab help --set-paths` (shell completion of --set) lists them. */
+const char *const *sl_scenario_keys(const char *where);
+
 /* Names used by the loader, the writer and the outputs (one table each). */
 const char *sl_client_name(sl_client_t c);
 const char *sl_protocol_name(sl_protocol_t p);
