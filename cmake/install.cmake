@@ -7,12 +7,15 @@
 #   LIBDIR/pkgconfig/stormlab.pc, INCLUDEDIR/stormlab/*.h
 #   LIBDIR/stormlab/libstormlab_connect_map.so   (preloaded by Java members' JVMs)
 #   DATADIR/stormlab/{plots,scenarios,java}      (gnuplot scripts, scenario library, Java member program)
-#   DATADIR/doc/stormlab/copyright
+#   DATADIR/doc/stormlab/{copyright,changelog.gz,*.md}, DATADIR/doc/libstormlab{0,-dev}/
 #
 #   MANDIR/man1/stormlab.1, stormlab-COMMAND.1   (from --help: cmake/manpages.cmake)
 #   DATADIR/bash-completion/completions/stormlab, DATADIR/zsh/vendor-completions/_stormlab,
 #   DATADIR/fish/vendor_completions.d/stormlab.fish
 include(GNUInstallDirs)
+# Three packages' worth (cmake/package.cmake): the program (cli, the
+# default), the shared library (lib), what building against it needs (dev).
+set(CMAKE_INSTALL_DEFAULT_COMPONENT_NAME cli)
 
 # The layout relative to the binary, compiled in (datadirs.c).
 file(RELATIVE_PATH SL_REL_DATADIR "/p/${CMAKE_INSTALL_BINDIR}" "/p/${CMAKE_INSTALL_DATADIR}/stormlab")
@@ -82,17 +85,17 @@ install(TARGETS stormlab RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 if(TARGET stormlab-proxy)
   install(TARGETS stormlab-proxy RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()
-install(TARGETS stormlab_shared stormlab_static
-  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
-  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/stormlab DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+install(TARGETS stormlab_shared
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT lib NAMELINK_COMPONENT dev)
+install(TARGETS stormlab_static ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev)
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/stormlab DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT dev
   FILES_MATCHING PATTERN "*.h" ${SL_HEADERS_EXCLUDE})
 
 # stormlab.pc: prefix relative to the .pc file itself, so a moved tree
 # still compiles (pkg-config's ${pcfiledir}).
 file(RELATIVE_PATH SL_PC_TO_PREFIX "/p/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/p")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/stormlab.pc.in ${PROJECT_BINARY_DIR}/stormlab.pc @ONLY)
-install(FILES ${PROJECT_BINARY_DIR}/stormlab.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+install(FILES ${PROJECT_BINARY_DIR}/stormlab.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig COMPONENT dev)
 
 # Run-time files, where datadirs.c looks for them.
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/plots/ DESTINATION ${CMAKE_INSTALL_DATADIR}/stormlab/plots
@@ -105,10 +108,23 @@ if(TARGET stormlab_connect_map)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/harness/java/src DESTINATION ${CMAKE_INSTALL_DATADIR}/stormlab/java)
   install(TARGETS stormlab_connect_map LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/stormlab)
 endif()
-install(FILES ${PROJECT_SOURCE_DIR}/cmake/copyright DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/stormlab)
+# Each package's copyright file and changelog (compressed, as Debian keeps
+# them: cmake/manpages.cmake), and the documentation the man pages and --help
+# cite (docs/*.md).
+foreach(pkg stormlab:cli libstormlab0:lib libstormlab-dev:dev)
+  string(REPLACE ":" ";" pkg ${pkg})
+  list(GET pkg 0 dir)
+  list(GET pkg 1 comp)
+  install(FILES ${PROJECT_SOURCE_DIR}/cmake/copyright ${PROJECT_BINARY_DIR}/changelog.gz
+    DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/${dir} COMPONENT ${comp})
+endforeach()
+install(FILES ${PROJECT_SOURCE_DIR}/cmake/deb/libstormlab0.lintian-overrides
+  DESTINATION ${CMAKE_INSTALL_DATADIR}/lintian/overrides RENAME libstormlab0 COMPONENT lib)
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/ DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/stormlab
+  FILES_MATCHING PATTERN "*.md")
 
 # Man pages and shell completions (cmake/manpages.cmake writes them at build time).
-install(DIRECTORY ${SL_MAN_DIR}/ DESTINATION ${CMAKE_INSTALL_MANDIR}/man1 FILES_MATCHING PATTERN "*.1")
+install(DIRECTORY ${SL_MAN_DIR}/ DESTINATION ${CMAKE_INSTALL_MANDIR}/man1 FILES_MATCHING PATTERN "*.1.gz")
 install(FILES ${SL_COMPLETIONS_DIR}/stormlab.bash DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions
   RENAME stormlab)
 install(FILES ${SL_COMPLETIONS_DIR}/_stormlab DESTINATION ${CMAKE_INSTALL_DATADIR}/zsh/vendor-completions)

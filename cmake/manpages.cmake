@@ -15,4 +15,11 @@ add_custom_command(
           ${PROJECT_SOURCE_DIR}/cmake/help-table.awk
   COMMENT "Man pages and shell completions from stormlab --help"
   VERBATIM)
-add_custom_target(manpages ALL DEPENDS ${SL_MAN_DIR}/stormlab.1 ${SL_COMPLETIONS_DIR}/stormlab.bash)
+# The packages' changelog, compressed like the man pages (gzip -n: no
+# name or time inside, so the same source gives the same bytes).
+add_custom_command(OUTPUT ${PROJECT_BINARY_DIR}/changelog.gz
+  COMMAND sh -c "gzip -9n < \"$1\" > \"$2\"" sh ${PROJECT_SOURCE_DIR}/cmake/deb/changelog
+          ${PROJECT_BINARY_DIR}/changelog.gz
+  DEPENDS ${PROJECT_SOURCE_DIR}/cmake/deb/changelog VERBATIM)
+add_custom_target(manpages ALL DEPENDS ${SL_MAN_DIR}/stormlab.1 ${SL_COMPLETIONS_DIR}/stormlab.bash
+                  ${PROJECT_BINARY_DIR}/changelog.gz)

@@ -6,7 +6,7 @@
 set -eu
 bin=$1 out=$2 version=$3 dir=$4
 mkdir -p "$out"
-rm -f "$out"/*.1
+rm -f "$out"/*.1 "$out"/*.1.gz
 # "  sim SCENARIO      run a scenario ..." -> "sim<TAB>run a scenario ..."
 commands=$("$bin" --help | awk '/^commands:/ {on = 1; next} on && /^ *$/ {exit}
   on && /^  [a-z]/ { l = substr($0, 3); c = l; sub(/[ ,].*/, "", c)
@@ -22,3 +22,5 @@ printf '%s\n' "$commands" | while IFS="$(printf '\t')" read -r cmd whatis; do
     -v see_also=stormlab -f "$dir/help2roff.awk" > "$out/stormlab-$cmd.1.tmp"
   mv "$out/stormlab-$cmd.1.tmp" "$out/stormlab-$cmd.1"
 done
+# compressed for installing (gzip -n: the same bytes for the same page)
+for f in "$out"/*.1; do gzip -9n < "$f" > "$f.gz"; done
