@@ -31,7 +31,7 @@ static void usage(FILE *f) {
           "  advise SCENARIO     which settings or operator actions would have kept every gate\n"
           "  lint FILE...        flag storm-prone Kafka consumer/broker properties\n"
           "  compare A B         two run directories side by side (e.g. sim vs real), overlay plots\n"
-          "  export SCENARIO     the scenario's faults as a Chaos Mesh Workflow, for a staging cluster\n"
+          "  export SCENARIO     the scenario's faults as Chaos Mesh or Toxiproxy input, for a staging cluster\n"
 #ifdef SL_HAVE_PROXY
           "  proxy               run the fault proxy (Toxiproxy-compatible HTTP API)\n"
 #endif

@@ -348,12 +348,7 @@ static void export_event(cm_t *c, int ev) {
              "(a JVMChaos latency rule on the application's record handler comes closest)");
         return;
     case SL_EV_SET:
-        note(c, ev, "not exported: a configuration change is a rollout (change the consumers' config and restart "
-                    "them as the event's rolling: says), not a fault");
-        return;
-    case SL_EV_SCALE:
-        note(c, ev, "not exported: scaling is an operator action (kubectl scale to the event's members)");
-        return;
+    case SL_EV_SCALE: note(c, ev, sl_export_rollout_note(e->kind)); return;
     }
 }
 

@@ -25,4 +25,8 @@ int sl_export_rolling(const sl_scenario_t *sc, int ev, sl_selector_t **out);
 sl_err_t sl_export_write_file(const char *dir, const char *name, const char *buf, size_t len, char *err,
                               size_t errsz);
 
+/* Why a set or scale event is not exported, the same for every target:
+ * the team's rollout, not a fault. */
+const char *sl_export_rollout_note(sl_event_kind_t kind);
+
 #endif

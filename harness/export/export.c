@@ -108,3 +108,10 @@ sl_err_t sl_export_write_file(const char *dir, const char *name, const char *buf
     }
     return SL_OK;
 }
+
+const char *sl_export_rollout_note(sl_event_kind_t kind) {
+    return kind == SL_EV_SET ? "not exported: a configuration change is a rollout (change the consumers' config and "
+                               "restart them as the event's rolling: says), not a fault"
+                             : "not exported: scaling is an operator action (start or stop consumers to the event's "
+                               "members: kubectl scale on Kubernetes)";
+}
