@@ -597,7 +597,34 @@ out:
 
 /* --------------------------------------------------------------- sweep */
 
-int sl_cmd_sweep(int argc, char **argv) {
+/* ------------------------------------------------------------- command */
+
+/* One sweep from the command line to its printed results.  Each stage
+ * below fills its part of the state and returns GO_ON, or the exit code. */
+#define GO_ON (-1)
+
+typedef struct {
+    sweep_t s;
+    const char *metric, *shard;
+    long jobs;
+    int merge, plots, json, quiet;
+    unsigned si, sn;          /* shard si of sn (1 of 1: the whole grid) */
+    char **operands;          /* what follows the options */
+    int n_operands;
+    sl_scenario_t *sc0;       /* point 0, loaded */
+    char **header;            /* results.tsv's comment lines */
+    size_t n_header;
+    char *columns;            /* results.tsv's column line */
+    size_t *list, count;      /* the points this shard runs */
+    char **rows;              /* results.tsv's rows, by point */
+    double wall;              /* seconds the points took */
+    int points_code;          /* how the points went (SL_EXIT_*) */
+    char defout[600], mdef[600];
+    char err[4400];
+} sweep_cmd_t;
+
+/* parse: the options into the state. */
+static int sweep_parse(sweep_cmd_t *st, int argc, char **argv) {
     static const struct option opts[] = {
         {"vary", required_argument, 0, 'V'},  {"set", required_argument, 0, 'S'},
         {"seed", required_argument, 0, 's'},  {"jobs", required_argument, 0, 'j'},
@@ -606,325 +633,371 @@ int sl_cmd_sweep(int argc, char **argv) {
         {"no-plots", no_argument, 0, 'P'},    {"json", no_argument, 0, 'J'},
         {"quiet", no_argument, 0, 'q'},       {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
-    sweep_t s;
-    memset(&s, 0, sizeof s);
-    const char *metric = NULL, *shard = NULL;
-    long jobs = 0;
-    int merge = 0, plots = 1, json = 0, quiet = 0, c, code = SL_EXIT_USAGE;
-    char err[4400];
-    char **rows = NULL;
-    size_t *list = NULL;
-    char **header = NULL;
-    size_t n_header = 0;
-    char *columns = NULL;
-    sl_scenario_t *sc0 = NULL;
+    sweep_t *s = &st->s;
+    int c;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "hqo:j:", opts, NULL)) != -1) {
         switch (c) {
         case 'V':
-            if (s.n_vary == SL_SWEEP_MAX_VARY) {
+            if (s->n_vary == SL_SWEEP_MAX_VARY) {
                 fprintf(stderr, "stormlab sweep: too many --vary options (at most %d)\n", SL_SWEEP_MAX_VARY);
-                goto out;
+                return SL_EXIT_USAGE;
             }
-            if (sl_vary_parse(optarg, &s.vary[s.n_vary], err, sizeof err) != 0) {
-                fprintf(stderr, "stormlab sweep: %s\n", err);
-                goto out;
+            if (sl_vary_parse(optarg, &s->vary[s->n_vary], st->err, sizeof st->err) != 0) {
+                fprintf(stderr, "stormlab sweep: %s\n", st->err);
+                return SL_EXIT_USAGE;
             }
-            for (size_t i = 0; i < s.n_vary; i++)
-                if (!strcmp(s.vary[i].key, s.vary[s.n_vary].key)) {
+            for (size_t i = 0; i < s->n_vary; i++)
+                if (!strcmp(s->vary[i].key, s->vary[s->n_vary].key)) {
                     fprintf(stderr, "stormlab sweep: --vary %s: %s is varied twice, expected each path once\n",
-                            optarg, s.vary[i].key);
-                    s.n_vary++;
-                    goto out;
+                            optarg, s->vary[i].key);
+                    s->n_vary++;
+                    return SL_EXIT_USAGE;
                 }
-            s.n_vary++;
+            s->n_vary++;
             break;
         case 'S':
-            if (s.n_base == MAX_SETS) {
+            if (s->n_base == MAX_SETS) {
                 fprintf(stderr, "stormlab sweep: too many --set options (at most %d)\n", MAX_SETS);
-                goto out;
+                return SL_EXIT_USAGE;
             }
             if (strpbrk(optarg, "\n\r")) {
                 fprintf(stderr, "stormlab sweep: --set: a newline in '%s', expected one line\n", optarg);
-                goto out;
+                return SL_EXIT_USAGE;
             }
-            s.base_sets[s.n_base++] = optarg;
+            s->base_sets[s->n_base++] = optarg;
             break;
         case 's':
-            if (sl_cli_take_seed("sweep", optarg, &s.seed, &s.have_seed) < 0)
-                goto out;
+            if (sl_cli_take_seed("sweep", optarg, &s->seed, &s->have_seed) < 0)
+                return SL_EXIT_USAGE;
             break;
         case 'j':
-            if (sl_pool_parse_jobs("sweep", optarg, &jobs) < 0)
-                goto out;
+            if (sl_pool_parse_jobs("sweep", optarg, &st->jobs) < 0)
+                return SL_EXIT_USAGE;
             break;
-        case 'H': shard = optarg; break;
-        case 'o': s.out = optarg; break;
-        case 'M': merge = 1; break;
-        case 'm': metric = optarg; break;
-        case 'P': plots = 0; break;
-        case 'J': json = 1; break;
-        case 'q': quiet = 1; break;
-        case 'h': usage(stdout); code = SL_EXIT_OK; goto out;
+        case 'H': st->shard = optarg; break;
+        case 'o': s->out = optarg; break;
+        case 'M': st->merge = 1; break;
+        case 'm': st->metric = optarg; break;
+        case 'P': st->plots = 0; break;
+        case 'J': st->json = 1; break;
+        case 'q': st->quiet = 1; break;
+        case 'h': usage(stdout); return SL_EXIT_OK;
         default:
             if (optopt && strchr("VSsjHom", optopt))
                 fprintf(stderr, "stormlab sweep: option '%s' needs a value\n", argv[optind - 1]);
             else
                 fprintf(stderr, "stormlab sweep: unknown option '%s'\n", argv[optind - 1]);
             usage(stderr);
-            goto out;
+            return SL_EXIT_USAGE;
         }
     }
-    if (s.out && !*s.out) {
+    st->operands = argv + optind;
+    st->n_operands = argc - optind;
+    return GO_ON;
+}
+
+/* validate: the options together; --merge ends here, joining shards. */
+static int sweep_validate(sweep_cmd_t *st) {
+    sweep_t *s = &st->s;
+    if (s->out && !*s->out) {
         fprintf(stderr, "stormlab sweep: --out: empty directory name\n");
-        goto out;
+        return SL_EXIT_USAGE;
     }
-    if (merge) {
-        if (s.n_vary || s.n_base || shard || s.have_seed || jobs) {
+    if (st->merge) {
+        if (s->n_vary || s->n_base || st->shard || s->have_seed || st->jobs) {
             fprintf(stderr, "stormlab sweep: --merge joins finished shards; --vary, --set, --seed, --jobs and "
                     "--shard belong to the sweep itself\n");
-            goto out;
+            return SL_EXIT_USAGE;
         }
-        if (optind >= argc) {
+        if (!st->n_operands) {
             fprintf(stderr, "stormlab sweep: --merge: expected the shard directories (or results.tsv files)\n");
-            goto out;
+            return SL_EXIT_USAGE;
         }
-        code = do_merge(argv + optind, argc - optind, s.out, metric, plots, json, quiet);
-        goto out;
+        return do_merge(st->operands, st->n_operands, s->out, st->metric, st->plots, st->json, st->quiet);
     }
-    if (optind >= argc) {
+    if (!st->n_operands) {
         fprintf(stderr, "stormlab sweep: missing SCENARIO\n");
         usage(stderr);
-        goto out;
+        return SL_EXIT_USAGE;
     }
-    if (optind != argc - 1) {
-        fprintf(stderr, "stormlab sweep: expected exactly one SCENARIO, got '%s' too\n", argv[optind + 1]);
-        goto out;
+    if (st->n_operands != 1) {
+        fprintf(stderr, "stormlab sweep: expected exactly one SCENARIO, got '%s' too\n", st->operands[1]);
+        return SL_EXIT_USAGE;
     }
-    if (!s.n_vary) {
+    if (!s->n_vary) {
         fprintf(stderr, "stormlab sweep: nothing to vary, expected at least one --vary PATH=V1,V2,...\n");
-        goto out;
+        return SL_EXIT_USAGE;
     }
-    for (size_t i = 0; i < s.n_vary; i++)
-        if (s.have_seed && !strcmp(s.vary[i].key, "seed")) {
+    for (size_t i = 0; i < s->n_vary; i++)
+        if (s->have_seed && !strcmp(s->vary[i].key, "seed")) {
             fprintf(stderr, "stormlab sweep: --seed and --vary seed=... both set the seed, expected one of them\n");
-            goto out;
+            return SL_EXIT_USAGE;
         }
-    unsigned si = 1, sn = 1;
-    if (shard && sl_shard_parse(shard, &si, &sn, err, sizeof err) != 0) {
-        fprintf(stderr, "stormlab sweep: %s\n", err);
-        goto out;
+    if (st->shard && sl_shard_parse(st->shard, &st->si, &st->sn, st->err, sizeof st->err) != 0) {
+        fprintf(stderr, "stormlab sweep: %s\n", st->err);
+        return SL_EXIT_USAGE;
     }
-    s.path = argv[optind];
-    s.points = sl_grid_points(s.vary, s.n_vary);
-    if (!s.points) {
+    s->path = st->operands[0];
+    s->points = sl_grid_points(s->vary, s->n_vary);
+    if (!s->points) {
         fprintf(stderr, "stormlab sweep: the grid has more than %d points, expected fewer values\n",
                 SL_SWEEP_MAX_POINTS);
-        goto out;
+        return SL_EXIT_USAGE;
     }
-    s.width = 4;
-    for (size_t p = s.points - 1; p >= 10000; p /= 10) s.width++;
+    s->width = 4;
+    for (size_t p = s->points - 1; p >= 10000; p /= 10) s->width++;
+    return GO_ON;
+}
 
-    /* Every point loads before any runs: a bad value stops the sweep here,
-     * in every shard alike. */
+/* Every point loads before any runs: a bad value stops the sweep here,
+ * in every shard alike.  Point 0 is kept (st->sc0). */
+static int sweep_load_points(sweep_cmd_t *st) {
+    const sweep_t *s = &st->s;
     size_t bad = 0;
-    for (size_t p = 0; p < s.points; p++) {
+    for (size_t p = 0; p < s->points; p++) {
         sl_scenario_t *sc = NULL;
         char label[1024];
-        err[0] = '\0';
-        sl_err_t rc = load_point(&s, p, &sc, err, sizeof err);
+        st->err[0] = '\0';
+        sl_err_t rc = load_point(s, p, &sc, st->err, sizeof st->err);
         if (rc != SL_OK) {
             if (rc == SL_E_IO || (p == 0 && rc != SL_E_INVAL)) {
-                fprintf(stderr, "stormlab: %s\n", err[0] ? err : sl_strerror(rc));
-                bad = s.points;
+                fprintf(stderr, "stormlab: %s\n", st->err[0] ? st->err : sl_strerror(rc));
+                bad = s->points;
                 break;
             }
             if (bad < 10) {
-                point_label(&s, p, label, sizeof label);
-                fprintf(stderr, "stormlab sweep: point %zu (%s): %s\n", p, label, err[0] ? err : sl_strerror(rc));
+                point_label(s, p, label, sizeof label);
+                fprintf(stderr, "stormlab sweep: point %zu (%s): %s\n", p, label,
+                        st->err[0] ? st->err : sl_strerror(rc));
             }
             bad++;
             continue;
         }
-        if (p == 0) sc0 = sc;
+        if (p == 0) st->sc0 = sc;
         else sl_scenario_destroy(sc);
     }
     if (bad) {
-        if (bad < s.points || s.points > 1)
-            fprintf(stderr, "stormlab sweep: %zu of %zu points are invalid; nothing was run\n", bad < s.points ? bad :
-                    s.points, s.points);
-        goto out;
+        if (bad < s->points || s->points > 1)
+            fprintf(stderr, "stormlab sweep: %zu of %zu points are invalid; nothing was run\n",
+                    bad < s->points ? bad : s->points, s->points);
+        return SL_EXIT_USAGE;
     }
-    /* Column groups come from point 0; a point without one writes NA. */
-    {
-        sl_sim_t *probe = NULL;
-        /* group ids are only reachable through a simulation's results */
-        if (sl_sim_new(sc0, &(sl_sinks_t){0}, &probe, err, sizeof err) != SL_OK) {
-            fprintf(stderr, "stormlab sweep: %s\n", err);
-            code = SL_EXIT_USAGE;
-            goto out;
-        }
-        int ng = sl_sim_group_count(probe);
-        s.groups = calloc((size_t)(ng > 0 ? ng : 1), sizeof *s.groups);
-        for (int g = 0; s.groups && g < ng; g++) {
-            sl_group_result_t r;
-            if (sl_sim_group_result(probe, g, &r) == SL_OK) s.groups[s.n_groups++] = strdup(r.group);
-        }
-        sl_sim_destroy(probe);
-        if (!s.groups) { code = SL_EXIT_RUN; goto out; }
-    }
-    const char *name = sl_scenario_name(sc0);
-    char defout[600];
-    if (!s.out) {
-        char suffix[64];
-        if (shard) snprintf(suffix, sizeof suffix, "-sweep-shard-%u-of-%u", si, sn);
-        else snprintf(suffix, sizeof suffix, "-sweep");
-        sl_cli_default_out(name, suffix, defout, sizeof defout);
-        s.out = defout;
-    }
+    return GO_ON;
+}
 
-    /* The header names the grid: the resolved scenario of point 0 (every
-     * default and override in it) and the grid options, hashed, so merge
-     * refuses shards of different sweeps. */
+/* The column groups, from point 0; a point without one writes NA.  Group
+ * ids are only reachable through a simulation's results. */
+static int sweep_plan_groups(sweep_cmd_t *st) {
+    sweep_t *s = &st->s;
+    sl_sim_t *probe = NULL;
+    if (sl_sim_new(st->sc0, &(sl_sinks_t){0}, &probe, st->err, sizeof st->err) != SL_OK) {
+        fprintf(stderr, "stormlab sweep: %s\n", st->err);
+        return SL_EXIT_USAGE;
+    }
+    int ng = sl_sim_group_count(probe);
+    s->groups = calloc((size_t)(ng > 0 ? ng : 1), sizeof *s->groups);
+    for (int g = 0; s->groups && g < ng; g++) {
+        sl_group_result_t r;
+        if (sl_sim_group_result(probe, g, &r) == SL_OK) s->groups[s->n_groups++] = strdup(r.group);
+    }
+    sl_sim_destroy(probe);
+    return s->groups ? GO_ON : SL_EXIT_RUN;
+}
+
+/* The header names the grid: the resolved scenario of point 0 (every
+ * default and override in it) and the grid options, hashed, so merge
+ * refuses shards of different sweeps. */
+static int sweep_plan_header(sweep_cmd_t *st, const char *name) {
+    const sweep_t *s = &st->s;
     uint64_t h = SL_TX_FNV_INIT;
-    {
-        char *res = NULL;
-        size_t rlen = 0;
-        FILE *f = open_memstream(&res, &rlen);
-        if (f) {
-            sl_scenario_write_resolved(sc0, f);
-            fclose(f);
-            h = sl_tx_fnv1a(h, res, rlen);
-            free(res);
-        }
-    }
-    header = calloc(8 + s.n_vary + s.n_base, sizeof *header);
-    if (!header) { code = SL_EXIT_RUN; goto out; }
-    header[n_header++] = strdup("# stormlab sweep");
-    header[n_header++] = sl_tx_printf("# scenario: %s", name);
-    for (size_t i = 0; i < s.n_vary; i++) {
-        header[n_header++] = sl_tx_printf("# vary: %s", s.vary[i].spec);
-        h = sl_tx_fnv1a(h, s.vary[i].spec, strlen(s.vary[i].spec) + 1);
-    }
-    for (size_t i = 0; i < s.n_base; i++) {
-        header[n_header++] = sl_tx_printf("# set: %s", s.base_sets[i]);
-        h = sl_tx_fnv1a(h, s.base_sets[i], strlen(s.base_sets[i]) + 1);
-    }
-    if (s.have_seed) header[n_header++] = sl_tx_printf("# seed: %" PRIu64, s.seed);
-    header[n_header++] = sl_tx_printf("# points: %zu", s.points);
-    header[n_header++] = sl_tx_printf("# grid: fnv1a64:%016" PRIx64, h);
-    for (size_t i = 0; i < n_header; i++)
-        if (!header[i]) { code = SL_EXIT_RUN; goto out; }
-    {
-        char *cbuf = NULL;
-        size_t clen = 0;
-        FILE *f = open_memstream(&cbuf, &clen);
-        if (!f) { code = SL_EXIT_RUN; goto out; }
-        write_columns(f, s.vary, s.n_vary, s.groups, s.n_groups);
+    char *res = NULL;
+    size_t rlen = 0;
+    FILE *f = open_memstream(&res, &rlen);
+    if (f) {
+        sl_scenario_write_resolved(st->sc0, f);
         fclose(f);
-        columns = cbuf;
+        h = sl_tx_fnv1a(h, res, rlen);
+        free(res);
     }
-    char mdef[600];
-    if (!metric) {
-        if (s.n_groups) snprintf(mdef, sizeof mdef, "%s.rebalances", s.groups[0]);
-        else snprintf(mdef, sizeof mdef, "unavailable_partition_s");
-        metric = mdef;
+    /* room for the shard line too (execute) */
+    st->header = calloc(8 + s->n_vary + s->n_base, sizeof *st->header);
+    if (!st->header) return SL_EXIT_RUN;
+    char **hd = st->header;
+    size_t n = 0;
+    hd[n++] = strdup("# stormlab sweep");
+    hd[n++] = sl_tx_printf("# scenario: %s", name);
+    for (size_t i = 0; i < s->n_vary; i++) {
+        hd[n++] = sl_tx_printf("# vary: %s", s->vary[i].spec);
+        h = sl_tx_fnv1a(h, s->vary[i].spec, strlen(s->vary[i].spec) + 1);
     }
-    long mcol = column_index(columns, metric);
-    if (mcol < 0 || !is_metric_column(columns, mcol, s.n_vary)) {
-        char mlist[4096];
-        metric_list(columns, s.n_vary, mlist, sizeof mlist);
-        fprintf(stderr, "stormlab sweep: --metric %s: no such column, expected one of %s\n", metric, mlist);
-        goto out;
+    for (size_t i = 0; i < s->n_base; i++) {
+        hd[n++] = sl_tx_printf("# set: %s", s->base_sets[i]);
+        h = sl_tx_fnv1a(h, s->base_sets[i], strlen(s->base_sets[i]) + 1);
     }
+    if (s->have_seed) hd[n++] = sl_tx_printf("# seed: %" PRIu64, s->seed);
+    hd[n++] = sl_tx_printf("# points: %zu", s->points);
+    hd[n++] = sl_tx_printf("# grid: fnv1a64:%016" PRIx64, h);
+    st->n_header = n;
+    for (size_t i = 0; i < n; i++)
+        if (!hd[i]) return SL_EXIT_RUN;
+    return GO_ON;
+}
 
-    char pdir[4200];
-    snprintf(pdir, sizeof pdir, "%s/points", s.out);
-    if (sl_tx_mkdirs(pdir) != 0) {
-        fprintf(stderr, "stormlab sweep: %s: %s\n", pdir, strerror(errno));
-        code = SL_EXIT_RUN;
-        goto out;
+/* plan: the columns, the output directory, results.tsv's header and the
+ * metric shown. */
+static int sweep_plan(sweep_cmd_t *st) {
+    sweep_t *s = &st->s;
+    int code = sweep_plan_groups(st);
+    if (code != GO_ON) return code;
+    const char *name = sl_scenario_name(st->sc0);
+    if (!s->out) {
+        char suffix[64];
+        if (st->shard) snprintf(suffix, sizeof suffix, "-sweep-shard-%u-of-%u", st->si, st->sn);
+        else snprintf(suffix, sizeof suffix, "-sweep");
+        sl_cli_default_out(name, suffix, st->defout, sizeof st->defout);
+        s->out = st->defout;
     }
-    list = calloc(s.points, sizeof *list);
-    rows = calloc(s.points, sizeof *rows);
-    if (!list || !rows) { code = SL_EXIT_RUN; goto out; }
-    size_t count = 0;
-    for (size_t p = 0; p < s.points; p++)
-        if (sl_shard_has(p, si, sn)) list[count++] = p;
-    if (!jobs)
-        jobs = sl_pool_default_jobs();
-    if ((size_t)jobs > count) jobs = count ? (long)count : 1;
-    if (shard) {
-        char *sh = sl_tx_printf("# shard: %u/%u", si, sn);
-        /* the shard line sits after the fixed header so merge can drop it */
-        header[n_header++] = sh;
+    if ((code = sweep_plan_header(st, name)) != GO_ON) return code;
+    char *cbuf = NULL;
+    size_t clen = 0;
+    FILE *f = open_memstream(&cbuf, &clen);
+    if (!f) return SL_EXIT_RUN;
+    write_columns(f, s->vary, s->n_vary, s->groups, s->n_groups);
+    fclose(f);
+    st->columns = cbuf;
+    if (!st->metric) {
+        if (s->n_groups) snprintf(st->mdef, sizeof st->mdef, "%s.rebalances", s->groups[0]);
+        else snprintf(st->mdef, sizeof st->mdef, "unavailable_partition_s");
+        st->metric = st->mdef;
     }
-    if (!quiet && !json) {
-        printf("stormlab sweep: %s, %zu point%s (", name, s.points, s.points == 1 ? "" : "s");
-        for (size_t i = 0; i < s.n_vary; i++) printf("%s%zu", i ? " x " : "", s.vary[i].n);
-        printf(")");
-        if (shard) printf(", shard %u/%u: %zu point%s", si, sn, count, count == 1 ? "" : "s");
-        printf(", %ld job%s\n", jobs, jobs == 1 ? "" : "s");
-        fflush(stdout);
+    long mcol = column_index(st->columns, st->metric);
+    if (mcol < 0 || !is_metric_column(st->columns, mcol, s->n_vary)) {
+        char mlist[4096];
+        metric_list(st->columns, s->n_vary, mlist, sizeof mlist);
+        fprintf(stderr, "stormlab sweep: --metric %s: no such column, expected one of %s\n", st->metric, mlist);
+        return SL_EXIT_USAGE;
     }
-    double t0 = sl_wall_seconds();
-    int rcode = run_points(&s, list, count, (size_t)jobs, rows, !quiet && isatty(STDERR_FILENO));
-    double wall = sl_wall_seconds() - t0;
-    /* complete each row: point and vary values before the child's fields */
-    for (size_t i = 0; i < count; i++) {
-        size_t p = list[i], idx[SL_SWEEP_MAX_VARY];
-        sl_grid_point(s.vary, s.n_vary, p, idx);
+    return GO_ON;
+}
+
+/* Each row as results.tsv holds it: the point and its vary values before
+ * the child's fields (NA and "crashed" for a child that died without one). */
+static int sweep_complete_rows(sweep_cmd_t *st) {
+    const sweep_t *s = &st->s;
+    for (size_t i = 0; i < st->count; i++) {
+        size_t p = st->list[i], idx[SL_SWEEP_MAX_VARY];
+        sl_grid_point(s->vary, s->n_vary, p, idx);
         char *buf = NULL;
         size_t blen = 0;
         FILE *f = open_memstream(&buf, &blen);
-        if (!f) { code = SL_EXIT_RUN; goto out; }
+        if (!f) return SL_EXIT_RUN;
         fprintf(f, "%zu", p);
-        for (size_t k = 0; k < s.n_vary; k++) fprintf(f, "\t%s", s.vary[k].values[idx[k]]);
-        if (rows[p]) {
-            fprintf(f, "\t%s", rows[p]);
+        for (size_t k = 0; k < s->n_vary; k++) fprintf(f, "\t%s", s->vary[k].values[idx[k]]);
+        if (st->rows[p]) {
+            fprintf(f, "\t%s", st->rows[p]);
         } else {
-            /* the child died without a row */
             long n_cols = 1;
-            for (const char *q = columns; *q; q++) n_cols += *q == '\t';
-            for (long k = (long)s.n_vary + 1; k < n_cols - 1; k++) fputs("\tNA", f);
+            for (const char *q = st->columns; *q; q++) n_cols += *q == '\t';
+            for (long k = (long)s->n_vary + 1; k < n_cols - 1; k++) fputs("\tNA", f);
             fputs("\tcrashed", f);
         }
         fclose(f);
-        free(rows[p]);
-        rows[p] = buf;
+        free(st->rows[p]);
+        st->rows[p] = buf;
     }
-    if (write_results(s.out, header, n_header, columns, rows, s.points) != 0) {
-        code = SL_EXIT_RUN;
-        goto out;
+    return GO_ON;
+}
+
+/* execute: this shard's points in parallel processes, each in
+ * DIR/points/NNNN/. */
+static int sweep_execute(sweep_cmd_t *st) {
+    const sweep_t *s = &st->s;
+    char pdir[4200];
+    snprintf(pdir, sizeof pdir, "%s/points", s->out);
+    if (sl_tx_mkdirs(pdir) != 0) {
+        fprintf(stderr, "stormlab sweep: %s: %s\n", pdir, strerror(errno));
+        return SL_EXIT_RUN;
     }
-    if (json)
-        print_json(columns, rows, s.points, s.n_vary);
-    show_results(s.out, name, s.vary, s.n_vary, columns, rows, s.points, metric, plots, quiet || json);
-    if (!quiet && !json) {
-        printf("results: %s/results.tsv (one row per point; run directories in %s/points/)\n", s.out, s.out);
-        if (shard) {
+    st->list = calloc(s->points, sizeof *st->list);
+    st->rows = calloc(s->points, sizeof *st->rows);
+    if (!st->list || !st->rows) return SL_EXIT_RUN;
+    for (size_t p = 0; p < s->points; p++)
+        if (sl_shard_has(p, st->si, st->sn)) st->list[st->count++] = p;
+    if (!st->jobs)
+        st->jobs = sl_pool_default_jobs();
+    if ((size_t)st->jobs > st->count) st->jobs = st->count ? (long)st->count : 1;
+    if (st->shard) /* after the fixed header, so merge can drop it */
+        st->header[st->n_header++] = sl_tx_printf("# shard: %u/%u", st->si, st->sn);
+    if (!st->quiet && !st->json) {
+        printf("stormlab sweep: %s, %zu point%s (", sl_scenario_name(st->sc0), s->points, s->points == 1 ? "" : "s");
+        for (size_t i = 0; i < s->n_vary; i++) printf("%s%zu", i ? " x " : "", s->vary[i].n);
+        printf(")");
+        if (st->shard) printf(", shard %u/%u: %zu point%s", st->si, st->sn, st->count, st->count == 1 ? "" : "s");
+        printf(", %ld job%s\n", st->jobs, st->jobs == 1 ? "" : "s");
+        fflush(stdout);
+    }
+    double t0 = sl_wall_seconds();
+    st->points_code = run_points(s, st->list, st->count, (size_t)st->jobs, st->rows,
+                                 !st->quiet && isatty(STDERR_FILENO));
+    st->wall = sl_wall_seconds() - t0;
+    return sweep_complete_rows(st);
+}
+
+/* present: results.tsv, then what the options ask to print. */
+static int sweep_present(sweep_cmd_t *st) {
+    const sweep_t *s = &st->s;
+    const char *name = sl_scenario_name(st->sc0);
+    if (write_results(s->out, st->header, st->n_header, st->columns, st->rows, s->points) != 0)
+        return SL_EXIT_RUN;
+    if (st->json)
+        print_json(st->columns, st->rows, s->points, s->n_vary);
+    show_results(s->out, name, s->vary, s->n_vary, st->columns, st->rows, s->points, st->metric, st->plots,
+                 st->quiet || st->json);
+    if (!st->quiet && !st->json) {
+        printf("results: %s/results.tsv (one row per point; run directories in %s/points/)\n", s->out, s->out);
+        if (st->shard) {
             printf("merge the shards: %s sweep --merge ", sl_tx_self());
-            for (unsigned k = 1; k <= sn; k++) printf("%sDIR_%u", k > 1 ? " " : "", k);
+            for (unsigned k = 1; k <= st->sn; k++) printf("%sDIR_%u", k > 1 ? " " : "", k);
             printf("\n");
         }
-        printf("wall time: %.3f s\n", wall);
+        printf("wall time: %.3f s\n", st->wall);
     }
-    code = rcode;
-    if (code != SL_EXIT_OK)
+    if (st->points_code != SL_EXIT_OK)
         fprintf(stderr, "stormlab sweep: %s (see the status column of %s/results.tsv)\n",
-                code == SL_EXIT_USAGE ? "the simulator refused a point" : "a point could not be carried out", s.out);
-out:
-    for (size_t i = 0; i < s.n_vary; i++) sl_vary_free(&s.vary[i]);
-    for (size_t i = 0; i < s.n_groups; i++) free(s.groups[i]);
-    free(s.groups);
-    if (rows)
-        for (size_t p = 0; p < s.points; p++) free(rows[p]);
-    free(rows);
-    free(list);
-    for (size_t i = 0; i < n_header; i++) free(header[i]);
-    free(header);
-    free(columns);
-    sl_scenario_destroy(sc0);
+                st->points_code == SL_EXIT_USAGE ? "the simulator refused a point" : "a point could not be carried out",
+                s->out);
+    return st->points_code;
+}
+
+static void sweep_free(sweep_cmd_t *st) {
+    sweep_t *s = &st->s;
+    for (size_t i = 0; i < s->n_vary; i++) sl_vary_free(&s->vary[i]);
+    for (size_t i = 0; i < s->n_groups; i++) free(s->groups[i]);
+    free(s->groups);
+    if (st->rows)
+        for (size_t p = 0; p < s->points; p++) free(st->rows[p]);
+    free(st->rows);
+    free(st->list);
+    for (size_t i = 0; i < st->n_header; i++) free(st->header[i]);
+    free(st->header);
+    free(st->columns);
+    sl_scenario_destroy(st->sc0);
+}
+
+int sl_cmd_sweep(int argc, char **argv) {
+    sweep_cmd_t *st = calloc(1, sizeof *st);
+    if (!st) return SL_EXIT_RUN;
+    st->plots = 1;
+    st->si = st->sn = 1;
+    int code = sweep_parse(st, argc, argv);
+    if (code == GO_ON) code = sweep_validate(st);
+    if (code == GO_ON) code = sweep_load_points(st);
+    if (code == GO_ON) code = sweep_plan(st);
+    if (code == GO_ON) code = sweep_execute(st);
+    if (code == GO_ON) code = sweep_present(st);
+    sweep_free(st);
+    free(st);
     return code;
 }
