@@ -511,60 +511,94 @@ static void broker_sets(ctx_t *c, const sl_props_t *b) {
     }
 }
 
-int sl_lint_client(sl_lint_t *out, const sl_props_t *client, const sl_props_t *broker, const sl_lint_opts_t *o) {
-    ctx_t c = {.p = client, .out = out, .broker = broker, .o = o};
-    c.client = o->client != SL_CLIENT_AUTO ? o->client : sl_lint_detect(client, NULL);
-    int java = c.client == SL_CLIENT_JAVA;
+/* What sl_lint_client reads from a client's file once, for every rule
+ * family below (each adds its findings in the order they are reported). */
+typedef struct {
+    ctx_t c;
+    int java, streams, kip848; /* Java client, Kafka Streams, group.protocol=consumer */
+    const char *who;           /* what a client does with a value it refuses */
+    ival_t session, hb, poll_iv, records, req;
+    const sl_prop_t *proto;    /* group.protocol, or NULL */
+} client_t;
+
+/* The client, its kind and its timers (a bad value is a finding). */
+static void client_read(client_t *k) {
+    ctx_t *c = &k->c;
+    const sl_props_t *client = k->c.p;
+    const sl_lint_opts_t *o = k->c.o;
+    c->client = o->client != SL_CLIENT_AUTO ? o->client : sl_lint_detect(client, NULL);
+    int java = k->java = c->client == SL_CLIENT_JAVA;
     /* Kafka Streams runs its own consumer: StreamsPartitionAssignor, and
      * max.poll.records=1000 (StreamsConfig's consumer default overrides) */
-    int streams = java && sl_lint_is_streams(client);
-    const char *who = java ? "the Java client refuses to start (ConfigException)"
+    int streams = k->streams = java && sl_lint_is_streams(client);
+    const char *who = k->who = java ? "the Java client refuses to start (ConfigException)"
                            : "librdkafka refuses to create the consumer (invalid configuration)";
     int64_t imax = java ? 2147483647 : 3600000;
-    ival_t session = get_int(&c, "session.timeout.ms", DEF_SESSION_MS, java ? 0 : 1, imax, who);
-    ival_t hb = get_int(&c, "heartbeat.interval.ms", DEF_HEARTBEAT_MS, java ? 0 : 1, imax, who);
-    ival_t poll_iv = get_int(&c, "max.poll.interval.ms", DEF_POLL_INTERVAL_MS, 1, java ? 2147483647 : 86400000, who);
-    ival_t records = {NULL, 1, DEF_POLL_RECORDS}, req = {NULL, 1, DEF_REQUEST_TIMEOUT_MS};
+    k->session = get_int(c, "session.timeout.ms", DEF_SESSION_MS, java ? 0 : 1, imax, who);
+    k->hb = get_int(c, "heartbeat.interval.ms", DEF_HEARTBEAT_MS, java ? 0 : 1, imax, who);
+    k->poll_iv = get_int(c, "max.poll.interval.ms", DEF_POLL_INTERVAL_MS, 1, java ? 2147483647 : 86400000, who);
+    k->records = (ival_t){NULL, 1, DEF_POLL_RECORDS}, k->req = (ival_t){NULL, 1, DEF_REQUEST_TIMEOUT_MS};
     if (java) {
-        records = get_int(&c, "max.poll.records", streams ? STREAMS_POLL_RECORDS : DEF_POLL_RECORDS, 1,
+        k->records = get_int(c, "max.poll.records", streams ? STREAMS_POLL_RECORDS : DEF_POLL_RECORDS, 1,
                           2147483647, who);
-        req = get_int(&c, "request.timeout.ms", DEF_REQUEST_TIMEOUT_MS, 0, 2147483647, who);
+        k->req = get_int(c, "request.timeout.ms", DEF_REQUEST_TIMEOUT_MS, 0, 2147483647, who);
     }
+    k->proto = lookup(client, "group.protocol");
+    k->kip848 = k->proto && ieq(k->proto->value, "consumer");
+}
+
+/* The file's own values, carried into every rehearsal command. */
+static void client_rehearsal_sets(client_t *k) {
+    ctx_t *c = &k->c;
+    const sl_props_t *client = k->c.p;
+    const sl_props_t *broker = k->c.broker;
+    const sl_lint_opts_t *o = k->c.o;
+    int java = k->java;
+    int kip848 = k->kip848;
+    ival_t session = k->session;
+    ival_t hb = k->hb;
+    ival_t poll_iv = k->poll_iv;
+    ival_t records = k->records;
+    ival_t req = k->req;
     /* the file's own values, carried into the rehearsal: what the group is
      * first (a protocol bounds the timeouts), then its timers */
-    if (!java) c.sets[c.n_sets++] = P("groups." SL_LINT_GROUP ".client=librdkafka");
-    const sl_prop_t *pe = lookup(client, "group.protocol");
-    int pe_kip848 = pe && ieq(pe->value, "consumer");
-    if (pe_kip848) c.sets[c.n_sets++] = P("groups." SL_LINT_GROUP ".protocol=consumer");
-    const sl_prop_t *ae = pe_kip848 ? NULL : lookup(client, "partition.assignment.strategy");
+    if (!java) c->sets[c->n_sets++] = P("groups." SL_LINT_GROUP ".client=librdkafka");
+    if (kip848) c->sets[c->n_sets++] = P("groups." SL_LINT_GROUP ".protocol=consumer");
+    const sl_prop_t *ae = kip848 ? NULL : lookup(client, "partition.assignment.strategy");
     if (ae) {
         char first[MAX_ASSIGNORS][128];
-        assignor_t a = split_list(ae->value, first) ? classify(first[0], c.client) : A_UNKNOWN;
-        if (a <= A_COOP) c.sets[c.n_sets++] = P("groups." SL_LINT_GROUP ".assignor=%s", assignor_name(a));
+        assignor_t a = split_list(ae->value, first) ? classify(first[0], c->client) : A_UNKNOWN;
+        if (a <= A_COOP) c->sets[c->n_sets++] = P("groups." SL_LINT_GROUP ".assignor=%s", assignor_name(a));
     }
     const sl_prop_t *ie = lookup(client, "group.instance.id");
-    if (ie && *ie->value) c.sets[c.n_sets++] = P("groups." SL_LINT_GROUP ".static=true");
+    if (ie && *ie->value) c->sets[c->n_sets++] = P("groups." SL_LINT_GROUP ".static=true");
     /* under group.protocol=consumer the broker decides the session and
      * heartbeat (the client refuses them: classic-setting-with-consumer-
      * protocol); a heartbeat not below the session is refused too
      * (heartbeat-not-below-session): neither is what a running group has,
      * nor, under the consumer protocol, is the client's assignor */
-    if (!pe_kip848 && session.e && session.ok) add_set(&c, "groups." SL_LINT_GROUP ".session_timeout", session.v, 1);
-    if (!pe_kip848 && hb.e && hb.ok && (!session.ok || hb.v < session.v))
-        add_set(&c, "groups." SL_LINT_GROUP ".heartbeat_interval", hb.v, 1);
-    if (poll_iv.e && poll_iv.ok) add_set(&c, "groups." SL_LINT_GROUP ".max_poll_interval", poll_iv.v, 1);
-    if (records.e && records.ok) add_set(&c, "groups." SL_LINT_GROUP ".max_poll_records", records.v, 0);
-    if (req.e && req.ok) add_set(&c, "groups." SL_LINT_GROUP ".request_timeout", req.v, 1);
-    if (o->processing_ms > 0 && c.n_sets < 16) {
+    if (!kip848 && session.e && session.ok) add_set(c, "groups." SL_LINT_GROUP ".session_timeout", session.v, 1);
+    if (!kip848 && hb.e && hb.ok && (!session.ok || hb.v < session.v))
+        add_set(c, "groups." SL_LINT_GROUP ".heartbeat_interval", hb.v, 1);
+    if (poll_iv.e && poll_iv.ok) add_set(c, "groups." SL_LINT_GROUP ".max_poll_interval", poll_iv.v, 1);
+    if (records.e && records.ok) add_set(c, "groups." SL_LINT_GROUP ".max_poll_records", records.v, 0);
+    if (req.e && req.ok) add_set(c, "groups." SL_LINT_GROUP ".request_timeout", req.v, 1);
+    if (o->processing_ms > 0 && c->n_sets < 16) {
         char d[64];
         if (o->processing_ms >= 1 && o->processing_ms == (double)(int64_t)o->processing_ms)
             sl_tx_ms(d, sizeof d, (int64_t)o->processing_ms);
         else
             snprintf(d, sizeof d, "%lldus", (long long)(o->processing_ms * 1000 + 0.5));
-        c.sets[c.n_sets++] = P("groups." SL_LINT_GROUP ".processing=%s", d);
+        c->sets[c->n_sets++] = P("groups." SL_LINT_GROUP ".processing=%s", d);
     }
-    broker_sets(&c, broker);
+    broker_sets(c, broker);
+}
 
+/* A broker's file given as a client's: the note, and no client rules (a
+ * broker has no assignor or static membership to miss).  1 when it is one. */
+static int client_is_broker_file(client_t *k) {
+    ctx_t *c = &k->c;
+    const sl_props_t *client = k->c.p;
     /* a broker's file given as a client's: the note, and no client rules
      * (a broker has no assignor or static membership to miss) */
     static const char *const broker_only[] = {"process.roles", "node.id", "broker.id", "log.dirs",
@@ -572,26 +606,34 @@ int sl_lint_client(sl_lint_t *out, const sl_props_t *client, const sl_props_t *b
     for (int i = 0; broker_only[i]; i++) {
         const sl_prop_t *e = sl_props_get(client, broker_only[i]);
         if (e && !lookup(client, "group.id")) {
-            sl_finding_t *f = add(&c, e->line, SL_SEV_NOTE, "broker-file", W(e), e->value, NULL,
+            sl_finding_t *f = add(c, e->line, SL_SEV_NOTE, "broker-file", W(e), e->value, NULL,
                 P("%s is a broker setting: this looks like a server.properties", W(e)),
                 P("client rules do not apply to a broker's file, so none were checked"),
                 P("pass it as --broker %s", client->path));
             without_rehearsal(f, "a note about the file, not a setting");
-            free_sets(&c);
-            return c.oom ? -1 : 0;
+            return 1;
         }
     }
 
-    typos_and_duplicates(&c, 0);
+    return 0;
+}
 
+/* group.protocol, and the settings each protocol refuses. */
+static void protocol_rules(client_t *k) {
+    ctx_t *c = &k->c;
+    const sl_props_t *client = k->c.p;
+    const sl_props_t *broker = k->c.broker;
+    int java = k->java;
+    int kip848 = k->kip848;
+    const char *who = k->who;
+    ival_t session = k->session;
+    ival_t poll_iv = k->poll_iv;
+    const sl_prop_t *proto = k->proto;
     /* group.protocol */
-    const sl_prop_t *proto = lookup(client, "group.protocol");
-    int kip848 = 0;
     if (proto) {
-        if (ieq(proto->value, "consumer")) kip848 = 1;
-        else if (!ieq(proto->value, "classic"))
+        if (!ieq(proto->value, "consumer") && !ieq(proto->value, "classic"))
             without_rehearsal(
-                add(&c, proto->line, SL_SEV_ERROR, "bad-value", W(proto), proto->value, NULL,
+                add(c, proto->line, SL_SEV_ERROR, "bad-value", W(proto), proto->value, NULL,
                     P("%s=%s is not a group protocol (expected classic or consumer)", W(proto), proto->value),
                     P("%s", who), P("group.protocol=classic, or group.protocol=consumer for KIP-848")),
                 REFUSED_CLIENT);
@@ -610,7 +652,7 @@ int sl_lint_client(sl_lint_t *out, const sl_props_t *client, const sl_props_t *b
         for (size_t i = 0; i < sizeof classic_only / sizeof classic_only[0]; i++) {
             const sl_prop_t *e = lookup(client, classic_only[i].key);
             if (!e || (java && !classic_only[i].broker)) continue;
-            sl_finding_t *f = add(&c, e->line, SL_SEV_ERROR, "classic-setting-with-consumer-protocol", W(e),
+            sl_finding_t *f = add(c, e->line, SL_SEV_ERROR, "classic-setting-with-consumer-protocol", W(e),
                 e->value, NULL,
                 P("%s is a classic-protocol setting, but group.protocol=consumer (line %d)", W(e), proto->line),
                 java ? P("the Java client refuses it under group.protocol=consumer (ConfigException): the broker "
@@ -625,7 +667,7 @@ int sl_lint_client(sl_lint_t *out, const sl_props_t *client, const sl_props_t *b
         /* the broker must offer the protocol (Kafka 4.0 does by default) */
         const sl_prop_t *bp = broker ? sl_props_get(broker, "group.coordinator.rebalance.protocols") : NULL;
         if (bp && !strstr(bp->value, "consumer")) {
-            sl_finding_t *f = add(&c, proto->line, SL_SEV_ERROR, "consumer-protocol-not-enabled", W(proto),
+            sl_finding_t *f = add(c, proto->line, SL_SEV_ERROR, "consumer-protocol-not-enabled", W(proto),
                 proto->value, NULL,
                 P("group.protocol=consumer, but %s:%d enables only group.coordinator.rebalance.protocols=%s",
                   broker->path, bp->line, bp->value),
@@ -639,7 +681,7 @@ int sl_lint_client(sl_lint_t *out, const sl_props_t *client, const sl_props_t *b
         const sl_prop_t *ra = lookup(client, "group.remote.assignor");
         if (ra && java)
             without_rehearsal(
-                add(&c, ra->line, SL_SEV_ERROR, "consumer-setting-with-classic-protocol", W(ra), ra->value, NULL,
+                add(c, ra->line, SL_SEV_ERROR, "consumer-setting-with-classic-protocol", W(ra), ra->value, NULL,
                     P("%s is a consumer-protocol (KIP-848) setting, but the group protocol is classic", W(ra)),
                     P("the Java client refuses it unless group.protocol=consumer (ConfigException)"),
                     P("remove it, or set group.protocol=consumer")),
@@ -648,7 +690,7 @@ int sl_lint_client(sl_lint_t *out, const sl_props_t *client, const sl_props_t *b
          * "`max.poll.interval.ms` must be >= `session.timeout.ms`" */
         if (!java && poll_iv.ok && session.ok && poll_iv.v < session.v)
             without_rehearsal(
-                add(&c, poll_iv.e ? poll_iv.e->line : session.e->line, SL_SEV_ERROR, "poll-interval-below-session",
+                add(c, poll_iv.e ? poll_iv.e->line : session.e->line, SL_SEV_ERROR, "poll-interval-below-session",
                     "max.poll.interval.ms", poll_iv.e ? poll_iv.e->value : "300000", NULL,
                     P("max.poll.interval.ms=%lld is below session.timeout.ms=%lld", (long long)poll_iv.v,
                       (long long)session.v),
@@ -658,7 +700,17 @@ int sl_lint_client(sl_lint_t *out, const sl_props_t *client, const sl_props_t *b
                       (long long)(session.v > DEF_POLL_INTERVAL_MS ? session.v : DEF_POLL_INTERVAL_MS))),
                 REFUSED_CLIENT);
     }
+}
 
+/* The session timeout, the heartbeat and the request timeout. */
+static void session_rules(client_t *k) {
+    ctx_t *c = &k->c;
+    const sl_props_t *broker = k->c.broker;
+    int java = k->java;
+    int kip848 = k->kip848;
+    ival_t session = k->session;
+    ival_t hb = k->hb;
+    ival_t req = k->req;
     /* session timeout against the broker's bounds */
     int64_t bmin, bmax;
     int from_file;
@@ -675,7 +727,7 @@ int sl_lint_client(sl_lint_t *out, const sl_props_t *client, const sl_props_t *b
     snprintf(sv, sizeof sv, "%lld", (long long)session.v);
     if (!kip848 && session.ok) {
         if (session.v < bmin || session.v > bmax) {
-            sl_finding_t *f = add(&c, session_line, SL_SEV_ERROR, "session-outside-broker-range",
+            sl_finding_t *f = add(c, session_line, SL_SEV_ERROR, "session-outside-broker-range",
                 "session.timeout.ms", sv, "session-refused",
                 P("session.timeout.ms=%lld%s is outside the broker's group.min.session.timeout.ms.."
                   "group.max.session.timeout.ms = %lld..%lld (%s)", (long long)session.v,
@@ -685,9 +737,9 @@ int sl_lint_client(sl_lint_t *out, const sl_props_t *client, const sl_props_t *b
                   "one"),
                 P("session.timeout.ms=%lld", (long long)(session.v < bmin ? (bmin * 3 > DEF_SESSION_MS ? bmin * 3 :
                   (DEF_SESSION_MS < bmax ? DEF_SESSION_MS : bmax)) : bmax)));
-            refused_session_sets(&c, f, bmin, bmax, session.v);
+            refused_session_sets(c, f, bmin, bmax, session.v);
         } else if (session.v < 2 * bmin) {
-            add(&c, session_line, SL_SEV_WARNING, "session-near-broker-min", "session.timeout.ms", sv,
+            add(c, session_line, SL_SEV_WARNING, "session-near-broker-min", "session.timeout.ms", sv,
                 session_scn,
                 P("session.timeout.ms=%lld is near the broker's minimum %lld (%s)", (long long)session.v,
                   (long long)bmin, src),
@@ -703,7 +755,7 @@ int sl_lint_client(sl_lint_t *out, const sl_props_t *client, const sl_props_t *b
         snprintf(hv, sizeof hv, "%lld", (long long)hb.v);
         int hb_line = hb.e ? hb.e->line : session_line;
         if (hb.v >= session.v) {
-            sl_finding_t *f = add(&c, hb_line, SL_SEV_ERROR, "heartbeat-not-below-session",
+            sl_finding_t *f = add(c, hb_line, SL_SEV_ERROR, "heartbeat-not-below-session",
                 "heartbeat.interval.ms", hv, NULL,
                 P("heartbeat.interval.ms=%lld is not below session.timeout.ms=%lld", (long long)hb.v,
                   (long long)session.v),
@@ -718,7 +770,7 @@ int sl_lint_client(sl_lint_t *out, const sl_props_t *client, const sl_props_t *b
              * can have its last heartbeat too long before the cut */
             char d[64];
             sl_tx_ms(d, sizeof d, session.v * 2 / 3);
-            sl_finding_t *f = add(&c, hb_line, SL_SEV_WARNING, "heartbeat-over-third", "heartbeat.interval.ms", hv,
+            sl_finding_t *f = add(c, hb_line, SL_SEV_WARNING, "heartbeat-over-third", "heartbeat.interval.ms", hv,
                 session_scn,
                 P("heartbeat.interval.ms=%lld is more than a third of session.timeout.ms=%lld", (long long)hb.v,
                   (long long)session.v),
@@ -726,7 +778,7 @@ int sl_lint_client(sl_lint_t *out, const sl_props_t *client, const sl_props_t *b
                   "network blip of %s, a retransmit, a coordinator busy loading) can arrive after the member's "
                   "last one has aged past session.timeout.ms, and the member is expelled", d),
                 P("heartbeat.interval.ms=%lld (at most session.timeout.ms / 3)", (long long)(session.v / 3)));
-            if (f) finding_set(&c, f, P("events.0.for=%s", d));
+            if (f) finding_set(c, f, P("events.0.for=%s", d));
         }
     }
     /* request timeout against session (Java: the consumer waits a hung
@@ -734,7 +786,7 @@ int sl_lint_client(sl_lint_t *out, const sl_props_t *client, const sl_props_t *b
     if (java && !kip848 && session.ok && req.ok && req.v > session.v) {
         char rv[32];
         snprintf(rv, sizeof rv, "%lld", (long long)req.v);
-        sl_finding_t *f = add(&c, req.e ? req.e->line : session_line, SL_SEV_WARNING, "request-timeout-over-session",
+        sl_finding_t *f = add(c, req.e ? req.e->line : session_line, SL_SEV_WARNING, "request-timeout-over-session",
             "request.timeout.ms", rv, "broker-pause",
             P("request.timeout.ms=%lld%s is longer than session.timeout.ms=%lld", (long long)req.v,
               req.e ? "" : " (the default)", (long long)session.v),
@@ -749,6 +801,16 @@ int sl_lint_client(sl_lint_t *out, const sl_props_t *client, const sl_props_t *b
                              "answer, so a rehearsal shows the same expiry with or without the fix; the hung "
                              "request is in the trace of any run with a frozen broker");
     }
+}
+
+/* The poll loop: one batch against max.poll.interval.ms, and a long one. */
+static void poll_rules(client_t *k) {
+    ctx_t *c = &k->c;
+    const sl_lint_opts_t *o = k->c.o;
+    int java = k->java;
+    int streams = k->streams;
+    ival_t poll_iv = k->poll_iv;
+    ival_t records = k->records;
     /* one batch against max.poll.interval.ms */
     if (java && poll_iv.ok && records.ok) {
         double per = o->processing_ms > 0 ? o->processing_ms : ASSUMED_PROCESSING_MS;
@@ -758,7 +820,7 @@ int sl_lint_client(sl_lint_t *out, const sl_props_t *client, const sl_props_t *b
             int over = batch_ms > (double)poll_iv.v;
             char pv[32];
             snprintf(pv, sizeof pv, "%lld", (long long)poll_iv.v);
-            add(&c, poll_iv.e ? poll_iv.e->line : (records.e ? records.e->line : 0), over ? SL_SEV_ERROR : SL_SEV_WARNING,
+            add(c, poll_iv.e ? poll_iv.e->line : (records.e ? records.e->line : 0), over ? SL_SEV_ERROR : SL_SEV_WARNING,
                 "poll-budget", "max.poll.interval.ms", pv, "member-pause-vs-stall",
                 P("max.poll.records=%lld%s x %g ms per record%s = %.0f ms, %.0f%% of max.poll.interval.ms=%lld%s",
                   (long long)records.v, records.e ? "" : streams ? " (Kafka Streams' default)" : " (the default)",
@@ -778,7 +840,7 @@ int sl_lint_client(sl_lint_t *out, const sl_props_t *client, const sl_props_t *b
     if (poll_iv.ok && poll_iv.e && poll_iv.v > LONG_POLL_INTERVAL_MS) {
         /* rehearsed on the scenario's own session timers (its 3m event sets
          * the session to 10 s): the finding is about the poll loop alone */
-        sl_finding_t *f = add(&c, poll_iv.e->line, SL_SEV_WARNING, "poll-interval-long", W(poll_iv.e), poll_iv.e->value,
+        sl_finding_t *f = add(c, poll_iv.e->line, SL_SEV_WARNING, "poll-interval-long", W(poll_iv.e), poll_iv.e->value,
             "coordinator-restart-storm",
             P("max.poll.interval.ms=%lld is over %d minutes", (long long)poll_iv.v, LONG_POLL_INTERVAL_MS / 60000),
             P("it is also the rebalance timeout: every rebalance waits up to this long for a member stuck in "
@@ -790,11 +852,20 @@ int sl_lint_client(sl_lint_t *out, const sl_props_t *client, const sl_props_t *b
             finding_unset(f, "groups." SL_LINT_GROUP ".heartbeat_interval=");
         }
     }
+}
+
+/* Assignors: eager, unknown, mixed, or Streams' own. */
+static void assignor_rules(client_t *k) {
+    ctx_t *c = &k->c;
+    const sl_props_t *client = k->c.p;
+    int java = k->java;
+    int streams = k->streams;
+    int kip848 = k->kip848;
     /* assignors: Streams puts its own StreamsPartitionAssignor in */
     const sl_prop_t *spa = streams ? lookup(client, "partition.assignment.strategy") : NULL;
     if (spa)
         without_rehearsal(
-            add(&c, spa->line, SL_SEV_WARNING, "streams-assignor-ignored", W(spa), spa->value, NULL,
+            add(c, spa->line, SL_SEV_WARNING, "streams-assignor-ignored", W(spa), spa->value, NULL,
                 P("%s=%s in a Kafka Streams config (application.id is set)", W(spa), spa->value),
                 P("Kafka Streams replaces it with its own StreamsPartitionAssignor (cooperative since Kafka 2.4): "
                   "the line has no effect, and whoever reads it is misled"),
@@ -817,13 +888,13 @@ int sl_lint_client(sl_lint_t *out, const sl_props_t *client, const sl_props_t *b
         int eager = 0, coop = 0, unknown = 0;
         assignor_t first = A_UNKNOWN;
         for (size_t i = 0; i < n; i++) {
-            assignor_t a = classify(names[i], c.client);
+            assignor_t a = classify(names[i], c->client);
             if (i == 0) first = a;
             eager |= is_eager(a);
             coop |= a == A_COOP;
             if (a == A_UNKNOWN) {
                 unknown = 1;
-                sl_finding_t *f = add(&c, pa ? pa->line : 0, SL_SEV_ERROR, "unknown-assignor",
+                sl_finding_t *f = add(c, pa ? pa->line : 0, SL_SEV_ERROR, "unknown-assignor",
                     pa ? W(pa) : "partition.assignment.strategy", names[i], NULL,
                     P("'%s' is not a %s assignor", names[i], java ? "Java" : "librdkafka"),
                     P("%s", java ? "the Java client expects class names and refuses the consumer (ConfigException)"
@@ -834,7 +905,7 @@ int sl_lint_client(sl_lint_t *out, const sl_props_t *client, const sl_props_t *b
             }
         }
         if (!unknown && !java && eager && coop && pa) {
-            sl_finding_t *f = add(&c, pa->line, SL_SEV_ERROR, "mixed-assignor-protocols", W(pa), pa->value,
+            sl_finding_t *f = add(c, pa->line, SL_SEV_ERROR, "mixed-assignor-protocols", W(pa), pa->value,
                 NULL,
                 P("partition.assignment.strategy=%s mixes eager and cooperative assignors", pa->value),
                 P("librdkafka refuses the consumer: all assignors must share one rebalance protocol, so it cannot "
@@ -846,7 +917,7 @@ int sl_lint_client(sl_lint_t *out, const sl_props_t *client, const sl_props_t *b
                            : P("partition.assignment.strategy is not set: the %s default (%s) rebalances eagerly",
                                java ? "Java" : "librdkafka", java ? "RangeAssignor, CooperativeStickyAssignor" :
                                "range,roundrobin");
-            add(&c, pa ? pa->line : 0, SL_SEV_WARNING, "eager-assignor", "partition.assignment.strategy",
+            add(c, pa ? pa->line : 0, SL_SEV_WARNING, "eager-assignor", "partition.assignment.strategy",
                 pa ? pa->value : names[0], "rolling-restart-eager", msg,
                 P("every rebalance revokes every partition of every member before it rejoins: the whole group "
                   "stops consuming, and a rolling restart of N members stops it about 2N times%s",
@@ -857,6 +928,14 @@ int sl_lint_client(sl_lint_t *out, const sl_props_t *client, const sl_props_t *b
                        : " (from an eager list: a full stop and restart of the group, not a rolling one)"));
         }
     }
+}
+
+/* Static membership, and Kafka Streams' standby replicas. */
+static void membership_rules(client_t *k) {
+    ctx_t *c = &k->c;
+    const sl_props_t *client = k->c.p;
+    const sl_lint_opts_t *o = k->c.o;
+    int streams = k->streams;
     /* static membership */
     const sl_prop_t *gi = lookup(client, "group.instance.id");
     if (!gi || !*gi->value) {
@@ -866,7 +945,7 @@ int sl_lint_client(sl_lint_t *out, const sl_props_t *client, const sl_props_t *b
         char sf[300] = "";
         if (hint) snprintf(sf, sizeof sf, " on a stateful consumer (%s is set)", W(hint));
         else if (stateful) snprintf(sf, sizeof sf, " on a stateful consumer (--stateful)");
-        add(&c, gi ? gi->line : 0, stateful ? SL_SEV_WARNING : SL_SEV_NOTE, "no-static-membership",
+        add(c, gi ? gi->line : 0, stateful ? SL_SEV_WARNING : SL_SEV_NOTE, "no-static-membership",
             "group.instance.id", gi ? gi->value : NULL, "rolling-restart-eager",
             P("group.instance.id is %s%s", gi ? "empty" : "not set", sf),
             streams ? P("every restart (a deploy, a rescheduled pod) is two rebalances: the new instance joins "
@@ -880,7 +959,7 @@ int sl_lint_client(sl_lint_t *out, const sl_props_t *client, const sl_props_t *b
               "session.timeout.ms longer than a restart; compare scenarios/rolling-restart-static.yaml"));
     } else if (strcasestr(gi->value, "random") || strcasestr(gi->value, "uuid")) {
         without_rehearsal(
-            add(&c, gi->line, SL_SEV_WARNING, "static-id-unstable", W(gi), gi->value, NULL,
+            add(c, gi->line, SL_SEV_WARNING, "static-id-unstable", W(gi), gi->value, NULL,
                 P("%s=%s changes at every restart", W(gi), gi->value),
                 P("a static member sends no LeaveGroup: each restart leaves the old instance id holding its "
                   "partitions, unconsumed, until session.timeout.ms expires, then rebalances, and the new id joins "
@@ -893,7 +972,7 @@ int sl_lint_client(sl_lint_t *out, const sl_props_t *client, const sl_props_t *b
         const sl_prop_t *sb = lookup(client, "num.standby.replicas");
         if (!sb || !strcmp(sb->value, "0"))
             without_rehearsal(
-                add(&c, sb ? sb->line : 0, SL_SEV_NOTE, "streams-no-standby", "num.standby.replicas",
+                add(c, sb ? sb->line : 0, SL_SEV_NOTE, "streams-no-standby", "num.standby.replicas",
                     sb ? sb->value : "0", NULL,
                     P("num.standby.replicas is %s: no instance keeps a warm copy of another's state", sb ? "0" :
                       "not set (0)"),
@@ -903,8 +982,22 @@ int sl_lint_client(sl_lint_t *out, const sl_props_t *client, const sl_props_t *b
                     P("num.standby.replicas=1 (the tasks fail over to an instance that has the state)")),
                 "the simulator models consumer groups, not Kafka Streams' state stores and their restore");
     }
-    free_sets(&c);
-    return c.oom ? -1 : 0;
+}
+
+int sl_lint_client(sl_lint_t *out, const sl_props_t *client, const sl_props_t *broker, const sl_lint_opts_t *o) {
+    client_t k = {.c = {.p = client, .out = out, .broker = broker, .o = o}};
+    client_read(&k);
+    client_rehearsal_sets(&k);
+    if (!client_is_broker_file(&k)) {
+        typos_and_duplicates(&k.c, 0);
+        protocol_rules(&k);
+        session_rules(&k);
+        poll_rules(&k);
+        assignor_rules(&k);
+        membership_rules(&k);
+    }
+    free_sets(&k.c);
+    return k.c.oom ? -1 : 0;
 }
 
 int sl_lint_is_streams(const sl_props_t *p) { return lookup(p, "application.id") != NULL; }
