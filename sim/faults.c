@@ -1,7 +1,8 @@
 /*
- * The incident timeline: each scenario event fires at its time, resolves
- * its selectors against the cluster as it is then (coordinator/<group> is
- * whichever broker coordinates the group at that moment) and acts, on all
+ * The incident timeline: each scenario event fires at its time; the plan
+ * (stormlab/plan.h, the same for real runs) says what it means against the
+ * cluster as it is then (coordinator/<group> is whichever broker
+ * coordinates the group at that moment), and this file acts on it, on all
  * selected nodes at once or `rolling` apart.  Each event's trace record is a
  * root: everything it causes points back to it.
  */
@@ -10,86 +11,41 @@
 
 #include "assert-internal.h"
 #include "model-internal.h"
+#include "stormlab/plan.h"
 
-/* Appends the nodes sel names right now to *nodes (no duplicates). */
-static void resolve(sl_sim_t *s, const sl_selector_t *sel, int **nodes, int *n) {
-    int cap_add = 0;
-    int *add = NULL;
-#define ADD(x)                                                 \
-    do {                                                       \
-        add = sl_xrealloc(add, (size_t)(cap_add + 1) * sizeof(int)); \
-        add[cap_add++] = (x);                                  \
-    } while (0)
-    switch (sel->kind) {
-    case SL_SEL_ALL:
-        for (int i = 0; i < s->n_nodes; i++)
-            if (!s->node_member[i] || s->node_member[i]->exists)
-                ADD(i);
-        break;
-    case SL_SEL_BROKER_ALL:
-        for (int i = 0; i < s->n_brokers; i++)
-            ADD(i);
-        break;
-    case SL_SEL_BROKER:
-        ADD(sl_broker_node(sel->index));
-        break;
-    case SL_SEL_GROUP_ALL: {
-        sl_group_t *g = &s->groups[sel->group];
-        for (int i = 0; i < g->n_member_slots; i++)
-            if (g->members[i]->exists)
-                ADD(g->members[i]->node);
-        break;
-    }
-    case SL_SEL_MEMBER: {
-        sl_group_t *g = &s->groups[sel->group];
-        if (sel->index <= g->n_member_slots)
-            ADD(g->members[sel->index - 1]->node);
-        break;
-    }
-    case SL_SEL_PRODUCER:
-        ADD(s->first_producer_node + sel->topic);
-        break;
-    case SL_SEL_COORDINATOR: {
-        int b = sl_coordinator_leader(s, &s->groups[sel->group]);
-        if (b)
-            ADD(sl_broker_node(b));
-        break;
-    }
-    }
-#undef ADD
-    for (int i = 0; i < cap_add; i++) {
-        bool dup = false;
-        for (int j = 0; j < *n && !dup; j++)
-            dup = (*nodes)[j] == add[i];
-        if (dup)
-            continue;
-        *nodes = sl_xrealloc(*nodes, (size_t)(*n + 1) * sizeof(int));
-        (*nodes)[(*n)++] = add[i];
-    }
-    free(add);
+/* The simulator's cluster as the plan asks about it (stormlab/plan.h). */
+static int view_slots(const void *ctx, int g) { return ((const sl_sim_t *)ctx)->groups[g].n_member_slots; }
+static bool view_exists(const void *ctx, int g, int i) {
+    return ((const sl_sim_t *)ctx)->groups[g].members[i - 1]->exists;
+}
+static int view_coordinator(const void *ctx, int g) {
+    const sl_sim_t *s = ctx;
+    return sl_coordinator_leader(s, &s->groups[g]);
+}
+static int view_size(const void *ctx, int g) { return ((const sl_sim_t *)ctx)->groups[g].target_members; }
+
+static void plan_event(sl_sim_t *s, const sl_action_t *a, sl_plan_event_t *pe) {
+    sl_plan_view_t v = {s, view_slots, view_exists, view_coordinator, view_size};
+    sl_plan_event(s->sc, (int)(a->ev - s->sc->events), &v, pe);
 }
 
-static void describe(sl_sim_t *s, const int *nodes, int n, char *buf, size_t size) {
-    size_t used = 0;
-    buf[0] = 0;
-    for (int i = 0; i < n && used + 1 < size; i++) {
-        char name[160];
-        sl_node_name(s, nodes[i], name, sizeof name);
-        int w = snprintf(buf + used, size - used, "%s%s", i ? "," : "", name);
-        if (w < 0 || (size_t)w >= size - used) {
-            snprintf(buf + (size > 4 ? size - 4 : 0), 4, "...");
-            return;
-        }
-        used += (size_t)w;
-    }
+/* A plan's node as the simulator numbers nodes (sim.c). */
+static int node_of(const sl_sim_t *s, const sl_plan_node_t *nd) {
+    if (nd->kind == SL_PLAN_BROKER)
+        return sl_broker_node(nd->a);
+    if (nd->kind == SL_PLAN_MEMBER)
+        return s->groups[nd->a].members[nd->b - 1]->node;
+    return s->first_producer_node + nd->a;
 }
 
-static uint8_t *bitmap(sl_sim_t *s, const int *nodes, int n) {
+static uint8_t *bitmap(sl_sim_t *s, const sl_plan_node_t *nodes, int n) {
     uint8_t *map = calloc((size_t)(s->n_nodes + 7) / 8, 1);
     if (!map)
         sl_oom();
-    for (int i = 0; i < n; i++)
-        map[nodes[i] >> 3] |= (uint8_t)(1u << (nodes[i] & 7));
+    for (int i = 0; i < n; i++) {
+        int node = node_of(s, &nodes[i]);
+        map[node >> 3] |= (uint8_t)(1u << (node & 7));
+    }
     return map;
 }
 
@@ -113,25 +69,13 @@ static void link_end(void *ctx, sl_timer_t *t) {
     sl_cluster_reevaluate(s, seq);
 }
 
-static void link_start(sl_sim_t *s, sl_action_t *a) {
+static void link_start(sl_sim_t *s, sl_action_t *a, const sl_plan_event_t *pe) {
     const sl_event_cfg_t *ev = a->ev;
     sl_members_settle(s); /* consumption up to the change */
-    int *from = NULL, *to = NULL, nf = 0, nt = 0;
-    for (int i = 0; i < ev->n_from; i++)
-        resolve(s, &ev->from[i], &from, &nf);
-    for (int i = 0; i < ev->n_to; i++)
-        resolve(s, &ev->to[i], &to, &nt);
-    char dfrom[512], dto[512];
-    describe(s, from, nf, dfrom, sizeof dfrom);
-    describe(s, to, nt, dto, sizeof dto);
     bool cut = ev->kind == SL_EV_PARTITION;
     bool both = cut ? !ev->oneway : false;
-    if (cut)
-        a->seq = sl_trace(s, "link.cut", -1, -1, 0, -1, -1, "%s -> %s%s", dfrom, dto, both ? " (both ways)" : " (one way)");
-    else
-        a->seq = sl_trace(s, "link.degrade", -1, -1, 0, -1, -1, "%s -> %s: +%lldus latency, +%lldus jitter, loss %g",
-                          dfrom, dto, (long long)ev->latency_us, (long long)ev->jitter_us, ev->loss);
-    sl_log(s, -1, "INFO", "[stormlab] injected %s %s -> %s", cut ? "partition" : "degradation", dfrom, dto);
+    a->seq = sl_trace(s, pe->trace_kind, -1, -1, 0, -1, -1, "%s", pe->detail);
+    sl_log(s, -1, "INFO", "%s", pe->log);
     sl_fault_t f = {0};
     f.seq = a->seq;
     f.cut = cut;
@@ -140,18 +84,16 @@ static void link_start(sl_sim_t *s, sl_action_t *a) {
     f.latency_us = ev->latency_us;
     f.jitter_us = ev->jitter_us;
     f.loss = ev->loss;
-    f.from = bitmap(s, from, nf);
-    f.to = bitmap(s, to, nt);
+    f.from = bitmap(s, pe->from, pe->n_from);
+    f.to = bitmap(s, pe->to, pe->n_to);
     a->faults[0] = sl_net_add_fault(s, &f);
     if (both || !cut) {
         /* Degradation applies to both directions of the named links. */
         sl_fault_t r = f;
-        r.from = bitmap(s, to, nt);
-        r.to = bitmap(s, from, nf);
+        r.from = bitmap(s, pe->to, pe->n_to);
+        r.to = bitmap(s, pe->from, pe->n_from);
         a->faults[1] = sl_net_add_fault(s, &r);
     }
-    free(from);
-    free(to);
     sl_cluster_reevaluate(s, a->seq);
     if (ev->for_us >= 0)
         sl_timer_arm(&s->eng, &a->end_timer, sl_now(s) + ev->for_us, a->seq);
@@ -237,11 +179,11 @@ static void step_start(void *ctx, sl_timer_t *t) {
     }
 }
 
-static void scale(sl_sim_t *s, sl_action_t *a) {
+static void scale(sl_sim_t *s, sl_action_t *a, const sl_plan_event_t *pe) {
     sl_group_t *g = &s->groups[a->ev->group];
     int target = a->ev->members;
-    a->seq = sl_trace(s, "group.scale", -1, g->index, 0, -1, -1, "%d -> %d members", g->target_members, target);
-    sl_log(s, -1, "INFO", "[stormlab] scaling group %s from %d to %d members", g->cfg->id, g->target_members, target);
+    a->seq = sl_trace(s, pe->trace_kind, -1, pe->trace_group, 0, -1, -1, "%s", pe->detail);
+    sl_log(s, -1, "INFO", "%s", pe->log);
     for (int i = 0; i < g->n_member_slots; i++) {
         sl_member_t *m = g->members[i];
         bool want = i < target;
@@ -256,53 +198,36 @@ static void scale(sl_sim_t *s, sl_action_t *a) {
     g->target_members = target;
 }
 
+/* An event fires: the plan says what it means now; its nodes are acted on
+ * one by one, rolling apart. */
 static void action_fire(void *ctx, sl_timer_t *t) {
     sl_action_t *a = ctx;
     sl_sim_t *s = a->sim;
     const sl_event_cfg_t *ev = a->ev;
     (void)t;
+    sl_plan_event_t pe;
+    plan_event(s, a, &pe);
     if (ev->kind == SL_EV_PARTITION || ev->kind == SL_EV_DEGRADE) {
-        link_start(s, a);
-        return;
-    }
-    if (ev->kind == SL_EV_SCALE) {
-        scale(s, a);
-        return;
-    }
-    int *nodes = NULL, n = 0;
-    if (ev->kind == SL_EV_SET) {
-        sl_selector_t all = {.kind = SL_SEL_GROUP_ALL, .group = ev->group};
-        resolve(s, &all, &nodes, &n);
+        link_start(s, a, &pe);
+    } else if (ev->kind == SL_EV_SCALE) {
+        scale(s, a, &pe);
     } else {
-        for (int i = 0; i < ev->n_targets; i++)
-            resolve(s, &ev->targets[i], &nodes, &n);
+        a->seq = sl_trace(s, pe.trace_kind, -1, pe.trace_group, 0, -1, -1, "%s", pe.detail);
+        sl_log(s, -1, "INFO", "%s", pe.log);
+        a->steps = calloc((size_t)(pe.n_nodes ? pe.n_nodes : 1), sizeof *a->steps);
+        if (!a->steps)
+            sl_oom();
+        a->n_steps = pe.n_nodes;
+        for (int i = 0; i < pe.n_nodes; i++) {
+            sl_step_t *st = &a->steps[i];
+            st->a = a;
+            st->node = node_of(s, &pe.nodes[i]);
+            sl_timer_init(&st->start, step_start, st);
+            sl_timer_init(&st->end, step_end, st);
+            sl_timer_arm(&s->eng, &st->start, sl_now(s) + pe.gap_us * i, a->seq);
+        }
     }
-    char desc[512];
-    describe(s, nodes, n, desc, sizeof desc);
-    static const char *const kinds[] = {"", "", "action.restart", "action.pause", "action.stall", "action.set", ""};
-    if (ev->kind == SL_EV_SET)
-        a->seq = sl_trace(s, kinds[ev->kind], -1, ev->group, 0, -1, -1, "config change on %s by rolling restart",
-                          s->groups[ev->group].cfg->id);
-    else
-        a->seq = sl_trace(s, kinds[ev->kind], -1, -1, 0, -1, -1, "%s%s %s", sl_event_kind_name(ev->kind),
-                          ev->kind == SL_EV_RESTART ? (ev->mode == SL_RESTART_HARD         ? " (hard)"
-                                                       : ev->mode == SL_RESTART_CONTROLLED ? " (controlled)"
-                                                                                           : " (pause)")
-                                                    : "",
-                          n ? desc : "(no node selected)");
-    sl_log(s, -1, "INFO", "[stormlab] operator/fault: %s %s", sl_event_kind_name(ev->kind), n ? desc : "(nothing)");
-    a->steps = calloc((size_t)(n ? n : 1), sizeof *a->steps);
-    a->n_steps = n;
-    int64_t gap = ev->rolling_us > 0 ? ev->rolling_us : 0;
-    for (int i = 0; i < n; i++) {
-        sl_step_t *st = &a->steps[i];
-        st->a = a;
-        st->node = nodes[i];
-        sl_timer_init(&st->start, step_start, st);
-        sl_timer_init(&st->end, step_end, st);
-        sl_timer_arm(&s->eng, &st->start, sl_now(s) + gap * i, a->seq);
-    }
-    free(nodes);
+    sl_plan_event_free(&pe);
 }
 
 int sl_faults_schedule(sl_sim_t *s, char *errstr, size_t errstr_size) {

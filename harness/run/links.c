@@ -157,9 +157,9 @@ int sl_rlinks_connect_cb(int sockfd, const struct sockaddr *addr, int addrlen, c
 }
 
 static sl_rclient_t *client_of(sl_rrun_t *run, const sl_rnode_t *nd) {
-    if (nd->kind == 1)
+    if (nd->kind == SL_PLAN_MEMBER)
         return &run->groups[nd->a].members[nd->b - 1].cl;
-    if (nd->kind == 2)
+    if (nd->kind == SL_PLAN_PRODUCER)
         return &run->producers[nd->a].cl;
     return NULL;
 }
@@ -180,9 +180,9 @@ static void fault_add(sl_rfault_t *f, const char *proxy, const char *toxic) {
 
 static void blame(sl_rrun_t *run, const sl_rnode_t *nd, int64_t seq) {
     pthread_mutex_lock(&run->mu);
-    if (nd->kind == 1)
+    if (nd->kind == SL_PLAN_MEMBER)
         run->groups[nd->a].members[nd->b - 1].blame = seq;
-    else if (nd->kind == 2)
+    else if (nd->kind == SL_PLAN_PRODUCER)
         run->producers[nd->a].blame = seq;
     pthread_mutex_unlock(&run->mu);
 }
@@ -214,10 +214,10 @@ static void toxics_on(sl_rrun_t *run, int event, sl_rfault_t *f, const sl_rclien
     }
 }
 
-void sl_rlinks_apply_event(sl_rrun_t *run, int event, int on, int64_t seq) {
+void sl_rlinks_apply_event(sl_rrun_t *run, int event, const sl_plan_event_t *pe, int64_t seq) {
     sl_rfault_t *f = &run->faults[event];
     const sl_event_cfg_t *ev = sl_scenario_event(run->sc, event);
-    if (!on) {
+    if (!pe) {
         for (int i = 0; i < f->n_toxics; i++)
             sl_proxy_toxic_remove(run->proxy, f->toxics[i][0], f->toxics[i][1]);
         f->n_toxics = 0;
@@ -227,14 +227,10 @@ void sl_rlinks_apply_event(sl_rrun_t *run, int event, int on, int64_t seq) {
         return;
     }
     char what[96];
-    snprintf(what, sizeof what, "events[%d] %s (fault proxy toxics)", event, sl_revent_name(ev->kind));
+    snprintf(what, sizeof what, "events[%d] %s (fault proxy toxics)", event, sl_event_kind_name(ev->kind));
     f->journal = sl_heal_journal_inject(run->journal, what, NULL, 0);
-    sl_rnode_t *from = NULL, *to = NULL;
-    int nf = 0, nt = 0, skipped = 0;
-    for (int i = 0; i < ev->n_from; i++)
-        sl_rresolve(run, &ev->from[i], &from, &nf);
-    for (int i = 0; i < ev->n_to; i++)
-        sl_rresolve(run, &ev->to[i], &to, &nt);
+    const sl_rnode_t *from = pe->from, *to = pe->to;
+    int nf = pe->n_from, nt = pe->n_to, skipped = 0;
     int both = ev->kind == SL_EV_DEGRADE || !ev->oneway;
     f->active = 1;
     f->seq = seq;
@@ -243,9 +239,9 @@ void sl_rlinks_apply_event(sl_rrun_t *run, int event, int on, int64_t seq) {
             const sl_rnode_t *x = &from[i], *y = &to[j];
             const sl_rclient_t *cl;
             int broker, x_is_client;
-            if (x->kind != 0 && y->kind == 0) {
+            if (x->kind != SL_PLAN_BROKER && y->kind == SL_PLAN_BROKER) {
                 cl = client_of(run, x), broker = y->a, x_is_client = 1;
-            } else if (x->kind == 0 && y->kind != 0) {
+            } else if (x->kind == SL_PLAN_BROKER && y->kind != SL_PLAN_BROKER) {
                 cl = client_of(run, y), broker = x->a, x_is_client = 0;
             } else {
                 skipped++;
@@ -266,8 +262,6 @@ void sl_rlinks_apply_event(sl_rrun_t *run, int event, int on, int64_t seq) {
                 "[stormlab] events[%d]: %d broker<->broker or client<->client link(s) named; only client<->broker "
                 "links go through the proxy, those are left alone",
                 event, skipped);
-    free(from);
-    free(to);
 }
 
 void sl_rlinks_pause_member(sl_rrun_t *run, sl_rmember_t *m, int on) {

@@ -31,6 +31,7 @@
 #include "cluster/cluster.h"
 #include "heal.h"
 #include "run.h"
+#include "stormlab/plan.h"
 #include "stormlab/scenario.h"
 #include "stormlab/proxy.h"
 #include "stormlab/meter.h"
@@ -162,7 +163,7 @@ struct sl_rstep_s {
     int64_t order;             /* ties run in insertion order */
     sl_rstep_fn *fn;
     int event;                 /* index of the scenario event (sl_scenario_event), -1 internal */
-    int node_kind;             /* 0 broker, 1 member, 2 producer */
+    sl_plan_node_kind_t node_kind;
     int a, b;                  /* broker id | group, member index | topic */
     int64_t cause;
     int64_t arg;
@@ -178,11 +179,8 @@ typedef struct sl_rfault_s {
     int64_t journal;           /* its heal state file id, 0 none */
 } sl_rfault_t;
 
-/* A node a selector names right now. */
-typedef struct sl_rnode_s {
-    int kind;                  /* 0 broker, 1 member, 2 producer */
-    int a, b;                  /* broker id | group, member index | topic */
-} sl_rnode_t;
+/* A node an event acts on (stormlab/plan.h): broker, member or producer. */
+typedef sl_plan_node_t sl_rnode_t;
 
 struct sl_rrun_s {
     const sl_scenario_t *sc;
@@ -347,7 +345,8 @@ int sl_rlinks_check_size(const sl_scenario_t *sc, char *err, size_t errsz);
 int sl_rlinks_init(sl_rrun_t *run, char *err, size_t errsz);
 /* connect_cb for every client handle (conf opaque is an sl_rclient_t). */
 int sl_rlinks_connect_cb(int sockfd, const struct sockaddr *addr, int addrlen, const char *id, void *opaque);
-void sl_rlinks_apply_event(sl_rrun_t *run, int event, int on, int64_t seq);
+/* Event's link fault on (between the plan's two sides, pe) or off (pe NULL). */
+void sl_rlinks_apply_event(sl_rrun_t *run, int event, const sl_plan_event_t *pe, int64_t seq);
 void sl_rlinks_pause_member(sl_rrun_t *run, sl_rmember_t *m, int on);
 /* Removes every toxic: the network is whole again. */
 void sl_rlinks_heal_all(sl_rrun_t *run);
@@ -363,12 +362,6 @@ void sl_rtimeline_add(sl_rrun_t *run, int64_t at_us, sl_rstep_fn *fn, int event,
 void sl_rtimeline_next(const sl_rrun_t *run, int64_t now, char *buf, size_t n);
 /* Brings every broker back and ends every member fault (teardown). */
 void sl_rtimeline_heal(sl_rrun_t *run);
-const char *sl_revent_name(sl_event_kind_t k);
-/* The nodes sel names now, appended to *out (no duplicates). */
-void sl_rresolve(sl_rrun_t *run, const sl_selector_t *sel, sl_rnode_t **out, int *n);
-void sl_rnode_name(const sl_rrun_t *run, const sl_rnode_t *nd, char *buf, size_t n);
-/* "a,b,c" of a node list. */
-void sl_rdescribe(const sl_rrun_t *run, const sl_rnode_t *nodes, int n, char *buf, size_t size);
 
 /* ---- helpers ---- */
 const char *sl_rlevel_name(int level);

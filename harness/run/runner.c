@@ -174,7 +174,7 @@ static sl_err_t dry_run(const sl_scenario_t *sc, const sl_run_opts_t *o) {
                (long long)(sl_scenario_group(sc, g)->heartbeat_interval_us / 1000));
     for (int e = 0; e < sl_scenario_event_count(sc); e++) {
         const sl_event_cfg_t *ev = sl_scenario_event(sc, e);
-        printf("  %8.3f s  events[%d] %s%s\n", (double)ev->at_us / 1e6, e, sl_revent_name(ev->kind),
+        printf("  %8.3f s  events[%d] %s%s\n", (double)ev->at_us / 1e6, e, sl_event_kind_name(ev->kind),
                ev->for_us >= 0 ? "" : " (to the end of the run)");
         if (ev->kind != SL_EV_RESTART)
             continue;

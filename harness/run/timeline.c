@@ -1,11 +1,12 @@
 /*
  * The incident timeline of a real run: each scenario event fires at its
- * time (run time, from the start of the run), resolves its selectors
- * against the cluster as it is then, and acts on the selected nodes at
- * once or `rolling` apart, as the simulator does (sim/faults.c): same
- * trace kinds, same details, same log markers.  The steps after it (a
- * fault's end, a broker's return, the controller fencing a silent broker,
- * preferred leaders coming back) are timed steps too.  Main thread only.
+ * time (run time, from the start of the run), the plan (stormlab/plan.h,
+ * the simulator's too) says what it means against the cluster as it is
+ * then, and this file acts on the selected nodes at once or `rolling`
+ * apart: same trace kinds, same details, same log markers as sim/faults.c.
+ * The steps after it (a fault's end, a broker's return, the controller
+ * fencing a silent broker, preferred leaders coming back) are timed steps
+ * too.  Main thread only.
  *
  * The controller's timing for clusters without one (the mock): a broker
  * that is killed or frozen is fenced after cluster.broker_session_timeout
@@ -20,83 +21,17 @@
 #include "cluster/clusterfile.h"
 #include "run-internal.h"
 
-const char *sl_revent_name(sl_event_kind_t k) {
-    static const char *const names[] = {"partition", "degrade", "restart", "pause", "stall", "set", "scale"};
-    return names[k];
+/* The run's cluster as the plan asks about it (stormlab/plan.h). */
+static int view_slots(const void *ctx, int g) { return ((const sl_rrun_t *)ctx)->groups[g].n_slots; }
+static bool view_exists(const void *ctx, int g, int i) {
+    return ((const sl_rrun_t *)ctx)->groups[g].members[i - 1].exists;
 }
-
-void sl_rnode_name(const sl_rrun_t *run, const sl_rnode_t *nd, char *buf, size_t n) {
-    if (nd->kind == 0)
-        snprintf(buf, n, "broker/%d", nd->a);
-    else if (nd->kind == 1)
-        snprintf(buf, n, "%s/%d", sl_scenario_group(run->sc, nd->a)->id, nd->b);
-    else
-        snprintf(buf, n, "producer/%s", sl_scenario_topic(run->sc, nd->a)->name);
+static int view_coordinator(const void *ctx, int g) {
+    const sl_rrun_t *run = ctx;
+    int b = run->cluster->ops->coordinator(run->cluster, sl_scenario_group(run->sc, g)->id);
+    return b > 0 ? b : 0;
 }
-
-static void add_node(sl_rnode_t **out, int *n, int kind, int a, int b) {
-    for (int i = 0; i < *n; i++)
-        if ((*out)[i].kind == kind && (*out)[i].a == a && (*out)[i].b == b)
-            return;
-    sl_rnode_t *nn = realloc(*out, (size_t)(*n + 1) * sizeof *nn);
-    if (!nn)
-        abort();
-    *out = nn;
-    nn[*n].kind = kind, nn[*n].a = a, nn[*n].b = b;
-    (*n)++;
-}
-
-void sl_rresolve(sl_rrun_t *run, const sl_selector_t *sel, sl_rnode_t **out, int *n) {
-    const sl_scenario_t *sc = run->sc;
-    switch (sel->kind) {
-    case SL_SEL_ALL:
-        for (int b = 1; b <= sl_scenario_cluster(sc)->brokers; b++)
-            add_node(out, n, 0, b, 0);
-        for (int g = 0; g < run->n_groups; g++)
-            for (int i = 0; i < run->groups[g].n_slots; i++)
-                if (run->groups[g].members[i].exists)
-                    add_node(out, n, 1, g, i + 1);
-        for (int t = 0; t < sl_scenario_topic_count(sc); t++)
-            add_node(out, n, 2, t, 0);
-        break;
-    case SL_SEL_BROKER_ALL:
-        for (int b = 1; b <= sl_scenario_cluster(sc)->brokers; b++)
-            add_node(out, n, 0, b, 0);
-        break;
-    case SL_SEL_BROKER: add_node(out, n, 0, sel->index, 0); break;
-    case SL_SEL_GROUP_ALL:
-        for (int i = 0; i < run->groups[sel->group].n_slots; i++)
-            if (run->groups[sel->group].members[i].exists)
-                add_node(out, n, 1, sel->group, i + 1);
-        break;
-    case SL_SEL_MEMBER:
-        if (sel->index <= run->groups[sel->group].n_slots)
-            add_node(out, n, 1, sel->group, sel->index);
-        break;
-    case SL_SEL_PRODUCER: add_node(out, n, 2, sel->topic, 0); break;
-    case SL_SEL_COORDINATOR: {
-        int b = run->cluster->ops->coordinator(run->cluster, sl_scenario_group(sc, sel->group)->id);
-        if (b > 0)
-            add_node(out, n, 0, b, 0);
-        break;
-    }
-    }
-}
-
-void sl_rdescribe(const sl_rrun_t *run, const sl_rnode_t *nodes, int n, char *buf, size_t size) {
-    size_t used = 0;
-    buf[0] = 0;
-    for (int i = 0; i < n && used + 1 < size; i++) {
-        char name[160];
-        sl_rnode_name(run, &nodes[i], name, sizeof name);
-        int w = snprintf(buf + used, size - used, "%s%s", i ? "," : "", name);
-        if (w < 0 || (size_t)w >= size - used) {
-            snprintf(buf + (size > 4 ? size - 4 : 0), 4, "...");
-            return;
-        }
-        used += (size_t)w;
-    }
-}
+static int view_size(const void *ctx, int g) { return ((const sl_rrun_t *)ctx)->groups[g].target; }
 
 void sl_rtimeline_add(sl_rrun_t *run, int64_t at_us, sl_rstep_fn *fn, int event, int node_kind, int a, int b,
                       int64_t cause, int64_t arg) {
@@ -364,14 +299,14 @@ static void step_member_back(sl_rrun_t *run, sl_rstep_t *st) {
 static void step_node(sl_rrun_t *run, sl_rstep_t *st) {
     const sl_event_cfg_t *ev = sl_scenario_event(run->sc, st->event);
     int64_t now = sl_rnow(run), down = ev->for_us > 0 ? ev->for_us : 0;
-    if (st->node_kind == 0) {
+    if (st->node_kind == SL_PLAN_BROKER) {
         if (ev->kind == SL_EV_RESTART)
             broker_restart(run, st->a, ev, st->cause);
         return;
     }
-    if (st->node_kind == 2) {
+    if (st->node_kind == SL_PLAN_PRODUCER) {
         sl_rlog(run, "-", 4, "[stormlab] events[%d]: %s of a producer is not supported by real runs; skipped",
-                st->event, sl_revent_name(ev->kind));
+                st->event, sl_event_kind_name(ev->kind));
         return;
     }
     sl_rmember_t *m = member_of(run, st->a, st->b);
@@ -416,50 +351,30 @@ static void step_node(sl_rrun_t *run, sl_rstep_t *st) {
 static void step_link_end(sl_rrun_t *run, sl_rstep_t *st) {
     const sl_event_cfg_t *ev = sl_scenario_event(run->sc, st->event);
     int cut = ev->kind == SL_EV_PARTITION;
-    sl_rlinks_apply_event(run, st->event, 0, st->cause);
+    sl_rlinks_apply_event(run, st->event, NULL, st->cause);
     sl_rtrace(run, cut ? "link.heal" : "link.restore", NULL, NULL, NULL, -1, st->cause, "%s ends",
-              sl_revent_name(ev->kind));
-    sl_rlog(run, "-", 6, "[stormlab] %s healed (events[%d])", sl_revent_name(ev->kind), st->event);
+              sl_event_kind_name(ev->kind));
+    sl_rlog(run, "-", 6, "[stormlab] %s healed (events[%d])", sl_event_kind_name(ev->kind), st->event);
 }
 
+/* An event fires: the plan says what it means now (the same as in the
+ * simulator); its nodes are acted on one by one, rolling apart. */
 static void step_event(sl_rrun_t *run, sl_rstep_t *st) {
     const sl_event_cfg_t *ev = sl_scenario_event(run->sc, st->event);
-    int64_t now = sl_rnow(run), seq;
-    sl_rnode_t *nodes = NULL;
-    int n = 0;
-    char desc[1024];
+    int64_t now = sl_rnow(run);
+    sl_plan_view_t v = {run, view_slots, view_exists, view_coordinator, view_size};
+    sl_plan_event_t pe;
+    sl_plan_event(run->sc, st->event, &v, &pe);
+    const char *group = pe.trace_group >= 0 ? sl_scenario_group(run->sc, pe.trace_group)->id : NULL;
+    int64_t seq = sl_rtrace(run, pe.trace_kind, NULL, group, NULL, -1, -1, "%s", pe.detail);
+    sl_rlog(run, "-", 6, "%s", pe.log);
+    run->event_seq[st->event] = seq;
     if (ev->kind == SL_EV_PARTITION || ev->kind == SL_EV_DEGRADE) {
-        sl_rnode_t *from = NULL, *to = NULL;
-        int nf = 0, nt = 0;
-        for (int i = 0; i < ev->n_from; i++)
-            sl_rresolve(run, &ev->from[i], &from, &nf);
-        for (int i = 0; i < ev->n_to; i++)
-            sl_rresolve(run, &ev->to[i], &to, &nt);
-        char dfrom[512], dto[512];
-        sl_rdescribe(run, from, nf, dfrom, sizeof dfrom);
-        sl_rdescribe(run, to, nt, dto, sizeof dto);
-        free(from);
-        free(to);
-        int cut = ev->kind == SL_EV_PARTITION;
-        if (cut)
-            seq = sl_rtrace(run, "link.cut", NULL, NULL, NULL, -1, -1, "%s -> %s%s", dfrom, dto,
-                            ev->oneway ? " (one way)" : " (both ways)");
-        else
-            seq = sl_rtrace(run, "link.degrade", NULL, NULL, NULL, -1, -1,
-                            "%s -> %s: +%lldus latency, +%lldus jitter, loss %g", dfrom, dto,
-                            (long long)ev->latency_us, (long long)ev->jitter_us, ev->loss);
-        sl_rlog(run, "-", 6, "[stormlab] injected %s %s -> %s", cut ? "partition" : "degradation", dfrom, dto);
-        run->event_seq[st->event] = seq;
-        sl_rlinks_apply_event(run, st->event, 1, seq);
+        sl_rlinks_apply_event(run, st->event, &pe, seq);
         if (ev->for_us >= 0)
             sl_rtimeline_add(run, now + ev->for_us, step_link_end, st->event, 0, 0, 0, seq, 0);
-        return;
-    }
-    if (ev->kind == SL_EV_SCALE) {
+    } else if (ev->kind == SL_EV_SCALE) {
         sl_rgroup_t *g = &run->groups[ev->group];
-        seq = sl_rtrace(run, "group.scale", NULL, g->cfg->id, NULL, -1, -1, "%d -> %d members", g->target, ev->members);
-        sl_rlog(run, "-", 6, "[stormlab] scaling group %s from %d to %d members", g->cfg->id, g->target, ev->members);
-        run->event_seq[st->event] = seq;
         for (int i = 0; i < g->n_slots; i++) {
             sl_rmember_t *m = &g->members[i];
             int want = i < ev->members;
@@ -472,33 +387,12 @@ static void step_event(sl_rrun_t *run, sl_rstep_t *st) {
             }
         }
         g->target = ev->members;
-        return;
-    }
-    if (ev->kind == SL_EV_SET) {
-        sl_selector_t all = {.kind = SL_SEL_GROUP_ALL, .group = ev->group};
-        sl_rresolve(run, &all, &nodes, &n);
     } else {
-        for (int i = 0; i < ev->n_targets; i++)
-            sl_rresolve(run, &ev->targets[i], &nodes, &n);
+        for (int i = 0; i < pe.n_nodes; i++)
+            sl_rtimeline_add(run, now + pe.gap_us * i, step_node, st->event, (int)pe.nodes[i].kind, pe.nodes[i].a,
+                             pe.nodes[i].b, seq, 0);
     }
-    sl_rdescribe(run, nodes, n, desc, sizeof desc);
-    static const char *const kinds[] = {"", "", "action.restart", "action.pause", "action.stall", "action.set", ""};
-    if (ev->kind == SL_EV_SET)
-        seq = sl_rtrace(run, kinds[ev->kind], NULL, sl_scenario_group(run->sc, ev->group)->id, NULL, -1, -1,
-                        "config change on %s by rolling restart", sl_scenario_group(run->sc, ev->group)->id);
-    else
-        seq = sl_rtrace(run, kinds[ev->kind], NULL, NULL, NULL, -1, -1, "%s%s %s", sl_revent_name(ev->kind),
-                        ev->kind == SL_EV_RESTART ? (ev->mode == SL_RESTART_HARD         ? " (hard)"
-                                                     : ev->mode == SL_RESTART_CONTROLLED ? " (controlled)"
-                                                                                         : " (pause)")
-                                                  : "",
-                        n ? desc : "(no node selected)");
-    sl_rlog(run, "-", 6, "[stormlab] operator/fault: %s %s", sl_revent_name(ev->kind), n ? desc : "(nothing)");
-    run->event_seq[st->event] = seq;
-    int64_t gap = ev->rolling_us > 0 ? ev->rolling_us : 0;
-    for (int i = 0; i < n; i++)
-        sl_rtimeline_add(run, now + gap * i, step_node, st->event, nodes[i].kind, nodes[i].a, nodes[i].b, seq, 0);
-    free(nodes);
+    sl_plan_event_free(&pe);
 }
 
 int sl_rtimeline_init(sl_rrun_t *run) {
@@ -570,7 +464,7 @@ void sl_rtimeline_next(const sl_rrun_t *run, int64_t now, char *buf, size_t n) {
         return;
     }
     long long s = run->steps[best].at_us / 1000000;
-    snprintf(buf, n, "next: %s at %02lld:%02lld:%02lld", sl_revent_name(sl_scenario_event(run->sc, run->steps[best].event)->kind),
+    snprintf(buf, n, "next: %s at %02lld:%02lld:%02lld", sl_event_kind_name(sl_scenario_event(run->sc, run->steps[best].event)->kind),
              s / 3600, s / 60 % 60, s % 60);
 }
 

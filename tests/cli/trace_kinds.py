@@ -35,16 +35,19 @@ table_kinds = {name for name, _ in rows}
 if len(rows) != len(table_kinds):
     failures.append("sim/trace_kinds.c lists a kind twice")
 
-# the writers: the first string argument of every trace call, and kinds[] arrays
+# the writers: the first string argument of every trace call, kinds[] arrays, and the
+# plan's root records (sim/plan.c: trace_kind = "...", which both engines write)
 written = set()
 call = re.compile(r'\bsl_r?trace(?:_locked)?\(([^;]*);', re.S)
 kind_literal = re.compile(r'"([a-z_]+\.[a-z_.]+)"')
 arrays = re.compile(r'kinds\[\]\s*=\s*\{([^}]*)\}')
+planned = re.compile(r'trace_kind\s*=\s*"([a-z_]+\.[a-z_.]+)"')
 files = sorted(src.glob("sim/*.c")) + sorted(src.glob("harness/run/*.c"))
 for f in files:
     text = f.read_text()
     for args in call.findall(text):  # the kind may be a choice: lost ? "member.lost" : "member.revoked"
         written.update(kind_literal.findall(args))
+    written.update(planned.findall(text))
     for body in arrays.findall(text):
         written.update(k for k in re.findall(r'"([^"]*)"', body) if "." in k)
 
