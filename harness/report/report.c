@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include "svginline.h"
 #include "lesson.h"
 #include "timeline.h"
+#include "impact_panel.h"
 
 void sl_report_esc(FILE *f, const char *s) {
     for (; s && *s; s++) {
@@ -363,8 +365,16 @@ int sl_report_page_close(FILE *f, const char *tmp, const char *final, char *err,
 
 int sl_report_write(const sl_run_t *run, const sl_causes_t *c, int with_plots, char *err, size_t errsz) {
     char tmp[4200], final[4200];
-    FILE *f = sl_report_page_open(run->dir, "report.html", run->name, "report", sl_timeline_css(), tmp, final,
+    size_t n_css = strlen(sl_timeline_css()) + strlen(sl_impact_panel_css()) + 1;
+    char *css_extra = malloc(n_css);
+    if (!css_extra) {
+        snprintf(err, errsz, "out of memory");
+        return -1;
+    }
+    snprintf(css_extra, n_css, "%s%s", sl_timeline_css(), sl_impact_panel_css());
+    FILE *f = sl_report_page_open(run->dir, "report.html", run->name, "report", css_extra, tmp, final,
                                   sizeof tmp, err, errsz);
+    free(css_extra);
     if (!f)
         return -1;
     section_header(f, run);
@@ -374,5 +384,6 @@ int sl_report_write(const sl_run_t *run, const sl_causes_t *c, int with_plots, c
     section_plots(f, run, with_plots);
     section_rebalances(f, run, c);
     section_faults(f, run, c);
+    sl_impact_panel_write(f, run);
     return sl_report_page_close(f, tmp, final, err, errsz);
 }

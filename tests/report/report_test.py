@@ -24,7 +24,8 @@ from checks import check, chromium, chromium_binary, finish  # noqa: E402
 STORMLAB, SRC = sys.argv[1], sys.argv[2]
 SECTIONS = {"scenario": None, "summary": "Summary per group", "owners": "Summary per owner", "lesson": "The lesson, step by step", "timeline": "Timeline",
             "plots": "Plots",
-            "rebalances": "Rebalances and their causes", "faults": "Injected faults and operator actions"}
+            "rebalances": "Rebalances and their causes", "faults": "Injected faults and operator actions",
+            "impact": "What each event cost"}
 
 
 
