@@ -10,14 +10,18 @@
 #include "report/render.h"
 
 static void usage(FILE *f) {
-    fputs("usage: stormlab plot DIR\n"
+    fputs("usage: stormlab plot DIR [--all-groups]\n"
           "\n"
           "Renders the plots of run directory DIR (written by `stormlab sim`) with gnuplot\n"
           "into DIR/plots/ as PNG and SVG, one set per consumer group, and rewrites\n"
-          "DIR/report.html with them.  The scripts are plots/NAME.gp (set STORMLAB_PLOTS_DIR\n"
-          "to use others); docs/plots.md describes each plot.\n"
+          "DIR/report.html with them.  A run of more than 12 groups gets plots for the 12\n"
+          "stormiest (most rebalances, then most unowned partition-seconds).  The scripts\n"
+          "are plots/NAME.gp (set STORMLAB_PLOTS_DIR to use others); docs/plots.md\n"
+          "describes each plot.\n"
           "\n"
           "options:\n"
+          "  --all-groups      plots for every group (eight gnuplot runs and four inlined\n"
+          "                    SVGs each: minutes and a large report.html for hundreds)\n"
           "  -h, --help        this help\n"
           "\n"
           "exit codes: 0 ok, 2 bad usage or DIR not a run directory,\n"
@@ -26,14 +30,19 @@ static void usage(FILE *f) {
 }
 
 int sl_cmd_plot(int argc, char **argv) {
-    static const struct option opts[] = {{"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    int c;
+    static const struct option opts[] = {
+        {"all-groups", no_argument, 0, 'A'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    int c, mode = SL_RENDER_PLOTS;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (c == 'h') {
             usage(stdout);
             return SL_EXIT_OK;
+        }
+        if (c == 'A') {
+            mode = SL_RENDER_PLOTS_ALL_GROUPS;
+            continue;
         }
         fprintf(stderr, "stormlab plot: unknown option '%s'\n", argv[optind - 1]);
         usage(stderr);
@@ -47,7 +56,7 @@ int sl_cmd_plot(int argc, char **argv) {
         return SL_EXIT_RUN;
     }
     char err[8192] = "";
-    switch (sl_render_run(argv[optind], 1, err, sizeof err)) {
+    switch (sl_render_run(argv[optind], mode, err, sizeof err)) {
     case SL_RENDER_OK: break;
     case SL_RENDER_BAD_DIR: fprintf(stderr, "stormlab plot: %s\n", err); return SL_EXIT_USAGE;
     default: fprintf(stderr, "stormlab plot: %s\n", err); return SL_EXIT_RUN;

@@ -278,12 +278,18 @@ static int write_lanes(const sl_run_t *run, const sl_lanes_t *ls, size_t g, cons
 
 int sl_extract_write(const sl_run_t *run, const sl_causes_t *c, const char *datadir, int *fault_rows, char *err,
                      size_t errsz) {
+    return sl_extract_write_groups(run, c, datadir, NULL, run->n_groups, fault_rows, err, errsz);
+}
+
+int sl_extract_write_groups(const sl_run_t *run, const sl_causes_t *c, const char *datadir, const size_t *groups,
+                            size_t n, int *fault_rows, char *err, size_t errsz) {
     *fault_rows = 0;
     if (write_faults(run, c, datadir, fault_rows, err, errsz))
         return -1;
     sl_lanes_t *ls = sl_lanes_new(run, MAX_LANES);
     int rc = 0;
-    for (size_t g = 0; g < run->n_groups && !rc; g++) {
+    for (size_t k = 0; k < n && !rc; k++) {
+        size_t g = groups ? groups[k] : k;
         char safe[256];
         sl_extract_safe_name(run->groups[g], safe, sizeof safe);
         if (write_series(run, run->groups[g], safe, datadir, err, errsz) ||

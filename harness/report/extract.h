@@ -25,5 +25,9 @@ void sl_extract_safe_name(const char *group, char *out, size_t n);
  */
 int sl_extract_write(const sl_run_t *run, const sl_causes_t *c, const char *datadir, int *fault_rows, char *err,
                      size_t errsz);
+/* The same for the n groups listed (indexes into run->groups) only: the
+ * ones plots are drawn for. */
+int sl_extract_write_groups(const sl_run_t *run, const sl_causes_t *c, const char *datadir, const size_t *groups,
+                            size_t n, int *fault_rows, char *err, size_t errsz);
 
 #endif

@@ -19,6 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "extract.h"
 #include "stormlab/stormlab.h" /* sl_output_create */
 
@@ -172,14 +174,53 @@ int sl_plot_wait_gnuplot(pid_t pid, const char *log, const char *what, char *err
 
 static int reap(job_t *j, char *err, size_t errsz) { return sl_plot_wait_gnuplot(j->pid, j->log, j->what, err, errsz); }
 
+/* How stormy group i was: its rebalances and unowned partition-seconds. */
+static void storm_of(const sl_run_t *run, size_t i, double *rebalances, double *unowned) {
+    json_t *g = json_object_get(json_object_get(run->summary, "groups"), run->groups[i]);
+    *rebalances = json_number_value(json_object_get(g, "rebalances"));
+    *unowned = json_number_value(json_object_get(g, "unowned_partition_s"));
+}
+
+size_t sl_plot_groups(const sl_run_t *run, int all_groups, size_t *idx) {
+    size_t n = run->n_groups;
+    for (size_t i = 0; i < n; i++)
+        idx[i] = i;
+    if (all_groups || n <= SL_PLOT_MAX_GROUPS)
+        return n;
+    /* the stormiest first (a stable selection: ties keep file order) */
+    for (size_t i = 1; i < n; i++) {
+        size_t v = idx[i], j = i;
+        double vr, vu;
+        storm_of(run, v, &vr, &vu);
+        while (j > 0) {
+            double r, u;
+            storm_of(run, idx[j - 1], &r, &u);
+            if (r > vr || (r == vr && u >= vu))
+                break;
+            idx[j] = idx[j - 1];
+            j--;
+        }
+        idx[j] = v;
+    }
+    /* then back in file order */
+    for (size_t i = 1; i < SL_PLOT_MAX_GROUPS; i++)
+        for (size_t j = i; j > 0 && idx[j - 1] > idx[j]; j--) {
+            size_t t = idx[j];
+            idx[j] = idx[j - 1];
+            idx[j - 1] = t;
+        }
+    return SL_PLOT_MAX_GROUPS;
+}
+
 static int run_all(const sl_run_t *run, const char *gnuplot, const char *tmp, char **scripts, int n_scripts,
-                   int fault_rows, char *err, size_t errsz) {
+                   int fault_rows, const size_t *drawn, size_t n_drawn, char *err, size_t errsz) {
     static const char *const fmts[] = {"png", "svg"};
     const char *lib = sl_plot_scripts_dir();
     job_t jobs[MAX_PARALLEL];
     int running = 0, rc = 0;
     err[0] = 0;
-    for (size_t g = 0; g < run->n_groups; g++) {
+    for (size_t d = 0; d < n_drawn; d++) {
+        size_t g = drawn[d];
         char safe[256];
         sl_extract_safe_name(run->groups[g], safe, sizeof safe);
         for (int s = 0; s < n_scripts; s++) {
@@ -226,10 +267,11 @@ static int run_all(const sl_run_t *run, const char *gnuplot, const char *tmp, ch
     return rc;
 }
 
-int sl_plot_render(const sl_run_t *run, const sl_causes_t *c, char *err, size_t errsz) {
+int sl_plot_render(const sl_run_t *run, const sl_causes_t *c, int all_groups, char *err, size_t errsz) {
     char gnuplot[4096], tmp[4096], data[4200], final[4096], old[4096];
     char *scripts[MAX_SCRIPTS];
     int n_scripts = 0, rc = SL_PLOT_FAILED, fault_rows = 0;
+    size_t *drawn = NULL;
     if (sl_plot_find_gnuplot(gnuplot, sizeof gnuplot))
         return SL_PLOT_NO_GNUPLOT;
     if (list_scripts(sl_plot_scripts_dir(), scripts, &n_scripts, err, errsz))
@@ -254,8 +296,14 @@ int sl_plot_render(const sl_run_t *run, const sl_causes_t *c, char *err, size_t 
         snprintf(err, errsz, "%s: %s", tmp, strerror(errno));
         goto out;
     }
-    if (sl_extract_write(run, c, data, &fault_rows, err, errsz) ||
-        run_all(run, gnuplot, tmp, scripts, n_scripts, fault_rows, err, errsz))
+    drawn = malloc((run->n_groups ? run->n_groups : 1) * sizeof *drawn);
+    if (!drawn) {
+        snprintf(err, errsz, "out of memory");
+        goto out;
+    }
+    size_t n_drawn = sl_plot_groups(run, all_groups, drawn);
+    if (sl_extract_write_groups(run, c, data, drawn, n_drawn, &fault_rows, err, errsz) ||
+        run_all(run, gnuplot, tmp, scripts, n_scripts, fault_rows, drawn, n_drawn, err, errsz))
         goto out;
     /* swap in the new plots only now that every one is drawn */
     sl_plot_rm_tree(old);
@@ -270,5 +318,6 @@ out:
         sl_plot_rm_tree(tmp);
     for (int i = 0; i < n_scripts; i++)
         free(scripts[i]);
+    free(drawn);
     return rc;
 }

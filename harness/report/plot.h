@@ -24,7 +24,17 @@ enum { SL_PLOT_OK = 0, SL_PLOT_FAILED = -1, SL_PLOT_NO_GNUPLOT = -2 };
  * SL_PLOT_OK, SL_PLOT_NO_GNUPLOT (nothing written), or SL_PLOT_FAILED
  * with err (gnuplot's own message included).
  */
-int sl_plot_render(const sl_run_t *run, const sl_causes_t *c, char *err, size_t errsz);
+/* A run of many groups has its plots drawn for the SL_PLOT_MAX_GROUPS
+ * stormiest (most rebalances, then most unowned partition-seconds, then
+ * file order) unless all_groups: each group is eight gnuplot runs and four
+ * SVGs inlined in report.html, so 200 groups took minutes and 135 MB.
+ * Every group's numbers stay in summary.json and the report's tables. */
+#define SL_PLOT_MAX_GROUPS 12
+/* The groups to draw, as indexes into run->groups in file order, into idx
+ * (room for run->n_groups); returns how many. */
+size_t sl_plot_groups(const sl_run_t *run, int all_groups, size_t *idx);
+
+int sl_plot_render(const sl_run_t *run, const sl_causes_t *c, int all_groups, char *err, size_t errsz);
 
 /* Whether gnuplot is on $PATH. */
 int sl_plot_have_gnuplot(void);

@@ -13,7 +13,7 @@ int sl_render_run(const char *dir, int plots, char *err, size_t errsz) {
     if (sl_run_load(dir, &run, err, errsz))
         return SL_RENDER_BAD_DIR;
     sl_causes_t *c = sl_causes_new(run);
-    int rc = SL_RENDER_OK, prc = plots ? sl_plot_render(run, c, err, errsz) : SL_PLOT_NO_GNUPLOT;
+    int rc = SL_RENDER_OK, prc = plots ? sl_plot_render(run, c, plots == SL_RENDER_PLOTS_ALL_GROUPS, err, errsz) : SL_PLOT_NO_GNUPLOT;
     if (prc == SL_PLOT_FAILED) {
         rc = SL_RENDER_FAILED;
         goto out;

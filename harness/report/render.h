@@ -20,6 +20,10 @@ enum {
  * run in dir is removed, so the report never shows another run's pictures.
  * On failure err says why.
  */
+/* What to draw: no plots, the plots (of the SL_PLOT_MAX_GROUPS stormiest
+ * groups when there are more, plot.h), or every group's. */
+enum { SL_RENDER_NO_PLOTS = 0, SL_RENDER_PLOTS = 1, SL_RENDER_PLOTS_ALL_GROUPS = 2 };
+
 int sl_render_run(const char *dir, int plots, char *err, size_t errsz);
 
 #endif

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "extract.h"
+#include "plot.h"
 #include "svginline.h"
 #include "lesson.h"
 #include "timeline.h"
@@ -176,9 +177,30 @@ static void section_plots(FILE *f, const sl_run_t *run, int with_plots) {
     fputs("<p class=\"note\">Above each plot: every injected fault and operator action, a bar for as long as it "
           "lasted; dashed lines mark when each began. PNG versions are in <a href=\"plots/\">plots/</a>.</p>\n",
           f);
+    size_t *drawn = malloc((run->n_groups ? run->n_groups : 1) * sizeof *drawn);
+    size_t n_drawn = drawn ? sl_plot_groups(run, 0, drawn) : 0;
+    /* what plots/ holds decides: `stormlab plot --all-groups` draws them all */
+    size_t with_files = 0;
     for (size_t g = 0; g < run->n_groups; g++) {
-        char safe[256];
+        char safe[256], path[4096];
         sl_extract_safe_name(run->groups[g], safe, sizeof safe);
+        snprintf(path, sizeof path, "%s/plots/%s-%s.svg", run->dir, safe, plot_order[0][0]);
+        with_files += access(path, R_OK) == 0;
+    }
+    if (with_files < run->n_groups) {
+        fprintf(f, "<p class=\"note\">Plots for %zu of the %zu groups: the %zu with the most rebalances, then the most "
+                   "unowned partition-seconds. Every group's numbers are in the tables above; <code>stormlab plot ",
+                with_files, run->n_groups, n_drawn);
+        esc(f, run->dir);
+        fputs(" --all-groups</code> draws every group.</p>\n", f);
+    }
+    free(drawn);
+    for (size_t g = 0; g < run->n_groups; g++) {
+        char safe[256], first[4096];
+        sl_extract_safe_name(run->groups[g], safe, sizeof safe);
+        snprintf(first, sizeof first, "%s/plots/%s-%s.svg", run->dir, safe, plot_order[0][0]);
+        if (with_files < run->n_groups && access(first, R_OK))
+            continue; /* not drawn: no heading for nothing */
         fputs("<h3>Group ", f);
         esc(f, run->groups[g]);
         fputs("</h3>\n", f);
