@@ -68,11 +68,16 @@ static void print_text(const sl_run_t *run, const sl_causes_t *c, const int *pic
         int n = 0;
         for (size_t i = 0; i < c->n_rb; i++)
             n += c->rb[i].group == (int)g;
+        char end[600];
+        sl_causes_group_end(run, (int)g, end, sizeof end);
         if (c->first_settled_s[g] < 0)
-            printf("group %s never settled: no rebalances counted\n", run->groups[g]);
+            printf("group %s never settled: no rebalances counted", run->groups[g]);
         else
-            printf("group %s first settled at %.1f s; %d rebalance%s after that\n", run->groups[g],
+            printf("group %s first settled at %.1f s; %d rebalance%s after that", run->groups[g],
                    c->first_settled_s[g], n, n == 1 ? "" : "s");
+        if (*end)
+            printf("; not settled at the end: %s", end);
+        printf("\n");
     }
     for (size_t i = 0; i < c->n_rb; i++) {
         if (!pick[i])
@@ -82,8 +87,11 @@ static void print_text(const sl_run_t *run, const sl_causes_t *c, const int *pic
         const sl_rf_event_t *root = &run->ev[rb->chain[rb->n_chain - 1]];
         sl_fmt_clock(t, sizeof t, s->t_us);
         printf("\n%s rebalance %d -> generation ", run->groups[rb->group], rb->number);
+        char end[600];
         if (rb->generation >= 0)
             printf("%d", rb->generation);
+        else if (sl_causes_group_end(run, rb->group, end, sizeof end), *end)
+            printf("(none: %s)", end);
         else
             printf("(none: the run ended first)");
         printf(", at %s\n", t);

@@ -272,3 +272,62 @@ char *sl_causes_label(const sl_rf_event_t *e, char *buf, size_t n) {
     }
     return buf;
 }
+
+void sl_causes_group_end(const sl_run_t *run, int g, char *buf, size_t n) {
+    buf[0] = 0;
+    json_t *sum = json_object_get(json_object_get(run->summary, "groups"), run->groups[g]);
+    if (!sum || !json_is_null(json_object_get(sum, "stable_from_s")))
+        return;
+    /* each member process's last word: started, or stopped for good (crashed) */
+    int crashed = 0, members = 0;
+    const sl_rf_event_t *first_crash = NULL;
+    char (*seen)[160] = NULL;
+    int *state = NULL; /* 1 running, 2 crashed */
+    for (size_t i = 0; i < run->n_ev; i++) {
+        const sl_rf_event_t *e = &run->ev[i];
+        if (e->gi != g || !e->node)
+            continue;
+        int st = !strcmp(e->kind, "member.start") ? 1 : !strcmp(e->kind, "member.crashed") ? 2 : 0;
+        if (!st)
+            continue;
+        int k = 0;
+        while (k < members && strcmp(seen[k], e->node))
+            k++;
+        if (k == members) {
+            void *ns = realloc(seen, (size_t)(members + 1) * sizeof *seen), *nt = NULL;
+            if (ns)
+                seen = ns;
+            if (ns && (nt = realloc(state, (size_t)(members + 1) * sizeof *state)))
+                state = nt;
+            if (!ns || !nt)
+                break;
+            snprintf(seen[members], sizeof seen[0], "%s", e->node);
+            state[members++] = 0;
+        }
+        state[k] = st;
+        if (st == 2 && !first_crash)
+            first_crash = e;
+    }
+    for (int k = 0; k < members; k++)
+        crashed += state[k] == 2;
+    free(seen);
+    free(state);
+    size_t o = 0;
+    if (crashed) {
+        char t[32], tr[32], label[512];
+        sl_fmt_clock(t, sizeof t, first_crash->t_us);
+        /* and what it descends from: the event to look at */
+        const sl_rf_event_t *root = first_crash;
+        for (int hops = 0; root->cause >= 0 && (size_t)root->cause < run->n_ev && hops < 100000; hops++)
+            root = &run->ev[root->cause];
+        sl_fmt_clock(tr, sizeof tr, root->t_us);
+        o += (size_t)snprintf(buf, n, "%s (%d of %d; the first at %s, %s: %s; root: %s at %s)",
+                              crashed == members ? "every member crashed" : "members crashed", crashed, members, t,
+                              first_crash->node, first_crash->detail ? first_crash->detail : "?",
+                              sl_causes_label(root, label, sizeof label), tr);
+        if (crashed == members)
+            return;
+    }
+    if (o < n)
+        snprintf(buf + o, n - o, "%sit was still rebalancing when the run ended", o ? " and " : "");
+}

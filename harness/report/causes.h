@@ -47,4 +47,15 @@ char *sl_causes_label(const sl_rf_event_t *e, char *buf, size_t n);
  */
 long long sl_causes_end_us(const sl_run_t *run, const sl_causes_t *c, size_t root);
 
+/*
+ * How group g ends the run, when it ends not settled (summary.json's
+ * stable_from_s is null), as one clause for explain and report.html:
+ * "every member crashed (3 of 3; the first at 00:01:00: InvalidSession...)",
+ * "2 of 5 members crashed (...) and it was still rebalancing when the run
+ * ended", "still rebalancing when the run ended, 12.0 s after this one
+ * began"; "" when it ends settled.  A rebalance that produced no generation
+ * is explained by the same clause.
+ */
+void sl_causes_group_end(const sl_run_t *run, int g, char *buf, size_t n);
+
 #endif

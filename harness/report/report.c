@@ -255,10 +255,16 @@ static void rebalance_article(FILE *f, const sl_run_t *run, const sl_rebalance_t
     fprintf(f, "<article class=\"rebalance\" id=\"rb-%s-%d\">\n<h4>", safe, rb->number);
     esc(f, run->groups[rb->group]);
     fprintf(f, " rebalance %d &rarr; generation ", rb->number);
-    if (rb->generation >= 0)
+    char end[600];
+    if (rb->generation >= 0) {
         fprintf(f, "%d", rb->generation);
-    else
+    } else if (sl_causes_group_end(run, rb->group, end, sizeof end), *end) {
+        fputs("(none: ", f);
+        esc(f, end);
+        fputs(")", f);
+    } else {
         fputs("(none: the run ended first)", f);
+    }
     fputs(" at ", f);
     clock_cell(f, s->t_us);
     fputs("</h4>\n<p class=\"root-line\"><strong>Root:</strong> ", f);
@@ -289,6 +295,13 @@ static void section_rebalances(FILE *f, const sl_run_t *run, const sl_causes_t *
         else
             fprintf(f, ": %d rebalance%s after it first settled at %.1f s</h3>\n", n, n == 1 ? "" : "s",
                     c->first_settled_s[g]);
+        char end[600];
+        sl_causes_group_end(run, (int)g, end, sizeof end);
+        if (*end) {
+            fputs("<p class=\"group-end\"><strong>Not settled at the end:</strong> ", f);
+            esc(f, end);
+            fputs("</p>\n", f);
+        }
         for (size_t i = 0; i < c->n_rb; i++)
             if (c->rb[i].group == (int)g)
                 rebalance_article(f, run, &c->rb[i]);

@@ -87,5 +87,36 @@ check "a cause pointing forward exits 2 naming trace.jsonl:5" \
 check "a run without rebalances explains that there are none" \
   '[ $rc -eq 0 ] && grep -q "0 rebalances after that" "$dir/so"'
 
+# Given a config rollout whose session timeout the broker refuses, every member crashes
+# (InvalidSessionTimeoutException) and the group never settles again: explain says so, with
+# the crash and its root, instead of "the run ended first" with eight minutes of run left.
+cat >"$dir/crash.yaml" <<'YAML'
+name: crash-rollout
+seed: 4
+duration: 10m
+topics:
+  - {name: orders, partitions: 6, replication: 3, produce_rate: 50/s}
+groups:
+  - {id: billing, topics: [orders], members: 3}
+events:
+  - {at: 1m, set: {group: billing, session_timeout: 2s, heartbeat_interval: 500ms}, rolling: 20s}
+YAML
+"$stormlab" sim "$dir/crash.yaml" --out "$dir/crash" --no-plots -q
+"$stormlab" explain "$dir/crash" >"$dir/co" 2>&1; rc=$?
+# the oracle: the trace's own member.crashed records, counted here
+crashes=$(grep -c '"kind":"member.crashed"' "$dir/crash/trace.jsonl")
+check "the trace records the three crashes" '[ "$crashes" -eq 3 ]'
+check "explain says every member crashed, how many, why and from what root"   '[ $rc -eq 0 ] && grep -q "not settled at the end: every member crashed ($crashes of 3; the first at 00:01:00.004, billing/1: InvalidSessionTimeoutException: the consumer stops; root: config change billing (rolling restart) at 00:01:00.000)" "$dir/co"'
+check "the unfinished rebalance says why, not that the run ended first"   'grep -q "generation (none: every member crashed" "$dir/co" && ! grep -q "the run ended first" "$dir/co"'
+check "report.html says the same" 'grep -q "Not settled at the end:</strong> every member crashed (3 of 3" "$dir/crash/report.html"'
+# a hard rolling restart 20 s before the end leaves the group rebalancing when the run ends
+sed 's/  - {at: 1m, set.*/  - {at: 580s, restart: [billing\/*], mode: hard, rolling: 15s}/' "$dir/crash.yaml" >"$dir/cut.yaml"
+"$stormlab" sim "$dir/cut.yaml" --out "$dir/cut" --no-plots -q
+"$stormlab" explain "$dir/cut" >"$dir/cuo" 2>&1
+stable=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["groups"]["billing"]["stable_from_s"])' "$dir/cut/summary.json")
+check "summary.json: the group is not stable at the end (stable_from_s $stable)" '[ "$stable" = None ]'
+check "explain says it was still rebalancing when the run ended, and crashed nothing" \
+  'grep -q "not settled at the end: it was still rebalancing when the run ended$" "$dir/cuo" && ! grep -q crashed "$dir/cuo"'
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
