@@ -1,10 +1,11 @@
 #!/bin/sh
 # installed_tree.sh BUILD_DIR SOURCE_DIR (docs/install.md)
 # Given a build, when it is installed with DESTDIR and the tree is moved
-# elsewhere, then the moved stormlab simulates the flagship with its plots
-# drawn from the moved gnuplot scripts, a C program built with
-# `pkg-config --cflags --libs stormlab` against the moved tree (shared and
-# static) writes the same summary.json as the CLI, and the shared library
+# elsewhere, then the tree holds stormlab(1), a page for every command the
+# moved `stormlab --help` lists and the three shells' completions, the moved
+# stormlab simulates the flagship with its plots drawn from the moved gnuplot
+# scripts, a C program built with `pkg-config --cflags --libs stormlab`
+# against the moved tree (shared and static) writes the same summary.json as the CLI, and the shared library
 # exports only functions its installed headers declare.
 set -eu
 build=$(cd "$1" && pwd); src=$(cd "$2" && pwd)
@@ -25,6 +26,20 @@ env -u STORMLAB_PLOTS_DIR -u STORMLAB_SCENARIOS_DIR "$root/bin/stormlab" sim "$f
 if command -v gnuplot >/dev/null; then
     [ -f "$tmp/cli/plots/billing-members.svg" ] || fail "expected plots drawn from the moved scripts, got none"
 fi
+
+# then man pages for stormlab and every command its --help lists, and the completions
+cmds=$("$root/bin/stormlab" --help | awk '/^commands:/ {on = 1; next} on && /^ *$/ {exit} on {print $1}' |
+       tr -d , | grep -v -x -e help -e version)
+[ -n "$cmds" ] || fail "expected the moved stormlab --help to list commands"
+pages=0
+for page in stormlab $(printf 'stormlab-%s ' $cmds); do
+    [ -s "$root/share/man/man1/$page.1.gz" ] || fail "expected share/man/man1/$page.1.gz installed, not found"
+    pages=$((pages + 1))
+done
+for f in share/bash-completion/completions/stormlab share/zsh/vendor-completions/_stormlab \
+         share/fish/vendor_completions.d/stormlab.fish; do
+    [ -s "$root/$f" ] || fail "expected the completion $f installed, not found"
+done
 
 # when a program is built with pkg-config against the moved tree
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
@@ -49,4 +64,4 @@ cat "$root"/include/stormlab/*.h | grep -o '\bsl_[a-z0-9_]*[ ]*(' | tr -d ' (' |
 extra=$(comm -23 "$tmp/exported" "$tmp/declared")
 [ -z "$extra" ] || fail "expected only functions the headers declare, the library also exports: $extra"
 [ -s "$tmp/exported" ] || fail "expected exported functions, got none"
-echo "ok: moved tree runs the flagship; pkg-config program: shared agrees, static $static; $(wc -l <"$tmp/exported") exported symbols, all declared"
+echo "ok: moved tree runs the flagship, has $pages man pages and 3 completions; pkg-config program: shared agrees, static $static; $(wc -l <"$tmp/exported") exported symbols, all declared"
