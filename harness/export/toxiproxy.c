@@ -348,7 +348,8 @@ static char *script(tp_t *t, size_t *len) {
     fputs("  :\n}\n"
           "trap 'say \"interrupted: removing the toxics\"; clean_up; exit 130' INT TERM\n",
           f);
-    qsort(t->steps, (size_t)t->n_steps, sizeof *t->steps, by_time);
+    if (t->n_steps) /* qsort takes no NULL, even for no elements */
+        qsort(t->steps, (size_t)t->n_steps, sizeof *t->steps, by_time);
     int64_t last = -1;
     for (int i = 0; i < t->n_steps; i++) {
         if (t->steps[i].at_us != last) {
