@@ -232,11 +232,6 @@ static void links_fault(cm_t *c, int ev, spec_t *tmpl) {
     units_free(to, nt);
 }
 
-/* A fault with no for: lasts to the end of the run. */
-static int64_t fault_dur(const sl_scenario_t *sc, const sl_event_cfg_t *e) {
-    return e->for_us >= 0 ? e->for_us : sl_scenario_duration_us(sc) - e->at_us;
-}
-
 /* The nodes of a restart, pause or stall, one step each when rolling
  * (sl_export_rolling), and the spec each gets. */
 static void node_fault(cm_t *c, int ev, spec_t *tmpl) {
@@ -270,12 +265,7 @@ static void node_fault(cm_t *c, int ev, spec_t *tmpl) {
     units_free(u, nu);
 }
 
-static void note(cm_t *c, int ev, const char *what) {
-    char line[1024], d[32];
-    sl_scenario_event_line(c->sc, ev, line, sizeof line);
-    sl_export_duration(sl_scenario_event(c->sc, ev)->at_us, d, sizeof d);
-    fprintf(c->notes, "events[%d] at %s: %s: %s\n", ev, d, line, what);
-}
+static void note(cm_t *c, int ev, const char *what) { sl_export_note(c->notes, c->sc, ev, what); }
 
 static int has_coordinator(const sl_selector_t *s, int n) {
     for (int i = 0; i < n; i++)
@@ -292,7 +282,7 @@ static void freeze(cm_t *c, int ev) {
     sl_selector_t all = {.kind = SL_SEL_ALL};
     unit_t everyone = {.label = &all};
     spec_t s = {.kind = "NetworkChaos", .action = "partition", .direction = "both", .target = &everyone,
-                .grace_s = -1, .dur_us = fault_dur(c->sc, sl_scenario_event(c->sc, ev))};
+                .grace_s = -1, .dur_us = sl_export_fault_dur(c->sc, sl_scenario_event(c->sc, ev))};
     note(c, ev,
          "approximated: Chaos Mesh cannot freeze a process (SIGSTOP, a GC pause); exported as a network "
          "partition of the pod from every pod of the namespace (sockets stay open, nothing is answered)");
@@ -305,7 +295,7 @@ static void export_event(cm_t *c, int ev) {
     switch (e->kind) {
     case SL_EV_PARTITION:
         s.kind = "NetworkChaos", s.action = "partition", s.direction = e->oneway ? "to" : "both";
-        s.dur_us = fault_dur(c->sc, e);
+        s.dur_us = sl_export_fault_dur(c->sc, e);
         links_fault(c, ev, &s);
         return;
     case SL_EV_DEGRADE:
@@ -316,7 +306,7 @@ static void export_event(cm_t *c, int ev) {
         s.kind = "NetworkChaos", s.direction = "to"; /* from -> to only, as the simulator applies it */
         s.latency_us = e->latency_us, s.jitter_us = e->jitter_us, s.loss = e->loss;
         s.action = (e->latency_us || e->jitter_us) ? (e->loss > 0 ? "netem" : "delay") : "loss";
-        s.dur_us = fault_dur(c->sc, e);
+        s.dur_us = sl_export_fault_dur(c->sc, e);
         links_fault(c, ev, &s);
         return;
     case SL_EV_RESTART:

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "export.h"
 #include "stormlab/outputs.h"
@@ -24,6 +25,11 @@ int sl_export_rolling(const sl_scenario_t *sc, int ev, sl_selector_t **out);
  * renamed (dir created if needed).  SL_OK, or SL_E_IO with err. */
 sl_err_t sl_export_write_file(const char *dir, const char *name, const char *buf, size_t len, char *err,
                               size_t errsz);
+
+/* A line of not-exported.txt for event ev: "events[ev] at T: its YAML: what". */
+void sl_export_note(FILE *notes, const sl_scenario_t *sc, int ev, const char *what);
+/* How long a fault lasts: its for:, or to the end of the run without one. */
+int64_t sl_export_fault_dur(const sl_scenario_t *sc, const sl_event_cfg_t *e);
 
 /* Why a set or scale event is not exported, the same for every target:
  * the team's rollout, not a fault. */

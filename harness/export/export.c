@@ -115,3 +115,14 @@ const char *sl_export_rollout_note(sl_event_kind_t kind) {
                              : "not exported: scaling is an operator action (start or stop consumers to the event's "
                                "members: kubectl scale on Kubernetes)";
 }
+
+void sl_export_note(FILE *notes, const sl_scenario_t *sc, int ev, const char *what) {
+    char line[1024], d[32];
+    sl_scenario_event_line(sc, ev, line, sizeof line);
+    sl_export_duration(sl_scenario_event(sc, ev)->at_us, d, sizeof d);
+    fprintf(notes, "events[%d] at %s: %s: %s\n", ev, d, line, what);
+}
+
+int64_t sl_export_fault_dur(const sl_scenario_t *sc, const sl_event_cfg_t *e) {
+    return e->for_us >= 0 ? e->for_us : sl_scenario_duration_us(sc) - e->at_us;
+}

@@ -73,12 +73,7 @@ static void sh_quote(FILE *f, const char *s) {
     fputc('\'', f);
 }
 
-static void note(tp_t *t, int ev, const char *what) {
-    char line[1024], d[32];
-    sl_scenario_event_line(t->sc, ev, line, sizeof line);
-    sl_export_duration(sl_scenario_event(t->sc, ev)->at_us, d, sizeof d);
-    fprintf(t->notes, "events[%d] at %s: %s: %s\n", ev, d, line, what);
-}
+static void note(tp_t *t, int ev, const char *what) { sl_export_note(t->notes, t->sc, ev, what); }
 
 /* Toxic type with its attributes on one stream of broker b's proxy, from
  * at_us for dur_us. */
@@ -120,11 +115,6 @@ static void toxic(tp_t *t, int ev, int b, const char *stream, const char *type, 
     fprintf(f, "\napi DELETE /proxies/broker-%d/toxics/%s\n", b, name);
     fclose(f);
     push_step(t, at_us + dur_us, 0, text);
-}
-
-/* A fault with no for: lasts to the end of the run. */
-static int64_t fault_dur(const sl_scenario_t *sc, const sl_event_cfg_t *e) {
-    return e->for_us >= 0 ? e->for_us : sl_scenario_duration_us(sc) - e->at_us;
 }
 
 /* What one side of a link fault names: brokers[b] set for each broker
@@ -190,9 +180,9 @@ static void link_fault(tp_t *t, int ev) {
             int up = dir == 0 || !(e->oneway || degrade);
             int down = dir == 1 || !(e->oneway || degrade);
             if (up)
-                toxic(t, ev, id, "upstream", type, attrs, e->at_us, fault_dur(t->sc, e));
+                toxic(t, ev, id, "upstream", type, attrs, e->at_us, sl_export_fault_dur(t->sc, e));
             if (down)
-                toxic(t, ev, id, "downstream", type, attrs, e->at_us, fault_dur(t->sc, e));
+                toxic(t, ev, id, "downstream", type, attrs, e->at_us, sl_export_fault_dur(t->sc, e));
             exported = 1;
         }
         some_clients |= !c->all_clients;
@@ -229,8 +219,8 @@ static void freeze_brokers(tp_t *t, int ev) {
             continue;
         }
         int64_t at = e->at_us + (e->rolling_us >= 0 ? (int64_t)i * e->rolling_us : 0);
-        toxic(t, ev, nodes[i].index, "upstream", "timeout", "\"timeout\":0", at, fault_dur(t->sc, e));
-        toxic(t, ev, nodes[i].index, "downstream", "timeout", "\"timeout\":0", at, fault_dur(t->sc, e));
+        toxic(t, ev, nodes[i].index, "upstream", "timeout", "\"timeout\":0", at, sl_export_fault_dur(t->sc, e));
+        toxic(t, ev, nodes[i].index, "downstream", "timeout", "\"timeout\":0", at, sl_export_fault_dur(t->sc, e));
         frozen = 1;
     }
     free(nodes);
