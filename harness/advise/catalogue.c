@@ -25,7 +25,8 @@ static sl_remedy_t *push(sl_remedies_t *r) {
     }
     sl_remedy_t *m = &r->v[r->n++];
     memset(m, 0, sizeof *m);
-    m->parts[0] = m->parts[1] = -1;
+    m->parts[0] = (int)r->n - 1;
+    m->n_parts = 1;
     return m;
 }
 
@@ -161,6 +162,22 @@ static int protocols(sl_remedies_t *out, const sl_group_cfg_t *g) {
     return 0;
 }
 
+/* Twice the members, when every one of them can still own a partition: a
+ * member that stalls or falls behind then holds half as many partitions, so
+ * half as much lag piles up behind it. */
+static int scale_out(sl_remedies_t *out, const sl_scenario_t *sc, const sl_group_cfg_t *g) {
+    int most = 0;
+    for (int t = 0; t < g->n_topics; t++) {
+        int p = sl_scenario_topic(sc, g->topics[t])->partitions;
+        if (p > most) most = p;
+    }
+    if (g->members * 2 > most) return 0;
+    char v[16], what[64];
+    snprintf(v, sizeof v, "%d", g->members * 2);
+    snprintf(what, sizeof what, "%d members instead of %d (scale out)", g->members * 2, g->members);
+    return group_change(out, g, what, "members", v);
+}
+
 /* Does event e restart more than one node at once (so spreading it helps)? */
 static bool restarts_many(const sl_scenario_t *sc, const sl_event_cfg_t *e) {
     if (e->kind == SL_EV_SET) return true; /* applied by restarting every member */
@@ -222,7 +239,8 @@ static int actions(sl_remedies_t *out, const sl_scenario_t *sc, int i) {
 int sl_advise_catalogue(const sl_scenario_t *sc, sl_remedies_t *out) {
     for (int g = 0; g < sl_scenario_group_count(sc); g++) {
         const sl_group_cfg_t *gc = sl_scenario_group(sc, g);
-        if (session_timeouts(out, sc, gc) || heartbeats(out, gc) || poll_settings(out, gc) || protocols(out, gc))
+        if (session_timeouts(out, sc, gc) || heartbeats(out, gc) || poll_settings(out, gc) || protocols(out, gc) ||
+            scale_out(out, sc, gc))
             return -1;
     }
     for (int i = 0; i < sl_scenario_event_count(sc); i++)
@@ -242,28 +260,46 @@ static void touched(const char *set, char *buf, size_t n) {
     snprintf(buf, n, "%.*s", (int)len, set);
 }
 
-int sl_remedy_add_pair(sl_remedies_t *out, int ia, int ib) {
-    const sl_remedy_t *a = &out->v[ia], *b = &out->v[ib];
-    if (a->n_sets + b->n_sets > SL_REMEDY_MAX_SETS) return 0;
+/* Do a and b change one setting or one event? */
+static bool overlap(const sl_remedy_t *a, const sl_remedy_t *b) {
     for (int i = 0; i < a->n_sets; i++)
         for (int j = 0; j < b->n_sets; j++) {
             char ta[256], tb[256];
             touched(a->sets[i], ta, sizeof ta);
             touched(b->sets[j], tb, sizeof tb);
-            if (!strcmp(ta, tb)) return 0;
+            if (!strcmp(ta, tb)) return true;
         }
+    return false;
+}
+
+int sl_remedy_add_combination(sl_remedies_t *out, int ia, int single) {
+    const sl_remedy_t *a = &out->v[ia], *b = &out->v[single];
+    if (a->n_sets + b->n_sets > SL_REMEDY_MAX_SETS || a->n_parts == SL_REMEDY_MAX_SETS || overlap(a, b)) return 0;
+    int parts[SL_REMEDY_MAX_SETS], n = 0;
+    for (int i = 0; i < a->n_parts; i++) { /* a's parts with `single` in its place, ascending */
+        if (a->parts[i] == single) return 0;
+        if (n == i && a->parts[i] > single) parts[n++] = single;
+        parts[n++] = a->parts[i];
+    }
+    if (n == a->n_parts) parts[n++] = single;
+    for (size_t k = 0; k < out->n; k++)
+        if (out->v[k].n_parts == n && !memcmp(out->v[k].parts, parts, (size_t)n * sizeof *parts)) return 0;
     sl_remedy_t *m = push(out);
     if (!m) return -1;
-    /* push may have moved the array a and b live in: copy from indexes, not pointers */
-    a = &out->v[ia];
-    b = &out->v[ib];
-    snprintf(m->what, sizeof m->what, "%.250s + %.250s", a->what, b->what);
-    m->parts[0] = ia;
-    m->parts[1] = ib;
-    for (int i = 0; i < a->n_sets; i++)
-        if (add_set(m, "%s", a->sets[i])) return -1;
-    for (int i = 0; i < b->n_sets; i++)
-        if (add_set(m, "%s", b->sets[i])) return -1;
+    memcpy(m->parts, parts, sizeof parts);
+    m->n_parts = n;
+    /* push may have moved the array the parts live in: read them by index.
+     * The text and the --set lines follow the parts' catalogue order, so a
+     * combination reads the same whichever way the search reached it. */
+    size_t len = 0;
+    for (int i = 0; i < n; i++) {
+        const sl_remedy_t *p = &out->v[parts[i]];
+        len += (size_t)snprintf(m->what + len, len < sizeof m->what ? sizeof m->what - len : 0, "%s%s",
+                                i ? " + " : "", p->what);
+        if (len >= sizeof m->what) len = sizeof m->what - 1;
+        for (int k = 0; k < p->n_sets; k++)
+            if (add_set(m, "%s", p->sets[k])) return -1;
+    }
     return 0;
 }
 

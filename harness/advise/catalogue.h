@@ -17,7 +17,8 @@ typedef struct sl_remedy_s {
     char what[512];                       /* "billing: static membership", "a + b" */
     char *sets[SL_REMEDY_MAX_SETS];       /* "groups.billing.static=true" (owned) */
     int n_sets;
-    int parts[2];                         /* the singles a pair combines (indexes), else -1 */
+    int parts[SL_REMEDY_MAX_SETS];        /* the singles it combines (indexes, ascending); a single: itself */
+    int n_parts;
 } sl_remedy_t;
 
 typedef struct sl_remedies_s {
@@ -30,10 +31,10 @@ typedef struct sl_remedies_s {
  * fixed order.  0, or -1 when out of memory. */
 int sl_advise_catalogue(const sl_scenario_t *sc, sl_remedies_t *out);
 
-/* Appends out->v[ia] + out->v[ib] (parts = {ia, ib}) unless they change
- * the same setting or the same event (then 0 and nothing appended).  0, or
- * -1 when out of memory. */
-int sl_remedy_add_pair(sl_remedies_t *out, int ia, int ib);
+/* Appends out->v[ia] + the single change out->v[single] unless that would
+ * change one setting or one event twice, or out already holds the same
+ * combination (then 0 and nothing appended).  0, or -1 when out of memory. */
+int sl_remedy_add_combination(sl_remedies_t *out, int ia, int single);
 
 void sl_remedies_free(sl_remedies_t *r);
 

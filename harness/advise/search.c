@@ -1,6 +1,7 @@
 /* Evaluating and ranking advise's candidates (search.h). */
 #define _GNU_SOURCE /* open_memstream */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,8 @@ static int parse_row(const char *row, const sl_scenario_t *sc, sl_run_results_t 
     return 0;
 }
 
+#define REFUSED "refused "
+
 typedef struct {
     sl_candidate_t *c;
     size_t *todo; /* task i runs candidate todo[i] */
@@ -84,6 +87,14 @@ static int run_task(void *ctx, size_t i, int fd) {
     sl_run_results_t res;
     char err[1024] = "";
     sl_err_t rc = sl_variant_run(c->sc, NULL, &res, err, sizeof err);
+    if (rc == SL_E_INVAL) { /* a combination the simulator does not model: refused, like the loader's */
+        for (char *p = err; *p; p++)
+            if (*p == '\n') *p = ' ';
+        sl_pool_write_all(fd, REFUSED, strlen(REFUSED));
+        sl_pool_write_all(fd, err, strlen(err));
+        sl_pool_write_all(fd, "\n", 1);
+        return SL_EXIT_OK;
+    }
     if (rc != SL_OK) {
         fprintf(stderr, "\nstormlab advise: %s: %s\n", c->remedy ? c->remedy->what : "as written",
                 err[0] ? err : sl_strerror(rc));
@@ -151,7 +162,9 @@ int sl_advise_evaluate(const sl_advise_run_t *run, sl_candidate_t *c, size_t n) 
     if (pc != SL_EXIT_OK) code = SL_EXIT_RUN;
     for (size_t k = 0; k < count; k++) {
         sl_candidate_t *x = &c[todo[k]];
-        if (!rows[k] || parse_row(rows[k], x->sc, &x->res) != 0 || gate(x) != 0) {
+        if (rows[k] && !strncmp(rows[k], REFUSED, strlen(REFUSED))) {
+            snprintf(x->error, sizeof x->error, "%s", rows[k] + strlen(REFUSED));
+        } else if (!rows[k] || parse_row(rows[k], x->sc, &x->res) != 0 || gate(x) != 0) {
             snprintf(x->error, sizeof x->error, "the run could not be carried out");
             code = SL_EXIT_RUN;
         } else {
@@ -238,12 +251,43 @@ double sl_objective_value(const sl_candidate_t *c, sl_objective_key_t k) {
     }
 }
 
-int sl_candidate_cmp(const sl_objective_t *o, const sl_candidate_t *a, size_t ia, const sl_candidate_t *b, size_t ib) {
+double sl_candidate_breach(const sl_candidate_t *c) {
+    double d = 0;
+    for (int i = 0; i < c->n_gates; i++) {
+        const sl_expect_result_t *g = &c->gates[i];
+        if (g->passed) continue;
+        if (!g->has_value) {
+            d += 2;
+            continue;
+        }
+        double bound = g->has_max && g->value > g->max ? g->max : g->min;
+        double scale = fabs(bound) > 1 ? fabs(bound) : 1;
+        d += fabs(g->value - bound) / scale;
+    }
+    return d;
+}
+
+static int compare(const sl_objective_t *o, const sl_candidate_t *a, size_t ia, const sl_candidate_t *b, size_t ib,
+                   bool breach) {
     for (int i = 0; i < o->n; i++) {
         double x = sl_objective_value(a, o->keys[i]), y = sl_objective_value(b, o->keys[i]);
         if (x != y) return x < y ? -1 : 1;
+        if (breach && o->keys[i] == SL_OBJ_GATES) {
+            x = sl_candidate_breach(a);
+            y = sl_candidate_breach(b);
+            if (x != y) return x < y ? -1 : 1;
+        }
     }
     double x = sl_objective_value(a, SL_OBJ_CHANGES), y = sl_objective_value(b, SL_OBJ_CHANGES);
     if (x != y) return x < y ? -1 : 1;
     return (ia > ib) - (ia < ib);
+}
+
+int sl_candidate_cmp(const sl_objective_t *o, const sl_candidate_t *a, size_t ia, const sl_candidate_t *b, size_t ib) {
+    return compare(o, a, ia, b, ib, false);
+}
+
+int sl_candidate_cmp_search(const sl_objective_t *o, const sl_candidate_t *a, size_t ia, const sl_candidate_t *b,
+                            size_t ib) {
+    return compare(o, a, ia, b, ib, true);
 }

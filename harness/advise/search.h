@@ -72,6 +72,15 @@ int sl_objective_parse(const char *spec, sl_objective_t *out, char *err, size_t 
 const char *sl_objective_name(sl_objective_key_t k);
 /* Candidate c's value of key k (lower is better); c must have run. */
 double sl_objective_value(const sl_candidate_t *c, sl_objective_key_t k);
+/* How far c's breached gates are from their bounds, each relative to its
+ * bound (a gate with no value counts 2): 0 when every gate holds.  It tells
+ * apart candidates that breach as many gates, so the search extends the ones
+ * closest to keeping them. */
+double sl_candidate_breach(const sl_candidate_t *c);
+/* The search's order: as sl_candidate_cmp(), but breach distance decides
+ * right after the gates key. */
+int sl_candidate_cmp_search(const sl_objective_t *o, const sl_candidate_t *a, size_t ia, const sl_candidate_t *b,
+                            size_t ib);
 /* Orders candidates that ran by the objective, then fewer --set lines, then
  * catalogue order (a, b: their indexes in the candidate list). */
 int sl_candidate_cmp(const sl_objective_t *o, const sl_candidate_t *a, size_t ia, const sl_candidate_t *b, size_t ib);

@@ -1,7 +1,7 @@
 /*
  * stormlab advise SCENARIO: what would have helped.  Tries every remediation
- * in the catalogue (harness/advise/catalogue.c, docs/advise.md), then pairs
- * of the best ones, each as the scenario with extra --set lines run on the
+ * in the catalogue (harness/advise/catalogue.c, docs/advise.md), then
+ * combinations grown one change at a time from the best ones (a beam search), each as the scenario with extra --set lines run on the
  * simulator in parallel processes, and prints the best few by an objective
  * (default: every `expect:` gate kept, then fewest rebalances, then earliest
  * stable) with the --set lines that reproduce each and a before/after table.
@@ -30,18 +30,21 @@
 #include "common/textout.h"
 
 #define DEFAULT_TOP 3
-#define DEFAULT_COMBINE 6
+#define DEFAULT_COMBINE 10
+#define DEFAULT_DEPTH 4
 
 static void usage(FILE *f) {
     fputs("usage: stormlab advise SCENARIO [--jobs N] [--objective KEYS] [--top N] [--combine K]\n"
-          "                       [--seed N] [--set PATH=VALUE]... [--json] [--quiet]\n"
+          "                       [--depth D] [--seed N] [--set PATH=VALUE]... [--json] [--quiet]\n"
           "\n"
           "Searches a catalogue of remediations (session timeout and heartbeat up and down\n"
           "within the broker's bounds, max.poll.interval, max.poll.records, processing time,\n"
           "static membership, cooperative-sticky, the KIP-848 protocol, removing, delaying,\n"
           "spreading or softening each operator action; docs/advise.md), runs each on the\n"
-          "simulator with the scenario's seed, then pairs of the K best, and prints the best\n"
-          "few: the --set lines that reproduce each, the gates it keeps and a before/after table.\n"
+          "simulator with the scenario's seed, then combinations: the K best changes of each\n"
+          "size, each with every other single change added, up to D changes at once.  Prints\n"
+          "the best few: the --set lines that reproduce each, the gates it keeps and a\n"
+          "before/after table.\n"
           "\n"
           "options:\n"
           "  -j, --jobs N        parallel processes (default: the number of cores); the output\n"
@@ -51,7 +54,9 @@ static void usage(FILE *f) {
           "                      unowned, rebalance_s, lag, duplicates, crashed, unavailable,\n"
           "                      lost, changes (default: gates,rebalances,stable)\n"
           "  --top N             how many changes to print (default 3)\n"
-          "  --combine K         try pairs of the K best single changes (default 6; 0: singles only)\n"
+          "  --combine K         extend the K best changes of each size (default 10; 0: singles only);\n"
+          "                      the closest to keeping every gate are extended first\n"
+          "  --depth D           at most D changes combined (default 4, at most 8)\n"
           "  --seed N            seed (default: the scenario's `seed:`)\n"
           "  --set PATH=VALUE    override a field before any change (repeatable)\n"
           "  --json              print the result as JSON (docs/advise.md) instead of the text\n"
@@ -236,23 +241,27 @@ static void json_candidate(FILE *f, const origin_t *o, const sl_candidate_t *c, 
     fputs("]}", f);
 }
 
+typedef int (*cmp_fn)(const sl_objective_t *, const sl_candidate_t *, size_t, const sl_candidate_t *, size_t);
+
 typedef struct {
     const sl_objective_t *obj;
     const sl_candidate_t *c;
+    cmp_fn cmp;
 } rank_ctx_t;
 
 static int by_objective(const void *a, const void *b, void *arg) {
     const rank_ctx_t *r = arg;
     size_t x = *(const size_t *)a, y = *(const size_t *)b;
-    return sl_candidate_cmp(r->obj, &r->c[x], x, &r->c[y], y);
+    return r->cmp(r->obj, &r->c[x], x, &r->c[y], y);
 }
 
-/* Indexes of the candidates in c[from..n) that ran, best first; returns how many. */
-static size_t ranked(const sl_objective_t *obj, const sl_candidate_t *c, size_t from, size_t n, size_t *out) {
+/* Indexes of the candidates in c[from..n) that ran, best first by cmp; returns how many. */
+static size_t ranked(const sl_objective_t *obj, const sl_candidate_t *c, size_t from, size_t n, size_t *out,
+                     cmp_fn cmp) {
     size_t k = 0;
     for (size_t i = from; i < n; i++)
         if (c[i].ran) out[k++] = i;
-    rank_ctx_t r = {obj, c};
+    rank_ctx_t r = {obj, c, cmp};
     qsort_r(out, k, sizeof *out, by_objective, &r);
     return k;
 }
@@ -261,12 +270,13 @@ int sl_cmd_advise(int argc, char **argv) {
     static const struct option opts[] = {
         {"jobs", required_argument, 0, 'j'}, {"objective", required_argument, 0, 'O'},
         {"top", required_argument, 0, 'T'},  {"combine", required_argument, 0, 'C'},
+        {"depth", required_argument, 0, 'D'},
         {"seed", required_argument, 0, 's'}, {"set", required_argument, 0, 'S'},
         {"json", no_argument, 0, 'J'},       {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},       {0, 0, 0, 0}};
     const char *sets[SL_CLI_MAX_SETS], *objective = NULL;
     size_t n_sets = 0;
-    uint64_t seed = 0, top = DEFAULT_TOP, combine = DEFAULT_COMBINE;
+    uint64_t seed = 0, top = DEFAULT_TOP, combine = DEFAULT_COMBINE, depth = DEFAULT_DEPTH;
     long jobs = 0;
     int have_seed = 0, json = 0, quiet = 0, c;
     optind = 1;
@@ -278,14 +288,16 @@ int sl_cmd_advise(int argc, char **argv) {
             break;
         case 'O': objective = optarg; break;
         case 'T':
-        case 'C': {
-            uint64_t v;
-            if (sl_cli_parse_u64(optarg, &v) < 0 || v > 1000 || (c == 'T' && v == 0)) {
-                fprintf(stderr, "stormlab advise: --%s: '%s' is not a count, expected %s..1000\n",
-                        c == 'T' ? "top" : "combine", optarg, c == 'T' ? "1" : "0");
+        case 'C':
+        case 'D': {
+            uint64_t v, hi = c == 'D' ? SL_REMEDY_MAX_SETS : 1000;
+            const char *name = c == 'T' ? "top" : c == 'C' ? "combine" : "depth";
+            if (sl_cli_parse_u64(optarg, &v) < 0 || v > hi || (c != 'C' && v == 0)) {
+                fprintf(stderr, "stormlab advise: --%s: '%s' is not a count, expected %s..%" PRIu64 "\n", name,
+                        optarg, c == 'C' ? "0" : "1", hi);
                 return SL_EXIT_USAGE;
             }
-            *(c == 'T' ? &top : &combine) = v;
+            *(c == 'T' ? &top : c == 'C' ? &combine : &depth) = v;
             break;
         }
         case 's':
@@ -317,13 +329,13 @@ int sl_cmd_advise(int argc, char **argv) {
     int code = SL_EXIT_OK;
     sl_remedies_t rem = {0};
     sl_candidate_t *cand = NULL;
-    size_t *order = NULL, n_single = 0, n_pairs = 0, n_cand = 0;
+    size_t *order = NULL, n_single = 0, n_combined = 0, n_cand = 0;
     if (sl_advise_catalogue(sc, &rem) != 0) goto nomem;
     n_single = rem.n;
     /* Round 1: the scenario as written (candidate 0) and every single change. */
     sl_advise_run_t run = {o.path, sets, n_sets, true, o.seed, (size_t)(jobs ? jobs : sl_pool_default_jobs()),
                            !quiet && !json && isatty(STDERR_FILENO)};
-    size_t cap = 1 + n_single + n_single * n_single / 2 + 1;
+    size_t cap = 1 + n_single + (size_t)(depth > 1 ? depth - 1 : 0) * (size_t)combine * n_single;
     cand = calloc(cap, sizeof *cand);
     order = calloc(cap, sizeof *order);
     if (!cand || !order) goto nomem;
@@ -335,25 +347,32 @@ int sl_cmd_advise(int argc, char **argv) {
         code = SL_EXIT_RUN;
         goto out;
     }
-    /* Round 2: pairs of the `combine` best single changes. */
-    size_t best_n = ranked(&obj, cand, 1, n_cand, order);
-    if (best_n > combine) best_n = (size_t)combine;
-    size_t first_pair = rem.n;
-    for (size_t a = 0; a < best_n; a++)
-        for (size_t b = a + 1; b < best_n; b++) {
-            size_t ia = order[a] - 1, ib = order[b] - 1; /* remedy indexes */
-            if (sl_remedy_add_pair(&rem, (int)(ia < ib ? ia : ib), (int)(ia < ib ? ib : ia)) != 0) goto nomem;
+    /* Rounds 2..depth, a beam search: the `combine` best changes of the last
+     * round (closest to keeping the gates first, then the objective), each
+     * with every single change added that touches something else.  A stall
+     * or a late scale can need several changes at once, none of which keeps
+     * a gate alone (docs/advise.md). */
+    size_t round_from = 1;
+    for (uint64_t d = 2; d <= depth; d++) {
+        size_t k = ranked(&obj, cand, round_from, n_cand, order, sl_candidate_cmp_search), first = rem.n;
+        if (k > combine) k = (size_t)combine;
+        for (size_t b = 0; b < k; b++)
+            for (size_t s1 = 0; s1 < n_single; s1++)
+                if (sl_remedy_add_combination(&rem, (int)(order[b] - 1), (int)s1) != 0) goto nomem;
+        size_t added = rem.n - first;
+        if (!added) break;
+        for (size_t i = 1; i < n_cand; i++) cand[i].remedy = &rem.v[i - 1]; /* rem.v may have moved */
+        for (size_t i = 0; i < added; i++) cand[n_cand + i].remedy = &rem.v[first + i];
+        if (sl_advise_evaluate(&run, cand + n_cand, added) != SL_EXIT_OK) {
+            fprintf(stderr, "stormlab advise: %s: a candidate's run could not be carried out\n", o.path);
+            code = SL_EXIT_RUN;
+            goto out;
         }
-    n_pairs = rem.n - first_pair;
-    for (size_t i = 0; i < n_cand; i++) cand[i].remedy = i ? &rem.v[i - 1] : NULL; /* rem.v may have moved */
-    for (size_t i = 0; i < n_pairs; i++) cand[n_cand + i].remedy = &rem.v[first_pair + i];
-    if (n_pairs && sl_advise_evaluate(&run, cand + n_cand, n_pairs) != SL_EXIT_OK) {
-        fprintf(stderr, "stormlab advise: %s: a candidate's run could not be carried out\n", o.path);
-        code = SL_EXIT_RUN;
-        goto out;
+        round_from = n_cand;
+        n_cand += added;
+        n_combined += added;
     }
-    n_cand += n_pairs;
-    size_t n_ranked = ranked(&obj, cand, 1, n_cand, order), refused = n_cand - 1 - n_ranked;
+    size_t n_ranked = ranked(&obj, cand, 1, n_cand, order, sl_candidate_cmp), refused = n_cand - 1 - n_ranked;
     const sl_candidate_t *base = &cand[0];
     int found = n_ranked > 0 && cand[order[0]].gates_kept == cand[order[0]].n_gates;
     code = found || !base->n_gates ? SL_EXIT_OK : SL_EXIT_EXPECT;
@@ -363,8 +382,9 @@ int sl_cmd_advise(int argc, char **argv) {
         sl_tx_json(stdout, sl_scenario_name(sc));
         printf(", \"seed\": %" PRIu64 ", \"objective\": [", o.seed);
         for (int i = 0; i < obj.n; i++) printf("%s\"%s\"", i ? ", " : "", sl_objective_name(obj.keys[i]));
-        printf("], \"tried\": %zu, \"singles\": %zu, \"pairs\": %zu, \"refused\": %zu,\n \"as_written\": ",
-               n_cand - 1, n_single, n_pairs, refused);
+        printf("], \"tried\": %zu, \"singles\": %zu, \"combinations\": %zu, \"depth\": %" PRIu64
+               ", \"beam\": %" PRIu64 ", \"refused\": %zu,\n \"as_written\": ",
+               n_cand - 1, n_single, n_combined, depth, combine, refused);
         json_candidate(stdout, &o, base, 0);
         printf(",\n \"best\": [");
         for (size_t k = 0; k < shown; k++) {
@@ -395,8 +415,9 @@ int sl_cmd_advise(int argc, char **argv) {
         double st = sl_objective_value(base, SL_OBJ_STABLE);
         if (st > (double)sl_scenario_duration_us(sc) / 1e6) printf("never\n");
         else printf("%.1f s\n", st);
-        printf("tried %zu changes: %zu single, %zu pairs of the %zu best singles; %zu refused by the loader\n",
-               n_cand - 1, n_single, n_pairs, best_n, refused);
+        printf("tried %zu changes: %zu single, %zu combinations of up to %" PRIu64 " (the %" PRIu64
+               " best of each size extended by one); %zu refused by the loader or the simulator\n",
+               n_cand - 1, n_single, n_combined, depth, combine, refused);
         printf("objective:");
         for (int i = 0; i < obj.n; i++) printf("%s %s", i ? "," : "", sl_objective_name(obj.keys[i]));
         printf(" (lower is better, in that order)\n");
