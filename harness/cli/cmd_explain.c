@@ -104,6 +104,13 @@ static void print_text(const sl_run_t *run, const sl_causes_t *c, const int *pic
         printf("  root:          %s at %s, %.1f s before: %s%s\n", root->kind, t, (s->t_us - root->t_us) / 1e6,
                sl_causes_label(root, label, sizeof label),
                sl_trace_kind_is_root(root->kind) ? "" : " (not injected by the scenario)");
+        for (size_t k = 0; k < rb->n_also; k++) {
+            const sl_rf_event_t *a = &run->ev[rb->also[k]], *v = &run->ev[rb->via[k]];
+            sl_fmt_clock(t, sizeof t, a->t_us);
+            sl_fmt_clock(t2, sizeof t2, v->t_us);
+            printf("  %s%s at %s: %s; through %s %s at %s (%s)\n", k ? "               " : "also:          ", a->kind, t,
+                   sl_causes_label(a, label, sizeof label), v->kind, or_dash(v->node), t2, or_dash(v->detail));
+        }
         if (rb->first_signal < 0) {
             printf("  first signal:  none (no log line descends from the root)\n");
         } else {
@@ -116,7 +123,7 @@ static void print_text(const sl_run_t *run, const sl_causes_t *c, const int *pic
         }
     }
     /* The roll-up the lesson needs: what each injected event (or other root) cost in rebalances. */
-    printf("\nby root (mechanism: the rebalances it started | effect: this run minus the run without the event):\n");
+    printf("\nby root (mechanism: the rebalances it started, and those it contributed to | effect: this run minus the run without the event):\n");
     /* columns as wide as their longest value (names run to 64 characters) */
     int kind_w = 0, label_w = 0;
     unsigned char *roots = calloc(run->n_ev ? run->n_ev : 1, 1);
@@ -125,8 +132,11 @@ static void print_text(const sl_run_t *run, const sl_causes_t *c, const int *pic
         return;
     }
     for (size_t i = 0; i < c->n_rb; i++)
-        if (pick[i])
-            roots[c->rb[i].chain[c->rb[i].n_chain - 1]] = 1;
+        if (pick[i]) {
+            roots[c->rb[i].chain[c->rb[i].n_chain - 1]] |= 1;
+            for (size_t k = 0; k < c->rb[i].n_also; k++)
+                roots[c->rb[i].also[k]] |= 2;
+        }
     for (size_t r = 0; r < run->n_ev; r++) {
         if (!by_root_row(run, roots, filtered, r))
             continue;
@@ -146,13 +156,12 @@ static void print_text(const sl_run_t *run, const sl_causes_t *c, const int *pic
         }
         if (!by_root_row(run, roots, filtered, r)) /* a filtered view lists only the roots it shows */
             continue;
-        int any = roots[r];
         sl_fmt_clock(t, sizeof t, e->t_us);
         printf("  %s  ", t);
         put_padded(e->kind, kind_w);
         put_padded(sl_causes_label(e, label, sizeof label), label_w);
-        if (!any)
-            printf("no rebalance");
+        if (!(roots[r] & 1))
+            printf(roots[r] ? "no rebalance of its own" : "no rebalance");
         for (size_t g = 0, groups = 0; g < run->n_groups; g++) {
             int n = 0;
             for (size_t i = 0; i < c->n_rb; i++) {
@@ -163,6 +172,14 @@ static void print_text(const sl_run_t *run, const sl_causes_t *c, const int *pic
                 else
                     printf("%s%s rebalances %d", groups++ ? "; " : "", run->groups[g], c->rb[i].number);
             }
+        }
+        if (roots[r] & 2) { /* the rebalances it contributed to without starting them */
+            int n = 0;
+            for (size_t i = 0; i < c->n_rb; i++)
+                for (size_t k = 0; pick[i] && k < c->rb[i].n_also; k++)
+                    if (c->rb[i].also[k] == r)
+                        printf("%s%s %d", n++ ? ", " : "; contributed to ", run->groups[c->rb[i].group],
+                               c->rb[i].number);
         }
         if (entry) {
             char effect[1024];
@@ -216,11 +233,20 @@ static void print_json(const sl_run_t *run, const sl_causes_t *c, const int *pic
             sig = json_pack("{s:I, s:s, s:s, s:s}", "t_ms", (json_int_t)l->t_ms, "level", l->level, "node", l->node,
                             "message", l->message);
         }
-        json_array_append_new(list, json_pack("{s:s, s:i, s:o, s:I, s:o, s:o, s:o, s:o}", "group",
+        json_t *also = json_array();
+        for (size_t k = 0; k < rb->n_also; k++) {
+            const sl_rf_event_t *a = &run->ev[rb->also[k]];
+            json_t *aj = event_json(a);
+            json_object_set_new(aj, "label", json_string(sl_causes_label(a, label, sizeof label)));
+            json_object_set_new(aj, "injected", json_boolean(sl_trace_kind_is_root(a->kind)));
+            json_object_set_new(aj, "via", event_json(&run->ev[rb->via[k]]));
+            json_array_append_new(also, aj);
+        }
+        json_array_append_new(list, json_pack("{s:s, s:i, s:o, s:I, s:o, s:o, s:o, s:o, s:o}", "group",
                                               run->groups[rb->group], "number", rb->number, "generation",
                                               rb->generation < 0 ? json_null() : json_integer(rb->generation), "t_us",
                                               (json_int_t)s->t_us, "reason", jstr(s->detail), "chain", chain, "root",
-                                              root_j, "first_signal", sig));
+                                              root_j, "also", also, "first_signal", sig));
     }
     json_t *doc = json_pack("{s:s, s:s, s:o, s:o}", "scenario", run->name, "dir", run->dir, "groups", groups,
                             "rebalances", list);

@@ -90,6 +90,37 @@ static void find_signals(const sl_run_t *run, sl_causes_t *c) {
     free(bucket);
 }
 
+/* Kinds of events that change a rebalance under way: who is in it, who
+ * coordinates it, when it completes. */
+static int changes_rebalance(const char *kind) {
+    static const char *const kinds[] = {"member.join",        "member.left",          "member.removed",
+                                        "member.session_expired", "member.fenced",    "member.poll_timeout",
+                                        "member.crashed",     "member.static_rejoin", "member.revocation_timeout",
+                                        "coordinator.unload", "group.join.complete",  "group.stable",
+                                        "group.store_failed"};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+        if (!strcmp(kind, kinds[k]))
+            return 1;
+    return 0;
+}
+
+/* Event i, inside rebalance rb, names another root: add it once. */
+static void add_also(sl_causes_t *c, sl_rebalance_t *rb, size_t i) {
+    size_t r = c->root_of[i];
+    if (r == c->root_of[rb->start])
+        return;
+    for (size_t k = 0; k < rb->n_also; k++)
+        if (rb->also[k] == r)
+            return;
+    if (!(rb->n_also & (rb->n_also - 1))) { /* 0, 1, 2, 4...: grow by doubling */
+        size_t cap = rb->n_also ? rb->n_also * 2 : 1;
+        if (!(rb->also = realloc(rb->also, cap * sizeof *rb->also)) || !(rb->via = realloc(rb->via, cap * sizeof *rb->via)))
+            abort();
+    }
+    rb->also[rb->n_also] = r;
+    rb->via[rb->n_also++] = i;
+}
+
 sl_causes_t *sl_causes_new(const sl_run_t *run) {
     sl_causes_t *c = xcalloc(1, sizeof *c);
     c->root_of = xcalloc(run->n_ev, sizeof *c->root_of);
@@ -118,11 +149,20 @@ sl_causes_t *sl_causes_new(const sl_run_t *run) {
         next_join[i] = g >= 0 ? pending[g] : -1;
     }
     c->rb = xcalloc(run->n_ev, sizeof *c->rb);
+    long *open = xcalloc(run->n_groups, sizeof *open); /* per group: the rebalance under way, else -1 */
+    for (size_t g = 0; g < run->n_groups; g++)
+        open[g] = -1;
     for (size_t i = 0; i < run->n_ev; i++) {
         const sl_rf_event_t *e = &run->ev[i];
         int g = ev_group[i];
         if (g < 0)
             continue;
+        if (open[g] >= 0 && !strcmp(e->kind, "group.rebalance.start"))
+            open[g] = -1;
+        if (open[g] >= 0 && changes_rebalance(e->kind))
+            add_also(c, &c->rb[open[g]], i);
+        if (!strcmp(e->kind, "group.stable"))
+            open[g] = -1;
         if (!strcmp(e->kind, "group.settled") && c->first_settled_s[g] < 0)
             c->first_settled_s[g] = e->t_us / 1e6;
         /* forming the group is not a rebalance (summary.json's definition) */
@@ -137,7 +177,9 @@ sl_causes_t *sl_causes_new(const sl_run_t *run) {
             rb->generation = run->ev[next_join[i]].generation;
         build_chain(run, i, rb);
         rb->first_signal = c->signal_of[c->root_of[i]];
+        open[g] = (long)(c->n_rb - 1);
     }
+    free(open);
     free(count);
     free(next_join);
     free(pending);
@@ -149,7 +191,7 @@ void sl_causes_free(sl_causes_t *c) {
     if (!c)
         return;
     for (size_t i = 0; i < c->n_rb; i++)
-        free(c->rb[i].chain);
+        free(c->rb[i].chain), free(c->rb[i].also), free(c->rb[i].via);
     free(c->rb), free(c->root_of), free(c->signal_of), free(c->first_settled_s);
     free(c);
 }

@@ -19,6 +19,13 @@ typedef struct sl_rebalance_s {
     size_t *chain;      /* ev indices: start, its cause, ..., the root */
     size_t n_chain;
     long first_signal;  /* index in run->log, -1 when no log line descends from the root */
+    /* Other causes that contributed while it ran (until the group was stable
+     * again or the next rebalance began): the roots, other than its own, of
+     * the events that changed it (a member joining, leaving, expiring, being
+     * removed or timing out its poll, the coordinator moving, the event that
+     * completed it).  also[k] is a root, via[k] the first such event. */
+    size_t *also, *via;
+    size_t n_also;
 } sl_rebalance_t;
 
 typedef struct sl_causes_s {

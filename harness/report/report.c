@@ -275,6 +275,27 @@ static void rebalance_article(FILE *f, const sl_run_t *run, const sl_rebalance_t
     for (size_t k = rb->n_chain; k-- > 0;) /* oldest first: how it unfolded */
         chain_item(f, &run->ev[rb->chain[k]], k == rb->n_chain - 1);
     fputs("</ol>\n", f);
+    if (rb->n_also) { /* what else changed it while it ran (causes.h) */
+        fputs("<p class=\"also\"><strong>Also contributed:</strong> ", f);
+        for (size_t k = 0; k < rb->n_also; k++) {
+            const sl_rf_event_t *a = &run->ev[rb->also[k]], *v = &run->ev[rb->via[k]];
+            fputs(k ? "; " : "", f);
+            esc(f, sl_causes_label(a, label, sizeof label));
+            fputs(" (<code>", f);
+            esc(f, a->kind);
+            fputs("</code> at ", f);
+            clock_cell(f, a->t_us);
+            fputs("), through <code>", f);
+            esc(f, v->kind);
+            fputs("</code> at ", f);
+            clock_cell(f, v->t_us);
+            if (v->detail) {
+                fputs(": ", f);
+                esc(f, v->detail);
+            }
+        }
+        fputs(".</p>\n", f);
+    }
     signal_par(f, run, rb->first_signal, root->t_us);
     fputs("</article>\n", f);
 }
@@ -309,10 +330,20 @@ static void section_rebalances(FILE *f, const sl_run_t *run, const sl_causes_t *
     fputs("</section>\n", f);
 }
 
+/* "billing 3", linked to its article; comma-separated after the first. */
+static void rebalance_link(FILE *f, const sl_run_t *run, const sl_rebalance_t *rb, int not_first) {
+    char safe[256];
+    sl_extract_safe_name(run->groups[rb->group], safe, sizeof safe);
+    fprintf(f, "%s<a href=\"#rb-%s-%d\">", not_first ? ", " : "", safe, rb->number);
+    esc(f, run->groups[rb->group]);
+    fprintf(f, " %d</a>", rb->number);
+}
+
 static void section_faults(FILE *f, const sl_run_t *run, const sl_causes_t *c) {
     char label[512];
     fputs("<section id=\"faults\">\n<h2>Injected faults and operator actions</h2>\n<table>\n<thead><tr><th>at</th>"
-          "<th>event</th><th>what</th><th>rebalances it caused</th><th>first signal</th></tr></thead>\n<tbody>\n",
+          "<th>event</th><th>what</th><th>rebalances it caused</th><th>contributed to</th><th>first signal</th></tr></thead>\n"
+          "<tbody>\n",
           f);
     for (size_t r = 0; r < run->n_ev; r++) {
         const sl_rf_event_t *e = &run->ev[r];
@@ -326,16 +357,16 @@ static void section_faults(FILE *f, const sl_run_t *run, const sl_causes_t *c) {
         esc(f, sl_causes_label(e, label, sizeof label));
         fputs("</td><td class=\"list\">", f);
         int any = 0;
-        for (size_t i = 0; i < c->n_rb; i++) {
-            if (c->rb[i].chain[c->rb[i].n_chain - 1] != r)
-                continue;
-            char safe[256];
-            sl_extract_safe_name(run->groups[c->rb[i].group], safe, sizeof safe);
-            fprintf(f, "%s<a href=\"#rb-%s-%d\">", any++ ? ", " : "", safe, c->rb[i].number);
-            esc(f, run->groups[c->rb[i].group]);
-            fprintf(f, " %d</a>", c->rb[i].number);
-        }
-        fputs(any ? "</td><td>" : "none</td><td>", f);
+        for (size_t i = 0; i < c->n_rb; i++)
+            if (c->rb[i].chain[c->rb[i].n_chain - 1] == r)
+                rebalance_link(f, run, &c->rb[i], any++);
+        fputs(any ? "</td><td class=\"list\">" : "none</td><td class=\"list\">", f);
+        any = 0;
+        for (size_t i = 0; i < c->n_rb; i++)
+            for (size_t k = 0; k < c->rb[i].n_also; k++)
+                if (c->rb[i].also[k] == r)
+                    rebalance_link(f, run, &c->rb[i], any++);
+        fputs(any ? "</td><td>" : "&mdash;</td><td>", f);
         if (c->signal_of[r] >= 0)
             clock_cell(f, run->log[c->signal_of[r]].t_ms * 1000);
         else

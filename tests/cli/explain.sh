@@ -118,5 +118,87 @@ check "summary.json: the group is not stable at the end (stable_from_s $stable)"
 check "explain says it was still rebalancing when the run ended, and crashed nothing" \
   'grep -q "not settled at the end: it was still rebalancing when the run ended$" "$dir/cuo" && ! grep -q crashed "$dir/cuo"'
 
+# Contributing causes.  Given the flagship, where the scale-out at 8m starts
+# rebalance 11 and the stalled billing/4 holds it open until its poll timeout
+# at 12m, and storm-rolling-broker-restart, where the broker restarts start
+# no rebalance of their own but move the coordinator during rebalance 2:
+# explain --json lists, for every rebalance, the other roots that changed it
+# while it ran.  Oracle 1: the same rule computed here from trace.jsonl
+# (events of the group between the rebalance's start and the group's next
+# stable state or next rebalance, of the kinds docs/explain.md lists, walked
+# to their roots).  Oracle 2, the counterfactual: without the contributing
+# event the rebalance is different (shorter, or not there at all).
+for sc in coordinator-restart-storm storm-rolling-broker-restart; do
+  "$stormlab" sim "$src/scenarios/$sc.yaml" --out "$dir/$sc" --no-plots -q
+  "$stormlab" explain "$dir/$sc" --json >"$dir/$sc.json" 2>&1
+  "$stormlab" explain "$dir/$sc" >"$dir/$sc.txt" 2>&1
+  python3 - "$dir/$sc" "$dir/$sc.json" >"$dir/also.py.out" 2>&1 <<'EOF2'; rc=$?
+import json, sys
+run, got = sys.argv[1], json.load(open(sys.argv[2]))
+ev = [json.loads(l) for l in open(f"{run}/trace.jsonl")]
+by_seq = {e["seq"]: e for e in ev}
+def root(e):
+    while e.get("cause") is not None:
+        e = by_seq[e["cause"]]
+    return e["seq"]
+kinds = {"member.join", "member.left", "member.removed", "member.session_expired", "member.fenced",
+         "member.poll_timeout", "member.crashed", "member.static_rejoin", "member.revocation_timeout",
+         "coordinator.unload", "group.join.complete", "group.stable", "group.store_failed"}
+want, settled, n = [], set(), {}
+for i, e in enumerate(ev):
+    g = e.get("group")
+    if e["kind"] == "group.settled":
+        settled.add(g)
+    if e["kind"] != "group.rebalance.start" or g not in settled:
+        continue
+    n[g] = n.get(g, 0) + 1
+    also = []
+    for f in ev[i + 1:]:
+        if f.get("group") != g:
+            continue
+        if f["kind"] == "group.rebalance.start":
+            break
+        r = root(f)
+        if f["kind"] in kinds and r != root(e) and r not in also:
+            also.append(r)
+        if f["kind"] == "group.stable":
+            break
+    want.append((g, n[g], also))
+have = [(r["group"], r["number"], [a["seq"] for a in r["also"]]) for r in got["rebalances"]]
+if want != have:
+    print("explain --json's also differs from the trace's:\n want", want, "\n have", have)
+    sys.exit(1)
+print(json.dumps([w for w in want if w[2]]))
+EOF2
+  check "$sc: explain --json's contributing causes are the trace's ($(cat "$dir/also.py.out"))" '[ $rc -eq 0 ]'
+done
+check "flagship: rebalance 11 (the scale-out) lists the stall of billing/4 as contributing" \
+  'sed -n "/^billing rebalance 11 /,/^billing rebalance 12 /p" "$dir/coordinator-restart-storm.txt" | grep -q "also: *action.stall at 00:07:00.000: stall billing/4; through member.poll_timeout billing/4 at 00:12:00.000"'
+check "flagship: by root gives the stall rebalance 12 and its part in 11" \
+  'grep -qE "action.stall +stall billing/4 +billing rebalances 12; contributed to billing 11 " "$dir/coordinator-restart-storm.txt"'
+check "broker restarts: no rebalance of their own, but they contributed to rebalance 2" \
+  'grep -qE "action.restart +restart \(hard\) broker/1-3 +no rebalance of its own; contributed to billing 2 " "$dir/storm-rolling-broker-restart.txt"'
+# the counterfactuals, each a run of the scenario file with the event removed
+span() { python3 - "$1" "$2" <<'EOF2'
+import json, sys
+ev = [json.loads(l) for l in open(f"{sys.argv[1]}/trace.jsonl")]
+start = [e for e in ev if e["kind"] == "group.rebalance.start" and e["t_us"] >= float(sys.argv[2]) * 1e6][0]
+end = [e for e in ev if e["kind"] == "group.stable" and e["t_us"] > start["t_us"]][0]
+print(round((end["t_us"] - start["t_us"]) / 1e6, 1))
+EOF2
+}
+"$stormlab" sim "$src/scenarios/coordinator-restart-storm.yaml" --set events.5.skip=true --out "$dir/nostall" --no-plots -q
+with=$(span "$dir/coordinator-restart-storm" 480) without=$(span "$dir/nostall" 480)
+check "counterfactual: the scale-out's rebalance lasts $with s with the stall, $without s without it" \
+  'python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) > 10 * float(sys.argv[2]) else 1)" "$with" "$without"'
+"$stormlab" sim "$src/scenarios/storm-rolling-broker-restart.yaml" --set events.2.skip=true --out "$dir/norestart" --no-plots -q
+r2=$(span "$dir/storm-rolling-broker-restart" 110) r2n=$(span "$dir/norestart" 110)
+check "counterfactual: rebalance 2 (at 1m56.9s) lasts $r2 s with the broker restarts, $r2n s without them" \
+  'python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) > 2 * float(sys.argv[2]) else 1)" "$r2" "$r2n"'
+"$stormlab" sim "$src/scenarios/coordinator-restart-storm.yaml" --out "$dir/flag-report" -q
+check "report.html lists the stall among rebalance 11's contributing causes, and the stall's row links it" \
+  'sed -n "/id=\"rb-billing-11\"/,/<\/article>/p" "$dir/flag-report/report.html" | grep -q "Also contributed:</strong> stall billing/4" &&
+   grep -q "stall billing/4</td><td class=\"list\"><a href=\"#rb-billing-12\">billing 12</a></td><td class=\"list\"><a href=\"#rb-billing-11\">billing 11</a>" "$dir/flag-report/report.html"'
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -75,8 +75,8 @@ check "storm-rolling-broker-restart's rolling broker restart made it worse" \
 # explain shows the mechanism and the effect side by side, the effect read from the same numbers.
 "$stormlab" explain "$dir/storm-rolling-broker-restart" >"$dir/explain" 2>&1; rc=$?
 check "explain exits 0 on an --impact run" '[ $rc -eq 0 ]'
-check "explain's by-root row for the broker restarts says no rebalance of its own, and its effect: worse" \
-  'grep -E "action.restart .*no rebalance +\| event 1: .*=> worse" "$dir/explain" >/dev/null'
+check "explain's by-root row for the broker restarts says no rebalance of its own, what it contributed to, and its effect: worse" \
+  'grep -E "action.restart .*no rebalance of its own; contributed to billing 2 +\| event 1: .*=> worse" "$dir/explain" >/dev/null'
 rb=$(python3 -c "import json; print('%+d rebalances' % json.load(open('$dir/storm-rolling-broker-restart/summary.json'))['impact'][1]['delta']['groups']['billing']['rebalances'])")
 check "that row's rebalance delta is summary.json's ($rb)" 'grep "| event 1:" "$dir/explain" | grep -q -- "$rb"'
 # Given a run made without --impact, explain computes the same effect from scenario.resolved.yaml.
