@@ -8,6 +8,7 @@
  */
 #include "lanes.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,16 +196,60 @@ static void member_event(lane_t *l, const sl_rf_event_t *e) {
     }
 }
 
-static lane_t *find_lane(sl_lanes_t *ls, int gi, int number) {
-    for (size_t i = 0; i < ls->n_lane; i++)
-        if (ls->lane[i].gi == gi && ls->lane[i].number == number)
-            return &ls->lane[i];
-    return NULL;
-}
-
 static int cmp_lane(const void *a, const void *b) {
     const lane_t *x = a, *y = b;
     return x->gi != y->gi ? x->gi - y->gi : x->number - y->number;
+}
+
+/* The first lane at or after (gi, number) in the sorted lanes. */
+static size_t lower_bound(const sl_lanes_t *ls, int gi, int number) {
+    size_t lo = 0, hi = ls->n_lane;
+    lane_t key = {.gi = gi, .number = number};
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cmp_lane(&ls->lane[mid], &key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Lane (gi, number) once the lanes are sorted, else NULL: O(log lanes), a
+ * 100,000-member run has as many lanes. */
+static lane_t *find_lane(sl_lanes_t *ls, int gi, int number) {
+    size_t i = lower_bound(ls, gi, number);
+    return i < ls->n_lane && ls->lane[i].gi == gi && ls->lane[i].number == number ? &ls->lane[i] : NULL;
+}
+
+/* The set of (group, number) lanes seen while collecting them: open
+ * addressing, at most half full. */
+typedef struct {
+    uint64_t *key; /* (gi + 1) << 32 | number; 0 empty */
+    size_t cap, n;
+} seen_t;
+
+static uint64_t seen_key(int gi, int number) { return (uint64_t)(gi + 1) << 32 | (uint32_t)number; }
+
+/* Adds the key; 1 when it was new. */
+static int seen_add(seen_t *h, uint64_t key) {
+    if (2 * (h->n + 1) > h->cap) {
+        seen_t g = {calloc(h->cap ? h->cap * 2 : 1024, sizeof *g.key), h->cap ? h->cap * 2 : 1024, 0};
+        if (!g.key)
+            abort();
+        for (size_t i = 0; i < h->cap; i++)
+            if (h->key[i])
+                seen_add(&g, h->key[i]);
+        free(h->key);
+        *h = g;
+    }
+    size_t i = (size_t)(key * UINT64_C(0x9E3779B97F4A7C15) >> 20) & (h->cap - 1);
+    for (; h->key[i]; i = (i + 1) & (h->cap - 1))
+        if (h->key[i] == key)
+            return 0;
+    h->key[i] = key;
+    h->n++;
+    return 1;
 }
 
 sl_lanes_t *sl_lanes_new(const sl_run_t *run, int max_lanes) {
@@ -213,18 +258,21 @@ sl_lanes_t *sl_lanes_new(const sl_run_t *run, int max_lanes) {
     if (!ls || !w)
         abort();
     /* the lanes: member nodes of each group, numbers up to max_lanes */
+    seen_t seen = {0};
+    size_t cap = 0;
     for (size_t i = 0; i < run->n_ev; i++) {
         const sl_rf_event_t *e = &run->ev[i];
         int b = broker_id(e->node);
         if (b >= 0)
             w->known[b] = 1;
         int n = e->gi < 0 || strncmp(e->kind, "member.", 7) ? -1 : sl_lanes_member_number(e->node, run->groups[e->gi]);
-        if (n < 0 || n > max_lanes || find_lane(ls, e->gi, n))
+        if (n < 0 || n > max_lanes || !seen_add(&seen, seen_key(e->gi, n)))
             continue;
-        if (!(ls->lane = realloc(ls->lane, (ls->n_lane + 1) * sizeof *ls->lane)))
+        if (ls->n_lane == cap && !(ls->lane = realloc(ls->lane, (cap = cap ? cap * 2 : 64) * sizeof *ls->lane)))
             abort();
         ls->lane[ls->n_lane++] = (lane_t){.gi = e->gi, .number = n, .node = e->node, .coordinator = -1, .shown = -1};
     }
+    free(seen.key);
     qsort(ls->lane, ls->n_lane, sizeof *ls->lane, cmp_lane);
     for (size_t i = 0; i < run->n_ev; i++) {
         const sl_rf_event_t *e = &run->ev[i];
@@ -249,9 +297,9 @@ sl_lanes_t *sl_lanes_new(const sl_run_t *run, int max_lanes) {
         if (e->gi < 0 || strncmp(e->kind, "member.", 7))
             continue;
         if (b >= 0 && e->member && (is(e, "member.session_expired") || is(e, "member.removed"))) {
-            for (size_t k = 0; k < ls->n_lane; k++) {
+            for (size_t k = lower_bound(ls, e->gi, 0); k < ls->n_lane && ls->lane[k].gi == e->gi; k++) {
                 lane_t *l = &ls->lane[k];
-                if (l->gi == e->gi && l->running == 1 && l->member && !strcmp(l->member, e->member)) {
+                if (l->running == 1 && l->member && !strcmp(l->member, e->member)) {
                     l->expelled = 1;
                     show(ls, l, w, t);
                 }
