@@ -140,8 +140,16 @@ sl_causes_t *sl_causes_new(const sl_run_t *run) {
     int *ev_group = xcalloc(run->n_ev + 1, sizeof *ev_group);
     for (size_t g = 0; g < run->n_groups; g++)
         pending[g] = -1;
-    for (size_t i = 0; i < run->n_ev; i++)
+    /* KIP-848 groups (their coordinator goes Reconciling) have no join
+     * phase: each rebalance is a group epoch bump, and the epoch it produced
+     * is the one its group.rebalance.start names (docs/explain.md). */
+    unsigned char *epochs = xcalloc(run->n_groups, 1);
+    for (size_t i = 0; i < run->n_ev; i++) {
         ev_group[i] = sl_run_group_index(run, run->ev[i].group);
+        if (ev_group[i] >= 0 && !strcmp(run->ev[i].kind, "group.state") && run->ev[i].detail &&
+            !strcmp(run->ev[i].detail, "Reconciling"))
+            epochs[ev_group[i]] = 1;
+    }
     for (size_t i = run->n_ev; i-- > 0;) {
         int g = ev_group[i];
         if (g >= 0 && !strcmp(run->ev[i].kind, "group.join.complete"))
@@ -173,13 +181,16 @@ sl_causes_t *sl_causes_new(const sl_run_t *run) {
         rb->group = g;
         rb->number = ++count[g];
         rb->generation = -1;
-        if (next_join[i] >= 0)
+        if (epochs[g])
+            rb->generation = e->generation;
+        else if (next_join[i] >= 0)
             rb->generation = run->ev[next_join[i]].generation;
         build_chain(run, i, rb);
         rb->first_signal = c->signal_of[c->root_of[i]];
         open[g] = (long)(c->n_rb - 1);
     }
     free(open);
+    free(epochs);
     free(count);
     free(next_join);
     free(pending);

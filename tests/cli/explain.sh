@@ -200,5 +200,18 @@ check "report.html lists the stall among rebalance 11's contributing causes, and
   'sed -n "/id=\"rb-billing-11\"/,/<\/article>/p" "$dir/flag-report/report.html" | grep -q "Also contributed:</strong> stall billing/4" &&
    grep -q "stall billing/4</td><td class=\"list\"><a href=\"#rb-billing-12\">billing 12</a></td><td class=\"list\"><a href=\"#rb-billing-11\">billing 11</a>" "$dir/flag-report/report.html"'
 
+# KIP-848: no join phase, each rebalance is a group epoch bump.  Given the
+# library's KIP-848 rolling restart, explain numbers each rebalance with the
+# epoch it produced: consecutive epochs, the last one summary.json's
+# generation, none "(none: the run ended first)".
+"$stormlab" sim "$src/scenarios/rolling-restart-kip848.yaml" --out "$dir/k848" --no-plots -q
+"$stormlab" explain "$dir/k848" >"$dir/k848.txt" 2>&1
+gens=$(sed -n 's/^billing rebalance [0-9]* -> generation \([0-9]*\), .*/\1/p' "$dir/k848.txt" | tr '\n' ' ')
+final=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["groups"]["billing"]["generation"])' "$dir/k848/summary.json")
+n=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["groups"]["billing"]["rebalances"])' "$dir/k848/summary.json")
+check "KIP-848: $n rebalances, each names its epoch, consecutive, ending at summary.json's generation $final (got: $gens)" \
+  'python3 -c "import sys; g=[int(x) for x in sys.argv[1].split()]; sys.exit(0 if len(g) == int(sys.argv[3]) and g == list(range(g[0], g[0] + len(g))) and g[-1] == int(sys.argv[2]) else 1)" "$gens" "$final" "$n" &&
+   ! grep -q "the run ended first" "$dir/k848.txt"'
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
