@@ -71,15 +71,9 @@ static int members_sorted(sl_sim_t *s, const sl_group_t *g, sl_cmember_t ***out)
     return n;
 }
 
-/* A membership change: bump the group epoch and compute the new target
- * with the broker-side assignor, sticky to the previous target. */
-static void bump_epoch(sl_sim_t *s, sl_group_t *g, int64_t cause, const char *reason) {
-    sl_group_wake_heartbeats(s, g); /* the answers change from here */
-    g->generation++;
-    g->rebalance_seq = sl_trace(s, "group.rebalance.start", sl_broker_node(g->coordinator), g->index, 0,
-                                g->generation, cause, "group epoch %d: %s", g->generation, reason);
-    LOGC(s, g, "INFO", "[GroupId %s] Bumped group epoch to %d (reason: %s)", g->cfg->id, g->generation, reason);
-    sl_metrics_rebalance_started(s, g);
+/* The broker-side assignor: a new target assignment for the current group
+ * epoch, sticky to the previous target. */
+static void compute_target(sl_sim_t *s, sl_group_t *g) {
     sl_cmember_t **v;
     int n = members_sorted(s, g, &v);
     int **claims = calloc((size_t)(n ? n : 1), sizeof *claims), *claims_n = calloc((size_t)(n ? n : 1), sizeof(int));
@@ -100,7 +94,34 @@ static void bump_epoch(sl_sim_t *s, sl_group_t *g, int64_t cause, const char *re
     free(claims);
     free(claims_n);
     free(v);
-    g->state = n ? GS_RECONCILING : GS_EMPTY;
+    g->target_epoch = g->generation;
+    g->assigned_at_us = sl_now(s);
+    LOGC(s, g, "INFO", "[GroupId %s] Computed a new target assignment for epoch %d with '%s' assignor.", g->cfg->id,
+         g->generation, a == SL_ASSIGN_RANGE ? "range" : "uniform");
+}
+
+/* Kafka 4.3+ (group.consumer.assignment.interval.ms): a target assignment
+ * no sooner than the interval after the last one, computed on the
+ * coordinator's heartbeat path; epochs bumped in between share it. */
+static void maybe_assign(sl_sim_t *s, sl_group_t *g) {
+    if (g->target_epoch == g->generation || !g->n_members)
+        return;
+    if (g->assigned_at_us >= 0 && sl_now(s) - g->assigned_at_us < s->sc->cluster.consumer_assignment_interval_us)
+        return;
+    compute_target(s, g);
+}
+
+/* A membership change: bump the group epoch; the target follows at once or
+ * after the assignment interval (maybe_assign). */
+static void bump_epoch(sl_sim_t *s, sl_group_t *g, int64_t cause, const char *reason) {
+    sl_group_wake_heartbeats(s, g); /* the answers change from here */
+    g->generation++;
+    g->rebalance_seq = sl_trace(s, "group.rebalance.start", sl_broker_node(g->coordinator), g->index, 0,
+                                g->generation, cause, "group epoch %d: %s", g->generation, reason);
+    LOGC(s, g, "INFO", "[GroupId %s] Bumped group epoch to %d (reason: %s)", g->cfg->id, g->generation, reason);
+    sl_metrics_rebalance_started(s, g);
+    maybe_assign(s, g);
+    g->state = !g->n_members ? GS_EMPTY : g->target_epoch != g->generation ? GS_ASSIGNING : GS_RECONCILING;
     sl_metrics_coordinator_state(s, g);
     sl_trace(s, "group.state", sl_broker_node(g->coordinator), g->index, 0, g->generation, g->rebalance_seq, "%s",
              sl_gstate_name(g->state));
@@ -127,12 +148,13 @@ static void remove_member(sl_sim_t *s, sl_group_t *g, sl_cmember_t *cm, int64_t 
     bump_epoch(s, g, cause, reason);
 }
 
-/* Whether every member has reconciled to the target of the current epoch. */
+/* Whether the target is the current epoch's and every member has
+ * reconciled to it (Kafka's ConsumerGroup state). */
 static void update_state(sl_sim_t *s, sl_group_t *g, int64_t cause) {
-    sl_gstate_t st = g->n_members ? GS_STABLE : GS_EMPTY;
+    sl_gstate_t st = !g->n_members ? GS_EMPTY : g->target_epoch != g->generation ? GS_ASSIGNING : GS_STABLE;
     for (int i = 0; i < g->n_slots && st == GS_STABLE; i++) {
         sl_cmember_t *cm = g->slots[i];
-        if (cm && (cm->member_epoch != g->generation || cm->cg_state != CG_STABLE))
+        if (cm && (cm->member_epoch != g->target_epoch || cm->cg_state != CG_STABLE))
             st = GS_RECONCILING;
     }
     if (st != g->state) {
@@ -162,7 +184,7 @@ static void reconcile(sl_sim_t *s, sl_group_t *g, sl_cmember_t *cm, const int *o
         sl_timer_cancel(&s->eng, &cm->revoke_timer);
         cm->cg_state = CG_STABLE;
     }
-    if (cm->member_epoch == g->generation && cm->cg_state == CG_STABLE)
+    if (cm->member_epoch == g->target_epoch && cm->cg_state == CG_STABLE)
         return;
     /* Anything assigned now but not in the target must go first. */
     int *keep = malloc((size_t)(cm->n_assignment + 1) * sizeof(int)), nk = 0;
@@ -194,7 +216,7 @@ static void reconcile(sl_sim_t *s, sl_group_t *g, sl_cmember_t *cm, const int *o
         }
         set_list(&cm->assignment, &cm->n_assignment, now, nn);
         free(now);
-        cm->member_epoch = g->generation;
+        cm->member_epoch = g->target_epoch;
         cm->cg_state = waiting ? CG_UNRELEASED : CG_STABLE;
     }
     if (cm->cg_state != old_state || cm->cg_state != CG_STABLE)
@@ -270,6 +292,7 @@ void sl_cg_handle(sl_sim_t *s, sl_group_t *g, sl_msg_t *req) {
         sl_cm_arm_session(s, cm);
         cm->rebalance_timeout_us = req->rebalance_timeout_us;
     }
+    maybe_assign(s, g);
     reconcile(s, g, cm, req->parts, req->n_parts, req->cause);
     /* Partitions this member released are picked up by the members that
      * wait for them at their own next heartbeat, as in Kafka. */
@@ -356,6 +379,8 @@ void sl_cg_init(sl_sim_t *s, sl_group_t *g) {
     for (int i = 0; i < g->n_parts; i++)
         g->cg_holder[i] = -1;
     g->rebalance_seq = -1;
+    g->target_epoch = 0;
+    g->assigned_at_us = -1;
 }
 
 void sl_cg_free(sl_sim_t *s, sl_group_t *g) {

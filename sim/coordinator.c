@@ -17,7 +17,7 @@
 
 const char *sl_gstate_name(sl_gstate_t st) {
     static const char *const names[] = {"Empty", "PreparingRebalance", "CompletingRebalance", "Stable", "Dead",
-                                        "Reconciling"};
+                                        "Reconciling", "Assigning"};
     return names[st];
 }
 
@@ -609,6 +609,7 @@ static void handle_static_join(sl_sim_t *s, sl_group_t *g, sl_msg_t *req, int cl
         return;
     case GS_DEAD:
     case GS_RECONCILING: /* consumer groups never reach the classic handlers */
+    case GS_ASSIGNING:
         send_reply(s, g, sl_coord_reply(s, g->coordinator, req, KE_COORDINATOR_NOT_AVAILABLE));
         return;
     }
@@ -706,6 +707,7 @@ static void handle_join(sl_sim_t *s, sl_group_t *g, sl_msg_t *req) {
     }
     case GS_DEAD:
     case GS_RECONCILING: /* consumer groups never reach the classic handlers */
+    case GS_ASSIGNING:
         send_reply(s, g, sl_coord_reply(s, g->coordinator, req, KE_COORDINATOR_NOT_AVAILABLE));
         break;
     }
@@ -756,6 +758,7 @@ static void handle_sync(sl_sim_t *s, sl_group_t *g, sl_msg_t *req) {
     case GS_EMPTY:
     case GS_DEAD:
     case GS_RECONCILING: /* consumer groups never reach the classic handlers */
+    case GS_ASSIGNING:
         send_reply(s, g, sl_coord_reply(s, g->coordinator, req,
                                         g->state == GS_PREPARING_REBALANCE ? KE_REBALANCE_IN_PROGRESS
                                                                            : KE_UNKNOWN_MEMBER_ID));

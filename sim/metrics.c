@@ -60,7 +60,8 @@ static void close_rebalance_span(sl_sim_t *s, sl_group_t *g) {
 }
 
 void sl_metrics_coordinator_state(sl_sim_t *s, sl_group_t *g) {
-    bool in = g->state == GS_PREPARING_REBALANCE || g->state == GS_COMPLETING_REBALANCE || g->state == GS_RECONCILING;
+    bool in = g->state == GS_PREPARING_REBALANCE || g->state == GS_COMPLETING_REBALANCE || g->state == GS_RECONCILING ||
+              g->state == GS_ASSIGNING;
     if (!in)
         close_rebalance_span(s, g);
     else if (g->rebalancing_since_us < 0)

@@ -161,8 +161,9 @@ typedef enum sl_gstate_e {
     GS_COMPLETING_REBALANCE,
     GS_STABLE,
     GS_DEAD,
-    GS_RECONCILING  /* KIP-848 only: members moving to the target assignment (the
-                     * target itself is computed at once, so Assigning never shows) */
+    GS_RECONCILING, /* KIP-848 only: members moving to the target assignment */
+    GS_ASSIGNING    /* KIP-848 only: the group epoch is ahead of the last target
+                     * assignment, which waits for consumer_assignment_interval */
 } sl_gstate_t;
 const char *sl_gstate_name(sl_gstate_t s);
 
@@ -246,6 +247,8 @@ struct sl_group_s {
     bool new_member_added;     /* a member joined during this initial delay step */
     sl_timer_t sync_timer;     /* members that don't sync in time are removed */
     int64_t rebalance_seq;     /* trace seq of the current rebalance start */
+    int target_epoch;          /* KIP-848: epoch of the last target assignment computed */
+    int64_t assigned_at_us;    /* KIP-848: when it was computed, -1 never */
     int64_t unload_seq;        /* trace seq of the last coordinator.unload (-1: none), the cause NOT_COORDINATOR carries */
     /* Recently removed member ids and the trace seq of their removal, so an
      * UNKNOWN_MEMBER_ID answer can name why (a ring; old entries drop off). */

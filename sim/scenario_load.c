@@ -26,7 +26,7 @@ static const char *const cluster_keys[] = {
     "group_min_session_timeout", "group_max_session_timeout", "broker_session_timeout",
     "broker_heartbeat_interval", "broker_startup", "coordinator_load", "auto_leader_rebalance",
     "active_controller", "controller_failover",
-    "leader_election", "min_insync_replicas", NULL};
+    "leader_election", "min_insync_replicas", "consumer_assignment_interval", NULL};
 static const char *const topic_keys[] = {"name", "partitions", "replication", "owner",
                                          "produce_rate", NULL};
 static const char *const group_keys[] = {
@@ -495,6 +495,7 @@ static int load_cluster(ld_t *ld, const sl_yaml_node_t *m) {
         .leader_election_us = 50 * MS,
         .min_insync_replicas = 1,
         .controller_failover_us = 2500 * MS,
+        .consumer_assignment_interval_us = 1 * SEC,
     };
     bool explicit_repl = m && sl_yaml_get(m, "offsets_replication");
     if (m) {
@@ -513,7 +514,8 @@ static int load_cluster(ld_t *ld, const sl_yaml_node_t *m) {
             get_dur(ld, m, P, "leader_election", 0, &c->leader_election_us) ||
             get_int(ld, m, P, "min_insync_replicas", 1, SL_MAX_BROKERS, &c->min_insync_replicas) ||
             get_int(ld, m, P, "active_controller", 0, SL_MAX_BROKERS, &c->active_controller) ||
-            get_dur(ld, m, P, "controller_failover", 0, &c->controller_failover_us))
+            get_dur(ld, m, P, "controller_failover", 0, &c->controller_failover_us) ||
+            get_dur(ld, m, P, "consumer_assignment_interval", 0, &c->consumer_assignment_interval_us))
             return -1;
     }
     char a[32], b[32];

@@ -143,6 +143,7 @@ static void write_cluster(FILE *f, const sl_cluster_cfg_t *c) {
         {"auto_leader_rebalance", c->auto_leader_rebalance_us},
         {"leader_election", c->leader_election_us},
         {"controller_failover", c->controller_failover_us},
+        {"consumer_assignment_interval", c->consumer_assignment_interval_us},
     };
     for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
         fprintf(f, "  %s: ", d[i].key);

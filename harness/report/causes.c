@@ -140,14 +140,14 @@ sl_causes_t *sl_causes_new(const sl_run_t *run) {
     int *ev_group = xcalloc(run->n_ev + 1, sizeof *ev_group);
     for (size_t g = 0; g < run->n_groups; g++)
         pending[g] = -1;
-    /* KIP-848 groups (their coordinator goes Reconciling) have no join
+    /* KIP-848 groups (their coordinator goes Assigning or Reconciling) have no join
      * phase: each rebalance is a group epoch bump, and the epoch it produced
      * is the one its group.rebalance.start names (docs/explain.md). */
     unsigned char *epochs = xcalloc(run->n_groups, 1);
     for (size_t i = 0; i < run->n_ev; i++) {
         ev_group[i] = sl_run_group_index(run, run->ev[i].group);
         if (ev_group[i] >= 0 && !strcmp(run->ev[i].kind, "group.state") && run->ev[i].detail &&
-            !strcmp(run->ev[i].detail, "Reconciling"))
+            (!strcmp(run->ev[i].detail, "Reconciling") || !strcmp(run->ev[i].detail, "Assigning")))
             epochs[ev_group[i]] = 1;
     }
     for (size_t i = run->n_ev; i-- > 0;) {

@@ -78,6 +78,8 @@ typedef struct sl_cluster_cfg_s {
                                          * N: combined nodes, broker N's controller is the active one */
     int64_t controller_failover_us;     /* combined nodes: the active controller's process lost -> a new
                                          * one active (controller.quorum.fetch.timeout.ms + an election) */
+    int64_t consumer_assignment_interval_us; /* group.consumer.assignment.interval.ms (1s): KIP-848 target
+                                         * assignments no more often than this */
 } sl_cluster_cfg_t;
 
 typedef struct sl_topic_cfg_s {

@@ -12,7 +12,10 @@
 # main at 04ae79b (after the model change 38f6c78, before the engine-contract refactor), not this
 # build's own output.  idle-members' were recorded at main ecc2f00, where
 # members that own no partition still polled and heartbeat as timer events,
-# and re-recorded by the change that made them quiet (its commit says why).  A change that means to change the model (a new
+# and re-recorded by the change that made them quiet (its commit says why).
+# The KIP-848 assignment interval (cluster.consumer_assignment_interval)
+# re-recorded rolling-restart-kip848's and idle-members' outputs, and every
+# scenario.resolved.yaml, which names the new key.  A change that means to change the model (a new
 # behaviour, docs/model.md) re-records with --record and says so in its
 # commit; a refactor must not need to.
 set -u

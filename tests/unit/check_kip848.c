@@ -120,6 +120,68 @@ START_TEST(a_consumer_group_settles_when_every_member_has_reconciled) {
 }
 END_TEST
 
+/* The same group with `cluster: consumer_assignment_interval: INTERVAL`. */
+static t_run_t *start_with_interval(int members, const char *interval) {
+    char *y = scenario(members, NULL, NULL);
+    char *at = strstr(y, "topics:");
+    ck_assert_ptr_nonnull(at);
+    char *z = t_fmt("%.*scluster: {consumer_assignment_interval: %s}\n%s", (int)(at - y), y, interval, at);
+    free(y);
+    return t_start_owned(z);
+}
+
+START_TEST(epochs_bumped_within_the_assignment_interval_share_one_target) {
+    /* given three members joining at once with Kafka 4.3+'s default interval (1 s) */
+    t_run_t *r = start_with_interval(3, "1s");
+    sl_group_t *g = &r->sim->groups[0];
+    /* when all three have joined, half a second in */
+    t_until(r, T_S(0.5));
+    /* then the epoch is 3 but the only target is epoch 1's (the first member's, stable at once): the group is Assigning, and the later
+     * members joined at epoch 1 holding nothing, as Kafka's coordinator logs them */
+    ck_assert_int_eq(g->generation, 3);
+    ck_assert_int_eq(g->target_epoch, 1);
+    ck_assert_str_eq(sl_gstate_name(g->state), "Assigning");
+    int holding = 0;
+    for (int i = 0; i < g->n_slots; i++)
+        if (g->slots[i]) {
+            ck_assert_int_eq(g->slots[i]->member_epoch, 1);
+            holding += g->slots[i]->n_assignment > 0;
+        }
+    ck_assert_int_eq(holding, 1);
+    /* and the first heartbeat after the interval computes epoch 3's target, which every member reaches */
+    t_finish(r);
+    int stable_at[4] = {0};
+    for (int i = 0; i < r->n_ev; i++)
+        if (!strcmp(json_string_value(json_object_get(r->ev[i], "kind")), "group.stable"))
+            stable_at[json_integer_value(json_object_get(r->ev[i], "generation"))]++;
+    ck_assert_int_eq(stable_at[2], 0); /* epoch 2 never had a target of its own */
+    ck_assert_int_eq(stable_at[3], 1);
+    ck_assert_ptr_nonnull(strstr(r->log, "Computed a new target assignment for epoch 1 "));
+    ck_assert_ptr_null(strstr(r->log, "Computed a new target assignment for epoch 2 "));
+    ck_assert_ptr_nonnull(strstr(r->log, "Computed a new target assignment for epoch 3 "));
+    t_free(r);
+}
+END_TEST
+
+START_TEST(with_no_assignment_interval_every_epoch_gets_its_target) {
+    /* given the same group with consumer_assignment_interval: 0 (Kafka before 4.3) */
+    t_run_t *r = start_with_interval(3, "0s");
+    sl_group_t *g = &r->sim->groups[0];
+    t_until(r, T_S(0.5));
+    /* then each bump computed its target at once */
+    ck_assert_int_eq(g->generation, 3);
+    ck_assert_int_eq(g->target_epoch, 3);
+    ck_assert_str_ne(sl_gstate_name(g->state), "Assigning");
+    t_finish(r);
+    for (int e = 1; e <= 3; e++) {
+        char line[96];
+        snprintf(line, sizeof line, "Computed a new target assignment for epoch %d ", e);
+        ck_assert_msg(strstr(r->log, line) != NULL, "no target for epoch %d", e);
+    }
+    t_free(r);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("kip848");
     TCase *tc = tcase_create("consumer protocol");
@@ -128,6 +190,8 @@ int main(void) {
     tcase_add_test(tc, a_member_is_fenced_when_its_session_expires_and_rejoins_at_epoch_zero);
     tcase_add_test(tc, members_keep_fetching_while_the_coordinator_is_unreachable);
     tcase_add_test(tc, a_member_that_does_not_revoke_within_the_rebalance_timeout_is_fenced);
+    tcase_add_test(tc, epochs_bumped_within_the_assignment_interval_share_one_target);
+    tcase_add_test(tc, with_no_assignment_interval_every_epoch_gets_its_target);
     suite_add_tcase(s, tc);
     return t_run_suite(s);
 }
