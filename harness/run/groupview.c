@@ -138,6 +138,30 @@ static int all_assigned(const sl_rgroup_t *g) {
     return running > 0;
 }
 
+/* A KIP-848 group's coordinator computes targets no more often than its
+ * assignment interval (Kafka 4.3+), and members that join meanwhile hold
+ * the last target's epoch with nothing: the clients all look settled while
+ * the coordinator is still Assigning.  The broker's assignors spread each
+ * topic's partitions evenly, so a spread wider than one partition per topic
+ * between running members means the current target has not reached them
+ * (docs/real-runs.md, "Java members"). */
+static int kip848_balanced(const sl_rgroup_t *g) {
+    if (g->cfg->protocol != SL_PROTO_CONSUMER)
+        return 1;
+    int lo = -1, hi = 0;
+    for (int i = 0; i < g->n_slots; i++) {
+        const sl_rmember_t *m = &g->members[i];
+        if (!m->running)
+            continue;
+        int n = 0;
+        for (int p = 0; p < g->n_parts; p++)
+            n += m->owned[p] != 0;
+        lo = lo < 0 || n < lo ? n : lo;
+        hi = n > hi ? n : hi;
+    }
+    return lo < 0 || hi - lo <= g->cfg->n_topics;
+}
+
 void sl_rgroup_changed_locked(sl_rrun_t *run, sl_rgroup_t *g, int64_t cause) {
     if (run->frozen)
         return;
@@ -146,7 +170,7 @@ void sl_rgroup_changed_locked(sl_rrun_t *run, sl_rgroup_t *g, int64_t cause) {
     for (int p = 0; p < g->n_parts; p++)
         unowned += g->owners[p] <= 0;
     sl_meter_unowned(&g->meter, now, unowned);
-    int assigned = all_assigned(g);
+    int assigned = all_assigned(g) && kip848_balanced(g);
     if (!run->cluster->has_group_log) {
         /* The members' view: a rebalance ends when all hold the new generation. */
         if (g->rebalancing && assigned && unowned == 0) {

@@ -244,6 +244,22 @@ static void on_event(sl_rrun_t *run, sl_rmember_t *m, char *line) {
         }
         pthread_mutex_unlock(&run->mu);
         free(parts);
+    } else if (!strcmp(verb, "epoch")) {
+        /* The epoch the consumer holds after a poll (Member.java): a KIP-848
+         * member whose new epoch changes none of its partitions logs no
+         * transition, so this is how its move is seen; it holds that epoch's
+         * assignment when its last transition was to STABLE. */
+        char *gen = strtok_r(NULL, " ", &save), *id = strtok_r(NULL, " ", &save);
+        if (!gen || !id || m->cfg.protocol != SL_PROTO_CONSUMER)
+            return;
+        pthread_mutex_lock(&run->mu);
+        saw_generation_locked(run, m, atoi(gen), id, "member epoch the consumer holds after a poll (KIP-848)");
+        if (m->kip_stable && atoi(gen) > m->assigned_gen) {
+            m->assigned_gen = atoi(gen);
+            m->rejoining = 0;
+        }
+        sl_rgroup_changed_locked(run, g, m->last_seq);
+        pthread_mutex_unlock(&run->mu);
     } else if (!strcmp(verb, "committed")) {
         pthread_mutex_lock(&run->mu);
         for (char *w; (w = strtok_r(NULL, " ", &save));) {
@@ -341,9 +357,11 @@ static void client_line_locked(sl_rrun_t *run, sl_rmember_t *m, const char *msg)
         }
         if (gen > 0)
             saw_generation_locked(run, m, gen, id, "member epoch from the coordinator's heartbeat answer (KIP-848)");
+        m->kip_stable = !strcmp(to, "STABLE");
         if (!strcmp(to, "STABLE") && gen > 0) {
             m->assigned_gen = gen;
             m->rejoining = 0;
+            sl_rgroup_changed_locked(run, g, m->last_seq);
         }
     } else if (strstr(msg, "consumer poll timeout has expired")) {
         m->last_seq = sl_rtrace_locked(run, now, "member.poll_timeout", m->cl.node, g->cfg->id, m->member_id,

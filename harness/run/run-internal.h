@@ -68,6 +68,7 @@ typedef struct sl_rmember_s {
     int joined_gen;            /* generation of its last JoinGroup answer, -1 none */
     int assigned_gen;          /* generation of its current assignment, -1 none */
     int rejoining;             /* gave up or lost its assignment, not assigned again */
+    int kip_stable;            /* KIP-848 Java member: its last membership transition was to STABLE */
     unsigned char *owned;      /* [group partition]: held now */
     int64_t blame;             /* the latest injected event that touched it */
     int64_t last_seq;          /* its latest trace event */

@@ -195,6 +195,63 @@ def coordinator_view(run, group, lines):
     }
 
 
+def consumer_group_view(run, group, lines, initial_members):
+    """A KIP-848 group as its coordinator logged it, on the run's clock.
+
+    Kafka 4.4 logs every group epoch bump ("[GroupId G] Bumped group epoch to
+    N") after the join, leave or fencing that caused it, and each target
+    assignment separately ("Computed a new target assignment for epoch N"),
+    no more often than group.consumer.assignment.interval.ms (docs/model.md).
+    The group has formed at the first target computed after its initial
+    members' joins; its rebalances are the bumps after that, up to the run's
+    end (the members' own leaves at the end are not the scenario's).  The
+    clock: the target for epoch N <-> the first member.joined of N in the
+    run's trace (a member learns its epoch from the heartbeat that computed
+    it)."""
+    g = re.escape(group)
+    pats = {
+        "join": re.compile(r"\[GroupId " + g + r"\] Member (\S+) joins the consumer group"),
+        "bump": re.compile(r"\[GroupId " + g + r"\] Bumped group epoch to (\d+)"),
+        "target": re.compile(r"\[GroupId " + g + r"\] Computed a new target assignment for epoch (\d+)"),
+    }
+    events = [(t, node, kind, m.groups()) for t, node, msg in lines for kind, p in pats.items()
+              for m in [p.search(msg)] if m]
+    if not events:
+        return None
+    joined = {}
+    for e in run["trace"]:
+        if e["kind"] == "member.joined" and e["group"] == group and e["generation"] is not None and e["t_us"] > 0:
+            joined.setdefault(e["generation"], e["t_us"] / 1e6)
+    offsets = [t - joined[int(a[0])] for t, _, k, a in events if k == "target" and int(a[0]) in joined]
+    if not offsets:
+        return None
+    off = statistics.median(offsets)
+    duration = run["summary"]["duration_s"]
+    ev = [(t - off, node, kind, a) for t, node, kind, a in events]
+    joins = [t for t, _, k, _ in ev if k == "join"]
+    formed_after = joins[initial_members - 1] if len(joins) >= initial_members else None
+    formed = next(((t, int(a[0])) for t, _, k, a in ev if k == "target" and formed_after is not None
+                   and t >= formed_after), None)
+    bumps = [(t, int(a[0])) for t, _, k, a in ev if k == "bump"]
+    counted = [e for t, e in bumps if formed is not None and formed[0] < t <= duration]
+    return {
+        "first_coordinator": next((node for _, node, _, _ in ev), None),
+        "controller_killed_at_s": [],
+        "rebalances": len(counted),
+        "stabilized_generations": counted,
+        "generation": max((e for t, e in bumps if t <= duration), default=0),
+        "formed_at_epoch": formed[1] if formed else None,
+        "first_stable_s": formed[0] if formed else None,
+        # the coordinator does not log its group reaching Stable at INFO:
+        # the members' view (every member at the target, every partition
+        # owned) stands for both
+        "stable_from_s": run["summary"]["groups"][group]["stable_from_s"],
+        "clock_offset_spread_s": (max(offsets) - min(offsets)) if len(offsets) > 1 else 0.0,
+        "rebalance_reasons": ["%.1f s: group epoch %d" % (t, e) for t, e in bumps
+                              if formed is not None and formed[0] < t <= duration],
+    }
+
+
 def tts(stable_from, fault):
     if stable_from is None:
         return None
@@ -243,7 +300,13 @@ result = {"scenario": scenario, "group": group, "first_fault_s": fault,
           "sim": summary_metrics(sim), "mock": summary_metrics(mock),
           "kafka_members_view": summary_metrics(kafka), "kafka": None}
 if kafka is not None:
-    cv = coordinator_view(kafka, group, broker_lines(os.path.join(kafka["dir"], "brokers.log")))
+    resolved = open(os.path.join(sim["dir"], "scenario.resolved.yaml")).read()
+    lines = broker_lines(os.path.join(kafka["dir"], "brokers.log"))
+    if re.search(r"^    protocol: consumer$", resolved, re.M):
+        members = int(re.search(r"^    members: (\d+)$", resolved, re.M).group(1))
+        cv = consumer_group_view(kafka, group, lines, members)
+    else:
+        cv = coordinator_view(kafka, group, lines)
     if cv is None:
         sys.exit("measure.py: %s: no generation of %s in both the brokers' log and the trace" % (scenario, group))
     # Settled, as the simulator means it: the coordinator has the group
@@ -302,8 +365,9 @@ def verdict(metric, ok, what):
 
 
 # The run's own count is Kafka's: summary.json's rebalances equal the
-# generations the coordinator stabilized after the first stable one (not
-# excusable as a known gap: it is what users gate on).
+# generations the coordinator stabilized after the first stable one (for a
+# KIP-848 group, the epochs it bumped after it formed; not excusable as a
+# known gap: it is what users gate on).
 run_rb = result["kafka_members_view"]["rebalances"]
 stab = result["kafka_coordinator"]["stabilized_generations"]
 ok = run_rb == len(stab)

@@ -192,6 +192,7 @@ public final class Member {
                 if (closing)
                     break;
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(100));
+                reportEpoch();
                 if (!records.isEmpty())
                     process(records);
             }
@@ -207,6 +208,20 @@ public final class Member {
         }
         emit("closed");
         System.exit(0);
+    }
+
+    /* epoch N MEMBER_ID when the generation or member epoch the consumer
+     * holds after a poll changed: a KIP-848 member moves to a new epoch
+     * without logging it when its state stays STABLE (the new target leaves
+     * its partitions as they are), so the harness would never see it. */
+    private int reportedEpoch = -1;
+
+    private void reportEpoch() {
+        int epoch = consumer.groupMetadata().generationId();
+        if (epoch > 0 && epoch != reportedEpoch) {
+            reportedEpoch = epoch;
+            emit("epoch " + epoch + " " + consumer.groupMetadata().memberId());
+        }
     }
 
     /* Processes a batch: the scenario's processing time per record, then the
