@@ -249,13 +249,14 @@ static void on_event(sl_rrun_t *run, sl_rmember_t *m, char *line) {
          * member whose new epoch changes none of its partitions logs no
          * transition, so this is how its move is seen; it holds that epoch's
          * assignment when its last transition was to STABLE. */
-        char *gen = strtok_r(NULL, " ", &save), *id = strtok_r(NULL, " ", &save);
-        if (!gen || !id || m->cfg.protocol != SL_PROTO_CONSUMER)
+        char *word = strtok_r(NULL, " ", &save), *id = strtok_r(NULL, " ", &save);
+        if (!word || !id || m->cfg.protocol != SL_PROTO_CONSUMER)
             return;
+        int epoch = atoi(word);
         pthread_mutex_lock(&run->mu);
-        saw_generation_locked(run, m, atoi(gen), id, "member epoch the consumer holds after a poll (KIP-848)");
-        if (m->kip_stable && atoi(gen) > m->assigned_gen) {
-            m->assigned_gen = atoi(gen);
+        saw_generation_locked(run, m, epoch, id, "member epoch the consumer holds after a poll (KIP-848)");
+        if (m->kip_stable && epoch > m->assigned_gen) {
+            m->assigned_gen = epoch;
             m->rejoining = 0;
         }
         sl_rgroup_changed_locked(run, g, m->last_seq);
