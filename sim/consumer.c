@@ -1200,7 +1200,23 @@ void sl_member_start(sl_sim_t *s, sl_member_t *m, int64_t cause) {
         sl_c_ensure_find(s, m);
 }
 
+/* A process started during the run (restart, scale-out, a config
+ * rollout): its client starts `startup` later (JVM, application and client
+ * initialisation; the members running at time 0 have started before). */
+void sl_member_launch(sl_sim_t *s, sl_member_t *m, int64_t cause) {
+    if (m->cfg.startup_us <= 0)
+        sl_member_start(s, m, cause);
+    else
+        sl_timer_arm(&s->eng, &m->launch_timer, sl_now(s) + m->cfg.startup_us, cause);
+}
+
+static void launch_cb(void *ctx, sl_timer_t *t) {
+    sl_member_t *m = ctx;
+    sl_member_start(m->sim, m, t->cause);
+}
+
 void sl_member_stop(sl_sim_t *s, sl_member_t *m, bool clean, int64_t cause) {
+    sl_timer_cancel(&s->eng, &m->launch_timer); /* stopped while starting */
     if (m->proc == PROC_DOWN)
         return;
     sl_member_wake_heartbeats(s, m);
@@ -1302,6 +1318,7 @@ int sl_member_init(sl_sim_t *s, sl_group_t *g, int index, sl_member_t **out) {
     sl_timer_init(&m->find_timer, find_timer_cb, m);
     sl_timer_init(&m->backoff_timer, backoff_cb, m);
     sl_timer_init(&m->reconnect_timer, reconnect_timeout, m);
+    sl_timer_init(&m->launch_timer, launch_cb, m);
     for (int i = 0; i < IF__COUNT; i++) {
         m->inflight[i].m = m;
         sl_timer_init(&m->inflight[i].timeout, inflight_timeout, &m->inflight[i]);

@@ -112,7 +112,7 @@ static void step_end(void *ctx, sl_timer_t *t) {
         if (m && m->exists) {
             if (ev->kind == SL_EV_SET)
                 sl_group_cfg_apply_set(&m->cfg, ev);
-            sl_member_start(s, m, t->cause);
+            sl_member_launch(s, m, t->cause);
         }
         break;
     case SL_EV_PAUSE:
@@ -189,7 +189,7 @@ static void scale(sl_sim_t *s, sl_action_t *a, const sl_plan_event_t *pe) {
         bool want = i < target;
         if (want && !m->exists) {
             m->exists = true;
-            sl_member_start(s, m, a->seq);
+            sl_member_launch(s, m, a->seq);
         } else if (!want && m->exists) {
             m->exists = false;
             sl_member_stop(s, m, true, a->seq);

@@ -316,6 +316,7 @@ struct sl_member_s {
     sl_proc_t proc;
     bool stalled;
     bool exists;               /* within the current scale */
+    sl_timer_t launch_timer;   /* a started process's client runs when it fires (cfg.startup) */
     uint32_t incarnation;      /* bumped at every restart */
     int64_t blame_seq;         /* last fault that hit this member's traffic */
     /* coordinator knowledge */
@@ -582,6 +583,7 @@ bool sl_assignor_is_cooperative(sl_assignor_t a);
 int sl_member_init(sl_sim_t *s, sl_group_t *g, int index, sl_member_t **out);
 void sl_member_free(sl_sim_t *s, sl_member_t *m);
 void sl_member_start(sl_sim_t *s, sl_member_t *m, int64_t cause);
+void sl_member_launch(sl_sim_t *s, sl_member_t *m, int64_t cause);
 /* Returns true when it kept resp (re-armed for a frozen process). */
 bool sl_member_deliver(sl_sim_t *s, sl_member_t *m, sl_msg_t *resp);
 /* Process stops: clean close sends LeaveGroup (dynamic members). */

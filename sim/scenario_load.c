@@ -33,7 +33,7 @@ static const char *const group_keys[] = {
     "id", "owner", "topics", "members", "client", "protocol", "assignor", "static",
     "session_timeout", "heartbeat_interval", "max_poll_interval", "max_poll_records",
     "processing", "on_revoke", "commit", "auto_commit_interval", "request_timeout",
-    "retry_backoff", "retry_backoff_max", "fetch_max_wait", NULL};
+    "retry_backoff", "retry_backoff_max", "fetch_max_wait", "startup", NULL};
 static const char *const link_keys[] = {"latency", "jitter", "loss", NULL};
 
 const char *const *sl_scenario_keys(const char *where) {
@@ -131,6 +131,7 @@ static void group_defaults(sl_group_cfg_t *g, sl_protocol_t proto) {
     g->retry_backoff_us = 100 * MS;
     g->retry_backoff_max_us = 1 * SEC;
     g->fetch_max_wait_us = 500 * MS;
+    g->startup_us = 0;
 }
 
 static int val_processing(ld_t *ld, const sl_yaml_node_t *v, const char *path, sl_group_cfg_t *g) {
@@ -217,6 +218,7 @@ int ld_group_field(ld_t *ld, const sl_yaml_node_t *v, const char *path, const ch
     if (!strcmp(key, "retry_backoff")) return val_dur(ld, v, path, 0, &g->retry_backoff_us);
     if (!strcmp(key, "retry_backoff_max")) return val_dur(ld, v, path, 0, &g->retry_backoff_max_us);
     if (!strcmp(key, "fetch_max_wait")) return val_dur(ld, v, path, 0, &g->fetch_max_wait_us);
+    if (!strcmp(key, "startup")) return val_dur(ld, v, path, 0, &g->startup_us);
     return 0;
 }
 

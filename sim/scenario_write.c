@@ -201,6 +201,8 @@ static void write_group(FILE *f, const sl_scenario_t *sc, const sl_group_cfg_t *
     put_dur(f, g->retry_backoff_max_us);
     fputs("\n    fetch_max_wait: ", f);
     put_dur(f, g->fetch_max_wait_us);
+    fputs("\n    startup: ", f);
+    put_dur(f, g->startup_us);
     fputc('\n', f);
 }
 

@@ -130,6 +130,8 @@ typedef struct sl_group_cfg_s {
     int64_t retry_backoff_us;           /* retry.backoff.ms (100ms) */
     int64_t retry_backoff_max_us;       /* retry.backoff.max.ms (1s) */
     int64_t fetch_max_wait_us;          /* fetch.max.wait.ms (500ms) */
+    int64_t startup_us;                 /* a (re)started or added member's process start
+                                         * until its client sends its first request (0) */
     int line, col;
 } sl_group_cfg_t;
 

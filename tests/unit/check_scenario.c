@@ -149,6 +149,7 @@ static const char every_field[] =
     "    retry_backoff: 50ms\n"
     "    retry_backoff_max: 2s\n"
     "    fetch_max_wait: 100ms\n"
+    "    startup: 2500ms\n"
     "  - id: audit\n"
     "    topics: payments\n"
     "    members: 0\n"
@@ -262,7 +263,7 @@ static bool group_equal(const sl_group_cfg_t *a, const sl_group_cfg_t *b, bool i
     NE(heartbeat_interval_us); NE(max_poll_interval_us); NE(max_poll_records);
     NE(processing_median_us); NE(processing_p99_us); NE(on_revoke_us); NE(commit);
     NE(auto_commit_interval_us); NE(request_timeout_us); NE(retry_backoff_us);
-    NE(retry_backoff_max_us); NE(fetch_max_wait_us);
+    NE(retry_backoff_max_us); NE(fetch_max_wait_us); NE(startup_us);
     return true;
 }
 
@@ -372,6 +373,7 @@ START_TEST(a_silent_file_gets_kafkas_defaults) {
     ck_assert_int_eq(g->retry_backoff_us, 100 * MS);
     ck_assert_int_eq(g->retry_backoff_max_us, 1 * SEC);
     ck_assert_int_eq(g->fetch_max_wait_us, 500 * MS);
+    ck_assert_int_eq(g->startup_us, 0);
     ck_assert_int_eq(sc->links.latency_us, 1 * MS);
     ck_assert_int_eq(sc->links.jitter_us, 0);
     ck_assert(sc->links.loss == 0);
@@ -470,6 +472,7 @@ START_TEST(every_topic_and_group_field_is_read) {
     ck_assert_int_eq(g->retry_backoff_us, 50 * MS);
     ck_assert_int_eq(g->retry_backoff_max_us, 2 * SEC);
     ck_assert_int_eq(g->fetch_max_wait_us, 100 * MS);
+    ck_assert_int_eq(g->startup_us, 2500 * MS);
     g = group(sc, "audit");
     ck_assert_int_eq(g->n_topics, 1); /* a single name instead of a list */
     ck_assert_int_eq(g->topics[0], 1);
@@ -494,8 +497,8 @@ START_TEST(events_are_sorted_by_time_keeping_the_file_order_for_ties) {
         ck_assert_msg(sc->events[i].kind == want[i], "events[%d]: expected kind %d, got %d", i,
                       want[i], sc->events[i].kind);
     for (int i = 1; i < 8; i++) ck_assert_int_le(sc->events[i - 1].at_us, sc->events[i].at_us);
-    ck_assert_int_eq(sc->events[0].line, 63);
-    ck_assert_int_eq(sc->events[7].line, 60);
+    ck_assert_int_eq(sc->events[0].line, 64);
+    ck_assert_int_eq(sc->events[7].line, 61);
     sl_scenario_destroy(sc);
 }
 END_TEST

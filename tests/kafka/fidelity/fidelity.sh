@@ -80,15 +80,6 @@ case ",$backends," in *,kafka,*)
     prepare >"$out/prepare.txt" 2>&1 || { cat "$out/prepare.txt"; echo "FAIL: preparing the cluster for $name"; exit 1; }
     ;;
 esac
-# The test cluster's nodes are combined broker+controller: the simulator is
-# told which one hosts the active KRaft controller, so that a scenario that
-# stops it pays the same failover (docs/model.md).  A re-measure reads it
-# from the recorded prepare.txt.
-controller=$(sed -n 's/^controller \([0-9]*\)$/\1/p' "$out/prepare.txt" 2>/dev/null | head -1)
-if [ -n "$controller" ]; then
-    "$stormlab" sim "$scenario" --out "$out/sim" --no-plots -q --set "cluster.active_controller=$controller" ||
-        { echo "FAIL: stormlab sim $scenario --set cluster.active_controller=$controller"; exit 1; }
-fi
 case ",$backends," in *,mock,*)
     "$stormlab" run "$scenario" --cluster mock --out "$out/mock" --no-plots -q >"$out/mock.txt" 2>&1 &
     mock_pid=$!
@@ -122,4 +113,20 @@ if [ -n "$mock_pid" ]; then
     fi
 fi
 [ $rc -eq 0 ] || exit $rc
+# What the simulator is told of the real run, not predicted by it: the
+# test cluster's nodes are combined broker+controller, so which one hosts
+# the active KRaft controller (a scenario that stops it pays the same
+# failover, docs/model.md), and how long the members' JVMs took to start
+# (startup.py).  A re-measure reads them from the recorded prepare.txt and
+# Kafka run.
+sets=()
+controller=$(sed -n 's/^controller \([0-9]*\)$/\1/p' "$out/prepare.txt" 2>/dev/null | head -1)
+[ -z "$controller" ] || sets+=(--set "cluster.active_controller=$controller")
+if [ -f "$out/kafka/trace.jsonl" ]; then
+    while IFS= read -r s; do sets+=(--set "$s"); done < <(python3 "$here/startup.py" "$out/kafka")
+fi
+if [ ${#sets[@]} -gt 0 ]; then
+    "$stormlab" sim "$scenario" --out "$out/sim" --no-plots -q "${sets[@]}" ||
+        { echo "FAIL: stormlab sim $scenario ${sets[*]}"; exit 1; }
+fi
 python3 "$here/measure.py" "$out" "$here/../../../docs/fidelity.md"

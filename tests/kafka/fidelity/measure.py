@@ -30,6 +30,8 @@ import re
 import statistics
 import sys
 
+import startup
+
 TOLERANCE = 0.10
 
 out, docs = sys.argv[1], sys.argv[2]
@@ -374,6 +376,16 @@ ok = run_rb == len(stab)
 print("  %s run count: summary.json %d, coordinator log %d (generations %s)"
       % ("PASS" if ok else "FAIL", run_rb, len(stab), ", ".join(map(str, stab)) or "none"))
 failed += 0 if ok else 1
+
+# The members' client start-up is an input, not a prediction: fidelity.sh
+# gave the simulator what this Kafka run measured (startup.py).
+for g, took in sorted(startup.measured(kafka["dir"]).items()):
+    m = re.search(r"^  - id: %s$.*?^    startup: ([0-9.]+)(us|ms|s|m)?$" % re.escape(g), resolved, re.M | re.S)
+    given = float(m.group(1)) * {"us": 1e-6, "ms": 1e-3, "s": 1, "m": 60, None: 0}[m.group(2)] if m else 0.0
+    ok = abs(given - max(took)) < 0.002
+    print("  %s client start-up of %s: this run's members %.2f to %.2f s (%d starts), the simulator given the "
+          "slowest, %.2f s" % ("PASS" if ok else "FAIL", g, min(took), max(took), len(took), given))
+    failed += 0 if ok else 1
 
 s, k = result["sim"], result["kafka"]
 verdict("rebalances", s["rebalances"] == k["rebalances"],

@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""What the members' client start-up took in a real run (docs/fidelity.md).
+
+    startup.py RUNDIR            prints --set arguments: groups.G.startup=NNNms
+
+A scenario's `startup` (a member's process start until its client's first
+request) is an input of the simulator, not something it predicts: the JVMs
+of the test machine take what they take (1 to 2 s for one, 4 to 6 s for
+three at once on two cores), so fidelity.sh gives the simulator what the
+Kafka run measured before comparing what it predicts (time to stable).
+Measured from each member.start after run time 0 to that member's next
+member.joined (its join answered); the slowest per group, since the
+scenario's members share one start-up and a group settles only when its
+last member is in (three JVMs started at once: 4.4, 4.4 and 5.0 s); only for groups
+whose join is answered at once (KIP-848, static members): a classic
+JoinGroup waits for the rebalance.
+"""
+import json
+import os
+import re
+import sys
+
+
+def quick_join_groups(resolved):
+    """Groups of a scenario.resolved.yaml whose join is answered at once."""
+    out, gid = set(), None
+    for line in resolved.splitlines():
+        m = re.match(r"^  - id: (\S+)$", line)
+        if m:
+            gid = m.group(1)
+        elif gid and re.match(r"^    (protocol: consumer|static: true)$", line):
+            out.add(gid)
+        elif not line.startswith("  "):
+            gid = None
+    return out
+
+
+def measured(rundir):
+    """{group: [seconds per start]} of a run directory."""
+    resolved = open(os.path.join(rundir, "scenario.resolved.yaml")).read()
+    groups = quick_join_groups(resolved)
+    starts, took = {}, {}
+    for line in open(os.path.join(rundir, "trace.jsonl")):
+        e = json.loads(line)
+        if e.get("group") not in groups:
+            continue
+        if e["kind"] == "member.start" and e["t_us"] > 0:
+            starts[e["node"]] = e["t_us"]
+        elif e["kind"] == "member.joined" and e["node"] in starts:
+            took.setdefault(e["group"], []).append((e["t_us"] - starts.pop(e["node"])) / 1e6)
+    return took
+
+
+if __name__ == "__main__":
+    for g, t in sorted(measured(sys.argv[1]).items()):
+        print("groups.%s.startup=%dms" % (g, round(max(t) * 1000)))
