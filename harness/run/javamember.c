@@ -294,6 +294,9 @@ static void on_event(sl_rrun_t *run, sl_rmember_t *m, char *line) {
                 sl_racct_consumed_locked(run, m, topic, seq);
         }
         pthread_mutex_unlock(&run->mu);
+    } else if (!strcmp(verb, "group_config")) {
+        sl_rlog(run, m->cl.node, 6, "[stormlab] group %s on the broker (KIP-848 group configs): %s", g->cfg->id,
+                save ? save : "");
     } else if (!strcmp(verb, "error")) {
         sl_rlog(run, m->cl.node, 3, "[stormlab] Java member: error %s", save ? save : "");
     }
@@ -482,8 +485,15 @@ static void config_lines(sl_rrun_t *run, sl_rmember_t *m, char *buf, size_t n) {
     LINE("config group.id=%s\nconfig client.id=stormlab-%s-%d\n", g->cfg->id, g->cfg->id, m->index);
     if (c->protocol == SL_PROTO_CONSUMER) {
         /* KIP-848: the coordinator assigns and times sessions; the client
-         * refuses the classic protocol's settings */
+         * refuses the classic protocol's settings, so the group's own are
+         * set on the broker (its bounds, group.consumer.min/max.*, apply),
+         * once, by the first member's first start: a restarted member is an
+         * application starting again, not one configuring the cluster */
         LINE("config group.protocol=consumer\n");
+        if (m->index == 1 && m->incarnation == 0) {
+            LINE("group_config consumer.session.timeout.ms=%lld\n", (long long)(g->cfg->session_timeout_us / 1000));
+            LINE("group_config consumer.heartbeat.interval.ms=%lld\n", (long long)(g->cfg->heartbeat_interval_us / 1000));
+        }
     } else {
         LINE("config session.timeout.ms=%lld\n", (long long)(c->session_timeout_us / 1000));
         LINE("config heartbeat.interval.ms=%lld\n", (long long)(c->heartbeat_interval_us / 1000));

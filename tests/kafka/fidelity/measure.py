@@ -399,6 +399,25 @@ for g, took in sorted(startup.measured(kafka["dir"]).items()):
           "slowest, %.2f s" % ("PASS" if ok else "FAIL", g, min(took), max(took), len(took), given))
     failed += 0 if ok else 1
 
+# A KIP-848 group's heartbeat interval is the coordinator's: each Java
+# client logs the one the broker's heartbeat answer gave it.  The last each
+# member was given (0 answers a leave; a member that joined before the
+# first member set the group's configs got the broker's default first)
+# must be the scenario's: stormlab run sets it as the group's config.
+if re.search(r"^    protocol: consumer$", resolved, re.M):
+    m = re.search(r"^    heartbeat_interval: ([0-9.]+)(ms|s)$", resolved, re.M)
+    want = round(float(m.group(1)) * (1000 if m.group(2) == "s" else 1))
+    last = {}
+    for node, ms in re.findall(r"^\[[0-9:.]+\] \w+ +(\S+) .*received heartbeat interval (\d+)ms from the group coordinator",
+                               open(os.path.join(kafka["dir"], "log.txt")).read(), re.M):
+        if int(ms):
+            last[node] = int(ms)
+    got = sorted(set(last.values()))
+    ok = got == [want]
+    print("  %s heartbeat interval the coordinator last gave each member: %s ms (scenario %d ms)"
+          % ("PASS" if ok else "FAIL", ", ".join(map(str, got)) or "none logged", want))
+    failed += 0 if ok else 1
+
 s, k = result["sim"], result["kafka"]
 verdict("rebalances", s["rebalances"] == k["rebalances"],
         "simulator %d, Apache Kafka %d" % (s["rebalances"], k["rebalances"]))

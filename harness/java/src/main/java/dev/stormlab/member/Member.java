@@ -29,6 +29,9 @@ import java.util.SplittableRandom;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.locks.LockSupport;
 
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerInterceptor;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -36,6 +39,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
@@ -49,6 +53,9 @@ public final class Member {
     }
 
     private final Properties props = new Properties();
+    /* KIP-848 group configs (consumer.session.timeout.ms, ...): the broker's
+     * per group, set with the Admin API before subscribing. */
+    private final Map<String, String> groupConfigs = new HashMap<>();
     private final LinkedBlockingQueue<String[]> commands = new LinkedBlockingQueue<>();
     private List<String> topics = List.of();
     private long processingMedianUs, processingP99Us;
@@ -146,6 +153,12 @@ public final class Member {
                         throw new IllegalArgumentException("config wants KEY=VALUE, got '" + arg + "'");
                     props.setProperty(arg.substring(0, eq), arg.substring(eq + 1));
                 }
+                case "group_config" -> {
+                    int eq = arg.indexOf('=');
+                    if (eq <= 0)
+                        throw new IllegalArgumentException("group_config wants KEY=VALUE, got '" + arg + "'");
+                    groupConfigs.put(arg.substring(0, eq), arg.substring(eq + 1));
+                }
                 case "processing" -> {
                     String[] w = arg.split(" ");
                     processingMedianUs = Long.parseLong(w[0]);
@@ -159,6 +172,8 @@ public final class Member {
                 };
                 case "on_revoke" -> onRevokeUs = Long.parseLong(arg);
                 case "subscribe" -> {
+                    if (!groupConfigs.isEmpty())
+                        setGroupConfigs();
                     topics = List.of(arg.split(","));
                     props.setProperty("key.deserializer", ByteArrayDeserializer.class.getName());
                     props.setProperty("value.deserializer", ByteArrayDeserializer.class.getName());
@@ -182,6 +197,24 @@ public final class Member {
             }
         }
         return true;
+    }
+
+    /* The group's own settings on the broker (KIP-848: the coordinator
+     * times sessions and heartbeats), through the same proxied addresses. */
+    private void setGroupConfigs() {
+        Properties ap = new Properties();
+        ap.setProperty("bootstrap.servers", props.getProperty("bootstrap.servers"));
+        ap.setProperty("client.id", props.getProperty("client.id", "stormlab") + "-admin");
+        ConfigResource group = new ConfigResource(ConfigResource.Type.GROUP, props.getProperty("group.id"));
+        List<AlterConfigOp> ops = new ArrayList<>();
+        groupConfigs.forEach((k, v) -> ops.add(new AlterConfigOp(new ConfigEntry(k, v), AlterConfigOp.OpType.SET)));
+        try (Admin admin = Admin.create(ap)) {
+            admin.incrementalAlterConfigs(Map.of(group, ops)).all().get(60, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new IllegalStateException("setting " + groupConfigs + " on group " + group.name() + ": " + cause, cause);
+        }
+        emit("group_config " + String.join(",", groupConfigs.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).sorted().toList()));
     }
 
     private void pollLoop() {
