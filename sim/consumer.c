@@ -237,6 +237,14 @@ void sl_c_mark_unknown(sl_sim_t *s, sl_member_t *m, const char *why, bool discon
                              cause, "%s", why);
     m->coordinator = 0;
     m->find_attempts++; /* rediscovery backs off until the coordinator answers */
+    if (!disconnected && m->cfg.client == SL_CLIENT_JAVA) {
+        /* AbstractCoordinator.markCoordinatorUnknown: the Java client drops
+         * its coordinator connection, cancelling what is in flight on it
+         * (heartbeats, commits held by a cut never arrive as answers). */
+        LOGM(s, m, "INFO", "Requesting disconnect from last known coordinator broker%d:9092 (id: %d rack: null)", old,
+             2147483647 - old);
+        disconnected = true;
+    }
     if (m->cfg.client == SL_CLIENT_LIBRDKAFKA && m->mstate == MS_STABLE)
         sl_timer_arm(&s->eng, &m->hb_timer, m->last_hb_ok_us + m->cfg.session_timeout_us > sl_now(s)
                                                 ? m->last_hb_ok_us + m->cfg.session_timeout_us
