@@ -8,8 +8,8 @@
 #   completions.sh STORMLAB COMPLETIONS_DIR SRC
 set -u
 stormlab=$1 dir=$2 src=$3
-pass=0 fail=0 ran=0
-check() { if eval "$2"; then pass=$((pass + 1)); else echo "FAIL: $1"; fail=$((fail + 1)); fi; }
+ran=0
+. "$(dirname "${BASH_SOURCE[0]}")/testlib.sh"
 bindir=$(cd "$(dirname "$stormlab")" && pwd)
 export PATH="$bindir:$PATH" # the completions call `stormlab help --set-paths`
 cd "$src" || exit 2

@@ -7,8 +7,7 @@ set -u
 stormlab=$1 src=$2
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-pass=0 fail=0
-check() { if eval "$2"; then pass=$((pass + 1)); else echo "FAIL: $1"; fail=$((fail + 1)); fi; }
+. "$(dirname "${BASH_SOURCE[0]}")/testlib.sh"
 
 "$stormlab" explain --help >"$dir/help" 2>&1; rc=$?
 check "explain --help exits 0 and documents --generation and --json" \

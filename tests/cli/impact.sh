@@ -8,8 +8,7 @@ set -u
 stormlab=$1 src=$2
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-pass=0 fail=0
-check() { if eval "$2"; then pass=$((pass + 1)); else echo "FAIL: $1"; fail=$((fail + 1)); fi; }
+. "$(dirname "${BASH_SOURCE[0]}")/testlib.sh"
 
 for name in coordinator-restart-storm storm-rolling-broker-restart; do
   "$stormlab" sim "$src/scenarios/$name.yaml" --out "$dir/$name" --no-plots --impact -q; rc=$?

@@ -12,8 +12,7 @@ stormlab=$1 src=$2
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 cd "$dir"
-pass=0 fail=0
-check() { if eval "$2"; then pass=$((pass + 1)); else echo "FAIL: $1"; fail=$((fail + 1)); fi; }
+. "$(dirname "${BASH_SOURCE[0]}")/testlib.sh"
 
 for name in coordinator-restart-storm storm-rolling-broker-restart; do
   # given the scenario with four impact gates: one event's rebalances, every

@@ -12,8 +12,7 @@ set -u
 stormlab=$1
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-pass=0 fail=0
-check() { if eval "$2"; then pass=$((pass + 1)); else echo "FAIL: $1"; fail=$((fail + 1)); fi; }
+. "$(dirname "${BASH_SOURCE[0]}")/testlib.sh"
 cat >"$dir/s.yaml" <<'YAML'
 name: java-coordinator-disconnect
 duration: 90s

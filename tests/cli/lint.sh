@@ -9,8 +9,7 @@ data=$src/tests/data/lint
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 cd "$dir"
-pass=0 fail=0
-check() { if eval "$2"; then pass=$((pass + 1)); else echo "FAIL: $1"; fail=$((fail + 1)); fi; }
+. "$(dirname "${BASH_SOURCE[0]}")/testlib.sh"
 # has RULE LINE: the output names file:LINE (or file: for a default) and [RULE]
 has() { grep -qE "^[^ ]+\\.properties:${2:+$2:} (error|warning|note): .*\\[$1\\]$" out; }
 

@@ -7,8 +7,7 @@
 set -u
 stormlab=$1 mandir=$2
 command -v man >/dev/null && command -v groff >/dev/null || { echo "SKIP: man or groff not installed"; exit 77; }
-pass=0 fail=0
-check() { if eval "$2"; then pass=$((pass + 1)); else echo "FAIL: $1"; fail=$((fail + 1)); fi; }
+. "$(dirname "${BASH_SOURCE[0]}")/testlib.sh"
 
 # given the commands --help lists (not help and version: no pages of their own)
 cmds=$("$stormlab" --help | awk '/^commands:/ {on = 1; next} on && /^ *$/ {exit} on {print $1}' |

@@ -9,8 +9,7 @@ set -u
 stormlab=$1
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-pass=0 fail=0
-check() { if eval "$2"; then pass=$((pass + 1)); else echo "FAIL: $1"; fail=$((fail + 1)); fi; }
+. "$(dirname "${BASH_SOURCE[0]}")/testlib.sh"
 
 for proto in classic consumer; do
   cat >"$dir/s.yaml" <<YAML

@@ -8,8 +8,7 @@ stormlab=$1 src=$2
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 cd "$dir"
-pass=0 fail=0
-check() { if eval "$2"; then pass=$((pass + 1)); else echo "FAIL: $1"; fail=$((fail + 1)); fi; }
+. "$(dirname "${BASH_SOURCE[0]}")/testlib.sh"
 scn=$src/scenarios/member-cut-short.yaml
 grid=(--vary groups.billing.session_timeout=10s,45s --vary groups.billing.heartbeat_interval=1s,3s)
 rows() { grep -v '^#' "$1" | tail -n +2; }

@@ -3,8 +3,7 @@
 # from CMakeLists.txt itself, not from anything the build generated.
 set -u
 stormlab=$1 src=$2
-pass=0 fail=0
-check() { if eval "$2"; then pass=$((pass + 1)); else echo "FAIL: $1"; fail=$((fail + 1)); fi; }
+. "$(dirname "${BASH_SOURCE[0]}")/testlib.sh"
 
 # given the version in the top-level project() call
 want=$(sed -n 's/^project(stormlab VERSION \([0-9][0-9.]*\).*/\1/p' "$src/CMakeLists.txt")
