@@ -404,7 +404,9 @@ static void each_line(jthread_t *jt, void (*fn)(sl_rrun_t *run, sl_rmember_t *m,
 }
 
 /* slf4j-simple: "LEVEL Logger - [Consumer clientId=..., groupId=...] message";
- * other lines (a stack trace, a banner) go on at INFO. */
+ * other lines (a stack trace, a banner) go on at INFO.  DEBUG and TRACE
+ * come only when asked for (a logger's level in JAVA_TOOL_OPTIONS,
+ * docs/real-runs.md) and are kept. */
 static void on_log_line(sl_rrun_t *run, sl_rmember_t *m, char *line) {
     char word[8] = "";
     sscanf(line, "%7s", word);
@@ -412,8 +414,7 @@ static void on_log_line(sl_rrun_t *run, sl_rmember_t *m, char *line) {
     const char *msg = level >= 0 ? line + strlen(word) + 1 : line;
     pthread_mutex_lock(&run->mu);
     snprintf(m->java_tail[m->java_tail_n++ % 3], sizeof m->java_tail[0], "%s", line);
-    if (level < 7)
-        sl_rlog_locked(run, sl_rstamp_locked(run), m->cl.node, level >= 0 ? level : 6, "%s", msg);
+    sl_rlog_locked(run, sl_rstamp_locked(run), m->cl.node, level >= 0 ? level : 6, "%s", msg);
     client_line_locked(run, m, msg);
     pthread_mutex_unlock(&run->mu);
 }
