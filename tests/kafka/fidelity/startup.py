@@ -9,11 +9,10 @@ of the test machine take what they take (1 to 2 s for one, 4 to 6 s for
 three at once on two cores), so fidelity.sh gives the simulator what the
 Kafka run measured before comparing what it predicts (time to stable).
 Measured from each member.start after run time 0 to that member's next
-member.joined (its join answered); the slowest per group, since the
-scenario's members share one start-up and a group settles only when its
-last member is in (three JVMs started at once: 4.4, 4.4 and 5.0 s); only for groups
-whose join is answered at once (KIP-848, static members): a classic
-JoinGroup waits for the rebalance.
+member.joined (its join answered), only for groups whose join is answered
+at once (KIP-848, static members; a classic JoinGroup waits for the
+rebalance).  The slowest per group is printed: a scenario's members share
+one start-up, and a group settles only when its last member is in.
 """
 import json
 import os

@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.SplittableRandom;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 import org.apache.kafka.clients.admin.Admin;
@@ -209,7 +210,7 @@ public final class Member {
         List<AlterConfigOp> ops = new ArrayList<>();
         groupConfigs.forEach((k, v) -> ops.add(new AlterConfigOp(new ConfigEntry(k, v), AlterConfigOp.OpType.SET)));
         try (Admin admin = Admin.create(ap)) {
-            admin.incrementalAlterConfigs(Map.of(group, ops)).all().get(60, java.util.concurrent.TimeUnit.SECONDS);
+            admin.incrementalAlterConfigs(Map.of(group, ops)).all().get(60, TimeUnit.SECONDS);
         } catch (Exception e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             throw new IllegalStateException("setting " + groupConfigs + " on group " + group.name() + ": " + cause, cause);
