@@ -47,6 +47,12 @@ def load(backend):
     return {"dir": d, "summary": summary, "trace": trace}
 
 
+def duration_s(text):
+    """A duration as scenario.resolved.yaml writes it ("0", "250us", "500ms", "1.5s", "2m", "1h")."""
+    m = re.fullmatch(r"([0-9.]+)(us|ms|s|m|h)?", text)
+    return float(m.group(1)) * {"us": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600, None: 1}[m.group(2)]
+
+
 def first_fault_s(run):
     """When the first fault took effect: its root record, or for a broker
     killed, stopped or frozen the record of it having happened.  A real
@@ -392,8 +398,8 @@ failed += 0 if ok else 1
 # The members' client start-up is an input, not a prediction: fidelity.sh
 # gave the simulator what this Kafka run measured (startup.py).
 for g, took in sorted(startup.measured(kafka["dir"]).items()):
-    m = re.search(r"^  - id: %s$.*?^    startup: ([0-9.]+)(us|ms|s|m)?$" % re.escape(g), resolved, re.M | re.S)
-    given = float(m.group(1)) * {"us": 1e-6, "ms": 1e-3, "s": 1, "m": 60, None: 0}[m.group(2)] if m else 0.0
+    m = re.search(r"^  - id: %s$.*?^    startup: (\S+)$" % re.escape(g), resolved, re.M | re.S)
+    given = duration_s(m.group(1)) if m else 0.0
     ok = abs(given - max(took)) < 0.002
     print("  %s client start-up of %s: this run's members %.2f to %.2f s (%d starts), the simulator given the "
           "slowest, %.2f s" % ("PASS" if ok else "FAIL", g, min(took), max(took), len(took), given))
@@ -405,8 +411,7 @@ for g, took in sorted(startup.measured(kafka["dir"]).items()):
 # first member set the group's configs got the broker's default first)
 # must be the scenario's: stormlab run sets it as the group's config.
 if re.search(r"^    protocol: consumer$", resolved, re.M):
-    m = re.search(r"^    heartbeat_interval: ([0-9.]+)(ms|s)$", resolved, re.M)
-    want = round(float(m.group(1)) * (1000 if m.group(2) == "s" else 1))
+    want = round(1000 * duration_s(re.search(r"^    heartbeat_interval: (\S+)$", resolved, re.M).group(1)))
     last = {}
     for node, ms in re.findall(r"^\[[0-9:.]+\] \w+ +(\S+) .*received heartbeat interval (\d+)ms from the group coordinator",
                                open(os.path.join(kafka["dir"], "log.txt")).read(), re.M):
