@@ -58,6 +58,7 @@ typedef struct sl_broker_s {
     bool fenced;               /* the controller's view: leads nothing */
     uint32_t incarnation;      /* bumped at every stop: stale work is dropped */
     int64_t down_seq;          /* trace seq of the stop, for causes */
+    int64_t heartbeat_from_us; /* its heartbeats to the controller tick from here, every broker_heartbeat_interval */
     sl_timer_t fence_timer;    /* controller notices silence */
     sl_timer_t up_timer;       /* restart: process comes back */
     sl_timer_t serving_timer;  /* startup done */
