@@ -5,7 +5,8 @@
 #
 #   fidelity.sh STORMLAB SCENARIO.yaml OUTDIR
 #
-# OUTDIR/{sim,mock,kafka}/ are run directories; OUTDIR/kafka/brokers.log
+# OUTDIR/{sim,mock,kafka}/ are run directories (OUTDIR/sim-phases/ the
+# simulator again at every heartbeat phase, phases.py); OUTDIR/kafka/brokers.log
 # holds the brokers' GroupCoordinator lines written during the Kafka run
 # (the coordinator's own view, which clients cannot see); OUTDIR/measured.json
 # what measure.py measured.  The mock run goes alongside the Kafka run (both
@@ -35,6 +36,7 @@ eval "$(bash "$cluster" env)"
 # a changed simulator against the Kafka and mock runs already recorded.
 mkdir -p "$out"
 for b in ${backends//,/ }; do rm -rf "${out:?}/$b" "$out/$b.txt" "$out/$b.unsupported"; done
+rm -rf "${out:?}/sim-phases"
 "$stormlab" sim "$scenario" --out "$out/sim" --no-plots -q || { echo "FAIL: stormlab sim $scenario"; exit 1; }
 
 # Topics and groups as the resolved scenario has them (topic index = order).
@@ -129,4 +131,7 @@ if [ ${#sets[@]} -gt 0 ]; then
     "$stormlab" sim "$scenario" --out "$out/sim" --no-plots -q "${sets[@]}" ||
         { echo "FAIL: stormlab sim $scenario ${sets[*]}"; exit 1; }
 fi
+# The same over every heartbeat phase a real run may draw (phases.py).
+python3 "$here/phases.py" "$stormlab" "$out/sim/scenario.resolved.yaml" "$out/sim-phases" ||
+    { echo "FAIL: phases.py $scenario"; exit 1; }
 python3 "$here/measure.py" "$out" "$here/../../../docs/fidelity.md"

@@ -6,7 +6,9 @@
 One row per scenario and metric: simulator, mock cluster, Apache Kafka (the
 coordinator's view for rebalances and generation, see measure.py) and, in
 the last column, what `stormlab run --cluster kafka` itself reported (the
-members' view), as markdown.
+members' view), as markdown.  The simulator's time to stable is followed by
+its range over the heartbeat phases a real run may draw (phases.py), which
+is what measure.py compares Kafka's with.
 """
 import json
 import os
@@ -36,5 +38,9 @@ for name in sorted(os.listdir(root)):
         cells = []
         for b in ("sim", "mock", "kafka", "kafka_members_view"):
             v = (m.get(b) or {}).get(key) if m.get(b) else None
-            cells.append(mock_note if b == "mock" and m.get(b) is None else fmt(v))
+            cell = mock_note if b == "mock" and m.get(b) is None else fmt(v)
+            lo, hi = (m.get("sim_phases") or {}).get("time_to_stable_s", [None, None])
+            if b == "sim" and key == "time_to_stable_s" and lo is not None and hi is not None and hi > lo:
+                cell += " (%.1f–%.1f)" % (lo, hi)
+            cells.append(cell)
         print("| %s | %s | %s |" % (name, label, " | ".join(cells)))
