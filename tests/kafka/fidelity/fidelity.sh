@@ -96,7 +96,7 @@ case ",$backends," in *,kafka,*)
     # The brokers' own account, node id first on each line.
     for n in 1 2 3; do
         tail -c +"$((offset[$n] + 1))" "$state/node$n/logs/server.log" 2>/dev/null |
-            grep -E "GroupCoordinator|GroupMetadataManager|CoordinatorRuntime|__consumer_offsets|Becoming the active controller" |
+            grep -E "GroupCoordinator|GroupMetadataManager|CoordinatorRuntime|__consumer_offsets|Becoming the active controller|Fencing broker" |
             sed "s/^/$n /"
     done >"$out/kafka/brokers.log" 2>/dev/null || true
     ;;
