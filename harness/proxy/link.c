@@ -12,10 +12,11 @@
  * reads at most 4096 bytes per call (EVBUFFER_MAX_READ) whatever
  * bufferevent_set_max_single_read() says, which costs a loop turn per 4 KiB
  * and two thirds of the throughput.  Each direction has its own read event
- * on its source socket and reads what FIONREAD reports (up to
- * SLP_MAX_IO_BYTES) with one readv(), and with no stage in the way writes
- * it on at once (dir_deliver) when nothing is queued before it, as haproxy
- * does.  The bufferevents keep what they do well: connecting, buffering
+ * on its source socket.  With no stage in the way and nothing queued for
+ * the destination it reads into the server's buffer and sends on at once
+ * (dir_read_direct), as haproxy does; otherwise it reads what FIONREAD
+ * reports (up to SLP_MAX_IO_BYTES) with one readv() into a chunk for the
+ * stages.  The bufferevents keep what they do well: connecting, buffering
  * what a full socket did not take, write errors, watermarks.
  */
 #include <errno.h>
@@ -125,15 +126,20 @@ static void dir_drop(slp_dir_t *d, slp_chunk_t *c) {
 /* Writes buf to the destination now if nothing is queued before it (no
  * loop turn, no EPOLLOUT toggling), and queues what the socket did not
  * take on the bufferevent, which writes it when the socket drains. */
+/* n bytes handed to d's destination. */
+static void dir_count(slp_dir_t *d, size_t n) {
+    d->bytes += n;
+    if (d->which == SL_PROXY_UPSTREAM)
+        d->link->proxy->st.bytes_upstream += n;
+    else
+        d->link->proxy->st.bytes_downstream += n;
+}
+
 static void dir_deliver(slp_dir_t *d, struct evbuffer *buf) {
     slp_link_t *l = d->link;
     size_t n = evbuffer_get_length(buf);
     struct evbuffer *out = bufferevent_get_output(d->dst);
-    d->bytes += n;
-    if (d->which == SL_PROXY_UPSTREAM)
-        l->proxy->st.bytes_upstream += n;
-    else
-        l->proxy->st.bytes_downstream += n;
+    dir_count(d, n);
     if (l->connected && evbuffer_get_length(out) == 0) {
         int w = evbuffer_write_atmost(buf, bufferevent_getfd(d->dst), -1);
         if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
@@ -723,7 +729,12 @@ static void dir_flow(slp_dir_t *d) {
     int mem_ok = l->srv->mem_held < l->srv->mem_cap;
     if (!mem_ok)
         dir_wait_mem(d);
-    dir_set_reading(d, pending < SLP_DIR_HIGH_BYTES && mem_ok);
+    /* With no toxic, read only what the destination can take now (the
+     * direct path, dir_read_direct): what its socket did not take waits in
+     * its output, and the source's socket holds the rest meanwhile, as
+     * haproxy's one buffer per direction does. */
+    size_t limit = TAILQ_EMPTY(&d->stages) ? 1 : SLP_DIR_HIGH_BYTES;
+    dir_set_reading(d, pending < limit && mem_ok);
 }
 
 static int dir_blocked(const slp_dir_t *d) {
@@ -884,19 +895,59 @@ void slp_link_kill(slp_link_t *l, int how) {
 
 static void dir_eof(slp_dir_t *d);
 
-/* Reads what the source socket has (one readv, up to SLP_MAX_IO_BYTES)
- * into the destination's output, or into a chunk for the stages. */
+/* The common case: no toxic in the way, the destination connected and
+ * nothing queued for it.  Read into the server's own buffer and write
+ * straight on; only what the destination's socket does not take is copied
+ * into its output.  The buffer is allocated once and stays mapped: reading
+ * into evbuffer chains, malloc'd at up to 256 KiB per read and freed once
+ * written, page-faulted fresh pages in on every read, which was most of the
+ * proxy's time on a virtual machine (perf under tests/bench/bench_proxy.sh). */
+static void dir_read_direct(slp_dir_t *d, evutil_socket_t fd, size_t want) {
+    slp_link_t *l = d->link;
+    char *buf = l->srv->io_buf;
+    ssize_t r = read(fd, buf, want);
+    if (r == 0) {
+        dir_eof(d);
+        return;
+    }
+    if (r < 0) {
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+            slp_link_kill(l, SLP_CLOSE_RST); /* a reset on one side resets the other */
+        return;
+    }
+    size_t n = (size_t)r;
+    l->proxy->received[d->which] += n;
+    dir_count(d, n);
+    ssize_t w = send(bufferevent_getfd(d->dst), buf, n, MSG_NOSIGNAL);
+    if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        slp_link_kill(l, SLP_CLOSE_RST);
+        return;
+    }
+    size_t sent = w > 0 ? (size_t)w : 0;
+    if (sent < n && evbuffer_add(bufferevent_get_output(d->dst), buf + sent, n - sent) < 0) {
+        slp_link_kill(l, SLP_CLOSE_RST);
+        return;
+    }
+    dir_flow(d);
+}
+
+/* Reads what the source socket has (one read, up to SLP_MAX_IO_BYTES)
+ * into the destination, or into a chunk for the stages. */
 static void dir_read_cb(evutil_socket_t fd, short what, void *arg) {
     (void)what;
     slp_dir_t *d = arg;
     slp_link_t *l = d->link;
     if (l->dead)
         return;
+    int fast = TAILQ_EMPTY(&d->stages) && !l->closing;
+    if (fast && l->connected && evbuffer_get_length(bufferevent_get_output(d->dst)) == 0) {
+        dir_read_direct(d, fd, SLP_MAX_IO_BYTES); /* a buffer that size is there: no FIONREAD needed */
+        return;
+    }
     int avail = 0;
     if (ioctl(fd, FIONREAD, &avail) < 0 || avail <= 0)
         avail = 4096;   /* nothing queued: an EOF or error to read */
     size_t want = (size_t)avail < SLP_MAX_IO_BYTES ? (size_t)avail : SLP_MAX_IO_BYTES;
-    int fast = TAILQ_EMPTY(&d->stages) && !l->closing;
     slp_chunk_t *c = NULL;
     struct evbuffer *into;
     if (fast) {

@@ -261,6 +261,7 @@ struct sl_proxy_server_s {
     struct slp_linkq dead_links;   /* killed, waiting for their reap event */
     struct evdns_base *dns;        /* named upstreams' lookups; made at the first */
     int dns_tuned;
+    char *io_buf;                  /* SLP_MAX_IO_BYTES, mapped once: the fast path reads here (link.c) */
     size_t mem_held, mem_cap;      /* every direction's held, and its cap (SLP_MEM_CAP_BYTES) */
     TAILQ_HEAD(, slp_dir) mem_waiting; /* directions paused at the cap */
     struct event *mem_wake_ev;     /* resumes them once mem_held is under half the cap */

@@ -95,6 +95,12 @@ sl_err_t sl_proxy_server_new(uint64_t seed, sl_proxy_server_t **out, char *errst
     TAILQ_INIT(&srv->dead_links);
     TAILQ_INIT(&srv->mem_waiting);
     srv->mem_cap = SLP_MEM_CAP_BYTES;
+    if (!(srv->io_buf = malloc(SLP_MAX_IO_BYTES))) {
+        free(srv);
+        snprintf(errstr, errstr_size, "out of memory");
+        return SL_E_NOMEM;
+    }
+    memset(srv->io_buf, 0, SLP_MAX_IO_BYTES); /* its pages mapped now, not at the first reads */
     pthread_mutex_init(&srv->mu, NULL);
     pthread_cond_init(&srv->cv, NULL);
     /* A peer closing while we write is an ordinary event for a proxy, not a
@@ -142,6 +148,7 @@ err:
         event_base_free(srv->base);
     pthread_mutex_destroy(&srv->mu);
     pthread_cond_destroy(&srv->cv);
+    free(srv->io_buf);
     free(srv);
     return SL_E_NOMEM;
 }
@@ -256,6 +263,7 @@ void sl_proxy_server_destroy(sl_proxy_server_t *srv) {
     event_base_free(srv->base);
     pthread_mutex_destroy(&srv->mu);
     pthread_cond_destroy(&srv->cv);
+    free(srv->io_buf);
     free(srv);
 }
 
