@@ -878,11 +878,10 @@ static int64_t end_offset_at(sl_sim_t *s, sl_partition_t *p, int64_t t) {
 }
 
 int64_t sl_gpart_committed(sl_sim_t *s, sl_gpart_t *gp) {
-    sl_member_t *m = gp->vowner;
-    if (!m)
+    if (!gp->vowner)
         return gp->committed;
-    int64_t t = last_tick(m->last_commit_us, m->cfg.auto_commit_interval_us, sl_now(s));
-    int64_t c = t > m->last_commit_us ? end_offset_at(s, gp->p, t) : gp->committed;
+    int64_t t = last_tick(gp->vfrom_us, gp->vevery_us, sl_now(s));
+    int64_t c = t > gp->vfrom_us ? end_offset_at(s, gp->p, t) : gp->committed;
     return c > gp->committed ? c : gp->committed;
 }
 
@@ -906,6 +905,7 @@ static void wake_polls(sl_sim_t *s, sl_member_t *m) {
         sl_gpart_t *gp = &m->g->parts[m->owned[k]];
         if (gp->vowner != m)
             continue;
+        SL_ASSERT(gp->vfrom_us == m->last_commit_us && gp->vevery_us == m->cfg.auto_commit_interval_us);
         gp->committed = sl_gpart_committed(s, gp);
         gp->vowner = NULL;
     }
@@ -921,8 +921,11 @@ static void start_virtual_polls(sl_sim_t *s, sl_member_t *m) {
     sl_timer_cancel(&s->eng, &m->poll_timer);
     for (int k = 0; k < m->n_owned; k++) {
         sl_gpart_t *gp = &m->g->parts[m->owned[k]];
-        if (fetchable(s, m, gp->p))
+        if (fetchable(s, m, gp->p)) {
             gp->vowner = m;
+            gp->vfrom_us = m->last_commit_us; /* unchanged while it polls virtually (wake_polls) */
+            gp->vevery_us = m->cfg.auto_commit_interval_us;
+        }
     }
 }
 

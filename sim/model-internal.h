@@ -217,6 +217,9 @@ typedef struct sl_gpart_s {
     int owners;                /* members currently holding it */
     struct sl_member_s *vowner; /* a member polling it virtually: it commits
                                  * end offsets every auto-commit interval */
+    int64_t vfrom_us, vevery_us; /* vowner's last real commit and its auto-commit interval,
+                                  * copied here: sampling reads them for every partition, and
+                                  * the member's own struct is a cache miss away */
 } sl_gpart_t;
 
 struct sl_group_s {
