@@ -24,11 +24,11 @@ typedef struct sl_rf_event_s {
 /* One series.tsv row. */
 typedef struct sl_rf_sample_s {
     double t_s;
-    char *group, *state;
+    const char *state; /* one of sl_run_t.states: a run has a handful, and millions of rows */
     int members, generation, owned, unowned;
     long long lag;
     double consumed_per_s;
-    int gi;         /* index of group in sl_run_t.groups */
+    int gi;         /* index of its group in sl_run_t.groups */
 } sl_rf_sample_t;
 
 /* One log.txt line: `[HH:MM:SS.mmm] LEVEL node message`. */
@@ -55,6 +55,8 @@ typedef struct sl_run_s {
     char **groups; /* group ids in series.tsv order of first appearance */
     size_t n_groups;
     size_t *by_name; /* indexes into groups, sorted by id: lookups are O(log n) */
+    char **states;   /* the distinct group states series.tsv names */
+    size_t n_states;
 } sl_run_t;
 
 /*
