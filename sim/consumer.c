@@ -1215,10 +1215,11 @@ void sl_member_start(sl_sim_t *s, sl_member_t *m, int64_t cause) {
  * rollout): its client starts `startup` later (JVM, application and client
  * initialisation; the members running at time 0 have started before). */
 void sl_member_launch(sl_sim_t *s, sl_member_t *m, int64_t cause) {
-    if (m->cfg.startup_us <= 0)
+    int64_t took = m->index <= m->cfg.n_startup_each ? m->cfg.startup_each_us[m->index - 1] : m->cfg.startup_us;
+    if (took <= 0)
         sl_member_start(s, m, cause);
     else
-        sl_timer_arm(&s->eng, &m->launch_timer, sl_now(s) + m->cfg.startup_us, cause);
+        sl_timer_arm(&s->eng, &m->launch_timer, sl_now(s) + took, cause);
 }
 
 static void launch_cb(void *ctx, sl_timer_t *t) {

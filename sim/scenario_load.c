@@ -134,6 +134,26 @@ static void group_defaults(sl_group_cfg_t *g, sl_protocol_t proto) {
     g->startup_us = 0;
 }
 
+
+/* `startup`: one duration for every member, or a list, one per member in
+ * index order (the last for members past it): the fidelity suite gives the
+ * simulator each member's measured start-up (docs/scenarios.md). */
+static int val_startup(ld_t *ld, const sl_yaml_node_t *v, const char *path, sl_group_cfg_t *g) {
+    g->n_startup_each = 0;
+    if (v->kind != SL_YAML_SEQ)
+        return val_dur(ld, v, path, 0, &g->startup_us);
+    if (v->n == 0 || v->n > SL_MAX_STARTUPS)
+        return ld_fail(ld, SL_E_INVAL, v, path, "a list of %zu, expected 1 to %d durations, one per member, "
+                       "such as [1200ms, 1500ms]", v->n, SL_MAX_STARTUPS);
+    char p[LD_PATH];
+    for (size_t i = 0; i < v->n; i++)
+        if (val_dur(ld, v->items[i], ld_idx(p, path, i), 0, &g->startup_each_us[i]) != 0)
+            return -1;
+    g->n_startup_each = (int)v->n;
+    g->startup_us = g->startup_each_us[v->n - 1];
+    return 0;
+}
+
 static int val_processing(ld_t *ld, const sl_yaml_node_t *v, const char *path, sl_group_cfg_t *g) {
     int64_t median, p99;
     char p[LD_PATH];
@@ -218,7 +238,7 @@ int ld_group_field(ld_t *ld, const sl_yaml_node_t *v, const char *path, const ch
     if (!strcmp(key, "retry_backoff")) return val_dur(ld, v, path, 0, &g->retry_backoff_us);
     if (!strcmp(key, "retry_backoff_max")) return val_dur(ld, v, path, 0, &g->retry_backoff_max_us);
     if (!strcmp(key, "fetch_max_wait")) return val_dur(ld, v, path, 0, &g->fetch_max_wait_us);
-    if (!strcmp(key, "startup")) return val_dur(ld, v, path, 0, &g->startup_us);
+    if (!strcmp(key, "startup")) return val_startup(ld, v, path, g);
     return 0;
 }
 

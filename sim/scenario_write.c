@@ -202,7 +202,14 @@ static void write_group(FILE *f, const sl_scenario_t *sc, const sl_group_cfg_t *
     fputs("\n    fetch_max_wait: ", f);
     put_dur(f, g->fetch_max_wait_us);
     fputs("\n    startup: ", f);
-    put_dur(f, g->startup_us);
+    if (g->n_startup_each == 0)
+        put_dur(f, g->startup_us);
+    for (int i = 0; i < g->n_startup_each; i++) {
+        fputs(i ? ", " : "[", f);
+        put_dur(f, g->startup_each_us[i]);
+    }
+    if (g->n_startup_each)
+        fputc(']', f);
     fputc('\n', f);
 }
 

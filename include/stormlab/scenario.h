@@ -31,6 +31,7 @@ extern "C" {
 #define SL_MAX_TOTAL_PARTITIONS 1000000
 #define SL_MAX_GROUPS 10000 /* 2,000 groups of 50 is a benchmark case (bench_sim 100k) */
 #define SL_MAX_MEMBERS 100000 /* per group, also across scale events */
+#define SL_MAX_STARTUPS 8 /* values in a group's `startup: [..]` list, one per member */
 #define SL_MAX_EVENTS 100000
 #define SL_MAX_DURATION_US (30LL * 24 * 3600 * 1000000) /* 30 days */
 #define SL_MAX_NAME 200 /* topic names, group ids, owners */
@@ -131,7 +132,10 @@ typedef struct sl_group_cfg_s {
     int64_t retry_backoff_max_us;       /* retry.backoff.max.ms (1s) */
     int64_t fetch_max_wait_us;          /* fetch.max.wait.ms (500ms) */
     int64_t startup_us;                 /* a (re)started or added member's process start
-                                         * until its client sends its first request (0) */
+                                         * until its client sends its first request (0); with
+                                         * a list, its last value */
+    int64_t startup_each_us[SL_MAX_STARTUPS]; /* `startup: [..]`: member i's is [i-1], */
+    int n_startup_each;                 /* the last for members past the list (0: none) */
     int line, col;
 } sl_group_cfg_t;
 

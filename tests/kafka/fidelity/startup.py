@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """What the members' client start-up took in a real run (docs/fidelity.md).
 
-    startup.py RUNDIR            prints --set arguments: groups.G.startup=NNNms
+    startup.py RUNDIR            prints --set arguments: groups.G.startup=[NNNms, ...]
 
 A scenario's `startup` (a member's process start until its client's first
 request) is an input of the simulator, not something it predicts: the JVMs
@@ -11,8 +11,9 @@ Kafka run measured before comparing what it predicts (time to stable).
 Measured from each member.start after run time 0 to that member's next
 member.joined (its join answered), only for groups whose join is answered
 at once (KIP-848, static members; a classic JoinGroup waits for the
-rebalance).  The slowest per group is printed: a scenario's members share
-one start-up, and a group settles only when its last member is in.
+rebalance).  Printed per group as a `startup` list, each member its own:
+which of two restarted members joins first decides, to the heartbeat, who
+waits a whole interval for whose partitions (kip848-rolling-restart).
 """
 import json
 import os
@@ -36,6 +37,11 @@ def quick_join_groups(resolved):
 
 def measured(rundir):
     """{group: [seconds per start]} of a run directory."""
+    return {g: [took for _, took in starts] for g, starts in measured_by_member(rundir).items()}
+
+
+def measured_by_member(rundir):
+    """{group: [(member index, seconds) per start, in start order]} of a run directory."""
     resolved = open(os.path.join(rundir, "scenario.resolved.yaml")).read()
     groups = quick_join_groups(resolved)
     starts, took = {}, {}
@@ -46,10 +52,26 @@ def measured(rundir):
         if e["kind"] == "member.start" and e["t_us"] > 0:
             starts[e["node"]] = e["t_us"]
         elif e["kind"] == "member.joined" and e["node"] in starts:
-            took.setdefault(e["group"], []).append((e["t_us"] - starts.pop(e["node"])) / 1e6)
+            index = int(e["node"].rsplit("/", 1)[1])
+            took.setdefault(e["group"], []).append((index, (e["t_us"] - starts.pop(e["node"])) / 1e6))
     return took
 
 
+def startup_list(starts):
+    """The `startup` list giving each member its own start-up: member i's at
+    [i-1] (its slowest, if it started twice), the slowest of all for members
+    that did not start (they never wait for it) and past the list."""
+    slowest = max(t for _, t in starts)
+    each = {}
+    for i, t in starts:
+        each[i] = max(each.get(i, 0.0), t)
+    return [each.get(i, slowest) for i in range(1, max(each) + 1)] + ([slowest] if max(each) < MAX_STARTUPS else [])
+
+
+MAX_STARTUPS = 8  # SL_MAX_STARTUPS, include/stormlab/scenario.h
+
+
 if __name__ == "__main__":
-    for g, t in sorted(measured(sys.argv[1]).items()):
-        print("groups.%s.startup=%dms" % (g, round(max(t) * 1000)))
+    for g, starts in sorted(measured_by_member(sys.argv[1]).items()):
+        values = startup_list(starts)[:MAX_STARTUPS]
+        print("groups.%s.startup=[%s]" % (g, ", ".join("%dms" % round(t * 1000) for t in values)))
