@@ -35,11 +35,6 @@ def quick_join_groups(resolved):
     return out
 
 
-def measured(rundir):
-    """{group: [seconds per start]} of a run directory."""
-    return {g: [took for _, took in starts] for g, starts in measured_by_member(rundir).items()}
-
-
 def measured_by_member(rundir):
     """{group: [(member index, seconds) per start, in start order]} of a run directory."""
     resolved = open(os.path.join(rundir, "scenario.resolved.yaml")).read()
@@ -57,21 +52,22 @@ def measured_by_member(rundir):
     return took
 
 
+MAX_STARTUPS = 8  # SL_MAX_STARTUPS, include/stormlab/scenario.h
+
+
 def startup_list(starts):
     """The `startup` list giving each member its own start-up: member i's at
     [i-1] (its slowest, if it started twice), the slowest of all for members
-    that did not start (they never wait for it) and past the list."""
+    that did not start (they never wait for it) and, last, for members past
+    the list; at most MAX_STARTUPS values."""
     slowest = max(t for _, t in starts)
     each = {}
     for i, t in starts:
         each[i] = max(each.get(i, 0.0), t)
-    return [each.get(i, slowest) for i in range(1, max(each) + 1)] + ([slowest] if max(each) < MAX_STARTUPS else [])
-
-
-MAX_STARTUPS = 8  # SL_MAX_STARTUPS, include/stormlab/scenario.h
+    return ([each.get(i, slowest) for i in range(1, max(each) + 1)] + [slowest])[:MAX_STARTUPS]
 
 
 if __name__ == "__main__":
     for g, starts in sorted(measured_by_member(sys.argv[1]).items()):
-        values = startup_list(starts)[:MAX_STARTUPS]
+        values = startup_list(starts)
         print("groups.%s.startup=[%s]" % (g, ", ".join("%dms" % round(t * 1000) for t in values)))
