@@ -134,7 +134,6 @@ static void group_defaults(sl_group_cfg_t *g, sl_protocol_t proto) {
     g->startup_us = 0;
 }
 
-
 /* `startup`: one duration for every member, or a list, one per member in
  * index order (the last for members past it): the fidelity suite gives the
  * simulator each member's measured start-up (docs/scenarios.md). */

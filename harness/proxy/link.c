@@ -123,9 +123,6 @@ static void dir_drop(slp_dir_t *d, slp_chunk_t *c) {
 /* Remainders up to this size are copied into the output buffer. */
 #define SLP_COPY_BELOW 4096
 
-/* Writes buf to the destination now if nothing is queued before it (no
- * loop turn, no EPOLLOUT toggling), and queues what the socket did not
- * take on the bufferevent, which writes it when the socket drains. */
 /* n bytes handed to d's destination. */
 static void dir_count(slp_dir_t *d, size_t n) {
     d->bytes += n;
@@ -135,6 +132,9 @@ static void dir_count(slp_dir_t *d, size_t n) {
         d->link->proxy->st.bytes_downstream += n;
 }
 
+/* Writes buf to the destination now if nothing is queued before it (no
+ * loop turn, no EPOLLOUT toggling), and queues what the socket did not
+ * take on the bufferevent, which writes it when the socket drains. */
 static void dir_deliver(slp_dir_t *d, struct evbuffer *buf) {
     slp_link_t *l = d->link;
     size_t n = evbuffer_get_length(buf);

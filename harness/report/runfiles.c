@@ -164,7 +164,7 @@ static const char *intern_state(sl_run_t *run, const char *state) {
 }
 
 /* Splits one series.tsv row into its 9 columns (the text is cut at the tabs)
- * and parses them; 0 when every number is whole.  By hand, not sscanf: a
+ * and parses them; 0 when each column parses to its end.  By hand, not sscanf: a
  * 100,000-member hour has 7.2 M rows. */
 static int parse_sample(char *line, sl_rf_sample_t *s, char **group, char **state) {
     char *col[9];
@@ -211,7 +211,7 @@ static int load_series(sl_run_t *run, char *err, size_t errsz) {
     size_t cap = 0, lineno = 0, len = 0;
     char *line = NULL;
     int rc = 0, header_seen = 0;
-    size_t n_rows_seen = 0; /* the previous row's group index + 1 */
+    size_t next_gi = 0; /* the group after the previous row's, in first-appearance order */
     while (getline(&line, &len, f) > 0) {
         lineno++;
         chomp(line);
@@ -237,9 +237,8 @@ static int load_series(sl_run_t *run, char *err, size_t errsz) {
         }
         /* Rows come group by group in the same order every sample: try the
          * group after the previous row's before searching. */
-        size_t next = n_rows_seen < run->n_groups ? n_rows_seen : 0;
-        s.gi = next < run->n_groups && !strcmp(run->groups[next], group) ? (int)next : add_group(run, group);
-        n_rows_seen = (size_t)s.gi + 1;
+        s.gi = next_gi < run->n_groups && !strcmp(run->groups[next_gi], group) ? (int)next_gi : add_group(run, group);
+        next_gi = (size_t)s.gi + 1 < run->n_groups ? (size_t)s.gi + 1 : 0;
         s.state = intern_state(run, state);
         GROW(run->samples, run->n_samples, cap);
         run->samples[run->n_samples++] = s;
