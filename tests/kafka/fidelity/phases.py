@@ -31,6 +31,7 @@ UNITS = {"us": 1, "ms": 1000, "s": 1_000_000, "m": 60_000_000, "h": 3_600_000_00
 
 
 def duration_us(text):
+    """A duration as scenario.resolved.yaml writes it ("0", "250us", "500ms", "1.5s", "2m", "1h"), in us."""
     m = re.fullmatch(r"([0-9.]+)(us|ms|s|m|h)?", text)
     return round(float(m.group(1)) * UNITS[m.group(2)])
 
