@@ -980,6 +980,42 @@ void sl_members_settle(sl_sim_t *s) {
 
 static void start_flow(sl_sim_t *s, sl_member_t *m);
 
+/* A member that processes records as fast as they come needs no event per
+ * batch when its batches are small (keeps_up).  The bounds: */
+#define FLOW_LOAD 0.5             /* below: always (it mostly waits on fetches) */
+#define FLOW_MAX_LOAD 0.9         /* above: never (processing draws swing it by batches) */
+#define FLOW_MAX_BATCH_US 20000   /* between: its batches take less than this */
+
+/* Whether m keeps up with what it can fetch now without a backlog worth a
+ * batch, load = arrivals x mean record time.  Under FLOW_LOAD it spends
+ * most of its time waiting on fetches (the rule before busier members were
+ * modelled; a slow link can still stretch its polls: docs/model.md
+ * "Speed").  Busier, its poll loop (a fetch round trip, then its records)
+ * settles at n = rate x rtt / (1 - load) records a poll: a busy member on a
+ * near broker polls a few records every few ms and keeps up; on a slow link
+ * it polls batches whose processing would delay its rebalances, which only
+ * batches model. */
+static bool keeps_up(sl_sim_t *s, sl_member_t *m) {
+    double rate_per_us = 0;
+    int64_t rtt = 0;
+    for (int k = 0; k < m->n_owned; k++) {
+        sl_partition_t *p = m->g->parts[m->owned[k]].p;
+        rate_per_us += p->rate_per_us; /* a cut-off partition's too: it returns with a backlog */
+        if (!fetchable(s, m, p))
+            continue;
+        int64_t r = sl_net_rtt_us(s, m->node, sl_broker_node(p->leader));
+        if (r > rtt)
+            rtt = r;
+    }
+    double record_us = mean_record_us(m), load = rate_per_us * record_us;
+    if (load < FLOW_LOAD)
+        return true;
+    if (load >= FLOW_MAX_LOAD)
+        return false;
+    double n = rate_per_us * (double)rtt / (1 - load);
+    return n < m->cfg.max_poll_records / 2.0 && n * record_us < FLOW_MAX_BATCH_US;
+}
+
 /* Whether m has no backlog worth a batch on what it can fetch now. */
 static bool caught_up(sl_sim_t *s, sl_member_t *m) {
     int64_t backlog = 0;
@@ -1004,10 +1040,11 @@ void sl_members_reflow(sl_sim_t *s) {
         m->g->flow_W += m->flow_rate_per_us * (double)(sl_now(s) - m->flow_t0_us);
         m->flow_t0_us = sl_now(s);
         stop_flow(m);
-        if (caught_up(s, m)) {
+        if (caught_up(s, m) && keeps_up(s, m)) {
             start_flow(s, m); /* its rate follows what it can fetch now */
         } else if (sl_timer_armed(&m->poll_timer) && m->proc == PROC_RUNNING) {
-            /* a backlog appeared (a partition came back): back to batches */
+            /* a backlog appeared (a partition came back), or the links
+             * slowed past what it keeps up with: back to batches */
             sl_timer_arm(&s->eng, &m->poll_timer, sl_now(s), -1);
         }
     }
@@ -1051,15 +1088,12 @@ void sl_c_fetch_and_process(sl_sim_t *s, sl_member_t *m) {
             rtt = r;
     }
     m->batch_parts_n++;
-    /* Caught up, with room to spare (arrivals under half its capacity)?
-     * Then the member keeps up as records arrive and needs no event per
-     * batch: it next polls at the auto-commit cadence, or earlier when
-     * woken (a rebalance, a fault, a sample). */
+    /* Caught up, and keeping up in small polls (keeps_up)?  Then the
+     * member consumes as records arrive and needs no event per batch: it
+     * next polls at the auto-commit cadence, or earlier when woken (a
+     * rebalance, a fault, a sample). */
     if (got < want && m->n_owned > 0) {
-        double arrival_per_us = 0;
-        for (int k = 0; k < m->n_owned; k++)
-            arrival_per_us += g->parts[m->owned[k]].p->rate_per_us;
-        if (arrival_per_us * mean_record_us(m) < 0.5)
+        if (keeps_up(s, m))
             start_flow(s, m);
     } else if (m->n_owned == 0 && !m->idle_flow) {
         start_flow(s, m); /* owns nothing: caught up by definition, at rate 0 */

@@ -237,6 +237,60 @@ START_TEST(eager_members_revoke_everything_before_rejoining) {
 }
 END_TEST
 
+/* One member alone on 12 partitions bringing 600 records/s, 1 ms a record:
+ * busy 60 % of its time (docs/model.md "Speed"). */
+static t_run_t *busy_member(const char *events) {
+    return t_run_owned(t_fmt("name: busy-member\n"
+                             "seed: 3\n"
+                             "duration: 5m\n"
+                             "topics:\n"
+                             "  - {name: orders, partitions: 12, replication: 3, produce_rate: 600/s}\n"
+                             "groups:\n"
+                             "  - {id: billing, topics: [orders], members: 1, processing: 1ms}\n"
+                             "events:\n%s",
+                             events));
+}
+
+/* The group's lag (end offsets minus committed) in the series row at t_s. */
+static long long lag_at(const t_run_t *r, double t_s) {
+    for (const char *line = r->series; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+        double t;
+        long long lag;
+        if (sscanf(line, "%lf\t%*s\t%*d\t%*d\t%*s\t%*d\t%*d\t%lld", &t, &lag) == 2 && t == t_s)
+            return lag;
+    }
+    ck_abort_msg("no series row at %.3f s", t_s);
+    return -1;
+}
+
+START_TEST(a_busy_member_on_a_near_broker_keeps_up_without_an_event_per_batch) {
+    /* given a member busy 60 % of its time on a 2 ms round trip: its poll
+     * loop settles at 600/s x 2 ms / (1 - 0.6) = 3 records a poll */
+    t_run_t *r = busy_member("  []\n");
+    /* then once it has caught up its lag stops growing: samples on the
+     * same phase of its 5 s auto-commit read the same committed lag */
+    ck_assert_msg(lag_at(r, 290) == lag_at(r, 30), "lag %lld at 30 s, %lld at 290 s", lag_at(r, 30), lag_at(r, 290));
+    /* and the hour-scale cost is not one event per 5 ms poll (60,000 in 5 minutes) */
+    ck_assert_msg(r->sim->eng.fired < 10000, "%llu timer events", (unsigned long long)r->sim->eng.fired);
+    t_free(r);
+}
+END_TEST
+
+START_TEST(a_busy_member_whose_links_slow_down_falls_behind_in_batches) {
+    /* given the same member, its links 300 ms slower each way for a minute:
+     * a poll of at most 500 records then takes 602 ms of round trip plus
+     * 500 ms of processing, 454 records/s against 600 arriving */
+    t_run_t *r = busy_member("  - {at: 60s, degrade: {from: [billing/*], to: [broker/*], latency: 300ms}, for: 60s}\n");
+    /* then its lag grows by about 146 records/s (7,300 from 70 to 120 s),
+     * where consuming records as they arrive would keep it flat */
+    long long grew = lag_at(r, 120) - lag_at(r, 70);
+    ck_assert_msg(grew > 6300 && grew < 8300, "lag grew by %lld records, expected about 7300", grew);
+    /* and it catches up once the links are fast again */
+    ck_assert_msg(lag_at(r, 290) <= lag_at(r, 30), "lag %lld at 30 s, %lld at 290 s", lag_at(r, 30), lag_at(r, 290));
+    t_free(r);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("group");
     TCase *form = tcase_create("forming");
@@ -254,6 +308,8 @@ int main(void) {
     tcase_add_test(reb, heartbeats_during_preparing_rebalance_are_answered_rebalance_in_progress);
     tcase_add_test(reb, the_join_phase_waits_for_a_missing_member_at_most_the_rebalance_timeout);
     tcase_add_test(reb, a_slow_batch_stretches_everyones_rebalance);
+    tcase_add_test(reb, a_busy_member_on_a_near_broker_keeps_up_without_an_event_per_batch);
+    tcase_add_test(reb, a_busy_member_whose_links_slow_down_falls_behind_in_batches);
     tcase_add_test(reb, a_member_that_does_not_sync_in_time_is_removed_and_the_group_rebalances);
     tcase_add_test(reb, eager_members_revoke_everything_before_rejoining);
     suite_add_tcase(s, reb);
