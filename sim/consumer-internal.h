@@ -35,6 +35,9 @@ void sl_c_release(sl_sim_t *s, sl_member_t *m, bool lost, int64_t cause);
 void sl_c_ensure_find(sl_sim_t *s, sl_member_t *m);
 void sl_c_mark_unknown(sl_sim_t *s, sl_member_t *m, const char *why, bool disconnected, int64_t cause);
 void sl_c_send_commit(sl_sim_t *s, sl_member_t *m, int64_t cause);
+/* A commit whose answer the member waits for: always a request on the
+ * wire.  False when none can be in flight (no coordinator, nothing owned). */
+bool sl_c_send_commit_awaited(sl_sim_t *s, sl_member_t *m, int64_t cause);
 int64_t sl_c_backoff_us(sl_member_t *m, int attempts);
 /* One poll's fetch and processing; arms the poll timer for the batch end. */
 void sl_c_fetch_and_process(sl_sim_t *s, sl_member_t *m);
@@ -49,5 +52,6 @@ void sl_c848_on_heartbeat(sl_sim_t *s, sl_member_t *m, sl_msg_t *r);
 bool sl_c848_poll(sl_sim_t *s, sl_member_t *m);
 void sl_c848_leave(sl_sim_t *s, sl_member_t *m, int64_t cause);
 void sl_c848_revoke_done(sl_sim_t *s, sl_member_t *m);
+void sl_c848_commit_answered(sl_sim_t *s, sl_member_t *m);
 
 #endif

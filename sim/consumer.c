@@ -356,10 +356,10 @@ static void reset_membership(sl_sim_t *s, sl_member_t *m, bool reset_id, int64_t
     sl_timer_cancel(&s->eng, &m->hb_timer);
 }
 
-void sl_c_send_commit(sl_sim_t *s, sl_member_t *m, int64_t cause) {
+static void send_commit(sl_sim_t *s, sl_member_t *m, int64_t cause, bool may_be_quiet) {
     if (!m->coordinator || m->n_owned == 0 || m->inflight[IF_COMMIT].req_id || m->generation < 0)
         return;
-    if (sl_net_clean(s, m->node, sl_broker_node(m->coordinator))) {
+    if (may_be_quiet && sl_net_clean(s, m->node, sl_broker_node(m->coordinator))) {
         int64_t *off = malloc((size_t)m->n_owned * sizeof *off);
         for (int i = 0; i < m->n_owned; i++)
             off[i] = m->position[m->owned[i]];
@@ -381,6 +381,13 @@ void sl_c_send_commit(sl_sim_t *s, sl_member_t *m, int64_t cause) {
     }
     sl_c_send_req(s, m, IF_COMMIT, req, m->coordinator, m->cfg.request_timeout_us);
     m->last_commit_us = sl_now(s);
+}
+
+void sl_c_send_commit(sl_sim_t *s, sl_member_t *m, int64_t cause) { send_commit(s, m, cause, true); }
+
+bool sl_c_send_commit_awaited(sl_sim_t *s, sl_member_t *m, int64_t cause) {
+    send_commit(s, m, cause, false);
+    return m->inflight[IF_COMMIT].req_id != 0;
 }
 
 static void send_join(sl_sim_t *s, sl_member_t *m) {
@@ -1203,6 +1210,8 @@ static void handle_response(sl_sim_t *s, sl_member_t *m, sl_msg_t *r) {
         if (r->err == KE_NETWORK_EXCEPTION || r->err == KE_NOT_COORDINATOR ||
             r->err == KE_COORDINATOR_NOT_AVAILABLE)
             sl_c_mark_unknown(s, m, sl_kerr_name(r->err), r->err == KE_NETWORK_EXCEPTION, m->blame_seq);
+        if (sl_c848(m))
+            sl_c848_commit_answered(s, m);
         break;
     default: break;
     }

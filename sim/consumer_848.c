@@ -4,8 +4,9 @@
  * heartbeat interval carrying the member epoch and the partitions owned;
  * the answer carries the member's assignment.  A changed assignment is
  * reconciled inside poll() (the rebalance callbacks run on the
- * application thread): revoke what went away, commit, take what is new,
- * acknowledge with an immediate heartbeat.  The member keeps fetching
+ * application thread): the Java client first commits what was consumed
+ * and waits for the answer (auto-commit on), then revokes what went away,
+ * takes what is new, and acknowledges with an immediate heartbeat.  The member keeps fetching
  * throughout, even while the coordinator is unreachable, until it learns
  * it was fenced.
  */
@@ -82,6 +83,7 @@ void sl_c848_start(sl_sim_t *s, sl_member_t *m) {
     m->has_pending = false;
     m->ack_needed = false;
     m->revoking_until_us = 0;
+    m->precommit_inflight = m->precommitted = false;
     m->last_hb_sent_us = sl_now(s);
     m->in_poll = false;
     sl_c_ensure_find(s, m);
@@ -104,6 +106,12 @@ void sl_c848_leave(sl_sim_t *s, sl_member_t *m, int64_t cause) {
     sl_net_send(s, req);
 }
 
+/* An idle poll loop picks up a reconciliation at once; a busy one after its batch. */
+static void wake_poll(sl_sim_t *s, sl_member_t *m) {
+    if (!m->in_poll && sl_timer_armed(&m->poll_timer) && m->batch_end_us <= sl_now(s))
+        sl_timer_arm(&s->eng, &m->poll_timer, sl_now(s), m->rejoin_cause);
+}
+
 static void lose_membership(sl_sim_t *s, sl_member_t *m, int64_t cause) {
     sl_member_wake_heartbeats(s, m);
     sl_c_release(s, m, true, cause);
@@ -114,6 +122,7 @@ static void lose_membership(sl_sim_t *s, sl_member_t *m, int64_t cause) {
     m->generation = 0;
     m->mstate = MS_UNJOINED;
     m->has_pending = false;
+    m->precommit_inflight = m->precommitted = false;
     m->rejoin_cause = cause;
 }
 
@@ -207,9 +216,7 @@ void sl_c848_on_heartbeat(sl_sim_t *s, sl_member_t *m, sl_msg_t *r) {
             m->rejoin_cause = sl_trace(s, "member.rejoin_needed", m->node, m->g->index, m->member_id, m->generation,
                                        r->cause, "new assignment of %d partitions at epoch %d: reconcile in poll()",
                                        r->n_parts, r->generation);
-            /* An idle poll loop picks it up now. */
-            if (!m->in_poll && sl_timer_armed(&m->poll_timer) && m->batch_end_us <= sl_now(s))
-                sl_timer_arm(&s->eng, &m->poll_timer, sl_now(s), m->rejoin_cause);
+            wake_poll(s, m);
         } else if (!m->has_pending) {
             m->rejoin_cause = -1;
         }
@@ -262,6 +269,34 @@ void sl_c848_revoke_done(sl_sim_t *s, sl_member_t *m) {
     sl_c_fetch_and_process(s, m);
 }
 
+/*
+ * With auto-commit on, the Java client commits every consumed offset and
+ * waits for the answer before each reconciliation, even one that revokes
+ * nothing (AbstractMembershipManager.maybeReconcile: the commit is retried
+ * until the rebalance timeout, then the reconciliation goes on anyway; here
+ * a failed commit lets it go on at once).  The application keeps polling
+ * meanwhile.  True while that commit is unanswered.
+ */
+static bool commits_first(sl_sim_t *s, sl_member_t *m) {
+    if (m->precommitted || m->cfg.client != SL_CLIENT_JAVA || m->cfg.commit != SL_COMMIT_AUTO)
+        return false;
+    if (!m->precommit_inflight) {
+        if (!sl_c_send_commit_awaited(s, m, m->rejoin_cause))
+            return false; /* nothing consumed to commit */
+        m->precommit_inflight = true;
+    }
+    return true;
+}
+
+void sl_c848_commit_answered(sl_sim_t *s, sl_member_t *m) {
+    if (!m->precommit_inflight)
+        return;
+    m->precommit_inflight = false;
+    m->precommitted = true;
+    if (m->has_pending)
+        wake_poll(s, m);
+}
+
 bool sl_c848_poll(sl_sim_t *s, sl_member_t *m) {
     if (m->revoking_until_us)
         return false; /* still inside onPartitionsRevoked */
@@ -269,7 +304,7 @@ bool sl_c848_poll(sl_sim_t *s, sl_member_t *m) {
         send_heartbeat(s, m, m->rejoin_cause);
         return true;
     }
-    if (!m->has_pending)
+    if (!m->has_pending || commits_first(s, m))
         return true;
     int revoked = 0;
     for (int i = 0; i < m->n_owned; i++) {
@@ -325,6 +360,7 @@ static void reconcile_now(sl_sim_t *s, sl_member_t *m) {
     sl_trace(s, "member.assigned", m->node, m->g->index, m->member_id, m->generation, m->rejoin_cause,
              "%d partitions (+%d, -%d)", m->n_owned, added, revoked);
     m->has_pending = false;
+    m->precommitted = false;
     int64_t cause = m->rejoin_cause;
     m->rejoin_cause = -1;
     send_heartbeat(s, m, -1); /* acknowledge the reconciliation */

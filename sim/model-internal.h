@@ -352,6 +352,8 @@ struct sl_member_s {
     bool has_pending;
     bool ack_needed;           /* KIP-848: heartbeat again as soon as possible */
     int64_t revoking_until_us; /* KIP-848: onPartitionsRevoked runs until then (0: not) */
+    bool precommit_inflight;   /* KIP-848 Java: the commit before reconciling is unanswered */
+    bool precommitted;         /* KIP-848 Java: ... and was answered: reconcile at the next poll() */
     bool idle_flow;            /* caught up: consumes as records arrive, polled in ticks */
     bool poll_virtual;         /* quiet and caught up: polls (and auto-commits) happen every
                                 * auto_commit_interval from last_commit_us without events */

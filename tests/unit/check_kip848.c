@@ -182,6 +182,35 @@ START_TEST(with_no_assignment_interval_every_epoch_gets_its_target) {
 }
 END_TEST
 
+
+/* How long billing/1 took from the heartbeat answer with its new assignment to having reconciled it. */
+static int64_t reconcile_delay_us(const char *client_and_commit) {
+    /* given billing/1's links to the brokers 100 ms slower each way from 20 s, and billing/3 leaving at 30 s */
+    t_run_t *r = run(3, client_and_commit,
+                     "  - {at: 20s, degrade: {from: [billing/1], to: ['broker/*'], latency: 100ms}, for: 60s}\n"
+                     "  - {at: 30s, restart: billing/3, mode: controlled, for: 60s}\n");
+    json_t *needed = t_first(r, "member.rejoin_needed", "billing/1", T_S(30));
+    ck_assert_ptr_nonnull(needed);
+    json_t *assigned = t_first(r, "member.assigned", "billing/1", t_ev_time(needed));
+    ck_assert_ptr_nonnull(assigned);
+    int64_t d = t_ev_time(assigned) - t_ev_time(needed);
+    t_free(r);
+    return d;
+}
+
+START_TEST(a_java_member_commits_and_waits_for_the_answer_before_it_reconciles) {
+    /* then the Java client with auto-commit reconciles one commit round trip later (2 x (100 ms + the links'
+     * default 1 ms)), as AbstractMembershipManager.maybeReconcile does ... */
+    int64_t java = reconcile_delay_us("    client: java\n    commit: auto\n");
+    ck_assert_msg(java >= (202 * 1000LL) && java < (210 * 1000LL), "java: %lld us", (long long)java);
+    /* ... while librdkafka, and Java committing by hand, reconcile in the same poll() */
+    int64_t rdk = reconcile_delay_us("    client: librdkafka\n    commit: auto\n");
+    ck_assert_msg(rdk < (5 * 1000LL), "librdkafka: %lld us", (long long)rdk);
+    int64_t manual = reconcile_delay_us("    client: java\n    commit: sync-per-batch\n");
+    ck_assert_msg(manual < (5 * 1000LL), "java, commit sync-per-batch: %lld us", (long long)manual);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("kip848");
     TCase *tc = tcase_create("consumer protocol");
@@ -192,6 +221,7 @@ int main(void) {
     tcase_add_test(tc, a_member_that_does_not_revoke_within_the_rebalance_timeout_is_fenced);
     tcase_add_test(tc, epochs_bumped_within_the_assignment_interval_share_one_target);
     tcase_add_test(tc, with_no_assignment_interval_every_epoch_gets_its_target);
+    tcase_add_test(tc, a_java_member_commits_and_waits_for_the_answer_before_it_reconciles);
     suite_add_tcase(s, tc);
     return t_run_suite(s);
 }
