@@ -1057,7 +1057,6 @@ void sl_members_reflow(sl_sim_t *s) {
     }
 }
 
-/* Leaves the caught-up mode with consumption up to date. */
 /* Leaves the caught-up mode; consumption must already be up to date. */
 static void stop_flow(sl_member_t *m) {
     m->g->flow_R -= m->flow_rate_per_us;

@@ -239,8 +239,8 @@ END_TEST
 
 /* One member alone on 12 partitions bringing 600 records/s, 1 ms a record:
  * busy 60 % of its time (docs/model.md "Speed"). */
-static t_run_t *busy_member(const char *events) {
-    return t_run_owned(t_fmt("name: busy-member\n"
+static char *busy_member_yaml(const char *events) {
+    return t_fmt("name: busy-member\n"
                              "seed: 3\n"
                              "duration: 5m\n"
                              "topics:\n"
@@ -248,8 +248,10 @@ static t_run_t *busy_member(const char *events) {
                              "groups:\n"
                              "  - {id: billing, topics: [orders], members: 1, processing: 1ms}\n"
                              "events:\n%s",
-                             events));
+                             events);
 }
+
+static t_run_t *busy_member(const char *events) { return t_run_owned(busy_member_yaml(events)); }
 
 /* The group's lag (end offsets minus committed) in the series row at t_s. */
 static long long lag_at(const t_run_t *r, double t_s) {
@@ -291,6 +293,22 @@ START_TEST(a_busy_member_whose_links_slow_down_falls_behind_in_batches) {
 }
 END_TEST
 
+START_TEST(a_busy_member_stops_consuming_as_records_arrive_the_moment_its_links_slow_down) {
+    /* given the busy member flowing on its 2 ms round trip, its links 300 ms slower each way from 60 s */
+    t_run_t *r = t_start_owned(
+        busy_member_yaml("  - {at: 60s, degrade: {from: [billing/*], to: [broker/*], latency: 300ms}, for: 60s}\n"));
+    sl_member_t *m = r->sim->groups[0].members[0];
+    t_until(r, T_S(59.9));
+    ck_assert(m->idle_flow);
+    /* then at the degrade itself, not at its next poll up to an auto-commit interval later, it polls in batches:
+     * 600 records/s x 602 ms / (1 - 0.6) = 903 records a poll, over half of max_poll_records (500) */
+    t_until(r, T_S(60.001));
+    ck_assert_msg(!m->idle_flow, "still consuming records as they arrive after its links slowed");
+    t_finish(r);
+    t_free(r);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("group");
     TCase *form = tcase_create("forming");
@@ -310,6 +328,7 @@ int main(void) {
     tcase_add_test(reb, a_slow_batch_stretches_everyones_rebalance);
     tcase_add_test(reb, a_busy_member_on_a_near_broker_keeps_up_without_an_event_per_batch);
     tcase_add_test(reb, a_busy_member_whose_links_slow_down_falls_behind_in_batches);
+    tcase_add_test(reb, a_busy_member_stops_consuming_as_records_arrive_the_moment_its_links_slow_down);
     tcase_add_test(reb, a_member_that_does_not_sync_in_time_is_removed_and_the_group_rebalances);
     tcase_add_test(reb, eager_members_revoke_everything_before_rejoining);
     suite_add_tcase(s, reb);
