@@ -20,8 +20,8 @@ Asserts: the Kafka run's summary.json rebalances equal the generations the
 coordinator logged as stabilized after the first stable one ("Stabilized
 group G generation N"); rebalances equal between the simulator and Apache Kafka; time to
 stable (final stable period's start minus the first injected fault) within
-10 % of Kafka's from the simulator's range over the heartbeat phases a real
-run may draw (OUTDIR/sim-phases/, phases.py; the simulator's own run alone
+10 % of Kafka's from the simulator's range over the heartbeat phases and
+request latencies a real run may draw (OUTDIR/sim-phases/, phases.py; the simulator's own run alone
 when that is absent).  A failure listed in docs/fidelity.md's "Known gaps" table
 (scenario, metric) is reported as a known gap instead.  Exit 0 or 1.
 """
@@ -320,7 +320,7 @@ def summary_metrics(run):
 
 def phase_range(point):
     """(lowest, highest, runs) time to stable of the simulator over the heartbeat
-    phases phases.py ran (its first run is the simulator's own), or of the
+    phases and request latencies phases.py ran (its first run is the simulator's own), or of the
     simulator's own run alone when it did not run."""
     d = os.path.join(out, "sim-phases")
     values = []
@@ -450,15 +450,17 @@ s, k = result["sim"], result["kafka"]
 verdict("rebalances", s["rebalances"] == k["rebalances"],
         "simulator %d, Apache Kafka %d" % (s["rebalances"], k["rebalances"]))
 # Time to stable: Kafka's within 10 % of the simulator's over the heartbeat
-# phases (phases.py; the simulator's own run is the first of them).  Where
-# a fault falls between two heartbeats is drawn afresh by every real run.
+# phases and request latencies (phases.py; the simulator's own run is the
+# first of them).  Where a fault falls between two heartbeats, and how far
+# each reconciliation moves a member's heartbeats, is drawn afresh by every
+# real run.
 a, b = s["time_to_stable_s"], k["time_to_stable_s"]
 if a is None or b is None:
     ok = a is None and b is None
     what = "simulator %s, Apache Kafka %s (None: unsettled at the end)" % (fmt(a), fmt(b))
 else:
     ok = lo - TOLERANCE * b - 1e-9 <= b <= hi + TOLERANCE * b + 1e-9
-    what = "simulator %.1f s (%.1f to %.1f s over %d heartbeat phases), Apache Kafka %.1f s (%s; allowed %d%% of " \
+    what = "simulator %.1f s (%.1f to %.1f s over %d heartbeat phases and latencies), Apache Kafka %.1f s (%s; allowed %d%% of " \
            "Kafka's outside the range)" % (
                a, lo, hi, n_phases, b,
                "%+.0f%% of the nearest" % (100 * (min(max(b, lo), hi) - b) / b) if b else "Kafka 0",

@@ -7,7 +7,7 @@ One row per scenario and metric: simulator, mock cluster, Apache Kafka (the
 coordinator's view for rebalances and generation, see measure.py) and, in
 the last column, what `stormlab run --cluster kafka` itself reported (the
 members' view), as markdown.  The simulator's time to stable is followed by
-its range over the heartbeat phases a real run may draw (phases.py), which
+its range over the heartbeat phases and request latencies a real run may draw (phases.py), which
 is what measure.py compares Kafka's with.
 """
 import json
