@@ -77,11 +77,17 @@ static void fmt_s(char *buf, size_t n, double v) {
         snprintf(buf, n, "%.1f s", v);
 }
 
-static void print_table(sl_sim_t *sim, const sl_scenario_t *sc, const char *out, const char *extra, double wall) {
+/* The run's table as text, so that the run's memory can go before the report is built. */
+static char *table_text(sl_sim_t *sim, const sl_scenario_t *sc) {
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return NULL;
     sl_cluster_result_t c;
     sl_sim_cluster_result(sim, &c);
-    printf("stormlab sim: %s (seed %" PRIu64 ")\n", sl_scenario_name(sc), sl_scenario_seed(sc));
-    printf("%-20s %10s %10s %13s %13s %12s %10s %10s\n", "group", "rebalances", "generation", "first stable",
+    fprintf(f, "stormlab sim: %s (seed %" PRIu64 ")\n", sl_scenario_name(sc), sl_scenario_seed(sc));
+    fprintf(f, "%-20s %10s %10s %13s %13s %12s %10s %10s\n", "group", "rebalances", "generation", "first stable",
            "stable from", "rebalance s", "max lag", "duplicates");
     /* Many groups: the ones that rebalanced most first, the rest in summary.json. */
     int n = sl_sim_group_count(sim), shown = n > MAX_TABLE_GROUPS ? MAX_TABLE_GROUPS : n;
@@ -106,17 +112,17 @@ static void print_table(sl_sim_t *sim, const sl_scenario_t *sc, const char *out,
         char first[32], from[32];
         fmt_s(first, sizeof first, r.first_stable_s);
         fmt_s(from, sizeof from, r.stable_from_s);
-        printf("%-20s %10d %10d %13s %13s %12.1f %10lld %10lld\n", r.group, r.rebalances, r.generation, first, from,
+        fprintf(f, "%-20s %10d %10d %13s %13s %12.1f %10lld %10lld\n", r.group, r.rebalances, r.generation, first, from,
                r.rebalance_s, (long long)r.max_lag, (long long)r.duplicates);
     }
     if (shown < n)
-        printf("... and %d more groups (the %d with the most rebalances are shown; all are in summary.json)\n",
+        fprintf(f, "... and %d more groups (the %d with the most rebalances are shown; all are in summary.json)\n",
                n - shown, shown);
     free(order);
-    printf("cluster: %.1f unavailable partition-s, %lld produce errors, %lld lost records\n",
-           c.unavailable_partition_s, (long long)c.produce_errors, (long long)c.lost_records);
-    printf("outputs: %s/ (trace.jsonl series.tsv summary.json log.txt scenario.resolved.yaml%s)\n", out, extra);
-    printf("wall time: %.2f s\n", wall);
+    fprintf(f, "cluster: %.1f unavailable partition-s, %lld produce errors, %lld lost records\n",
+            c.unavailable_partition_s, (long long)c.produce_errors, (long long)c.lost_records);
+    fclose(f);
+    return text;
 }
 
 int sl_cmd_sim(int argc, char **argv) {
@@ -173,13 +179,22 @@ int sl_cmd_sim(int argc, char **argv) {
         sl_scenario_destroy(sc);
         return rc == SL_E_INVAL ? SL_EXIT_USAGE : SL_EXIT_RUN;
     }
+    char *table = json || quiet ? NULL : table_text(sim, sc);
+    /* The run's memory goes before the report reads the outputs back: the
+     * two are the largest a run holds, and need not be held at once. */
+    sl_sim_destroy(sim);
     /* plots and report.html (harness/report/render.c); a missing gnuplot is not a failed run */
     char rerr[8192] = "";
     int render = sl_render_run(out, !no_plots, rerr, sizeof rerr), exit_rc = SL_EXIT_OK;
-    if (json)
+    if (json) {
         sl_cli_cat_file(out, "summary.json"); /* as written, impact included */
-    else if (!quiet)
-        print_table(sim, sc, out, render == SL_RENDER_OK && !no_plots ? " plots/ report.html" : " report.html", wall);
+    } else if (!quiet) {
+        fputs(table ? table : "", stdout);
+        printf("outputs: %s/ (trace.jsonl series.tsv summary.json log.txt scenario.resolved.yaml%s)\n", out,
+               render == SL_RENDER_OK && !no_plots ? " plots/ report.html" : " report.html");
+        printf("wall time: %.2f s\n", wall);
+    }
+    free(table);
     if (render == SL_RENDER_NO_GNUPLOT) {
         if (!quiet)
             fprintf(stderr, "stormlab sim: %s\n", rerr);
@@ -187,7 +202,6 @@ int sl_cmd_sim(int argc, char **argv) {
         fprintf(stderr, "stormlab sim: plots and report: %s\n", rerr);
         exit_rc = SL_EXIT_RUN;
     }
-    sl_sim_destroy(sim);
     sl_scenario_destroy(sc);
     return exit_rc;
 }
