@@ -22,8 +22,9 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 . "$(dirname "${BASH_SOURCE[0]}")/testlib.sh"
 
+flagship="$src/scenarios/coordinator-restart-storm.yaml"
 storms=("$src"/scenarios/*storm*.yaml)
-[ "$quick" = quick ] && storms=("$src/scenarios/coordinator-restart-storm.yaml")
+[ "$quick" = quick ] && storms=("$flagship")
 for path in "${storms[@]}"; do
   name=$(basename "$path" .yaml)
   "$stormlab" advise "$path" --json --jobs 2 --top 3 >"$dir/$name.json" 2>"$dir/$name.err"; rc=$?
@@ -108,7 +109,7 @@ done
 # lines), keeps every gate.
 for path in "$src"/scenarios/*.yaml; do
   grep -q '^expect:' "$path" || continue
-  [ "$quick" = quick ] && [ "$path" != "$src/scenarios/coordinator-restart-storm.yaml" ] && continue
+  [ "$quick" = quick ] && [ "$path" != "$flagship" ] && continue
   name=$(basename "$path" .yaml)
   line=$("$stormlab" advise "$path" -q --jobs 2 2>/dev/null); rc=$?
   check "$name: advise -q exits 0 (got $rc)" '[ $rc -eq 0 ] && [ -n "$line" ]'
