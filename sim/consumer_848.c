@@ -6,9 +6,9 @@
  * reconciled inside poll() (the rebalance callbacks run on the
  * application thread): the Java client first commits what was consumed
  * and waits for the answer (auto-commit on), then revokes what went away,
- * takes what is new, and acknowledges with an immediate heartbeat.  The member keeps fetching
- * throughout, even while the coordinator is unreachable, until it learns
- * it was fenced.
+ * takes what is new, and acknowledges with an immediate heartbeat.  The
+ * member keeps fetching throughout, even while the coordinator is
+ * unreachable, until it learns it was fenced.
  */
 #include <stdlib.h>
 #include <string.h>
