@@ -285,7 +285,7 @@ static void controller_elected_cb(void *ctx, sl_timer_t *t) {
 static void fence(sl_sim_t *s, sl_broker_t *b, int64_t cause) {
     if (b->fenced)
         return;
-    sl_members_settle(s); /* consumption up to the change */
+    sl_members_settle_broker(s, b->id); /* consumption up to the change */
     b->fenced = true;
     int64_t seq = sl_trace(s, "broker.fenced", sl_broker_node(b->id), -1, 0, -1, cause,
                            "controller fenced broker %d", b->id);
@@ -325,7 +325,7 @@ static void preferred_cb(void *ctx, sl_timer_t *t) {
     sl_sim_t *s = b->sim;
     if (b->state != SL_BROKER_UP || b->fenced)
         return;
-    sl_members_settle(s);
+    sl_members_settle_broker(s, b->id);
     int64_t seq = sl_trace(s, "broker.preferred_leaders", sl_broker_node(b->id), -1, 0, -1, t->cause,
                            "auto leader rebalance moves preferred leaderships back to broker %d", b->id);
     sl_log(s, sl_broker_node(b->id), "INFO",
@@ -361,7 +361,7 @@ static void release_held(sl_sim_t *s, sl_broker_t *b) {
 static void serving_cb(void *ctx, sl_timer_t *t) {
     sl_broker_t *b = ctx;
     sl_sim_t *s = b->sim;
-    sl_members_settle(s);
+    sl_members_settle_broker(s, b->id);
     b->state = SL_BROKER_UP;
     b->fenced = false;
     int64_t seq = sl_trace(s, "broker.serving", sl_broker_node(b->id), -1, 0, -1, t->cause,
@@ -388,7 +388,7 @@ static void serving_cb(void *ctx, sl_timer_t *t) {
 static void up_cb(void *ctx, sl_timer_t *t) {
     sl_broker_t *b = ctx;
     sl_sim_t *s = b->sim;
-    sl_members_settle(s);
+    sl_members_settle_broker(s, b->id);
     if (s->controller < 0 && !sl_timer_armed(&s->controller_timer)) {
         /* no voter was running: this one elects itself */
         s->controller_from_us = sl_now(s) + s->sc->cluster.controller_failover_us;
@@ -425,7 +425,7 @@ void sl_broker_stop(sl_sim_t *s, int broker, sl_restart_mode_t mode, int64_t dow
     sl_broker_t *b = &s->brokers[broker - 1];
     if (b->state != SL_BROKER_UP && b->state != SL_BROKER_STARTING)
         return; /* already down or paused: the event finds nothing to stop */
-    sl_members_settle(s);
+    sl_members_settle_broker(s, broker);
     int node = sl_broker_node(broker);
     sl_timer_cancel(&s->eng, &b->preferred_timer);
     sl_timer_cancel(&s->eng, &b->serving_timer);

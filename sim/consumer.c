@@ -978,11 +978,76 @@ void sl_group_wake_heartbeats(sl_sim_t *s, sl_group_t *g) {
         sl_member_wake_heartbeats(s, g->members[i]);
 }
 
+/* Consumption up to now, heartbeats and polls explicit again, and marked
+ * for sl_members_reflow. */
+static void settle(sl_sim_t *s, sl_member_t *m) {
+    sl_member_catch_up(s, m);
+    sl_member_wake_heartbeats(s, m);
+    m->settled_change = s->change;
+}
+
 void sl_members_settle(sl_sim_t *s) {
+    s->change++;
+    for (int n = s->first_member_node; n < s->first_producer_node; n++)
+        settle(s, s->node_member[n]);
+}
+
+static bool has_replica(const sl_partition_t *p, int broker) {
+    for (int j = 0; j < p->n_replicas; j++)
+        if (p->replicas[j] == broker)
+            return true;
+    return false;
+}
+
+/* A change to broker b moves leaderships only among the replicas it holds,
+ * and a group's coordinator is its offsets partition's leader: a member
+ * none of whose partitions, and not its group's offsets partition, has a
+ * replica on b fetches, heartbeats and commits as before.  It is left as
+ * it is: waking it would cost events, and make its poll loop's phase, and
+ * so its group's run, depend on a change it never saw (a fault's impact is
+ * measured against the run without it). */
+void sl_members_settle_broker(sl_sim_t *s, int broker) {
+    s->change++;
     for (int n = s->first_member_node; n < s->first_producer_node; n++) {
-        sl_member_catch_up(s, s->node_member[n]);
-        sl_member_wake_heartbeats(s, s->node_member[n]);
+        sl_member_t *m = s->node_member[n];
+        bool touched = has_replica(&s->parts[s->offsets_first_part + m->g->offsets_partition], broker);
+        for (int k = 0; k < m->n_owned && !touched; k++)
+            touched = has_replica(m->g->parts[m->owned[k]].p, broker);
+        if (touched)
+            settle(s, m);
     }
+}
+
+static bool in_map(const uint8_t *map, int node) { return map[node >> 3] & (1u << (node & 7)); }
+
+/* A link fault between node sets from and to changes the links of the
+ * members in either set, and so what their groups see first (their
+ * heartbeats, their commits): those groups settle, no other (as above).
+ * Between brokers it can change replication and so leaderships, and a
+ * producer's link what its partitions receive: then all settle. */
+void sl_members_settle_link(sl_sim_t *s, const uint8_t *from, const uint8_t *to) {
+    bool brokers_from = false, brokers_to = false, producers = false;
+    for (int n = 0; n < s->first_member_node; n++) {
+        brokers_from |= in_map(from, n);
+        brokers_to |= in_map(to, n);
+    }
+    for (int n = s->first_producer_node; n < s->n_nodes; n++)
+        producers |= in_map(from, n) || in_map(to, n);
+    if ((brokers_from && brokers_to) || producers) {
+        sl_members_settle(s);
+        return;
+    }
+    s->change++;
+    bool *touched = calloc((size_t)s->n_groups, sizeof *touched);
+    if (!touched)
+        sl_oom();
+    for (int n = s->first_member_node; n < s->first_producer_node; n++)
+        if (in_map(from, n) || in_map(to, n))
+            touched[s->node_member[n]->g->index] = true;
+    for (int n = s->first_member_node; n < s->first_producer_node; n++)
+        if (touched[s->node_member[n]->g->index])
+            settle(s, s->node_member[n]);
+    free(touched);
 }
 
 static void start_flow(sl_sim_t *s, sl_member_t *m);
@@ -1040,8 +1105,8 @@ static bool caught_up(sl_sim_t *s, sl_member_t *m) {
 void sl_members_reflow(sl_sim_t *s) {
     for (int n = s->first_member_node; n < s->first_producer_node; n++) {
         sl_member_t *m = s->node_member[n];
-        if (!m->idle_flow)
-            continue;
+        if (!m->idle_flow || m->settled_change != s->change)
+            continue; /* the change cannot touch what it fetches (sl_members_settle_broker) */
         /* Consumption was brought up to the change before it happened;
          * catching up now would use the new reachability for the past. */
         m->g->flow_W += m->flow_rate_per_us * (double)(sl_now(s) - m->flow_t0_us);

@@ -54,10 +54,11 @@ static uint8_t *bitmap(sl_sim_t *s, const sl_plan_node_t *nodes, int n) {
 static void link_end(void *ctx, sl_timer_t *t) {
     sl_action_t *a = ctx;
     sl_sim_t *s = a->sim;
-    sl_members_settle(s); /* consumption up to the change */
+    if (a->faults[0] >= 0) /* consumption up to the change */
+        sl_members_settle_link(s, s->faults[a->faults[0]].from, s->faults[a->faults[0]].to);
     for (int i = 0; i < 2; i++)
         if (a->faults[i] >= 0)
-            s->faults[a->faults[i]].active = false;
+            sl_net_end_fault(s, a->faults[i]);
     bool cut = a->ev->kind == SL_EV_PARTITION;
     int64_t seq = sl_trace(s, cut ? "link.heal" : "link.restore", -1, -1, 0, -1, t->cause, "%s ends",
                            sl_event_kind_name(a->ev->kind));
@@ -71,9 +72,10 @@ static void link_end(void *ctx, sl_timer_t *t) {
 
 static void link_start(sl_sim_t *s, sl_action_t *a, const sl_plan_event_t *pe) {
     const sl_event_cfg_t *ev = a->ev;
-    sl_members_settle(s); /* consumption up to the change */
     bool cut = ev->kind == SL_EV_PARTITION;
     bool both = cut ? !ev->oneway : false;
+    uint8_t *from = bitmap(s, pe->from, pe->n_from), *to = bitmap(s, pe->to, pe->n_to);
+    sl_members_settle_link(s, from, to); /* consumption up to the change */
     a->seq = sl_trace(s, pe->trace_kind, -1, -1, 0, -1, -1, "%s", pe->detail);
     sl_log(s, -1, "INFO", "%s", pe->log);
     sl_fault_t f = {0};
@@ -84,8 +86,8 @@ static void link_start(sl_sim_t *s, sl_action_t *a, const sl_plan_event_t *pe) {
     f.latency_us = ev->latency_us;
     f.jitter_us = ev->jitter_us;
     f.loss = ev->loss;
-    f.from = bitmap(s, pe->from, pe->n_from);
-    f.to = bitmap(s, pe->to, pe->n_to);
+    f.from = from;
+    f.to = to;
     a->faults[0] = sl_net_add_fault(s, &f);
     if (both || !cut) {
         /* Degradation applies to both directions of the named links. */

@@ -360,6 +360,7 @@ struct sl_member_s {
     bool hb_virtual;           /* quiet: heartbeats happen every interval from last_hb_sent_us
                                 * without events, until something wakes it (docs/model.md) */
     uint64_t flow_epoch;       /* s->net_epoch when all_fetchable was worked out */
+    uint64_t settled_change;   /* s->change when a change settled it (sl_members_settle_*) */
     bool all_fetchable;        /* every owned partition's leader serves and is reachable */
     double flow_rate_per_us;   /* records/us it consumes while caught up */
     int64_t flow_t0_us;        /* consumption is materialised up to here */
@@ -442,6 +443,8 @@ struct sl_sim_s {
     /* network */
     sl_fault_t *faults;
     int n_faults, cap_faults;
+    int *active_faults;        /* indices of the active ones, ascending: what every message checks */
+    int n_active_faults;
     int64_t *fifo;             /* per (node, broker, direction): last delivery time */
     sl_conn_t *conns;          /* per (client node, broker) */
     sl_msg_t *free_msgs;
@@ -459,6 +462,7 @@ struct sl_sim_s {
     bool started, finished;
     sl_impact_t *impact;       /* owned; set by sl_sim_run_to_dir_opts(SL_RUN_IMPACT) for the gates */
     uint64_t net_epoch;        /* bumped whenever reachability or leadership may change */
+    uint64_t change;           /* counts the cluster and network changes (sl_members_settle_*) */
 };
 
 /* sl_sim_run() in steps, for tests that look inside the model mid-run:
@@ -493,6 +497,8 @@ bool sl_net_reachable(const sl_sim_t *s, int a, int b);
 int64_t sl_net_cut_cause(const sl_sim_t *s, int a, int b);
 int64_t sl_net_rtt_us(sl_sim_t *s, int a, int b);
 int sl_net_add_fault(sl_sim_t *s, const sl_fault_t *f);
+/* Fault i stops applying (before sl_net_heal releases what it held). */
+void sl_net_end_fault(sl_sim_t *s, int i);
 /* A cut ended: what was held in it goes through at the sender's next TCP
  * retransmission, if its connection is still open. */
 void sl_net_heal(sl_sim_t *s, int fault);
@@ -600,12 +606,17 @@ void sl_member_stall(sl_sim_t *s, sl_member_t *m, bool stalled, int64_t cause);
  * cluster or the network changes, and at each sample). */
 void sl_members_catch_up(sl_sim_t *s);
 void sl_member_catch_up(sl_sim_t *s, sl_member_t *m);
-/* After reachability or leadership changed: caught-up members' rates follow. */
+/* After reachability or leadership changed: the rates of the caught-up
+ * members the change settled follow. */
 void sl_members_reflow(sl_sim_t *s);
 /* Before anything changes that a quiet member's heartbeats or consumption
- * depend on: bring them up to now (the heartbeats that happened virtually
- * succeeded) and return the members to explicit heartbeats. */
+ * depend on: bring the members it can touch up to now (the heartbeats that
+ * happened virtually succeeded) and return them to explicit heartbeats.
+ * All members; those a change to one broker can touch; those of the groups
+ * with a member on either side of a link fault. */
 void sl_members_settle(sl_sim_t *s);
+void sl_members_settle_broker(sl_sim_t *s, int broker);
+void sl_members_settle_link(sl_sim_t *s, const uint8_t *from, const uint8_t *to);
 void sl_group_wake_heartbeats(sl_sim_t *s, sl_group_t *g);
 void sl_member_wake_heartbeats(sl_sim_t *s, sl_member_t *m);
 /* The coordinator's session timer fired for cm: if its member heartbeats

@@ -66,10 +66,10 @@ void sl_msg_free(sl_sim_t *s, sl_msg_t *m) {
 static inline bool bit(const uint8_t *map, int node) { return map[node >> 3] & (1u << (node & 7)); }
 
 static int cut_fault(const sl_sim_t *s, int a, int b) {
-    for (int i = 0; i < s->n_faults; i++) {
-        const sl_fault_t *f = &s->faults[i];
-        if (f->active && f->cut && bit(f->from, a) && bit(f->to, b))
-            return i;
+    for (int k = 0; k < s->n_active_faults; k++) {
+        const sl_fault_t *f = &s->faults[s->active_faults[k]];
+        if (f->cut && bit(f->from, a) && bit(f->to, b))
+            return s->active_faults[k];
     }
     return -1;
 }
@@ -104,9 +104,9 @@ bool sl_net_pin_alive(const sl_sim_t *s, const sl_msg_t *m) { return m->conn_gen
 bool sl_net_clean(const sl_sim_t *s, int a, int b) {
     if (s->sc->links.loss > 0)
         return false;
-    for (int i = 0; i < s->n_faults; i++) {
-        const sl_fault_t *f = &s->faults[i];
-        if (!f->active || (!f->cut && f->loss <= 0))
+    for (int k = 0; k < s->n_active_faults; k++) {
+        const sl_fault_t *f = &s->faults[s->active_faults[k]];
+        if (!f->cut && f->loss <= 0)
             continue;
         if ((bit(f->from, a) && bit(f->to, b)) || (bit(f->from, b) && bit(f->to, a)))
             return false;
@@ -124,9 +124,9 @@ bool sl_net_reachable(const sl_sim_t *s, int a, int b) {
 static int64_t one_way_us(sl_sim_t *s, int a, int b, bool sample, int64_t *lost_by) {
     const sl_link_cfg_t *l = &s->sc->links;
     int64_t lat = l->latency_us, jit = l->jitter_us;
-    for (int i = 0; i < s->n_faults; i++) {
-        const sl_fault_t *f = &s->faults[i];
-        if (f->active && !f->cut && bit(f->from, a) && bit(f->to, b)) {
+    for (int k = 0; k < s->n_active_faults; k++) {
+        const sl_fault_t *f = &s->faults[s->active_faults[k]];
+        if (!f->cut && bit(f->from, a) && bit(f->to, b)) {
             lat += f->latency_us;
             jit += f->jitter_us;
             if (sample && f->loss > 0 && sl_rng_unit(&s->net_rng) < f->loss) {
@@ -340,16 +340,31 @@ int sl_net_add_fault(sl_sim_t *s, const sl_fault_t *f) {
     if (s->n_faults == s->cap_faults) {
         int cap = s->cap_faults ? s->cap_faults * 2 : 8;
         sl_fault_t *nf = realloc(s->faults, (size_t)cap * sizeof *nf);
-        if (!nf)
+        int *na = realloc(s->active_faults, (size_t)cap * sizeof *na);
+        if (!nf || !na)
             sl_oom();
         s->faults = nf;
+        s->active_faults = na;
         s->cap_faults = cap;
     }
+    if (f->active)
+        s->active_faults[s->n_active_faults++] = s->n_faults; /* the newest: the list stays ascending */
     s->faults[s->n_faults] = *f;
     s->faults[s->n_faults].start_us = sl_now(s);
     if (f->cut)
         hold_fetches(s, &s->faults[s->n_faults]);
     return s->n_faults++;
+}
+
+void sl_net_end_fault(sl_sim_t *s, int i) {
+    if (!s->faults[i].active)
+        return;
+    s->faults[i].active = false;
+    int k = 0;
+    while (s->active_faults[k] != i)
+        k++;
+    memmove(&s->active_faults[k], &s->active_faults[k + 1], (size_t)(s->n_active_faults - k - 1) * sizeof(int));
+    s->n_active_faults--;
 }
 
 void sl_net_free(sl_sim_t *s) {
@@ -373,6 +388,7 @@ void sl_net_free(sl_sim_t *s) {
         free(s->faults[i].to);
     }
     free(s->faults);
+    free(s->active_faults);
     free(s->fifo);
     free(s->conns);
     while (s->free_msgs) {

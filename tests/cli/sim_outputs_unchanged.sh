@@ -15,7 +15,10 @@
 # and re-recorded by the change that made them quiet (its commit says why).
 # The KIP-848 assignment interval (cluster.consumer_assignment_interval)
 # re-recorded rolling-restart-kip848's and idle-members' outputs, and every
-# scenario.resolved.yaml, which names the new key.  A change that means to change the model (a new
+# scenario.resolved.yaml, which names the new key.  Faults that wake only the
+# members they can touch (sim/consumer.c, sl_members_settle_broker) re-recorded
+# idle-members' series.tsv: the consumption per second of groups a fault
+# never reached, whose members before were woken into real polls by it.  A change that means to change the model (a new
 # behaviour, docs/model.md) re-records with --record and says so in its
 # commit; a refactor must not need to.
 set -u

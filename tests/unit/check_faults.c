@@ -3,6 +3,7 @@
  * (docs/scenarios.md "events", docs/model.md "Brokers and the controller",
  * "Nodes and the network", "The Java consumer").
  */
+#define _GNU_SOURCE /* memmem */
 #include <stdint.h>
 #include <check.h>
 #include <stdlib.h>
@@ -22,6 +23,105 @@ static char *scenario(int members, const char *extra, const char *events) {
 static t_run_t *run(int members, const char *extra, const char *events) {
     return t_run_owned(scenario(members, extra, events));
 }
+
+/* Two groups on their own topics, links without jitter or loss (so no
+ * message of one group draws from the stream the other's would). */
+static char *two_groups(const char *events) {
+    return t_fmt("name: two-groups\nseed: 5\nduration: 4m\ncluster: {brokers: 6, offsets_replication: 1}\n"
+                 "links: {latency: 1ms, jitter: 0ms}\n"
+                 "topics:\n  - {name: left, partitions: 6, replication: 1, produce_rate: 60/s}\n"
+                 "  - {name: right, partitions: 2, replication: 1, produce_rate: 60/s}\n"
+                 "groups:\n  - {id: left, topics: [left], members: 3}\n  - {id: right, topics: [right], members: 2}\n"
+                 "events:\n%s",
+                 events);
+}
+
+/* Group g's trace as what happened where and when, without the run-wide
+ * seq and cause numbers (the other group's events shift them). */
+static char *group_story(const t_run_t *r, const char *g) {
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    for (int i = 0; i < r->n_ev; i++) {
+        const char *eg = json_string_value(json_object_get(r->ev[i], "group"));
+        if (!eg || strcmp(eg, g))
+            continue;
+        const char *node = json_string_value(json_object_get(r->ev[i], "node"));
+        fprintf(f, "%lld %s %s %s\n", (long long)t_ev_time(r->ev[i]),
+                json_string_value(json_object_get(r->ev[i], "kind")), node ? node : "-",
+                json_string_value(json_object_get(r->ev[i], "detail")));
+    }
+    fclose(f);
+    return out;
+}
+
+/* Group g's series.tsv rows. */
+static char *group_rows(const t_run_t *r, const char *g) {
+    char *out = NULL, *key = t_fmt("\t%s\t", g);
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    for (const char *line = r->series; line && *line;) {
+        const char *nl = strchr(line, '\n');
+        size_t n = nl ? (size_t)(nl - line + 1) : strlen(line);
+        if (memmem(line, n, key, strlen(key)))
+            fwrite(line, 1, n, f);
+        line += n;
+    }
+    fclose(f);
+    free(key);
+    return out;
+}
+
+/* The counterfactual a fault's impact is measured by: a fault that touches
+ * nothing of a group (none of its members' links, no broker holding its
+ * partitions or its offsets partition) leaves that group's run exactly as
+ * without the fault.  Before, every fault woke every quiet member, which
+ * moved its poll loop's phase: the other group's consumption per second
+ * and its rebalances' timing depended on faults it never saw. */
+START_TEST(a_fault_that_touches_nothing_of_a_group_leaves_its_run_as_without_the_fault) {
+    t_run_t *base = t_run_owned(two_groups("  []\n"));
+    /* given the brokers that hold nothing of group right (its partitions, its offsets partition) */
+    sl_sim_t *s = base->sim;
+    int off_right = s->offsets_first_part + s->groups[1].offsets_partition;
+    int other = 0;
+    for (int b = 1; b <= s->n_brokers && !other; b++) {
+        bool rights = s->parts[off_right].replicas[0] == b, lefts = false;
+        for (int i = 0; i < s->groups[1].n_parts; i++)
+            rights |= s->groups[1].parts[i].p->replicas[0] == b;
+        for (int i = 0; i < s->groups[0].n_parts; i++)
+            lefts |= s->groups[0].parts[i].p->replicas[0] == b;
+        if (lefts && !rights)
+            other = b;
+    }
+    ck_assert_msg(other > 0, "no broker holds left's partitions but none of right's");
+    /* and a member of group left cut off for 40 s, or that broker restarted hard */
+    char *cut = t_fmt("  - {at: 60s, partition: {from: [left/1], to: [broker/*]}, for: 40s}\n");
+    char *restart = t_fmt("  - {at: 60s, restart: broker/%d, mode: hard, for: 30s}\n", other);
+    const char *events[] = {cut, restart};
+    char *want_story = group_story(base, "right"), *want_rows = group_rows(base, "right");
+    char *base_left = group_rows(base, "left");
+    for (int k = 0; k < 2; k++) {
+        t_run_t *r = t_run_owned(two_groups(events[k]));
+        /* then group left's run changes (its lag, at least) */
+        char *left = group_rows(r, "left");
+        ck_assert_msg(strcmp(left, base_left), "%s did not reach group left", events[k]);
+        free(left);
+        /* and group right's trace and series are those of the run without it */
+        char *story = group_story(r, "right"), *rows = group_rows(r, "right");
+        ck_assert_msg(!strcmp(story, want_story), "group right's trace changed with %s", events[k]);
+        ck_assert_msg(!strcmp(rows, want_rows), "group right's series changed with %s", events[k]);
+        free(story);
+        free(rows);
+        t_free(r);
+    }
+    free(want_story);
+    free(want_rows);
+    free(base_left);
+    free(cut);
+    free(restart);
+    t_free(base);
+}
+END_TEST
 
 START_TEST(a_paused_broker_answers_nothing_while_frozen_then_answers_what_it_held) {
     /* given the coordinator's broker frozen for 20 s at 60 s (sockets open) */
@@ -299,6 +399,7 @@ int main(void) {
     tcase_add_test(tc, a_dead_follower_in_the_isr_stalls_acks_all_writes_until_it_is_fenced);
     tcase_add_test(tc, a_silent_broker_is_fenced_a_session_after_its_last_heartbeat);
     tcase_add_test(tc, losing_the_node_of_the_active_controller_delays_fencing_by_a_failover);
+    tcase_add_test(tc, a_fault_that_touches_nothing_of_a_group_leaves_its_run_as_without_the_fault);
     suite_add_tcase(s, tc);
     return t_run_suite(s);
 }
