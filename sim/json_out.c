@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "fmt-internal.h"
+
 int sl_utf8_len(const unsigned char *s, uint32_t *cp) {
     if (s[0] < 0x80) {
         *cp = s[0];
@@ -39,6 +41,14 @@ void sl_json_str(FILE *f, const char *s) {
     }
     fputc('"', f);
     for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        const unsigned char *plain = p; /* printable ASCII goes out as is, a run at a time */
+        while (*plain >= 0x20 && *plain < 0x7f && *plain != '"' && *plain != '\\')
+            plain++;
+        if (plain > p) {
+            fwrite(p, 1, (size_t)(plain - p), f);
+            p = plain;
+            continue;
+        }
         uint32_t cp;
         int n = sl_utf8_len(p, &cp);
         if (n == 0) {
@@ -89,19 +99,29 @@ void sl_json_num_or_null(FILE *f, double v) {
 
 void sl_json_trace_line(FILE *f, int64_t t_us, int64_t seq, const char *kind, const char *node, const char *group,
                         const char *member, int generation, int64_t cause, const char *detail) {
-    fprintf(f, "{\"t_us\":%lld,\"seq\":%lld,\"kind\":\"%s\",\"node\":", (long long)t_us, (long long)seq, kind);
+    char num[24];
+    fputs("{\"t_us\":", f);
+    fwrite(num, 1, (size_t)(sl_fmt_i64(num, t_us) - num), f);
+    fputs(",\"seq\":", f);
+    fwrite(num, 1, (size_t)(sl_fmt_i64(num, seq) - num), f);
+    fputs(",\"kind\":\"", f);
+    fputs(kind, f);
+    fputs("\",\"node\":", f);
     sl_json_str(f, node);
     fputs(",\"group\":", f);
     sl_json_str(f, group);
     fputs(",\"member\":", f);
     sl_json_str(f, member);
-    if (generation >= 0)
-        fprintf(f, ",\"generation\":%d", generation);
-    else
+    if (generation >= 0) {
+        fputs(",\"generation\":", f);
+        fwrite(num, 1, (size_t)(sl_fmt_i64(num, generation) - num), f);
+    } else {
         fputs(",\"generation\":null", f);
-    if (cause >= 0)
-        fprintf(f, ",\"cause\":%lld", (long long)cause);
-    else
+    }
+    if (cause >= 0) {
+        fputs(",\"cause\":", f);
+        fwrite(num, 1, (size_t)(sl_fmt_i64(num, cause) - num), f);
+    } else
         fputs(",\"cause\":null", f);
     fputs(",\"detail\":", f);
     sl_json_str(f, detail);

@@ -12,6 +12,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "fmt-internal.h"
 #include "model-internal.h"
 
 static bool group_is_stable(const sl_group_t *g) {
@@ -91,7 +92,6 @@ void sl_partition_availability(sl_sim_t *s, sl_partition_t *p, bool online) {
 }
 
 void sl_metrics_sample(sl_sim_t *s) {
-    double t_s = (double)sl_now(s) / 1e6;
     double dt_s = (double)s->sc->sample_us / 1e6;
     for (int gi = 0; gi < s->n_groups; gi++) {
         sl_group_t *g = &s->groups[gi];
@@ -106,9 +106,30 @@ void sl_metrics_sample(sl_sim_t *s) {
         if (!s->out.series)
             continue;
         const char *state = !g->coordinator ? "Unloaded" : g->loading ? "Loading" : sl_gstate_name(g->state);
-        fprintf(s->out.series, "%.3f\t%s\t%d\t%d\t%s\t%d\t%d\t%lld\t%.1f\n", t_s, g->cfg->id,
-                g->coordinator && !g->loading ? g->n_members : 0, g->generation, state, g->n_parts - g->meter.unowned,
-                g->meter.unowned, (long long)lag, sl_now(s) > 0 ? (double)consumed / dt_s : 0.0);
+        /* "%.3f\t%s\t%d\t%d\t%s\t%d\t%d\t%lld\t%.1f\n", formatted by hand (fmt-internal.h) */
+        char row[640], *p = sl_fmt_seconds3(row, sl_now(s)); /* %.1f of any double fits */
+        *p++ = '\t';
+        fwrite(row, 1, (size_t)(p - row), s->out.series);
+        fputs(g->cfg->id, s->out.series);
+        p = row;
+        *p++ = '\t';
+        p = sl_fmt_i64(p, g->coordinator && !g->loading ? g->n_members : 0);
+        *p++ = '\t';
+        p = sl_fmt_i64(p, g->generation);
+        *p++ = '\t';
+        size_t n = strlen(state);
+        memcpy(p, state, n); /* a state name: a few letters */
+        p += n;
+        *p++ = '\t';
+        p = sl_fmt_i64(p, g->n_parts - g->meter.unowned);
+        *p++ = '\t';
+        p = sl_fmt_i64(p, g->meter.unowned);
+        *p++ = '\t';
+        p = sl_fmt_i64(p, lag);
+        *p++ = '\t';
+        p = sl_fmt_f1(p, sl_now(s) > 0 ? (double)consumed / dt_s : 0.0);
+        *p++ = '\n';
+        fwrite(row, 1, (size_t)(p - row), s->out.series);
     }
 }
 

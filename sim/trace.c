@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "stormlab/outputs.h"
+#include "fmt-internal.h"
 #include "model-internal.h"
 
 void sl_node_name(const sl_sim_t *s, int node, char *buf, size_t size) {
@@ -65,8 +66,27 @@ void sl_log(sl_sim_t *s, int node, const char *level, const char *fmt, ...) {
     long long ms = t / 1000;
     char name[160];
     sl_node_name(s, node, name, sizeof name);
-    fprintf(f, "[%02lld:%02lld:%02lld.%03lld] %-5s %s ", ms / 3600000, ms / 60000 % 60, ms / 1000 % 60,
-            ms % 1000, level, name);
+    /* "[%02lld:%02lld:%02lld.%03lld] %-5s %s ", formatted by hand (fmt-internal.h) */
+    char head[64], *p = head;
+    *p++ = '[';
+    p = sl_fmt_u_width(p, ms / 3600000, 2);
+    *p++ = ':';
+    p = sl_fmt_u_width(p, ms / 60000 % 60, 2);
+    *p++ = ':';
+    p = sl_fmt_u_width(p, ms / 1000 % 60, 2);
+    *p++ = '.';
+    p = sl_fmt_u_width(p, ms % 1000, 3);
+    *p++ = ']';
+    *p++ = ' ';
+    char *lv = p;
+    for (int i = 0; level[i] && i < 16; i++) /* INFO, WARN, ERROR: the model's own words */
+        *p++ = level[i];
+    while (p - lv < 5) /* %-5s */
+        *p++ = ' ';
+    *p++ = ' ';
+    fwrite(head, 1, (size_t)(p - head), f);
+    fputs(name, f);
+    fputc(' ', f);
     va_list ap;
     va_start(ap, fmt);
     vfprintf(f, fmt, ap);

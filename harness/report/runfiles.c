@@ -5,6 +5,7 @@
  * worse than none.  log.txt is read leniently: it only supplies first signals.
  */
 #include "runfiles.h"
+#include "trace_line.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -70,6 +71,31 @@ static int get_int(json_t *o, const char *key, int64_t *out, int nullable) {
     return 0;
 }
 
+/* A trace line not in the form stormlab writes, read with the JSON parser
+ * into e; what is wrong with it, or NULL (msg holds the parser's words). */
+static const char *read_json_line(const char *line, sl_rf_event_t *e, char msg[JSON_ERROR_TEXT_LENGTH]) {
+    json_error_t jerr;
+    json_t *o = json_loads(line, 0, &jerr);
+    int64_t gen = -1;
+    const char *what = NULL;
+    if (!o) {
+        snprintf(msg, JSON_ERROR_TEXT_LENGTH, "%s", jerr.text);
+        what = msg;
+    } else if (!json_is_object(o)) {
+        what = "not a JSON object";
+    } else if (get_int(o, "t_us", &e->t_us, 0) || get_int(o, "seq", &e->seq, 0)) {
+        what = "t_us and seq must be integers";
+    } else if (get_int(o, "cause", &e->cause, 1) || get_int(o, "generation", &gen, 1)) {
+        what = "cause and generation must be integers or null";
+    } else if (get_str(o, "kind", &e->kind) || !e->kind || get_str(o, "node", &e->node) ||
+               get_str(o, "group", &e->group) || get_str(o, "member", &e->member) || get_str(o, "detail", &e->detail)) {
+        what = "kind must be a string; node, group, member, detail strings or null";
+    }
+    e->generation = (int)gen;
+    json_decref(o);
+    return what;
+}
+
 static int load_trace(sl_run_t *run, char *err, size_t errsz) {
     char path[4096];
     FILE *f = open_in(run, "trace.jsonl", path, sizeof path);
@@ -82,31 +108,20 @@ static int load_trace(sl_run_t *run, char *err, size_t errsz) {
     int rc = 0;
     while (getline(&line, &len, f) > 0) {
         lineno++;
-        json_error_t jerr;
-        json_t *o = json_loads(line, 0, &jerr);
         GROW(run->ev, run->n_ev, cap);
         sl_rf_event_t *e = &run->ev[run->n_ev];
         memset(e, 0, sizeof *e);
-        int64_t gen = -1;
-        const char *what = NULL;
-        if (!o || !json_is_object(o))
-            what = o ? "not a JSON object" : jerr.text;
-        else if (get_int(o, "t_us", &e->t_us, 0) || get_int(o, "seq", &e->seq, 0))
-            what = "t_us and seq must be integers";
-        else if (get_int(o, "cause", &e->cause, 1) || get_int(o, "generation", &gen, 1))
-            what = "cause and generation must be integers or null";
-        else if (get_str(o, "kind", &e->kind) || !e->kind || get_str(o, "node", &e->node) ||
-                 get_str(o, "group", &e->group) || get_str(o, "member", &e->member) || get_str(o, "detail", &e->detail))
-            what = "kind must be a string; node, group, member, detail strings or null";
+        char jmsg[JSON_ERROR_TEXT_LENGTH];
+        const char *what = sl_trace_line_parse(line, e) == 0 ? NULL : read_json_line(line, e, jmsg);
+        if (what)
+            ;
         else if (e->seq != (int64_t)run->n_ev)
             what = "seq is not the event's position in the file (0, 1, 2, ...)";
         else if (e->cause >= e->seq)
             what = "cause must name an earlier event";
         else if (run->n_ev && e->t_us < run->ev[run->n_ev - 1].t_us)
             what = "events are not in time order";
-        e->generation = (int)gen;
         run->n_ev++; /* counted even when bad, so destroy frees its strings */
-        json_decref(o);
         if (what) {
             snprintf(err, errsz, "%s:%zu: %s", path, lineno, what);
             rc = -1;
