@@ -178,6 +178,62 @@ static const char *intern_state(sl_run_t *run, const char *state) {
     return run->states[run->n_states++] = xstrdup(state);
 }
 
+static int strtoll_all(const char *c, long long *out) {
+    char *end;
+    *out = strtoll(c, &end, 10);
+    return end == c || *end ? -1 : 0;
+}
+
+/* A column that is all an integer ("%d", "%lld"), by hand: strtoll's
+ * locale and base handling cost more than the row's other work. */
+static int parse_ll(const char *c, long long *out) {
+    const char *p = c;
+    int neg = *p == '-';
+    p += neg;
+    if (*p < '0' || *p > '9')
+        return strtoll_all(c, out); /* a sign or spaces strtoll takes, or not a number */
+    long long v = 0;
+    int digits = 0;
+    for (; *p >= '0' && *p <= '9'; p++, digits++)
+        v = v * 10 + (*p - '0');
+    if (*p || digits > 18) /* not only an integer, or near overflow: strtoll decides */
+        return strtoll_all(c, out);
+    *out = neg ? -v : v;
+    return 0;
+}
+
+/* A column that is all a number ("%.3f", "%.1f"), equal to strtod's
+ * reading: d digits with k after the point are the integer n = digits
+ * over 10^k, and n and 10^k are exact doubles below 2^53, so their IEEE
+ * quotient is the correctly rounded value, which strtod returns too.
+ * Other forms go to strtod. */
+static int parse_double(const char *c, double *out) {
+    static const double pow10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8};
+    const char *p = c;
+    int neg = *p == '-', digits = 0, frac = -1;
+    p += neg;
+    int64_t n = 0;
+    for (;; p++) {
+        if (*p >= '0' && *p <= '9') {
+            n = n * 10 + (*p - '0');
+            digits++;
+            frac += frac >= 0;
+        } else if (*p == '.' && frac < 0) {
+            frac = 0;
+        } else {
+            break;
+        }
+    }
+    if (*p || !digits || digits > 15 || frac == 0 || frac > 8) {
+        char *end;
+        *out = strtod(c, &end);
+        return end == c || *end ? -1 : 0;
+    }
+    double v = frac > 0 ? (double)n / pow10[frac] : (double)n;
+    *out = neg ? -v : v;
+    return 0;
+}
+
 /* Splits one series.tsv row into its 9 columns (the text is cut at the tabs)
  * and parses them; 0 when each column parses to its end.  By hand, not sscanf: a
  * 100,000-member hour has 7.2 M rows. */
@@ -196,19 +252,14 @@ static int parse_sample(char *line, sl_rf_sample_t *s, char **group, char **stat
     }
     if (n != 9 || !*col[1] || !*col[4])
         return -1;
-    char *end;
     long long v[5];
     static const int ints[5] = {2, 3, 5, 6, 7}; /* members, generation, owned, unowned, lag */
-    s->t_s = strtod(col[0], &end);
-    if (end == col[0] || *end)
+    if (parse_double(col[0], &s->t_s))
         return -1;
-    for (int i = 0; i < 5; i++) {
-        v[i] = strtoll(col[ints[i]], &end, 10);
-        if (end == col[ints[i]] || *end)
+    for (int i = 0; i < 5; i++)
+        if (parse_ll(col[ints[i]], &v[i]))
             return -1;
-    }
-    s->consumed_per_s = strtod(col[8], &end);
-    if (end == col[8] || *end)
+    if (parse_double(col[8], &s->consumed_per_s))
         return -1;
     s->members = (int)v[0], s->generation = (int)v[1], s->owned = (int)v[2], s->unowned = (int)v[3], s->lag = v[4];
     *group = col[1];

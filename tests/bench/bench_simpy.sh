@@ -6,13 +6,16 @@
 # for one hour; SimPy runs bare heartbeat processes, nothing else, for
 # SIMPY_SECONDS (default 600: the rate is per member-second either way).
 # Figures are member-seconds simulated per CPU second (user + system), the
-# fair measure on a shared machine; the load average is printed beside them.
+# fair measure on a shared machine, each the best of ROUNDS (default 3)
+# interleaved rounds (one run of each per round: a noisy neighbour costs
+# both alike); the load average is printed beside them.
 #
-#   tests/bench/bench_simpy.sh BUILD_DIR [SIMPY_SECONDS]
+#   tests/bench/bench_simpy.sh BUILD_DIR [SIMPY_SECONDS] [ROUNDS]
 # Exits 77 (skipped) when no Python has SimPy (Debian: python3-simpy).
 set -eu
 build=${1:?usage: bench_simpy.sh BUILD_DIR [SIMPY_SECONDS]}
 simpy_s=${2:-600}
+rounds=${3:-3}
 here=$(cd "$(dirname "$0")" && pwd)
 members=10000 hour=3600
 py=""
@@ -28,22 +31,38 @@ trap 'rm -rf "$dir"' EXIT
 bash "$here/gen-members.sh" heartbeats >"$dir/heartbeats.yaml"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 # user, system and wall seconds and peak KiB of the stormlab run, from its rusage
-read -r su ss sw smem < <("$py" -c '
+stormlab_run() {
+  "$py" -c '
 import resource, subprocess, sys, time
 t0 = time.monotonic()
 subprocess.run(sys.argv[1:], check=True)
 ru = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(ru.ru_utime, ru.ru_stime, time.monotonic() - t0, ru.ru_maxrss)
-' "$build/stormlab" sim "$dir/heartbeats.yaml" --out "$dir/run" --no-plots -q)
-read -r ver pm ps pev pcpu < <("$py" "$here/simpy_heartbeats.py" "$members" "$simpy_s")
+' "$build/stormlab" sim "$dir/heartbeats.yaml" --out "$dir/run" --no-plots -q
+}
+best_s="" best_p=""
+for r in $(seq "$rounds"); do
+  rm -rf "$dir/run"
+  read -r su ss sw smem < <(stormlab_run)
+  read -r ver pm ps pev pcpu < <("$py" "$here/simpy_heartbeats.py" "$members" "$simpy_s")
+  echo "round $r: stormlab $(awk -v a="$su" -v b="$ss" 'BEGIN { printf "%.2f", a + b }') CPU s, SimPy $pcpu CPU s"
+  if [ -z "$best_s" ] || awk -v a="$su" -v b="$ss" -v c="$best_s" 'BEGIN { exit !(a + b < c) }'; then
+    best_s=$(awk -v a="$su" -v b="$ss" 'BEGIN { print a + b }') best_line="$su $ss $sw $smem"
+  fi
+  if [ -z "$best_p" ] || awk -v a="$pcpu" -v c="$best_p" 'BEGIN { exit !(a < c) }'; then
+    best_p=$pcpu best_pline="$ver $pm $ps $pev $pcpu"
+  fi
+done
+read -r su ss sw smem <<<"$best_line"
+read -r ver pm ps pev pcpu <<<"$best_pline"
 echo "load average at end:   $(cut -d' ' -f1-3 /proc/loadavg)"
 awk -v su="$su" -v ss="$ss" -v sw="$sw" -v smem="$smem" -v ver="$ver" -v pm="$pm" -v ps="$ps" -v pev="$pev" \
     -v pcpu="$pcpu" -v members="$members" -v hour="$hour" 'BEGIN {
   scpu = su + ss; srate = members * hour / scpu; prate = pm * ps / pcpu
-  printf "%-44s %10s %10s %16s\n", "engine (heartbeat-only workload)", "sim s", "CPU s", "member-s per CPU s"
+  printf "%-44s %10s %10s %16s\n", "engine (heartbeat-only workload), best round", "sim s", "CPU s", "member-s per CPU s"
   printf "%-44s %10d %10.2f %16.0f\n", "stormlab sim (10,000 members, whole protocol)", hour, scpu, srate
   printf "%-44s %10d %10.2f %16.0f\n", ver " (10,000 heartbeat processes)", ps, pcpu, prate
   printf "stormlab / SimPy: %.1fx (stormlab wall %.2f s, peak %.0f MiB; SimPy fired %d heartbeats)\n",
          srate / prate, sw, smem / 1024, pev
 }'
-echo "rerun: tests/bench/bench_simpy.sh $build $simpy_s"
+echo "rerun: tests/bench/bench_simpy.sh $build $simpy_s $rounds"

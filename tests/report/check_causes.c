@@ -140,6 +140,51 @@ START_TEST(first_signal_is_the_first_log_line_descending_from_the_root) {
 }
 END_TEST
 
+START_TEST(series_numbers_read_as_strtod_and_strtoll_read_them) {
+    /* given series.tsv rows whose numbers come in every form a writer may use */
+    static const char *reals[] = {"0.000", "60.000", "123456.789", "0.1", "2.675", "-0.000", "+1.5", " 2.5",
+                                  "1e3", "1.", ".5", "123456789012.345678", "9007199254740993.0",
+                                  "0.30000000000000004", "7.123456789", "5", "333.0", "-12.25"};
+    static const char *ints[] = {"5", "-3", "+4", " 7", "007", "123456789012345678901", "0", "-0"};
+    size_t nr = sizeof reals / sizeof *reals, ni = sizeof ints / sizeof *ints;
+    make_run(storm_trace, "");
+    char path[512];
+    snprintf(path, sizeof path, "%s/series.tsv", dir);
+    FILE *f = fopen(path, "w");
+    fputs("t_s\tgroup\tmembers\tgeneration\tstate\towned\tunowned\tlag\tconsumed_per_s\n", f);
+    for (size_t i = 0; i < nr; i++)
+        fprintf(f, "%s\tbilling\t%s\t%s\tStable\t%s\t%s\t%s\t%s\n", reals[i], ints[i % ni], ints[(i + 1) % ni],
+                ints[(i + 2) % ni], ints[(i + 3) % ni], ints[(i + 4) % ni], reals[nr - 1 - i]);
+    fclose(f);
+    /* when the run is loaded */
+    sl_run_t *run = NULL;
+    char err[512] = "";
+    ck_assert_msg(sl_run_load(dir, &run, err, sizeof err) == 0, "%s", err);
+    /* then every number is what the C library reads from its text */
+    ck_assert_uint_eq(run->n_samples, nr);
+    for (size_t i = 0; i < nr; i++) {
+        const sl_rf_sample_t *x = &run->samples[i];
+        double t = strtod(reals[i], NULL), c = strtod(reals[nr - 1 - i], NULL);
+        ck_assert_msg(memcmp(&x->t_s, &t, sizeof t) == 0, "t_s of %s: %.17g", reals[i], x->t_s);
+        ck_assert_msg(memcmp(&x->consumed_per_s, &c, sizeof c) == 0, "consumed of %s: %.17g", reals[nr - 1 - i],
+                      x->consumed_per_s);
+        ck_assert_int_eq(x->members, (int)strtoll(ints[i % ni], NULL, 10));
+        ck_assert_int_eq(x->generation, (int)strtoll(ints[(i + 1) % ni], NULL, 10));
+        ck_assert_int_eq(x->owned, (int)strtoll(ints[(i + 2) % ni], NULL, 10));
+        ck_assert_int_eq(x->unowned, (int)strtoll(ints[(i + 3) % ni], NULL, 10));
+        ck_assert(x->lag == strtoll(ints[(i + 4) % ni], NULL, 10));
+    }
+    sl_run_destroy(run);
+    /* and a column that is no number is an error naming the line */
+    f = fopen(path, "a");
+    fputs("61.000\tbilling\t2\t2\tStable\t4\t0\t1O\t5.0\n", f);
+    fclose(f);
+    ck_assert_int_eq(sl_run_load(dir, &run, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "series.tsv:"), "got: %s", err);
+    remove_run();
+}
+END_TEST
+
 START_TEST(a_cause_pointing_forward_is_an_error_naming_the_line) {
     /* given a trace whose second event names a later cause */
     make_run(EV(0, 0, "member.start", "\"billing/1\"", null, null, "x") EV(1, 1, "member.join", "\"billing/1\"", null, 5,
@@ -265,6 +310,7 @@ static Suite *suite(void) {
     tcase_add_test(chains, forming_the_group_is_not_a_rebalance);
     tcase_add_test(chains, first_signal_is_the_first_log_line_descending_from_the_root);
     tcase_add_test(chains, a_cause_pointing_forward_is_an_error_naming_the_line);
+    tcase_add_test(chains, series_numbers_read_as_strtod_and_strtoll_read_them);
     suite_add_tcase(s, chains);
     TCase *plots = tcase_create("plot extracts");
     tcase_add_test(plots, labels_compress_node_lists_and_give_an_end);
