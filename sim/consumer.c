@@ -887,7 +887,9 @@ static int64_t end_offset_at(sl_sim_t *s, sl_partition_t *p, int64_t t) {
 int64_t sl_gpart_committed(sl_sim_t *s, sl_gpart_t *gp) {
     if (!gp->vowner)
         return gp->committed;
-    int64_t t = last_tick(gp->vfrom_us, gp->vevery_us, sl_now(s));
+    if (sl_now(s) - gp->vtick_us >= gp->vevery_us)
+        gp->vtick_us = last_tick(gp->vtick_us, gp->vevery_us, sl_now(s));
+    int64_t t = gp->vtick_us;
     int64_t c = t > gp->vfrom_us ? end_offset_at(s, gp->p, t) : gp->committed;
     return c > gp->committed ? c : gp->committed;
 }
@@ -932,6 +934,7 @@ static void start_virtual_polls(sl_sim_t *s, sl_member_t *m) {
             gp->vowner = m;
             gp->vfrom_us = m->last_commit_us; /* unchanged while it polls virtually (wake_polls) */
             gp->vevery_us = m->cfg.auto_commit_interval_us;
+            gp->vtick_us = gp->vfrom_us;
         }
     }
 }

@@ -220,6 +220,8 @@ typedef struct sl_gpart_s {
     int64_t vfrom_us, vevery_us; /* vowner's last real commit and its auto-commit interval,
                                   * copied here: sampling reads them for every partition, and
                                   * the member's own struct is a cache miss away */
+    int64_t vtick_us;          /* the last virtual commit seen, vfrom_us + k x vevery_us: a sample
+                                  * every second divides only when a commit interval passed */
 } sl_gpart_t;
 
 struct sl_group_s {
