@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "bench_mix.h"
 #include "engine-internal.h"
 
 typedef struct bench_s {
@@ -31,25 +32,13 @@ typedef struct bench_s {
     uint64_t rng, ops, checksum;
 } bench_t;
 
-static uint64_t next_rand(bench_t *b) { /* splitmix64: deterministic */
-    uint64_t z = (b->rng += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-static int64_t jittered(bench_t *b) { /* period +/- 10 %, whole ms as the model often does */
-    int64_t spread = b->period_us / 5;
-    return b->period_us - spread / 2 + (int64_t)(next_rand(b) % (uint64_t)(spread + 1)) / 1000 * 1000;
-}
-
 static void fire(void *ctx, sl_timer_t *t) {
     bench_t *b = ctx;
     b->ops++; /* the pop */
     b->checksum = b->checksum * 1099511628211ULL + (uint64_t)(t - b->timers);
-    sl_timer_arm(&b->e, t, b->e.now_us + jittered(b), -1);
+    sl_timer_arm(&b->e, t, b->e.now_us + mix_jittered(&b->rng, b->period_us), -1);
     b->ops++;
-    uint64_t r = next_rand(b);
+    uint64_t r = mix_rand(&b->rng);
     if (r % 1000 < b->cancel_per_mille) {
         sl_timer_t *other = &b->timers[(r >> 10) % (uint64_t)b->n];
         if (other == t)
@@ -57,7 +46,7 @@ static void fire(void *ctx, sl_timer_t *t) {
         sl_timer_cancel(&b->e, other);
         b->ops++;
         if ((r >> 40) % 8 != 0) { /* most come back at a new deadline */
-            sl_timer_arm(&b->e, other, b->e.now_us + jittered(b), -1);
+            sl_timer_arm(&b->e, other, b->e.now_us + mix_jittered(&b->rng, b->period_us), -1);
             b->ops++;
         }
     }
@@ -79,7 +68,8 @@ static int run_case(const char *name, int32_t n, int64_t period_us, unsigned can
     sl_engine_init(&b.e);
     for (int32_t i = 0; i < n; i++) {
         sl_timer_init(&b.timers[i], fire, &b);
-        if (sl_timer_arm(&b.e, &b.timers[i], (int64_t)(next_rand(&b) % (uint64_t)period_us), -1) != 0)
+        int64_t at_us = (int64_t)(mix_rand(&b.rng) % (uint64_t)period_us);
+        if (sl_timer_arm(&b.e, &b.timers[i], at_us, -1) != 0)
             return -1;
     }
     double w0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
