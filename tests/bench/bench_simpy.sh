@@ -5,6 +5,9 @@
 # written as `stormlab sim --no-plots` writes them, report.html included)
 # for one hour; SimPy runs bare heartbeat processes, nothing else, for
 # SIMPY_SECONDS (default 600: the rate is per member-second either way).
+# It also prints stormlab's simulation alone, with no outputs
+# (tests/bench/sim_no_outputs), the engine-to-engine comparison: SimPy
+# writes nothing either.
 # Figures are member-seconds simulated per CPU second (user + system), the
 # fair measure on a shared machine, each the best of ROUNDS (default 3)
 # interleaved rounds (one run of each per round: a noisy neighbour costs
@@ -40,11 +43,13 @@ ru = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(ru.ru_utime, ru.ru_stime, time.monotonic() - t0, ru.ru_maxrss)
 ' "$build/stormlab" sim "$dir/heartbeats.yaml" --out "$dir/run" --no-plots -q
 }
-best_s="" best_p=""
+best_s="" best_p="" best_n=""
 for r in $(seq "$rounds"); do
   rm -rf "$dir/run"
   read -r su ss sw smem < <(stormlab_run)
   read -r ver pm ps pev pcpu < <("$py" "$here/simpy_heartbeats.py" "$members" "$simpy_s")
+  ncpu=$("$build/tests/bench/sim_no_outputs" "$dir/heartbeats.yaml")
+  if [ -z "$best_n" ] || awk -v a="$ncpu" -v c="$best_n" 'BEGIN { exit !(a < c) }'; then best_n=$ncpu; fi
   echo "round $r: stormlab $(awk -v a="$su" -v b="$ss" 'BEGIN { printf "%.2f", a + b }') CPU s, SimPy $pcpu CPU s"
   if [ -z "$best_s" ] || awk -v a="$su" -v b="$ss" -v c="$best_s" 'BEGIN { exit !(a + b < c) }'; then
     best_s=$(awk -v a="$su" -v b="$ss" 'BEGIN { print a + b }') best_line="$su $ss $sw $smem"
@@ -57,12 +62,14 @@ read -r su ss sw smem <<<"$best_line"
 read -r ver pm ps pev pcpu <<<"$best_pline"
 echo "load average at end:   $(cut -d' ' -f1-3 /proc/loadavg)"
 awk -v su="$su" -v ss="$ss" -v sw="$sw" -v smem="$smem" -v ver="$ver" -v pm="$pm" -v ps="$ps" -v pev="$pev" \
-    -v pcpu="$pcpu" -v members="$members" -v hour="$hour" 'BEGIN {
+    -v pcpu="$pcpu" -v members="$members" -v hour="$hour" -v ncpu="$best_n" 'BEGIN {
   scpu = su + ss; srate = members * hour / scpu; prate = pm * ps / pcpu
   printf "%-44s %10s %10s %16s\n", "engine (heartbeat-only workload), best round", "sim s", "CPU s", "member-s per CPU s"
   printf "%-44s %10d %10.2f %16.0f\n", "stormlab sim (10,000 members, whole protocol)", hour, scpu, srate
+  printf "%-44s %10d %10.2f %16.0f\n", "stormlab, the simulation alone (no outputs)", hour, ncpu, members * hour / ncpu
   printf "%-44s %10d %10.2f %16.0f\n", ver " (10,000 heartbeat processes)", ps, pcpu, prate
   printf "stormlab / SimPy: %.1fx (stormlab wall %.2f s, peak %.0f MiB; SimPy fired %d heartbeats)\n",
          srate / prate, sw, smem / 1024, pev
+  printf "the simulation alone / SimPy: %.1fx (both write nothing)\n", members * hour / ncpu / prate
 }'
 echo "rerun: tests/bench/bench_simpy.sh $build $simpy_s $rounds"
