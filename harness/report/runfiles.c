@@ -195,7 +195,8 @@ static int parse_ll(const char *c, long long *out) {
     long long v = 0;
     int digits = 0;
     for (; *p >= '0' && *p <= '9'; p++, digits++)
-        v = v * 10 + (*p - '0');
+        if (digits < 18)
+            v = v * 10 + (*p - '0');
     if (*p || digits > 18) /* not only an integer, or near overflow: strtoll decides */
         return strtoll_all(c, out);
     *out = neg ? -v : v;
@@ -215,7 +216,8 @@ static int parse_double(const char *c, double *out) {
     int64_t n = 0;
     for (;; p++) {
         if (*p >= '0' && *p <= '9') {
-            n = n * 10 + (*p - '0');
+            if (digits < 15) /* more go to strtod below */
+                n = n * 10 + (*p - '0');
             digits++;
             frac += frac >= 0;
         } else if (*p == '.' && frac < 0) {

@@ -33,7 +33,8 @@ static int integer(const char **p, int64_t *out) {
     int64_t v = 0;
     int digits = 0;
     for (; *s >= '0' && *s <= '9'; s++, digits++)
-        v = v * 10 + (*s - '0');
+        if (digits < 18) /* longer ones go to the JSON parser below */
+            v = v * 10 + (*s - '0');
     if (digits > 18 || *s == '.' || *s == 'e' || *s == 'E')
         return -1;
     *out = neg ? -v : v;

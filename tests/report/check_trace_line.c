@@ -120,6 +120,9 @@ START_TEST(a_line_in_any_other_form_is_left_to_the_json_parser) {
         "\"cause\":null,\"detail\":null} x\n",
         "{\"t_us\":1,\"seq\":0,\"kind\":\"k\",\"node\":null,\"group\":null,\"member\":null,\"generation\":null,"
         "\"detail\":null}\n",
+        /* a number too long for 18 digits */
+        "{\"t_us\":12345678901234567890123,\"seq\":0,\"kind\":\"k\",\"node\":null,\"group\":null,\"member\":null,"
+        "\"generation\":null,\"cause\":null,\"detail\":null}\n",
         /* a kind that is null, a string with a NUL escape, a raw control byte, invalid UTF-8 */
         "{\"t_us\":1,\"seq\":0,\"kind\":null,\"node\":null,\"group\":null,\"member\":null,\"generation\":null,"
         "\"cause\":null,\"detail\":null}\n",
