@@ -11,24 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* "%lld" of v at p; returns the end. */
-static inline char *sl_fmt_i64(char *p, int64_t v) {
-    char tmp[20];
-    int n = 0;
-    uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
-    do {
-        tmp[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        *p++ = '-';
-    while (n)
-        *p++ = tmp[--n];
-    return p;
-}
-
-/* "%0*lld" of v >= 0, at least width digits. */
-static inline char *sl_fmt_u_width(char *p, int64_t v, int width) {
+/* "%0*llu" of v: at least width digits, at p; returns the end. */
+static inline char *sl_fmt_u_width(char *p, uint64_t v, int width) {
     char tmp[20];
     int n = 0;
     do {
@@ -42,13 +26,20 @@ static inline char *sl_fmt_u_width(char *p, int64_t v, int width) {
     return p;
 }
 
+/* "%lld" of v at p; returns the end. */
+static inline char *sl_fmt_i64(char *p, int64_t v) {
+    if (v < 0)
+        *p++ = '-';
+    return sl_fmt_u_width(p, v < 0 ? -(uint64_t)v : (uint64_t)v, 1);
+}
+
 /* "%.3f" of us / 1e6 (seconds): by hand when exact (whole milliseconds). */
 static inline char *sl_fmt_seconds3(char *p, int64_t us) {
     if (us < 0 || us % 1000)
         return p + sprintf(p, "%.3f", (double)us / 1e6);
-    p = sl_fmt_i64(p, us / 1000000);
+    p = sl_fmt_u_width(p, (uint64_t)(us / 1000000), 1);
     *p++ = '.';
-    return sl_fmt_u_width(p, us / 1000 % 1000, 3);
+    return sl_fmt_u_width(p, (uint64_t)(us / 1000 % 1000), 3);
 }
 
 /* "%.1f" of v: by hand when v is a whole number printf prints exactly. */

@@ -97,13 +97,18 @@ void sl_json_num_or_null(FILE *f, double v) {
         sl_json_num(f, v);
 }
 
+/* "%lld" of v, formatted by hand (fmt-internal.h): a trace line has up to four. */
+static void put_i64(FILE *f, int64_t v) {
+    char num[24];
+    fwrite(num, 1, (size_t)(sl_fmt_i64(num, v) - num), f);
+}
+
 void sl_json_trace_line(FILE *f, int64_t t_us, int64_t seq, const char *kind, const char *node, const char *group,
                         const char *member, int generation, int64_t cause, const char *detail) {
-    char num[24];
     fputs("{\"t_us\":", f);
-    fwrite(num, 1, (size_t)(sl_fmt_i64(num, t_us) - num), f);
+    put_i64(f, t_us);
     fputs(",\"seq\":", f);
-    fwrite(num, 1, (size_t)(sl_fmt_i64(num, seq) - num), f);
+    put_i64(f, seq);
     fputs(",\"kind\":\"", f);
     fputs(kind, f);
     fputs("\",\"node\":", f);
@@ -114,13 +119,13 @@ void sl_json_trace_line(FILE *f, int64_t t_us, int64_t seq, const char *kind, co
     sl_json_str(f, member);
     if (generation >= 0) {
         fputs(",\"generation\":", f);
-        fwrite(num, 1, (size_t)(sl_fmt_i64(num, generation) - num), f);
+        put_i64(f, generation);
     } else {
         fputs(",\"generation\":null", f);
     }
     if (cause >= 0) {
         fputs(",\"cause\":", f);
-        fwrite(num, 1, (size_t)(sl_fmt_i64(num, cause) - num), f);
+        put_i64(f, cause);
     } else
         fputs(",\"cause\":null", f);
     fputs(",\"detail\":", f);

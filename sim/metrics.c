@@ -107,17 +107,12 @@ void sl_metrics_sample(sl_sim_t *s) {
             continue;
         const char *state = !g->coordinator ? "Unloaded" : g->loading ? "Loading" : sl_gstate_name(g->state);
         /* "%.3f\t%s\t%d\t%d\t%s\t%d\t%d\t%lld\t%.1f\n", formatted by hand (fmt-internal.h) */
-        char row[1024], *p = sl_fmt_seconds3(row, sl_now(s)); /* %.1f of any double fits */
+        /* one write: ids are at most SL_MAX_NAME bytes (the loader's cap), %.1f of any double fits in 640 */
+        char row[SL_MAX_NAME + 1024], *p = sl_fmt_seconds3(row, sl_now(s));
         *p++ = '\t';
         size_t id_len = strlen(g->cfg->id);
-        if (id_len < 256) { /* the whole row in one write */
-            memcpy(p, g->cfg->id, id_len);
-            p += id_len;
-        } else {
-            fwrite(row, 1, (size_t)(p - row), s->out.series);
-            fputs(g->cfg->id, s->out.series);
-            p = row;
-        }
+        memcpy(p, g->cfg->id, id_len);
+        p += id_len;
         *p++ = '\t';
         p = sl_fmt_i64(p, g->coordinator && !g->loading ? g->n_members : 0);
         *p++ = '\t';

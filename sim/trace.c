@@ -69,13 +69,13 @@ void sl_log(sl_sim_t *s, int node, const char *level, const char *fmt, ...) {
     /* "[%02lld:%02lld:%02lld.%03lld] %-5s %s ", formatted by hand (fmt-internal.h) */
     char head[64], *p = head;
     *p++ = '[';
-    p = sl_fmt_u_width(p, ms / 3600000, 2);
+    p = sl_fmt_u_width(p, (uint64_t)(ms / 3600000), 2);
     *p++ = ':';
-    p = sl_fmt_u_width(p, ms / 60000 % 60, 2);
+    p = sl_fmt_u_width(p, (uint64_t)(ms / 60000 % 60), 2);
     *p++ = ':';
-    p = sl_fmt_u_width(p, ms / 1000 % 60, 2);
+    p = sl_fmt_u_width(p, (uint64_t)(ms / 1000 % 60), 2);
     *p++ = '.';
-    p = sl_fmt_u_width(p, ms % 1000, 3);
+    p = sl_fmt_u_width(p, (uint64_t)(ms % 1000), 3);
     *p++ = ']';
     *p++ = ' ';
     char *lv = p;
