@@ -113,13 +113,11 @@ static int load_trace(sl_run_t *run, char *err, size_t errsz) {
         memset(e, 0, sizeof *e);
         char jmsg[JSON_ERROR_TEXT_LENGTH];
         const char *what = sl_trace_line_parse(line, e) == 0 ? NULL : read_json_line(line, e, jmsg);
-        if (what)
-            ;
-        else if (e->seq != (int64_t)run->n_ev)
+        if (!what && e->seq != (int64_t)run->n_ev)
             what = "seq is not the event's position in the file (0, 1, 2, ...)";
-        else if (e->cause >= e->seq)
+        else if (!what && e->cause >= e->seq)
             what = "cause must name an earlier event";
-        else if (run->n_ev && e->t_us < run->ev[run->n_ev - 1].t_us)
+        else if (!what && run->n_ev && e->t_us < run->ev[run->n_ev - 1].t_us)
             what = "events are not in time order";
         run->n_ev++; /* counted even when bad, so destroy frees its strings */
         if (what) {

@@ -1,6 +1,6 @@
 /*
  * The fast way to read a trace.jsonl line: the exact form sl_json_trace_line
- * writes (keys in its order, no spaces, ASCII), parsed without building a
+ * writes (keys in its order, no spaces, integers), parsed without building a
  * JSON tree.  Reading the trace back was a sixth of `stormlab sim`'s time on
  * a large run (docs/model.md "Speed").  Anything else -- other key orders,
  * spaces, floats, escapes it would not write -- is left to the JSON parser
