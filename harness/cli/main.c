@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "common/hugepages.h"
 #include "datadirs.h"
 #ifdef SL_HAVE_PROXY
 #include "proxy/proxy_cli.h"
@@ -46,9 +47,20 @@ static void usage(FILE *f) {
           f);
 }
 
+/* The commands that simulate or read whole runs: hundreds of MiB on large ones. */
+static int touches_much_memory(const char *cmd) {
+    static const char *const heavy[] = {"sim", "check", "sweep", "advise", "explain", "plot", "compare"};
+    for (size_t i = 0; i < sizeof heavy / sizeof *heavy; i++)
+        if (!strcmp(cmd, heavy[i]))
+            return 1;
+    return 0;
+}
+
 int main(int argc, char **argv) {
     static char help_flag[] = "--help";
     char *help_argv[4];
+    if (argc >= 2 && touches_much_memory(argv[1]))
+        sl_hugepages_reexec(argv);
     sl_cli_locate_data();
     if (argc < 2) {
         usage(stderr);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "model-internal.h"
+#include "hugepages.h"
 #include "stormlab/stormlab.h"
 
 typedef struct result_s {
@@ -138,6 +139,7 @@ static int bench_case(const case_t *c, const char *path, int repeats) {
 }
 
 int main(int argc, char **argv) {
+    sl_hugepages_reexec(argv); /* as `stormlab sim` runs */
     int repeats = argc > 1 ? atoi(argv[1]) : 3;
     if (repeats < 1)
         repeats = 1;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "hugepages.h"
 #include "stormlab/stormlab.h"
 
 static double cpu_s(void) {
@@ -19,6 +20,7 @@ static double cpu_s(void) {
 }
 
 int main(int argc, char **argv) {
+    sl_hugepages_reexec(argv); /* as `stormlab sim` runs */
     if (argc != 2) {
         fprintf(stderr, "usage: sim_no_outputs SCENARIO\n");
         return 2;

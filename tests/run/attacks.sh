@@ -133,13 +133,14 @@ check "1,000 groups x 720h at 1s: exit 2 naming the series.tsv budget, nothing w
   '[ $rc -eq 2 ] && grep -q "budget.yaml:3:9: sample: series.tsv would have 2592001000 rows (2592001 samples x 1000 groups), expected at most 10000000" "$out/o" && [ ! -e "$out/budget" ]'
 
 # ---- a killed sim leaves no partial files ----
-# Given a long sim (3 groups of 20 for 720 h at 1 s, within the budget: 3.6 s
-# on the 2-core build machine; one member alone now finishes in about 1 s),
-# when `timeout` kills it after 1 s with SIGTERM, or its terminal hangs up
+# Given a long sim (3 groups of 50 on 100 partitions for 720 h at 1 s, within
+# the budget: 6 s on the 2-core build machine, so still simulating when
+# killed; 3 groups of 20 on 8 partitions came to finish in under 1 s), when
+# `timeout` kills it after 1 s with SIGTERM, or its terminal hangs up
 # (SIGHUP), then it dies of the signal and no .partial file is left.
 python3 -c '
-print("name: long\nduration: 720h\nsample: 1s\ncluster: {brokers: 3}\ntopics:\n  - {name: t, partitions: 8}\ngroups:")
-for g in range(3): print("  - {id: g%d, topics: [t], members: 20}" % g)' >"$out/long-sim.yaml"
+print("name: long\nduration: 720h\nsample: 1s\ncluster: {brokers: 3}\ntopics:\n  - {name: t, partitions: 100}\ngroups:")
+for g in range(3): print("  - {id: g%d, topics: [t], members: 50}" % g)' >"$out/long-sim.yaml"
 for sig in TERM HUP; do
   timeout -s $sig 1 "$stormlab" sim "$out/long-sim.yaml" --out "$out/killed-$sig" --no-plots >"$out/o" 2>&1; rc=$?
   check "a sim killed by SIG$sig leaves no .partial file (rc $rc)" \
