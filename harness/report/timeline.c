@@ -4,11 +4,13 @@
  * vanilla script in timeline_js.h.  Nothing is fetched: the page stays one
  * offline file.
  */
+#define _GNU_SOURCE /* qsort_r, open_memstream */
 #include "stormlab/outputs.h"
 #include "timeline.h"
 
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lanes.h"
@@ -31,48 +33,110 @@ static json_t *impact_of(const sl_run_t *run, int index, double at_s) {
     return NULL;
 }
 
-static json_t *chain_json(const sl_run_t *run, const sl_rebalance_t *rb) {
-    json_t *chain = json_array();
-    char label[512];
+/* The page's data is written straight as JSON text, not built as a jansson
+ * tree: a 10,000-member run has tens of thousands of lane segments, and the
+ * tree cost more than the rest of report.html (docs/model.md, "Speed").
+ * Strings go through sl_json_str, as in every output of the project. */
+
+static void put_int(FILE *f, long long v) {
+    char buf[24], *p = buf + sizeof buf;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do
+        *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0)
+        *--p = '-';
+    fwrite(p, 1, (size_t)(buf + sizeof buf - p), f);
+}
+
+/* Seconds to the microsecond, as the trace has them ("%.17g": exact). */
+static void put_seconds(FILE *f, double t_s) { fprintf(f, "%.17g", t_s); }
+
+static void put_chain(FILE *f, const sl_run_t *run, const sl_rebalance_t *rb) {
+    char label[512], t[32];
+    fputc('[', f);
     for (size_t k = rb->n_chain; k-- > 0;) {
         const sl_rf_event_t *e = &run->ev[rb->chain[k]];
-        char t[32];
         sl_fmt_clock(t, sizeof t, e->t_us);
         snprintf(label, sizeof label, "%s %s %s %s", t, e->kind, e->node ? e->node : "controller/injector",
                  e->detail ? e->detail : "");
-        json_array_append_new(chain, json_string(label));
+        if (k + 1 < rb->n_chain)
+            fputc(',', f);
+        sl_json_str(f, label);
     }
-    return chain;
+    fputc(']', f);
 }
 
-static json_t *build(const sl_run_t *run, const sl_causes_t *c) {
-    json_t *root = json_object(), *groups = json_array(), *faults = json_array(), *rbs = json_array(),
-           *states = json_array(), *log = json_array();
-    json_object_set_new(root, "duration", json_real(run->duration_s));
-    for (int s = 0; s < SL_LANE__COUNT; s++)
-        json_array_append_new(states, json_string(sl_lane_state_names[s]));
-    json_object_set_new(root, "states", states);
-    /* lanes: every member, grouped by group */
+static void put_log_line(FILE *f, const sl_rf_log_t *l) {
+    char t[32], line[2048];
+    sl_fmt_clock(t, sizeof t, l->t_ms * 1000);
+    snprintf(line, sizeof line, "[%s] %s %s %s", t, l->level, l->node, l->message);
+    sl_json_str(f, line);
+}
+
+/* Segment indices by group, lane, then their own order (time of end). */
+static int cmp_seg_index(const void *a, const void *b, void *segs) {
+    const sl_lane_seg_t *seg = segs, *x = &seg[*(const size_t *)a], *y = &seg[*(const size_t *)b];
+    if (x->gi != y->gi)
+        return x->gi < y->gi ? -1 : 1;
+    if (x->lane != y->lane)
+        return x->lane < y->lane ? -1 : 1;
+    return *(const size_t *)a < *(const size_t *)b ? -1 : *(const size_t *)a > *(const size_t *)b;
+}
+
+/* "groups": [{"name": G, "lanes": {"G/N": [[t0_ms, t1_ms, state], ...], ...}}, ...],
+ * every member of every group; segments of a lane in time order. */
+static void put_groups(FILE *f, const sl_run_t *run) {
     sl_lanes_t *ls = sl_lanes_new(run, 100000);
     size_t n_seg;
     const sl_lane_seg_t *seg = sl_lanes_segments(ls, &n_seg);
-    for (size_t g = 0; g < run->n_groups; g++)
-        json_array_append_new(groups, json_pack("{s:s, s:o}", "name", run->groups[g], "lanes", json_object()));
-    for (size_t i = 0; i < n_seg; i++) {
-        json_t *lanes = json_object_get(json_array_get(groups, (size_t)seg[i].gi), "lanes");
-        char key[300];
-        snprintf(key, sizeof key, "%s/%d", run->groups[seg[i].gi], seg[i].lane);
-        json_t *l = json_object_get(lanes, key);
-        if (!l)
-            json_object_set_new(lanes, key, l = json_array());
-        /* milliseconds: a third of the bytes of full-precision seconds */
-        json_array_append_new(l, json_pack("[I,I,i]", (json_int_t)(seg[i].t0_s * 1000 + 0.5),
-                                           (json_int_t)(seg[i].t1_s * 1000 + 0.5), seg[i].state));
+    size_t *order = malloc((n_seg ? n_seg : 1) * sizeof *order);
+    if (!order)
+        abort();
+    for (size_t i = 0; i < n_seg; i++)
+        order[i] = i;
+    qsort_r(order, n_seg, sizeof *order, cmp_seg_index, (void *)seg);
+    fputs("\"groups\":[", f);
+    size_t k = 0;
+    for (size_t g = 0; g < run->n_groups; g++) {
+        fputs(g ? ",{\"name\":" : "{\"name\":", f);
+        sl_json_str(f, run->groups[g]);
+        fputs(",\"lanes\":{", f);
+        for (int lane = -1; k < n_seg && seg[order[k]].gi == (int)g; k++) {
+            const sl_lane_seg_t *sg = &seg[order[k]];
+            if (sg->lane != lane) {
+                if (lane >= 0)
+                    fputs("],", f);
+                char key[300];
+                snprintf(key, sizeof key, "%s/%d", run->groups[g], sg->lane);
+                sl_json_str(f, key);
+                fputs(":[", f);
+                lane = sg->lane;
+            } else {
+                fputc(',', f);
+            }
+            /* milliseconds: a third of the bytes of full-precision seconds */
+            fputc('[', f);
+            put_int(f, (long long)(sg->t0_s * 1000 + 0.5));
+            fputc(',', f);
+            put_int(f, (long long)(sg->t1_s * 1000 + 0.5));
+            fputc(',', f);
+            put_int(f, sg->state);
+            fputc(']', f);
+            if (k + 1 == n_seg || seg[order[k + 1]].gi != (int)g)
+                fputc(']', f);
+        }
+        fputs("}}", f);
     }
+    fputc(']', f);
+    free(order);
     sl_lanes_free(ls);
-    json_object_set_new(root, "groups", groups);
-    /* rebalances with their chains and first signals */
+}
+
+/* "rebalances": each with its chain and first signal */
+static void put_rebalances(FILE *f, const sl_run_t *run, const sl_causes_t *c) {
     char label[512];
+    fputs("\"rebalances\":[", f);
     for (size_t i = 0; i < c->n_rb; i++) {
         const sl_rebalance_t *rb = &c->rb[i];
         const sl_rf_event_t *s = &run->ev[rb->start], *r = &run->ev[rb->chain[rb->n_chain - 1]];
@@ -82,64 +146,116 @@ static json_t *build(const sl_run_t *run, const sl_causes_t *c) {
                 t1 = run->ev[k].t_us / 1e6;
                 break;
             }
-        json_t *o = json_pack("{s:i, s:i, s:i, s:f, s:f, s:s, s:I, s:o}", "group", rb->group, "number", rb->number,
-                              "generation", rb->generation, "t0", s->t_us / 1e6, "t1", t1, "root",
-                              sl_causes_label(r, label, sizeof label), "root_seq", (json_int_t)r->seq, "chain",
-                              chain_json(run, rb));
+        fputs(i ? ",{\"group\":" : "{\"group\":", f);
+        put_int(f, rb->group);
+        fputs(",\"number\":", f);
+        put_int(f, rb->number);
+        fputs(",\"generation\":", f);
+        put_int(f, rb->generation);
+        fputs(",\"t0\":", f);
+        put_seconds(f, s->t_us / 1e6);
+        fputs(",\"t1\":", f);
+        put_seconds(f, t1);
+        fputs(",\"root\":", f);
+        sl_json_str(f, sl_causes_label(r, label, sizeof label));
+        fputs(",\"root_seq\":", f);
+        put_int(f, r->seq);
+        fputs(",\"chain\":", f);
+        put_chain(f, run, rb);
         if (rb->first_signal >= 0) {
-            const sl_rf_log_t *l = &run->log[rb->first_signal];
-            char t[32], line[2048];
-            sl_fmt_clock(t, sizeof t, l->t_ms * 1000);
-            snprintf(line, sizeof line, "[%s] %s %s %s", t, l->level, l->node, l->message);
-            json_object_set_new(o, "signal", json_string(line));
+            fputs(",\"signal\":", f);
+            put_log_line(f, &run->log[rb->first_signal]);
         }
-        json_array_append_new(rbs, o);
+        fputc('}', f);
     }
-    json_object_set_new(root, "rebalances", rbs);
-    /* injected faults and operator actions, with their impact when summary.json has it */
-    int index = 0;
+    fputc(']', f);
+}
+
+/* "faults": injected faults and operator actions, with their impact when summary.json has it */
+static void put_faults(FILE *f, const sl_run_t *run, const sl_causes_t *c) {
+    char label[512];
+    int index = 0, first = 1;
+    fputs("\"faults\":[", f);
     for (size_t i = 0; i < run->n_ev; i++) {
         const sl_rf_event_t *e = &run->ev[i];
         if (e->cause >= 0 || !sl_trace_kind_is_root(e->kind))
             continue;
         long long end_us = sl_causes_end_us(run, c, i);
-        json_t *o = json_pack("{s:I, s:f, s:f, s:s, s:s}", "seq", (json_int_t)e->seq, "t0", e->t_us / 1e6, "t1",
-                              (end_us > e->t_us ? end_us : e->t_us) / 1e6, "kind", e->kind, "label",
-                              sl_causes_label(e, label, sizeof label));
+        fputs(first ? "{\"seq\":" : ",{\"seq\":", f);
+        first = 0;
+        put_int(f, e->seq);
+        fputs(",\"t0\":", f);
+        put_seconds(f, e->t_us / 1e6);
+        fputs(",\"t1\":", f);
+        put_seconds(f, (end_us > e->t_us ? end_us : e->t_us) / 1e6);
+        fputs(",\"kind\":", f);
+        sl_json_str(f, e->kind);
+        fputs(",\"label\":", f);
+        sl_json_str(f, sl_causes_label(e, label, sizeof label));
         json_t *imp = impact_of(run, index++, e->t_us / 1e6);
-        if (imp)
-            json_object_set(o, "impact", imp);
-        json_array_append_new(faults, o);
+        if (imp) {
+            fputs(",\"impact\":", f);
+            json_dumpf(imp, f, JSON_COMPACT | JSON_ENSURE_ASCII);
+        }
+        fputc('}', f);
     }
-    json_object_set_new(root, "faults", faults);
-    /* the log, for "what was logged around this moment" */
-    size_t shown = 0;
-    for (size_t i = 0; i < run->n_log && shown < MAX_LOG_LINES; i++) {
-        const sl_rf_log_t *l = &run->log[i];
-        char t[32], line[2048];
-        sl_fmt_clock(t, sizeof t, l->t_ms * 1000);
-        snprintf(line, sizeof line, "[%s] %s %s %s", t, l->level, l->node, l->message);
-        json_array_append_new(log, json_pack("[I,s]", (json_int_t)l->t_ms, line));
-        shown++;
-    }
-    json_object_set_new(root, "log", log);
-    json_object_set_new(root, "log_total", json_integer((json_int_t)run->n_log));
-    return root;
+    fputc(']', f);
 }
 
-/* JSON inside <script>: "</" would end the element early. */
-static void put_script_safe(FILE *f, const char *s) {
-    for (; *s; s++) {
-        if (s[0] == '<' && s[1] == '/')
-            fputs("<\\", f);
-        else
-            fputc(*s, f);
+static void put_data(FILE *f, const sl_run_t *run, const sl_causes_t *c) {
+    fputs("{\"duration\":", f);
+    put_seconds(f, run->duration_s);
+    fputs(",\"states\":[", f);
+    for (int s = 0; s < SL_LANE__COUNT; s++) {
+        if (s)
+            fputc(',', f);
+        sl_json_str(f, sl_lane_state_names[s]);
+    }
+    fputs("],", f);
+    put_groups(f, run);
+    fputc(',', f);
+    put_rebalances(f, run, c);
+    fputc(',', f);
+    put_faults(f, run, c);
+    /* the log, for "what was logged around this moment" */
+    fputs(",\"log\":[", f);
+    for (size_t i = 0; i < run->n_log && i < MAX_LOG_LINES; i++) {
+        fputs(i ? ",[" : "[", f);
+        put_int(f, run->log[i].t_ms);
+        fputc(',', f);
+        put_log_line(f, &run->log[i]);
+        fputc(']', f);
+    }
+    fputs("],\"log_total\":", f);
+    put_int(f, (long long)run->n_log);
+    fputc('}', f);
+}
+
+/* JSON inside <script>: every '<' (only ever inside a string) as \u003c, so
+ * no "</script" ends the element early and no "<!--" changes how the HTML
+ * parser reads the rest. */
+static void put_script_safe(FILE *f, const char *s, size_t n) {
+    for (const char *end = s + n; s < end;) {
+        const char *lt = memchr(s, '<', (size_t)(end - s));
+        size_t plain = (size_t)((lt ? lt : end) - s);
+        fwrite(s, 1, plain, f);
+        s += plain;
+        if (lt) {
+            fputs("\\u003c", f);
+            s++;
+        }
     }
 }
 
 void sl_timeline_write(FILE *f, const sl_run_t *run, const sl_causes_t *c) {
-    json_t *data = build(run, c);
-    char *text = json_dumps(data, JSON_COMPACT | JSON_ENSURE_ASCII);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (!mem)
+        abort();
+    put_data(mem, run, c);
+    if (fclose(mem))
+        abort();
     fputs("<section id=\"timeline\">\n<h2>Timeline</h2>\n<p class=\"note\">Every member of every group over time, "
           "derived from the trace. Zoom with the buttons, the mouse wheel or <kbd>+</kbd>/<kbd>-</kbd>; pan by "
           "dragging or with the arrow keys; <kbd>0</kbd> shows the whole run. Hover or focus a rebalance mark for "
@@ -154,12 +270,11 @@ void sl_timeline_write(FILE *f, const sl_run_t *run, const sl_causes_t *c) {
           "</canvas></div></div><div id=\"tl-detail\" class=\"tl-detail\" aria-live=\"polite\"></div>"
           "<pre id=\"tl-log\" class=\"tl-log\"></pre></div>\n<script type=\"application/json\" id=\"tl-data\">",
           f);
-    put_script_safe(f, text);
+    put_script_safe(f, text, len);
     fputs("</script>\n<script>", f);
     fputs(sl_timeline_js, f);
     fputs("</script>\n</section>\n", f);
     free(text);
-    json_decref(data);
 }
 
 const char *sl_timeline_css(void) { return sl_timeline_style; }

@@ -98,14 +98,30 @@ try:
         f.write("events:\n  - at: 60s\n    partition: {from: [g001/1, g002/1], to: [broker/*]}\n    for: 40s\n"
                 "  - at: 3m\n    restart: broker/2\n    mode: hard\n    for: 30s\n"
                 "  - at: 5m\n    restart: g010/*\n    rolling: 10s\n")
+    # A log line (a real run's log.txt holds whatever Kafka and the clients
+    # print) that would end the data's <script> element early ("</script>")
+    # or, with "<!--<script>", make the HTML parser swallow the rest of the page.
+    HOSTILE = "<!--<script> </script><img src=x onerror=alert(1)> \u2028 \"quoted\" \\ end"
     runs = [("flagship", os.path.join(SRC, "scenarios", "coordinator-restart-storm.yaml"), []),
-            ("200-groups", g200, ["--no-plots"])]
+            ("200-groups", g200, ["--no-plots"]),
+            ("hostile-log", os.path.join(SRC, "scenarios", "member-cut-short.yaml"), ["--no-plots"])]
     for name, scenario, extra in runs:
         out = os.path.join(tmp, name)
         # given a run's report.html
         r = subprocess.run([STORMLAB, "sim", scenario, "--out", out, "-q", *extra], capture_output=True, text=True)
         if not check(f"{name}: sim exits 0", r.returncode == 0, r.stderr):
             continue
+        if name == "hostile-log":  # the line added to log.txt, the page drawn again from the run's files
+            with open(os.path.join(out, "log.txt"), "a", encoding="utf-8") as f:
+                f.write(f"[00:00:30.000] WARN billing/1 {HOSTILE}\n")
+            r = subprocess.run([STORMLAB, "plot", out], capture_output=True, text=True)
+            if not check(f"{name}: stormlab plot exits 0", r.returncode == 0, r.stderr):
+                continue
+            html = open(os.path.join(out, "report.html"), encoding="utf-8").read()
+            m = re.search(r'<script type="application/json" id="tl-data">(.*?)</script>', html, re.S)
+            data = json.loads(m.group(1)) if m else {"log": []}
+            check(f"{name}: the timeline's data holds the line as logged",
+                  any(line.endswith(HOSTILE) for _, line in data["log"]))
         page = os.path.join(out, "report.html")
         html = open(page, encoding="utf-8").read()
         check(f"{name}: every script is inline (nothing fetched)", not re.search(r"<script[^>]*\bsrc=", html))
