@@ -185,6 +185,53 @@ START_TEST(series_numbers_read_as_strtod_and_strtoll_read_them) {
 }
 END_TEST
 
+START_TEST(lines_are_read_whole_across_read_blocks_and_without_a_last_newline) {
+    /* given a trace line of 3 MiB (longer than runfiles.c's 1 MiB read block), a series.tsv of 50,000 rows
+     * (several blocks, rows cut at every block edge) and files whose last line has no newline */
+    size_t big = 3u << 20, rows = 50000;
+    char *detail = malloc(big + 1), path[512];
+    memset(detail, 'x', big);
+    detail[big] = 0;
+    make_run("", "");
+    snprintf(path, sizeof path, "%s/trace.jsonl", dir);
+    FILE *f = fopen(path, "w");
+    fprintf(f, "{\"t_us\":0,\"seq\":0,\"kind\":\"member.start\",\"node\":\"billing/1\",\"group\":\"billing\","
+               "\"member\":null,\"generation\":null,\"cause\":null,\"detail\":\"%s\"}\n", detail);
+    fputs("{\"t_us\":1,\"seq\":1,\"kind\":\"member.start\",\"node\":\"billing/2\",\"group\":\"billing\",\"member\":null,"
+          "\"generation\":null,\"cause\":null,\"detail\":\"last\"}", f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/series.tsv", dir);
+    f = fopen(path, "w");
+    fputs("t_s\tgroup\tmembers\tgeneration\tstate\towned\tunowned\tlag\tconsumed_per_s\r\n", f);
+    for (size_t i = 0; i < rows; i++)
+        fprintf(f, "%zu.000\tbilling\t3\t%zu\tStable\t4\t0\t%zu\t1.5%s", i, i % 7, i * 3, i + 1 < rows ? "\r\n" : "");
+    fclose(f);
+    snprintf(path, sizeof path, "%s/log.txt", dir);
+    f = fopen(path, "w");
+    fputs("[00:00:01.000] INFO  billing/1 first\n[00:00:02.000] WARN  broker/1 no newline", f);
+    fclose(f);
+    /* when the run is loaded */
+    sl_run_t *run = NULL;
+    char err[512] = "";
+    ck_assert_msg(sl_run_load(dir, &run, err, sizeof err) == 0, "%s", err);
+    /* then every line is there, whole, with nothing of its line end */
+    ck_assert_uint_eq(run->n_ev, 2);
+    ck_assert_uint_eq(strlen(run->ev[0].detail), big);
+    ck_assert_str_eq(run->ev[1].detail, "last");
+    ck_assert_uint_eq(run->n_samples, rows);
+    for (size_t i = 0; i < rows; i++) {
+        ck_assert_msg(run->samples[i].t_s == (double)i && run->samples[i].lag == (long long)(i * 3) &&
+                          run->samples[i].generation == (int)(i % 7) && run->samples[i].consumed_per_s == 1.5,
+                      "row %zu", i);
+    }
+    ck_assert_uint_eq(run->n_log, 2);
+    ck_assert_str_eq(run->log[1].message, "no newline");
+    sl_run_destroy(run);
+    free(detail);
+    remove_run();
+}
+END_TEST
+
 START_TEST(a_cause_pointing_forward_is_an_error_naming_the_line) {
     /* given a trace whose second event names a later cause */
     make_run(EV(0, 0, "member.start", "\"billing/1\"", null, null, "x") EV(1, 1, "member.join", "\"billing/1\"", null, 5,
@@ -311,6 +358,7 @@ static Suite *suite(void) {
     tcase_add_test(chains, first_signal_is_the_first_log_line_descending_from_the_root);
     tcase_add_test(chains, a_cause_pointing_forward_is_an_error_naming_the_line);
     tcase_add_test(chains, series_numbers_read_as_strtod_and_strtoll_read_them);
+    tcase_add_test(chains, lines_are_read_whole_across_read_blocks_and_without_a_last_newline);
     suite_add_tcase(s, chains);
     TCase *plots = tcase_create("plot extracts");
     tcase_add_test(plots, labels_compress_node_lists_and_give_an_end);
