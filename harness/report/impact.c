@@ -7,13 +7,18 @@
 #include "impact.h"
 #include "stormlab/stormlab.h"
 
+int sl_impact_stored(const sl_run_t *run) { return json_is_array(json_object_get(run->summary, "impact")); }
+
 json_t *sl_impact_of_run(const sl_run_t *run, char *err, size_t errsz) {
-    json_t *have = json_object_get(run->summary, "impact");
-    if (json_is_array(have))
-        return json_pack("{s:O, s:O}", "impact", have, "impact_baselines",
+    if (sl_impact_stored(run))
+        return json_pack("{s:O, s:O}", "impact", json_object_get(run->summary, "impact"), "impact_baselines",
                          json_object_get(run->summary, "impact_baselines"));
+    return sl_impact_compute_in(run->dir, err, errsz);
+}
+
+json_t *sl_impact_compute_in(const char *dir, char *err, size_t errsz) {
     char path[4096];
-    snprintf(path, sizeof path, "%s/scenario.resolved.yaml", run->dir);
+    snprintf(path, sizeof path, "%s/scenario.resolved.yaml", dir);
     sl_scenario_t *sc = NULL;
     sl_impact_t *im = NULL;
     char *text = NULL;
@@ -32,7 +37,7 @@ json_t *sl_impact_of_run(const sl_run_t *run, char *err, size_t errsz) {
     fclose(f);
     json_error_t je;
     if (!(doc = json_loadb(text, len, 0, &je)))
-        snprintf(err, errsz, "impact of %s: %s", run->dir, je.text);
+        snprintf(err, errsz, "impact of %s: %s", dir, je.text);
 out:
     free(text);
     sl_impact_destroy(im);

@@ -18,6 +18,13 @@
  * computed. */
 json_t *sl_impact_of_run(const sl_run_t *run, char *err, size_t errsz);
 
+/* 1 when summary.json holds the impact (no simulation needed to read it). */
+int sl_impact_stored(const sl_run_t *run);
+
+/* The impact document computed from DIR/scenario.resolved.yaml, whatever
+ * summary.json holds: one simulation per event plus the baselines. */
+json_t *sl_impact_compute_in(const char *dir, char *err, size_t errsz);
+
 /* The entry of `impact` whose event fires at t_us as the k-th injected
  * event at that time (k from 0), or NULL: how a trace root finds its event. */
 json_t *sl_impact_entry_at(json_t *doc, long long t_us, int k);
