@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -153,10 +154,9 @@ int sl_plot_spawn_gnuplot(const char *gnuplot, const char *vars, const char *scr
     return rc;
 }
 
-int sl_plot_wait_gnuplot(pid_t pid, const char *log, const char *what, char *err, size_t errsz) {
-    int st = 0;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
+/* A gnuplot that ended with wait status st: 0 when it drew, else -1 and its
+ * log in err (the first failure only).  The log is removed either way. */
+static int gnuplot_result(int st, const char *log, const char *what, char *err, size_t errsz) {
     int ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
     if (!ok && err[0] == 0) {
         char msg[1500] = "";
@@ -172,7 +172,31 @@ int sl_plot_wait_gnuplot(pid_t pid, const char *log, const char *what, char *err
     return ok ? 0 : -1;
 }
 
-static int reap(job_t *j, char *err, size_t errsz) { return sl_plot_wait_gnuplot(j->pid, j->log, j->what, err, errsz); }
+int sl_plot_wait_gnuplot(pid_t pid, const char *log, const char *what, char *err, size_t errsz) {
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    return gnuplot_result(st, log, what, err, errsz);
+}
+
+/* Waits for whichever job ends first, and moves the last job into its slot.
+ * (Waiting for the last one started left the slots of those that had ended
+ * idle meanwhile: one gnuplot at a time after the first few.)  Only these
+ * pids are waited for, never any child: the caller may have others. */
+static int reap_first_done(job_t *jobs, int *running, char *err, size_t errsz) {
+    for (;;) {
+        for (int i = 0; i < *running; i++) {
+            int st = 0;
+            pid_t r = waitpid(jobs[i].pid, &st, WNOHANG);
+            if (r == 0 || (r < 0 && errno == EINTR))
+                continue;
+            int rc = gnuplot_result(r == jobs[i].pid ? st : -1, jobs[i].log, jobs[i].what, err, errsz);
+            jobs[i] = jobs[--*running];
+            return rc;
+        }
+        nanosleep(&(struct timespec){0, 2000000}, NULL); /* 2 ms: a plot takes 70-200 ms */
+    }
+}
 
 /* How stormy group i was: its rebalances and unowned partition-seconds. */
 static void storm_of(const sl_run_t *run, size_t i, double *rebalances, double *unowned) {
@@ -226,7 +250,7 @@ static int run_all(const sl_run_t *run, const char *gnuplot, const char *tmp, ch
         for (int s = 0; s < n_scripts; s++) {
             for (int f = 0; f < 2; f++) {
                 if (running == MAX_PARALLEL)
-                    rc |= reap(&jobs[--running], err, errsz);
+                    rc |= reap_first_done(jobs, &running, err, errsz);
                 job_t *j = &jobs[running];
                 char q_lib[4200], q_data[4200], q_out[4200], q_faults[4200], q_group[600], q_name[600];
                 char p_lib[4096], p_data[4096], p_out[4096], p_faults[4096], vars[20000], script[4200];
@@ -263,7 +287,7 @@ static int run_all(const sl_run_t *run, const char *gnuplot, const char *tmp, ch
         }
     }
     while (running)
-        rc |= reap(&jobs[--running], err, errsz);
+        rc |= reap_first_done(jobs, &running, err, errsz);
     return rc;
 }
 
