@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "stormlab/outputs.h"
 #include "report/causes.h"
@@ -337,7 +338,9 @@ int sl_cmd_explain(int argc, char **argv) {
          * the same files giving the same rebalances. */
         json_t *impact = NULL;
         char ierr[2048] = "";
-        if (sl_impact_stored(run)) {
+        char scenario[4200];
+        snprintf(scenario, sizeof scenario, "%s/scenario.resolved.yaml", run->dir);
+        if (sl_impact_stored(run) || access(scenario, R_OK)) { /* read, or nothing to compute it from */
             impact = sl_impact_of_run(run, ierr, sizeof ierr);
         } else {
             char *dir = strdup(run->dir);

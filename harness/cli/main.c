@@ -4,6 +4,7 @@
  * Exit codes (README.md, "The command line"): 0 ok, 1 an expectation failed, 2 bad usage or bad
  * input, 3 the run could not be carried out.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -59,6 +60,9 @@ static int touches_much_memory(const char *cmd) {
 int main(int argc, char **argv) {
     static char help_flag[] = "--help";
     char *help_argv[4];
+    /* Children are waited for (gnuplot, workers, clients): a SIGCHLD ignored
+     * by whoever started us would have the kernel reap them first. */
+    signal(SIGCHLD, SIG_DFL);
     if (argc >= 2 && touches_much_memory(argv[1]))
         sl_hugepages_reexec(argv);
     sl_cli_locate_data();

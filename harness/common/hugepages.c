@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -38,22 +39,44 @@ static int thp_only_when_advised(void) {
     return strstr(mode, "[madvise]") != NULL;
 }
 
+/* What GLIBC_TUNABLES was before the re-execution ("=VALUE", or "-" for
+ * unset): put back once glibc has read the tunables, so that what this
+ * process starts (gnuplot, Java members, brokers) gets the user's
+ * environment, not ours.  Its presence also says "re-executed already". */
+#define WAS "STORMLAB_GLIBC_TUNABLES_WAS"
+
+static void restore(const char *was) {
+    if (was[0] == '=')
+        setenv("GLIBC_TUNABLES", was + 1, 1);
+    else
+        unsetenv("GLIBC_TUNABLES");
+    unsetenv(WAS);
+}
+
 void sl_hugepages_reexec(char **argv) {
+    const char *was = getenv(WAS);
+    if (was) { /* this is the re-execution: glibc has read the tunables */
+        restore(was);
+        return;
+    }
     const char *tunables = getenv("GLIBC_TUNABLES"), *preload = getenv("LD_PRELOAD");
     if (tunables && strstr(tunables, "glibc.malloc.hugetlb"))
-        return; /* the user's choice, or this process is the re-execution */
+        return; /* the user's choice */
     if (preload && strstr(preload, "vgpreload"))
         return; /* valgrind: the new image would run outside it */
+    if (!getauxval(AT_BASE))
+        return; /* no interpreter: started as `ld.so stormlab ...` (/proc/self/exe is ld.so), or static */
     if (!thp_only_when_advised())
         return; /* "[always]": malloc's memory gets them anyway; "[never]": nobody does */
-    char value[4096];
+    char value[4096], old[4096];
     int n = snprintf(value, sizeof value, "%s%sglibc.malloc.hugetlb=1", tunables ? tunables : "",
                      tunables && *tunables ? ":" : "");
-    if (n < 0 || (size_t)n >= sizeof value || setenv("GLIBC_TUNABLES", value, 1))
+    int m = snprintf(old, sizeof old, "%s%s", tunables ? "=" : "-", tunables ? tunables : "");
+    if (n < 0 || (size_t)n >= sizeof value || m < 0 || (size_t)m >= sizeof old || setenv(WAS, old, 1))
         return;
-    execv("/proc/self/exe", argv);
-    /* no /proc: run on with 4 KiB pages; the variable now says hugetlb, so
-     * anything this process runs does not try again */
+    if (setenv("GLIBC_TUNABLES", value, 1) == 0)
+        execv("/proc/self/exe", argv);
+    restore(old); /* no /proc: run on with 4 KiB pages, the environment as it was */
 }
 #else
 void sl_hugepages_reexec(char **argv) { (void)argv; }

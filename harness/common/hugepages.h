@@ -10,7 +10,9 @@
  * that gives huge pages only to memory advised so ("[madvise]" in
  * /sys/kernel/mm/transparent_hugepage/enabled), no hugetlb setting of the
  * user's (glibc.malloc.hugetlb=0 turns this off), and neither valgrind nor
- * a sanitizer owning malloc.  Returns when it does not re-execute. */
+ * a sanitizer owning malloc.  Returns when it does not re-execute; in the
+ * re-executed process, returns after putting GLIBC_TUNABLES back as the
+ * user had it, so children do not inherit the setting. */
 void sl_hugepages_reexec(char **argv);
 
 #endif

@@ -94,9 +94,15 @@ static char *lines_next(lines_t *r) {
     }
 }
 
-static void lines_close(lines_t *r) {
+/* 0 when every line was read, -1 (with err) when reading failed part way:
+ * a run cut short by an I/O error must not pass for a shorter run. */
+static int lines_close(lines_t *r, const char *path, char *err, size_t errsz) {
+    int bad = ferror(r->f);
+    if (bad && err)
+        snprintf(err, errsz, "%s: read error", path);
     free(r->buf);
     fclose(r->f);
+    return bad ? -1 : 0;
 }
 
 /* A string or null member; anything else is malformed. */
@@ -179,7 +185,8 @@ static int load_trace(sl_run_t *run, char *err, size_t errsz) {
             break;
         }
     }
-    lines_close(&lines);
+    if (lines_close(&lines, path, rc ? NULL : err, errsz))
+        rc = -1;
     return rc;
 }
 
@@ -374,7 +381,8 @@ static int load_series(sl_run_t *run, char *err, size_t errsz) {
         if (fit)
             run->samples = fit;
     }
-    lines_close(&lines);
+    if (lines_close(&lines, path, rc ? NULL : err, errsz))
+        rc = -1;
     return rc;
 }
 
@@ -402,7 +410,7 @@ static int load_log(sl_run_t *run) {
         l->message = xstrdup(line + off);
         l->injected = !strncmp(l->message, "[stormlab]", 10);
     }
-    lines_close(&lines);
+    lines_close(&lines, path, NULL, 0); /* log.txt is read leniently: what was read stands */
     return 0;
 }
 

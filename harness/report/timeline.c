@@ -107,9 +107,13 @@ static void put_groups(FILE *f, const sl_run_t *run) {
             if (sg->lane != lane) {
                 if (lane >= 0)
                     fputs("],", f);
-                char key[300];
-                snprintf(key, sizeof key, "%s/%d", run->groups[g], sg->lane);
+                size_t kn = strlen(run->groups[g]) + 16;
+                char *key = malloc(kn); /* any length: a cut key would merge two lanes */
+                if (!key)
+                    abort();
+                snprintf(key, kn, "%s/%d", run->groups[g], sg->lane);
                 sl_json_str(f, key);
+                free(key);
                 fputs(":[", f);
                 lane = sg->lane;
             } else {

@@ -151,7 +151,7 @@ int sl_trace_line_parse(const char *line, sl_rf_event_t *e) {
              !lit(&p, ",\"member\":") && !string_or_null(&p, &member) && !lit(&p, ",\"generation\":") &&
              !integer_or_null(&p, &gen) && !lit(&p, ",\"cause\":") && !integer_or_null(&p, &e->cause) &&
              !lit(&p, ",\"detail\":") && !string_or_null(&p, &detail) && !lit(&p, "}") &&
-             (!strcmp(p, "\n") || !strcmp(p, "") || !strcmp(p, "\r\n"));
+             (!strcmp(p, "\n") || !strcmp(p, "") || !strcmp(p, "\r\n") || !strcmp(p, "\r"));
     /* generation and cause are -1 for null; a written -1 would read the same, as through the JSON parser */
     if (!ok || gen < -1 || gen > INT32_MAX) {
         free(kind);
