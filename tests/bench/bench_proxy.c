@@ -8,6 +8,12 @@
  *                                      prints p50/p90/p99/max round trip, us
  *   bench_proxy hold PORT N SECONDS    opens N connections, pings each, holds
  *                                      them SECONDS, pings each again
+ *   bench_proxy relay PORT UPSTREAM    the least a proxy can be: one epoll loop
+ *                                      copying bytes between each accepted
+ *                                      connection and its own to UPSTREAM, no
+ *                                      inspection, no timers.  What it adds to
+ *                                      a round trip is the floor for any
+ *                                      proxy on the machine: two more wakeups.
  *
  * Not a test: it prints figures, it judges nothing.
  */
@@ -198,6 +204,72 @@ static int hold(int port, int n, int seconds) {
     return second == n ? 0 : 1;
 }
 
+static int listen_port(int port) {
+    int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), one = 1;
+    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    struct sockaddr_in sa = {0};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 4096) < 0)
+        return -1;
+    return lfd;
+}
+
+static int relay(int port, int upstream) {
+    enum { MAX_FD = 1 << 16 };
+    static int peer[MAX_FD];
+    static char buf[1 << 16];
+    int lfd = listen_port(port), ep = epoll_create1(0), one = 1;
+    if (lfd < 0 || ep < 0) {
+        perror("bench_proxy relay: bind");
+        return 1;
+    }
+    struct epoll_event ev = {.events = EPOLLIN, .data.fd = lfd}, evs[256];
+    epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev);
+    for (;;) {
+        int n = epoll_wait(ep, evs, 256, -1), accepting = 0;
+        for (int i = 0; i < n; i++) {
+            int fd = evs[i].data.fd;
+            if (fd == lfd) { /* after the batch: a number closed in it is not reused while it lasts */
+                accepting = 1;
+                continue;
+            }
+            /* blocking sockets, level-triggered: one read per wakeup, written
+             * out whole (the other side's buffer is ample for a benchmark) */
+            if (peer[fd] < 0)
+                continue; /* its pair closed earlier in this batch */
+            ssize_t r = recv(fd, buf, sizeof(buf), 0);
+            if (r <= 0) {
+                close(peer[fd]);
+                close(fd);
+                peer[peer[fd]] = -1, peer[fd] = -1;
+                continue;
+            }
+            for (ssize_t off = 0; off < r;) {
+                ssize_t w = send(peer[fd], buf + off, (size_t)(r - off), MSG_NOSIGNAL);
+                if (w <= 0)
+                    break;
+                off += w;
+            }
+        }
+        for (int c; accepting && (c = accept4(lfd, NULL, NULL, 0)) >= 0;) {
+            int u = connect_port(upstream);
+            if (u < 0 || c >= MAX_FD || u >= MAX_FD) {
+                close(c);
+                if (u >= 0)
+                    close(u);
+                continue;
+            }
+            setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+            peer[c] = u, peer[u] = c;
+            struct epoll_event ce = {.events = EPOLLIN, .data.fd = c}, ue = {.events = EPOLLIN, .data.fd = u};
+            epoll_ctl(ep, EPOLL_CTL_ADD, c, &ce);
+            epoll_ctl(ep, EPOLL_CTL_ADD, u, &ue);
+        }
+    }
+}
+
 int main(int argc, char **argv) {
     if (argc >= 3 && !strcmp(argv[1], "echo"))
         return echo(atoi(argv[2]));
@@ -205,7 +277,9 @@ int main(int argc, char **argv) {
         return rtt(atoi(argv[2]), atoi(argv[3]), argc >= 5 ? atoi(argv[4]) : 64);
     if (argc >= 5 && !strcmp(argv[1], "hold"))
         return hold(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
+    if (argc >= 4 && !strcmp(argv[1], "relay"))
+        return relay(atoi(argv[2]), atoi(argv[3]));
     fprintf(stderr,
-            "usage: bench_proxy echo PORT | rtt PORT N [SIZE] | hold PORT N SECONDS\n");
+            "usage: bench_proxy echo PORT | rtt PORT N [SIZE] | hold PORT N SECONDS | relay PORT UPSTREAM\n");
     return 2;
 }

@@ -19,7 +19,7 @@ CONNS=${BENCH_CONNS:-1000}
 BASE=${BENCH_PORT_BASE:-23400}
 ECHO=$BASE CTL=$((BASE + 1)) PX_ECHO=$((BASE + 2)) PX_IPERF=$((BASE + 3))
 HA1_ECHO=$((BASE + 4)) HA1_IPERF=$((BASE + 5)) HAN_ECHO=$((BASE + 6)) HAN_IPERF=$((BASE + 7))
-IPERF=$((BASE + 8)) TX_ECHO=$((BASE + 9)) TX_IPERF=$((BASE + 10))
+IPERF=$((BASE + 8)) TX_ECHO=$((BASE + 9)) TX_IPERF=$((BASE + 10)) FL_ECHO=$((BASE + 11)) FL_IPERF=$((BASE + 12))
 
 for t in haproxy iperf3 curl jq cc; do
   command -v $t >/dev/null || { echo "bench_proxy: $t is missing (apt-get install -y haproxy iperf3 curl jq)"; exit 2; }
@@ -40,6 +40,9 @@ cleanup() {
 trap cleanup EXIT
 
 "$BENCH" echo $ECHO & PIDS+=($!)
+# the floor: the least a proxy can be (bench_proxy.c's relay: one epoll loop, no inspection)
+"$BENCH" relay $FL_ECHO $ECHO & PIDS+=($!)
+"$BENCH" relay $FL_IPERF $IPERF & PIDS+=($!)
 iperf3 -s -p $IPERF >/dev/null 2>&1 & PIDS+=($!)
 "$PROXY" --control 127.0.0.1:$CTL --seed 1 >"$WORK/proxy.log" 2>&1 & PROXY_PID=$!; PIDS+=($PROXY_PID)
 
@@ -98,7 +101,7 @@ echo "== stormlab proxy benchmark: $(nproc) cores, $(uname -r), haproxy $(haprox
 echo
 echo "throughput, one TCP stream, ${SECS}s (iperf3), Gbit/s (median of $ROUNDS interleaved rounds):"
 TPATHS=("direct:$IPERF" "stormlab proxy:$PX_IPERF" "haproxy nbthread 1:$HA1_IPERF" "haproxy default threads:$HAN_IPERF"
-        "stormlab proxy, 1 toxic each way:$TX_IPERF")
+        "stormlab proxy, 1 toxic each way:$TX_IPERF" "floor: a bare epoll relay:$FL_IPERF")
 for ((round = 0; round < ROUNDS; round++)); do
   for i in "${!TPATHS[@]}"; do
     port=${TPATHS[$i]##*:}
@@ -116,7 +119,7 @@ echo
 echo "round trip, 64-byte ping-pong x $RTT_N, microseconds (median of $ROUNDS interleaved rounds):"
 # Paths take turns so that a noisy moment of the machine hits all of them.
 PATHS=("direct:$ECHO" "stormlab proxy:$PX_ECHO" "haproxy nbthread 1:$HA1_ECHO" "haproxy default threads:$HAN_ECHO"
-       "stormlab proxy, 1 toxic each way:$TX_ECHO")
+       "stormlab proxy, 1 toxic each way:$TX_ECHO" "floor: a bare epoll relay:$FL_ECHO")
 for ((round = 0; round < ROUNDS; round++)); do
   for i in "${!PATHS[@]}"; do
     R=$(rtt "${PATHS[$i]##*:}")
@@ -129,7 +132,7 @@ median() {   # $1 path index, $2 column (2 = p50, 3 = p99)
 D50=$(median 0 2) D99=$(median 0 3)
 printf "  %-34s %8s %8s %12s %12s\n" path p50 p99 "added p50" "added p99"
 printf "  %-34s %8.1f %8.1f %12s %12s\n" direct "$D50" "$D99" - -
-for i in 1 2 3 4; do
+for i in 1 2 3 4 5; do
   R50=$(median $i 2) R99=$(median $i 3)
   printf "  %-34s %8.1f %8.1f %12.1f %12.1f\n" "${PATHS[$i]%%:*}" "$R50" "$R99" \
     "$(awk "BEGIN{print $R50 - $D50}")" "$(awk "BEGIN{print $R99 - $D99}")"
