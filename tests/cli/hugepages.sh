@@ -7,8 +7,10 @@
 # back, not that setting.  A fake gnuplot first in PATH records its own
 # environment and its parent's as the parent was executed
 # (/proc/PPID/environ), the independent witness of the re-execution.
+# A third argument "sanitized" says the build's malloc is a sanitizer's:
+# then there must be no re-execution (glibc's tunable would not apply).
 set -u
-stormlab=$1 src=$2
+stormlab=$1 src=$2 build=${3:-plain}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 . "$(dirname "${BASH_SOURCE[0]}")/testlib.sh"
@@ -24,6 +26,7 @@ chmod +x "$dir/bin/gnuplot"
 "$stormlab" sim "$src/scenarios/member-cut-short.yaml" --out "$dir/run" --no-plots -q
 madvise=0
 grep -q '\[madvise\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null && madvise=1
+if [ "$build" = sanitized ]; then madvise=0; fi
 
 # NAME then the GLIBC_TUNABLES the user has ("-" for none)
 plot_with() {
@@ -41,6 +44,9 @@ plot_with -; rc=$?
 check "plot exits 0 with the fake gnuplot (rc $rc)" '[ $rc -eq 0 ] && [ -s "$dir/child.env" ]'
 check "gnuplot's environment has no GLIBC_TUNABLES and no marker" \
   '! grep -q "^GLIBC_TUNABLES=" "$dir/child.env" && ! grep -q "^STORMLAB_GLIBC_TUNABLES_WAS=" "$dir/child.env"'
+if [ "$build" = sanitized ]; then
+  check "a sanitizer build does not re-execute" '! grep -q "hugetlb" "$dir/parent.env"'
+fi
 if [ $madvise -eq 1 ]; then
   check "THP [madvise]: stormlab ran with glibc.malloc.hugetlb=1" \
     'grep -qx "GLIBC_TUNABLES=glibc.malloc.hugetlb=1" "$dir/parent.env"'
