@@ -101,7 +101,7 @@ echo "== stormlab proxy benchmark: $(nproc) cores, $(uname -r), haproxy $(haprox
 echo
 echo "throughput, one TCP stream, ${SECS}s (iperf3), Gbit/s (median of $ROUNDS interleaved rounds):"
 TPATHS=("direct:$IPERF" "stormlab proxy:$PX_IPERF" "haproxy nbthread 1:$HA1_IPERF" "haproxy default threads:$HAN_IPERF"
-        "stormlab proxy, 1 toxic each way:$TX_IPERF" "floor: a bare epoll relay:$FL_IPERF")
+        "stormlab proxy, 1 toxic each way:$TX_IPERF" "floor, a bare epoll relay:$FL_IPERF")
 for ((round = 0; round < ROUNDS; round++)); do
   for i in "${!TPATHS[@]}"; do
     port=${TPATHS[$i]##*:}
@@ -119,7 +119,7 @@ echo
 echo "round trip, 64-byte ping-pong x $RTT_N, microseconds (median of $ROUNDS interleaved rounds):"
 # Paths take turns so that a noisy moment of the machine hits all of them.
 PATHS=("direct:$ECHO" "stormlab proxy:$PX_ECHO" "haproxy nbthread 1:$HA1_ECHO" "haproxy default threads:$HAN_ECHO"
-       "stormlab proxy, 1 toxic each way:$TX_ECHO" "floor: a bare epoll relay:$FL_ECHO")
+       "stormlab proxy, 1 toxic each way:$TX_ECHO" "floor, a bare epoll relay:$FL_ECHO")
 for ((round = 0; round < ROUNDS; round++)); do
   for i in "${!PATHS[@]}"; do
     R=$(rtt "${PATHS[$i]##*:}")
