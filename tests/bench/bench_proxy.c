@@ -71,15 +71,21 @@ static int read_full(int fd, char *buf, size_t n, int timeout_ms) {
 
 /* ---- echo ---- */
 
-static int echo(int port) {
-    int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    int one = 1;
+static int listen_port(int port) {
+    int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), one = 1;
     setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     struct sockaddr_in sa = {0};
     sa.sin_family = AF_INET;
     sa.sin_port = htons((uint16_t)port);
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 4096) < 0) {
+    if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 4096) < 0)
+        return -1;
+    return lfd;
+}
+
+static int echo(int port) {
+    int lfd = listen_port(port), one = 1;
+    if (lfd < 0) {
         perror("bench_proxy echo: bind");
         return 1;
     }
@@ -204,17 +210,6 @@ static int hold(int port, int n, int seconds) {
     return second == n ? 0 : 1;
 }
 
-static int listen_port(int port) {
-    int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), one = 1;
-    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    struct sockaddr_in sa = {0};
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 4096) < 0)
-        return -1;
-    return lfd;
-}
 
 static int relay(int port, int upstream) {
     enum { MAX_FD = 1 << 16 };
