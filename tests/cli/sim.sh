@@ -31,5 +31,14 @@ check "--quiet prints nothing" '[ $rc -eq 0 ] && [ ! -s "$dir/q" ]'
 check "--seed 0 is a seed, recorded in the outputs" 'grep -q "\"seed\": 0," "$dir/run3/summary.json" && grep -q "^seed: 0$" "$dir/run3/scenario.resolved.yaml"'
 check "--set session_timeout=90s outlasts the 60 s cut: no rebalance" 'grep -q "\"rebalances\": 0" "$dir/run3/summary.json"'
 
+# Given a parent that ignores SIGCHLD (the disposition survives exec), when
+# sim draws its plots, then it still waits for each gnuplot and succeeds:
+# main() puts SIGCHLD back to default, else the kernel reaps them first.
+if command -v gnuplot >/dev/null && command -v perl >/dev/null; then
+  perl -e '$SIG{CHLD} = "IGNORE"; exec @ARGV' "$stormlab" sim "$src/scenarios/member-cut-short.yaml" \
+    --out "$dir/ignored-chld" -q >"$dir/chld.out" 2>&1; rc=$?
+  check "plots are drawn under an ignored SIGCHLD (rc $rc)" '[ $rc -eq 0 ] && ls "$dir/ignored-chld/plots/"*.svg >/dev/null'
+fi
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

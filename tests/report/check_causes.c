@@ -232,6 +232,22 @@ START_TEST(lines_are_read_whole_across_read_blocks_and_without_a_last_newline) {
 }
 END_TEST
 
+START_TEST(a_file_that_cannot_be_read_is_an_error_not_a_shorter_run) {
+    /* given a run whose series.tsv opens but cannot be read (a directory: read() fails with EISDIR) */
+    make_run(storm_trace, "");
+    char path[512];
+    snprintf(path, sizeof path, "%s/series.tsv", dir);
+    ck_assert_int_eq(unlink(path), 0);
+    ck_assert_int_eq(mkdir(path, 0755), 0);
+    /* when it is loaded, then loading fails naming the file, instead of a run with no samples */
+    sl_run_t *run = NULL;
+    char err[512] = "";
+    ck_assert_int_eq(sl_run_load(dir, &run, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "series.tsv: read error"), "got: %s", err);
+    remove_run();
+}
+END_TEST
+
 START_TEST(a_cause_pointing_forward_is_an_error_naming_the_line) {
     /* given a trace whose second event names a later cause */
     make_run(EV(0, 0, "member.start", "\"billing/1\"", null, null, "x") EV(1, 1, "member.join", "\"billing/1\"", null, 5,
@@ -359,6 +375,7 @@ static Suite *suite(void) {
     tcase_add_test(chains, a_cause_pointing_forward_is_an_error_naming_the_line);
     tcase_add_test(chains, series_numbers_read_as_strtod_and_strtoll_read_them);
     tcase_add_test(chains, lines_are_read_whole_across_read_blocks_and_without_a_last_newline);
+    tcase_add_test(chains, a_file_that_cannot_be_read_is_an_error_not_a_shorter_run);
     suite_add_tcase(s, chains);
     TCase *plots = tcase_create("plot extracts");
     tcase_add_test(plots, labels_compress_node_lists_and_give_an_end);
